@@ -1,0 +1,145 @@
+//! The command line: with no arguments the binary is an MCP server on stdio; a few
+//! subcommands serve humans (and the supervisor mode serves the engine itself).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::engine::{Engine, parse_task_id};
+
+const USAGE: &str = "\
+codex-mcp: an MCP server (stdio) that delegates coding tasks to the OpenAI Codex CLI.
+
+Usage:
+  codex-mcp                 serve MCP on stdin/stdout (what an MCP client runs)
+  codex-mcp list [N]        show the newest N tasks (default 20)
+  codex-mcp status TASK_ID  show one task as JSON
+  codex-mcp --version       print the version
+  codex-mcp --help          print this help
+
+Register it with Claude Code:  claude mcp add codex -- codex-mcp
+Environment: see docs/configuration.md (CODEX_BIN, CODEXMCP_HOME, CODEX_PROFILE, ...).";
+
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => serve(),
+        Some("supervise") => match args.get(1) {
+            Some(dir) if args.len() == 2 => {
+                init_logging();
+                crate::runner::run_supervisor(&PathBuf::from(dir))
+            }
+            _ => usage_error("supervise takes exactly one task folder"),
+        },
+        Some("--version" | "-V") => {
+            println!("codex-mcp {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some("list") => {
+            let limit = match args.get(1).map(|n| n.parse::<usize>()) {
+                None => 20,
+                Some(Ok(n)) if n > 0 => n,
+                _ => return usage_error("list takes a positive number"),
+            };
+            with_engine(|e| {
+                let l = e.list(limit)?;
+                for line in &l.tasks {
+                    println!("{line}");
+                }
+                println!("({} of {} tasks)", l.shown, l.total);
+                Ok(())
+            })
+        }
+        Some("status") => match args.get(1) {
+            Some(id) => with_engine(|e| {
+                let view = e.status(&parse_task_id(id)?)?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&view).unwrap_or_default()
+                );
+                Ok(())
+            }),
+            None => usage_error("status needs a task id"),
+        },
+        Some(other) => usage_error(&format!("unknown command `{other}`")),
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("codex-mcp: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn with_engine(f: impl FnOnce(&Engine) -> Result<(), crate::engine::EngineError>) -> ExitCode {
+    match Engine::from_env().and_then(|e| f(&e)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("codex-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve() -> ExitCode {
+    init_logging();
+    let engine = match Engine::from_env() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("codex-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("codex-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let recovering = engine.clone();
+        tokio::task::spawn_blocking(move || {
+            let n = recovering.recover_all();
+            if n > 0 {
+                tracing::info!(tasks = n, "finalized tasks whose supervisor had exited");
+            }
+        });
+        crate::mcp::serve_stdio(engine).await
+    });
+    // Blocking calls may still be waiting on children; the tasks themselves live on.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("codex-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr (stdout is the MCP channel), or to `CODEXMCP_LOG_FILE` when set;
+/// `RUST_LOG` sets the level (default `warn`).
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    let file = std::env::var_os("CODEXMCP_LOG_FILE").and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    });
+    let _ = match file {
+        Some(f) => builder.with_writer(std::sync::Mutex::new(f)).try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
+}

@@ -1,0 +1,293 @@
+//! Incremental progress of one codex run, fed line by line. It keeps only bounded state
+//! (counters, the last message, a capped set of paths), so a gigabyte log costs no memory,
+//! and it is serializable so a later reader can pick up where the last one stopped.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::events::{Event, Item, Usage};
+use super::lines::Line;
+
+/// The answer is kept up to this many characters; longer ones are cut when reported.
+pub const MESSAGE_KEEP_CHARS: usize = 40_000;
+const PATHS_KEPT: usize = 1_000;
+const SHORT: usize = 300;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    #[default]
+    Starting,
+    Thinking,
+    RunningCommand,
+    EditingFiles,
+    CallingTool,
+    Finished,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::Thinking => "thinking",
+            Phase::RunningCommand => "running_command",
+            Phase::EditingFiles => "editing_files",
+            Phase::CallingTool => "calling_tool",
+            Phase::Finished => "finished",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TurnEnd {
+    Completed,
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub session_id: Option<String>,
+    pub phase: Phase,
+    pub commands_run: u64,
+    pub files_changed: u64,
+    #[serde(default)]
+    changed_paths: BTreeSet<String>,
+    pub last_message: Option<String>,
+    pub last_command: Option<String>,
+    pub usage: Usage,
+    pub turn_end: Option<TurnEnd>,
+    /// The latest top-level `error` event (a warning unless a `turn.failed` follows).
+    pub last_error: Option<String>,
+    /// The last agent message, kept up to [`MESSAGE_KEEP_CHARS`].
+    pub answer: String,
+    /// The answer's full length in characters, to say how much was cut.
+    pub answer_chars: usize,
+    pub events: u64,
+    pub unparsed_lines: u64,
+    /// Log offset just past the last line folded into this state.
+    pub log_offset: u64,
+}
+
+impl Progress {
+    pub fn turn_completed(&self) -> bool {
+        matches!(self.turn_end, Some(TurnEnd::Completed))
+    }
+
+    pub fn feed(&mut self, line: Line<'_>) {
+        match line {
+            Line::Whole(bytes) => self.feed_whole(bytes),
+            Line::Oversized(prefix) => self.feed_prefix(prefix),
+        }
+    }
+
+    fn feed_whole(&mut self, bytes: &[u8]) {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        match serde_json::from_slice::<Event>(bytes) {
+            Ok(ev) => self.apply(ev),
+            Err(_) => self.unparsed_lines += 1,
+        }
+    }
+
+    fn apply(&mut self, ev: Event) {
+        self.events += 1;
+        match ev {
+            Event::ThreadStarted { thread_id } => self.session_id = Some(thread_id),
+            Event::TurnStarted => self.phase = Phase::Thinking,
+            Event::ItemStarted { item } | Event::ItemUpdated { item } => self.item_started(item),
+            Event::ItemCompleted { item } => self.item_completed(item),
+            Event::TurnCompleted { usage } => {
+                self.usage = usage;
+                self.phase = Phase::Finished;
+                self.turn_end = Some(TurnEnd::Completed);
+            }
+            Event::TurnFailed { error } => {
+                self.phase = Phase::Finished;
+                let message = if error.message.is_empty() {
+                    self.last_error
+                        .clone()
+                        .unwrap_or_else(|| "turn failed".into())
+                } else {
+                    error.message
+                };
+                self.turn_end = Some(TurnEnd::Failed { message });
+            }
+            Event::Error { message } => self.last_error = Some(shorten(&message, 2_000)),
+            Event::Unknown => {}
+        }
+    }
+
+    fn item_started(&mut self, item: Item) {
+        match item {
+            Item::CommandExecution { command } => {
+                self.phase = Phase::RunningCommand;
+                self.last_command = Some(shorten(&command, SHORT));
+            }
+            Item::FileChange { .. } => self.phase = Phase::EditingFiles,
+            Item::McpToolCall { .. } => self.phase = Phase::CallingTool,
+            _ => {}
+        }
+    }
+
+    fn item_completed(&mut self, item: Item) {
+        match item {
+            Item::AgentMessage { text } => {
+                self.last_message = Some(shorten(&text, SHORT));
+                self.answer_chars = text.chars().count();
+                self.answer = text.chars().take(MESSAGE_KEEP_CHARS).collect();
+                self.phase = Phase::Thinking;
+            }
+            Item::CommandExecution { command } => {
+                self.commands_run += 1;
+                self.last_command = Some(shorten(&command, SHORT));
+                self.phase = Phase::Thinking;
+            }
+            Item::FileChange { changes } => {
+                for c in changes {
+                    self.note_path(c.path);
+                }
+                self.phase = Phase::Thinking;
+            }
+            Item::McpToolCall { server, tool } => {
+                self.last_command = Some(shorten(&format!("mcp {server}/{tool}"), SHORT));
+                self.phase = Phase::Thinking;
+            }
+            Item::Error { message } => self.last_error = Some(shorten(&message, 2_000)),
+            Item::Other => {}
+        }
+    }
+
+    fn note_path(&mut self, path: String) {
+        if self.changed_paths.contains(&path) {
+            return;
+        }
+        self.files_changed += 1;
+        if self.changed_paths.len() < PATHS_KEPT {
+            self.changed_paths.insert(path);
+        }
+    }
+
+    /// An event too large to parse whole: its prefix still names what it is.
+    fn feed_prefix(&mut self, prefix: &[u8]) {
+        let text = String::from_utf8_lossy(prefix);
+        let mut types = string_values(&text, "type");
+        let event = types.next();
+        let item = types.next();
+        self.events += 1;
+        match (event.as_deref(), item.as_deref()) {
+            (Some("item.completed"), Some("command_execution")) => {
+                self.commands_run += 1;
+                if let Some(cmd) = string_values(&text, "command").next() {
+                    self.last_command = Some(shorten(&cmd, SHORT));
+                }
+                self.phase = Phase::Thinking;
+            }
+            (Some("item.completed"), Some("agent_message")) => {
+                if let Some(t) = string_values(&text, "text").next() {
+                    self.last_message = Some(shorten(&t, SHORT));
+                    self.answer = t.chars().take(MESSAGE_KEEP_CHARS).collect();
+                    self.answer_chars = self.answer.chars().count().max(MESSAGE_KEEP_CHARS + 1);
+                }
+            }
+            (Some("item.started"), Some("command_execution")) => {
+                self.phase = Phase::RunningCommand;
+            }
+            _ => self.unparsed_lines += 1,
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` characters on one line, marking the cut with `…`.
+pub fn shorten(s: &str, max: usize) -> String {
+    let one_line = s.trim();
+    if one_line.chars().count() <= max {
+        return one_line.to_string();
+    }
+    let mut out: String = one_line.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The decoded values of `"key":"..."` in possibly truncated JSON text, in order.
+fn string_values<'a>(text: &'a str, key: &'a str) -> impl Iterator<Item = String> + 'a {
+    let needle = format!("\"{key}\":\"");
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let at = rest.find(&needle)?;
+        let (value, tail) = decode_partial_string(&rest[at + needle.len()..]);
+        rest = tail;
+        Some(value)
+    })
+}
+
+/// Decodes a JSON string body up to its closing quote or the end of the text.
+fn decode_partial_string(s: &str) -> (String, &str) {
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, &s[i + 1..]),
+            '\\' => match chars.next().map(|(_, e)| e) {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).map(|(_, h)| h).collect();
+                    if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                        out.push(ch);
+                    }
+                }
+                Some(other) => out.push(other),
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    (out, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codex::LineAssembler;
+
+    fn run(jsonl: &str) -> Progress {
+        let mut p = Progress::default();
+        let mut a = LineAssembler::new();
+        a.feed(jsonl.as_bytes(), |l| p.feed(l));
+        p
+    }
+
+    #[test]
+    fn oversized_command_event_still_counts() {
+        let big = "y".repeat(super::super::lines::MAX_LINE + 1);
+        let line = format!(
+            "{{\"type\":\"item.completed\",\"item\":{{\"id\":\"i\",\"type\":\"command_execution\",\"command\":\"cat \\\"big\\\"\",\"aggregated_output\":\"{big}\"}}}}\n"
+        );
+        let p = run(&line);
+        assert_eq!(p.commands_run, 1);
+        assert_eq!(p.last_command.as_deref(), Some("cat \"big\""));
+    }
+
+    #[test]
+    fn shorten_marks_the_cut() {
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("  abc \n", 4), "abc");
+    }
+
+    #[test]
+    fn failed_turn_without_message_uses_last_error() {
+        let p = run(
+            "{\"type\":\"error\",\"message\":\"boom\"}\n{\"type\":\"turn.failed\",\"error\":{}}\n",
+        );
+        assert_eq!(
+            p.turn_end,
+            Some(TurnEnd::Failed {
+                message: "boom".into()
+            })
+        );
+    }
+}

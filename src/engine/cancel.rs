@@ -1,0 +1,81 @@
+//! Cancelling: mark the intent on disk (so the supervisor records `cancelled`), stop the whole
+//! process tree, verify it is gone, and make sure the record says so.
+
+use std::time::{Duration, Instant};
+
+use super::outcome::Decision;
+use super::recover::scan_log;
+use super::view::TaskView;
+use super::{Engine, EngineError, decide_outcome};
+use crate::runner::terminate_tree;
+use crate::store::{TaskStatus, now_ms, read_tail, rfc3339, write_atomic};
+
+const TERM_GRACE: Duration = Duration::from_secs(5);
+
+/// What a cancel did.
+pub struct Cancelled {
+    pub view: TaskView,
+    /// False when the task had already finished and nothing was changed.
+    pub changed: bool,
+}
+
+impl Engine {
+    /// Blocking: it waits for the processes to be gone (a few seconds at most).
+    pub fn cancel(&self, task_id: &str) -> Result<Cancelled, EngineError> {
+        let files = self.store.task(task_id);
+        let meta = self.current_meta(task_id)?;
+        if meta.status.is_final() {
+            return Ok(Cancelled {
+                view: TaskView::build(&files, &meta),
+                changed: false,
+            });
+        }
+        write_atomic(&files.cancel_marker(), rfc3339(now_ms()).as_bytes())?;
+
+        // A supervisor that has not yet recorded its pid will see the marker and not start codex.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut meta = meta;
+        while meta.supervisor_pid.is_none() && !meta.status.is_final() && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+            meta = files
+                .read_meta()?
+                .ok_or_else(|| EngineError::NotFound(task_id.into()))?;
+        }
+        for pid in [meta.supervisor_pid, meta.codex_pid].into_iter().flatten() {
+            let pid = pid as i32;
+            let group = (Some(pid as u32) == meta.supervisor_pid).then_some(pid);
+            terminate_tree(pid, group, TERM_GRACE).map_err(|pids| EngineError::StillAlive {
+                task_id: task_id.into(),
+                pids,
+            })?;
+        }
+
+        let progress = scan_log(&files);
+        let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
+        let log_file = files.log();
+        let (status, outcome) = decide_outcome(Decision {
+            progress: &progress,
+            exit: None,
+            cancel_requested: true,
+            stopped_after_turn: false,
+            stderr_tail: &stderr_tail,
+            log_file: &log_file,
+        });
+        let (meta, ()) = files
+            .update_meta(|m| {
+                if m.status == TaskStatus::Running {
+                    let now = now_ms();
+                    m.status = status;
+                    m.outcome = Some(outcome);
+                    m.ended_at_ms = Some(now);
+                    m.ended_at = Some(rfc3339(now));
+                }
+            })?
+            .ok_or_else(|| EngineError::NotFound(task_id.into()))?;
+        Ok(Cancelled {
+            changed: meta.status == TaskStatus::Cancelled,
+            view: TaskView::build(&files, &meta),
+        })
+    }
+}

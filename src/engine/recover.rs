@@ -1,0 +1,98 @@
+//! Finalizing a task whose supervisor is gone without writing a result (it was killed, or the
+//! machine rebooted). Everything needed is in the task folder: the log, and the progress the
+//! supervisor saved, from whose offset the log scan resumes.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::time::Duration;
+
+use super::outcome::Decision;
+use super::{EngineError, decide_outcome};
+use crate::codex::{LineAssembler, Progress};
+use crate::runner::terminate_tree;
+use crate::store::{TaskFiles, TaskMeta, TaskStatus, now_ms, read_json, read_tail, rfc3339};
+
+/// How long a freshly created task may go without its supervisor taking its lock.
+pub const STARTUP_GRACE_MS: u64 = 30_000;
+
+/// Progress of a log, resumed from the last saved state: reads only what was not folded yet.
+pub fn scan_log(files: &TaskFiles) -> Progress {
+    let mut progress: Progress = read_json(&files.progress())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let Ok(mut f) = crate::store::open_nofollow(&files.log()) else {
+        return progress;
+    };
+    let start = progress.log_offset;
+    if f.seek(SeekFrom::Start(start)).is_err() {
+        return progress;
+    }
+    let mut lines = LineAssembler::starting_at(start);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => lines.feed(&buf[..n], |l| progress.feed(l)),
+        }
+    }
+    lines.finish(|l| progress.feed(l));
+    progress.log_offset = lines.line_end_offset();
+    progress
+}
+
+/// True when a task recorded as running has no supervisor any more.
+pub fn is_orphaned(files: &TaskFiles, meta: &TaskMeta) -> bool {
+    if meta.status.is_final() || files.supervisor_alive() {
+        return false;
+    }
+    // Before the supervisor takes its lock there is a short window; only a task that has
+    // been without one for long is declared dead.
+    meta.supervisor_pid.is_some() || now_ms().saturating_sub(meta.started_at_ms) > STARTUP_GRACE_MS
+}
+
+/// Finalizes an orphaned task from its log and stops any of its processes still running.
+/// Returns the record as it stands afterwards.
+pub fn finalize_orphan(files: &TaskFiles) -> Result<Option<TaskMeta>, EngineError> {
+    finalize(files, false)
+}
+
+/// Like [`finalize_orphan`], for a supervisor this process saw exit: no startup grace applies.
+pub fn finalize_exited(files: &TaskFiles) -> Result<Option<TaskMeta>, EngineError> {
+    finalize(files, true)
+}
+
+fn finalize(files: &TaskFiles, known_exited: bool) -> Result<Option<TaskMeta>, EngineError> {
+    let Some(meta) = files.read_meta()? else {
+        return Ok(None);
+    };
+    let dead = known_exited && !meta.status.is_final() && !files.supervisor_alive();
+    if !dead && !is_orphaned(files, &meta) {
+        return Ok(Some(meta));
+    }
+    if let Some(pid) = meta.supervisor_pid {
+        // The group outlives its leader; codex may still be running in it.
+        let _ = terminate_tree(pid as i32, Some(pid as i32), Duration::from_secs(2));
+    }
+    let progress = scan_log(files);
+    let _ = crate::store::write_json(&files.progress(), &progress);
+    let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
+    let log_file = files.log();
+    let (status, outcome) = decide_outcome(Decision {
+        progress: &progress,
+        exit: None,
+        cancel_requested: files.cancel_marker().exists(),
+        stopped_after_turn: false,
+        stderr_tail: &stderr_tail,
+        log_file: &log_file,
+    });
+    let updated = files.update_meta(|m| {
+        if m.status == TaskStatus::Running && !files.supervisor_alive() {
+            let now = now_ms();
+            m.status = status;
+            m.outcome = Some(outcome);
+            m.ended_at_ms = Some(now);
+            m.ended_at = Some(rfc3339(now));
+        }
+    })?;
+    Ok(updated.map(|(m, ())| m))
+}

@@ -1,0 +1,255 @@
+//! Validation of everything a caller sends. Nothing here touches the disk beyond reading
+//! `cwd`'s metadata, so a rejected request leaves no trace.
+
+use std::path::{Path, PathBuf};
+
+use super::EngineError;
+use crate::store::Sandbox;
+
+/// The JSON-schema form of the topic rule, shown to calling models.
+pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]+$";
+const TOPIC_MAX: usize = 80;
+const PROMPT_MAX_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    pub full: String,
+    /// `review` in `review-auth_module-v1`.
+    pub kind: String,
+    /// `auth_module` in `review-auth_module-v1`.
+    pub desc: String,
+    pub version: u32,
+}
+
+impl Topic {
+    /// The same topic one version up, suggested when this one is busy.
+    pub fn next_version(&self) -> String {
+        format!(
+            "{}-{}-v{}",
+            self.kind,
+            self.desc,
+            self.version.saturating_add(1)
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    pub prompt: String,
+    /// Canonical absolute path of an existing directory.
+    pub cwd: PathBuf,
+    pub topic: Topic,
+    pub sandbox: Sandbox,
+    /// A canonical lowercase hyphenated UUID.
+    pub session_id: Option<String>,
+}
+
+impl TaskSpec {
+    pub fn new(
+        prompt: &str,
+        cwd: &str,
+        topic: &str,
+        sandbox: &str,
+        session_id: Option<&str>,
+    ) -> Result<Self, EngineError> {
+        Ok(TaskSpec {
+            prompt: parse_prompt(prompt)?,
+            cwd: parse_cwd(cwd)?,
+            topic: parse_topic(topic)?,
+            sandbox: parse_sandbox(sandbox)?,
+            session_id: session_id.map(parse_session_id).transpose()?,
+        })
+    }
+}
+
+fn parse_prompt(p: &str) -> Result<String, EngineError> {
+    if p.trim().is_empty() {
+        return Err(EngineError::invalid(
+            "prompt",
+            "it is empty; give Codex the full task as text",
+        ));
+    }
+    if p.len() > PROMPT_MAX_BYTES {
+        return Err(EngineError::invalid(
+            "prompt",
+            format!(
+                "it has {} bytes; at most {PROMPT_MAX_BYTES} are accepted. Put long material in a file under cwd and refer to it",
+                p.len()
+            ),
+        ));
+    }
+    Ok(p.to_string())
+}
+
+fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {
+    let path = Path::new(c);
+    if c.is_empty() || !path.is_absolute() {
+        return Err(EngineError::invalid(
+            "cwd",
+            format!(
+                "`{c}` is not an absolute path; pass the absolute path of the project directory"
+            ),
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(md) if md.is_dir() => std::fs::canonicalize(path)
+            .map_err(|e| EngineError::invalid("cwd", format!("cannot resolve `{c}`: {e}"))),
+        Ok(_) => Err(EngineError::invalid(
+            "cwd",
+            format!("`{c}` is not a directory"),
+        )),
+        Err(e) => Err(EngineError::invalid(
+            "cwd",
+            format!("`{c}` does not exist or cannot be read ({e})"),
+        )),
+    }
+}
+
+pub fn parse_topic(t: &str) -> Result<Topic, EngineError> {
+    let bad = |why: &str| {
+        EngineError::invalid(
+            "topic",
+            format!(
+                "`{t}` {why}. Accepted: `<type>-<desc>-v<N>` matching {TOPIC_PATTERN}, at most {TOPIC_MAX} characters, e.g. `review-auth_module-v1` or `implement-login_form-v2`"
+            ),
+        )
+    };
+    if t.len() > TOPIC_MAX {
+        return Err(bad("is too long"));
+    }
+    let parts: Vec<&str> = t.split('-').collect();
+    if parts.len() < 3 {
+        return Err(bad(
+            "does not have the three parts type, description and version",
+        ));
+    }
+    let kind = parts[0];
+    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_lowercase()) {
+        return Err(bad("has a type that is not lowercase letters"));
+    }
+    let last = parts[parts.len() - 1];
+    let version = last
+        .strip_prefix('v')
+        .filter(|n| !n.is_empty() && n.len() <= 6 && n.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|n| n.parse::<u32>().ok())
+        .ok_or_else(|| bad("does not end with a version like `-v1`"))?;
+    let desc_parts = &parts[1..parts.len() - 1];
+    if desc_parts
+        .iter()
+        .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Err(bad(
+            "has a description with characters other than letters, digits and underscores",
+        ));
+    }
+    Ok(Topic {
+        full: t.to_string(),
+        kind: kind.to_string(),
+        desc: desc_parts.join("-"),
+        version,
+    })
+}
+
+fn parse_sandbox(s: &str) -> Result<Sandbox, EngineError> {
+    match s {
+        "read-only" => Ok(Sandbox::ReadOnly),
+        "full-access" => Ok(Sandbox::FullAccess),
+        other => Err(EngineError::invalid(
+            "sandbox",
+            format!("`{other}` is not accepted; use `read-only` or `full-access`"),
+        )),
+    }
+}
+
+/// A codex session id: only a canonical UUID is accepted, so nothing like `--last` or a thread
+/// name can reach codex's command line.
+pub fn parse_session_id(s: &str) -> Result<String, EngineError> {
+    let ok = s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if !ok {
+        return Err(EngineError::invalid(
+            "session_id",
+            format!(
+                "`{s}` is not a session id; pass the UUID from an earlier result's `session_id` (like 01a200e7-30c1-7f70-988f-0d0342cef250), or omit it to start a new session"
+            ),
+        ));
+    }
+    Ok(s.to_ascii_lowercase())
+}
+
+/// A task id names a folder in the store, so it must be a plain name.
+pub fn parse_task_id(s: &str) -> Result<String, EngineError> {
+    let ok = s.starts_with("codex-")
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(EngineError::invalid(
+            "task_id",
+            format!(
+                "`{s}` is not a task id; pass a `task_id` returned by codex or codex_dispatch (like `codex-review-auth_module-v1`), or omit it to list tasks"
+            ),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics() {
+        let t = parse_topic("review-auth_module-v1").unwrap();
+        assert_eq!(
+            (t.kind.as_str(), t.desc.as_str(), t.version),
+            ("review", "auth_module", 1)
+        );
+        let t = parse_topic("implement-login-form-v12").unwrap();
+        assert_eq!(t.desc, "login-form");
+        assert_eq!(t.next_version(), "implement-login-form-v13");
+        for bad in [
+            "",
+            "review",
+            "review-v1",
+            "Review-x-v1",
+            "review-x-1",
+            "review-x-v",
+            "review--v1",
+            "review-a b-v1",
+            "review-../x-v1",
+            "review-x-v1/..",
+            "review-x-vv1",
+        ] {
+            assert!(parse_topic(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn session_ids() {
+        assert!(parse_session_id("01a200e7-30c1-7f70-988f-0d0342cef250").is_ok());
+        assert_eq!(
+            parse_session_id("01A200E7-30C1-7F70-988F-0D0342CEF250").unwrap(),
+            "01a200e7-30c1-7f70-988f-0d0342cef250"
+        );
+        for bad in [
+            "--last",
+            "",
+            "01a200e730c17f70988f0d0342cef250",
+            "my-thread",
+        ] {
+            assert!(parse_session_id(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn task_ids() {
+        assert!(parse_task_id("codex-review-x-v1-r2").is_ok());
+        for bad in ["../x", "codex-a/b", "codex-..", "x", "codex-a.b"] {
+            assert!(parse_task_id(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! `codex-mcp supervise <task_dir>`: the process that owns one codex run. It is started in its
+//! own session (or as a tmux pane), so it outlives the MCP server. It feeds codex the prompt
+//! file on stdin, copies the raw JSONL to the task log while folding it into `progress.json`,
+//! and writes the final outcome into `meta.json` itself, so no server needs to be alive when
+//! the run ends.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{SigSet, Signal, kill};
+use nix::unistd::Pid;
+
+use crate::codex::{LineAssembler, Progress};
+use crate::engine::{Decision, ExitInfo, decide_outcome};
+use crate::store::{
+    StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms, open_append, read_tail, rfc3339,
+    write_json,
+};
+
+/// How long codex may linger after reporting the end of its turn before it is stopped.
+const EXIT_GRACE_ENV: &str = "CODEXMCP_EXIT_GRACE_MS";
+const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+/// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+
+pub fn run_supervisor(task_dir: &Path) -> ExitCode {
+    // Already a session leader when tmux started us; that failure is expected.
+    let _ = nix::unistd::setsid();
+    let files = TaskFiles {
+        dir: task_dir.to_path_buf(),
+    };
+    match supervise(&files) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("codex-mcp supervisor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
+    // Signals are taken by a dedicated thread; every thread inherits this mask, and codex
+    // gets a clean one because std resets it in the child.
+    let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
+    let _ = signals.thread_block();
+    let _alive = files.hold_alive_lock()?;
+    let meta = files
+        .update_meta(|m| m.supervisor_pid = Some(std::process::id()))?
+        .map(|(m, ())| m)
+        .ok_or_else(|| missing(files))?;
+    if meta.status.is_final() {
+        return Ok(());
+    }
+    if files.cancel_marker().exists() {
+        return finish(files, &Progress::default(), None, false);
+    }
+
+    let mut child = match spawn_codex(files, &meta) {
+        Ok(c) => c,
+        Err(e) => return fail_to_start(files, &meta, &e),
+    };
+    let codex_pid = child.id() as i32;
+    files.update_meta(|m| m.codex_pid = Some(codex_pid as u32))?;
+
+    let stop_signal = Arc::new(AtomicI32::new(0));
+    {
+        let stop_signal = stop_signal.clone();
+        std::thread::spawn(move || {
+            while let Ok(sig) = signals.wait() {
+                stop_signal.store(sig as i32, Ordering::SeqCst);
+                let _ = kill(Pid::from_raw(codex_pid), Signal::SIGTERM);
+            }
+        });
+    }
+
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    let stdout = child.stdout.take();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    if let Some(stdout) = stdout {
+        let progress = progress.clone();
+        let log = open_append(&files.log())?;
+        let progress_path = files.progress();
+        std::thread::spawn(move || {
+            pump(stdout, log, &progress, &progress_path);
+            let _ = done_tx.send(());
+        });
+    }
+
+    let grace = std::env::var(EXIT_GRACE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_EXIT_GRACE);
+    let (status, stopped_after_turn) = wait_codex(&mut child, &progress, &stop_signal, grace);
+    let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
+    let snapshot = lock(&progress).clone();
+    let exit = status.map(|s| ExitInfo {
+        code: s.code(),
+        signal: s.signal(),
+    });
+    finish(files, &snapshot, exit, stopped_after_turn)
+}
+
+fn missing(files: &TaskFiles) -> StoreError {
+    StoreError::io(
+        files.meta(),
+        std::io::Error::new(std::io::ErrorKind::NotFound, "task record is missing"),
+    )
+}
+
+fn spawn_codex(files: &TaskFiles, meta: &TaskMeta) -> std::io::Result<Child> {
+    let (program, args) = meta
+        .argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
+    let prompt = crate::store::open_nofollow(&files.prompt())?;
+    let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
+    Command::new(program)
+        .args(args)
+        .current_dir(&meta.run_dir)
+        .stdin(Stdio::from(prompt))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(stderr))
+        .spawn()
+}
+
+fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Result<(), StoreError> {
+    let message = format!(
+        "could not start codex ({}): {e}",
+        meta.argv.first().map(String::as_str).unwrap_or("?")
+    );
+    let _ = writeln!(open_append(&files.stderr())?, "{message}");
+    finish(
+        files,
+        &Progress::default(),
+        Some(ExitInfo {
+            code: Some(127),
+            signal: None,
+        }),
+        false,
+    )
+}
+
+/// Copies codex's stdout to the log byte for byte and folds each line into `progress`.
+fn pump(mut stdout: impl Read, mut log: File, progress: &Mutex<Progress>, progress_path: &Path) {
+    let mut lines = LineAssembler::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut last_write = Instant::now() - PROGRESS_EVERY;
+    loop {
+        let n = match stdout.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        // A full disk must not stop codex: progress still advances from what was read.
+        let _ = log.write_all(&buf[..n]);
+        let mut p = lock(progress);
+        let terminal_before = p.turn_end.is_some();
+        lines.feed(&buf[..n], |l| p.feed(l));
+        p.log_offset = lines.line_end_offset();
+        if last_write.elapsed() >= PROGRESS_EVERY || p.turn_end.is_some() != terminal_before {
+            let _ = write_json(progress_path, &*p);
+            last_write = Instant::now();
+        }
+    }
+    let mut p = lock(progress);
+    lines.finish(|l| p.feed(l));
+    let _ = write_json(progress_path, &*p);
+}
+
+/// Waits for codex, stopping it when asked by a signal or when it lingers after its turn.
+fn wait_codex(
+    child: &mut Child,
+    progress: &Mutex<Progress>,
+    stop_signal: &AtomicI32,
+    grace: Duration,
+) -> (Option<std::process::ExitStatus>, bool) {
+    let mut turn_done_at: Option<Instant> = None;
+    let mut term_sent_at: Option<Instant> = None;
+    let mut stopped_after_turn = false;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return (Some(status), stopped_after_turn),
+            Ok(None) => {}
+            Err(_) => return (None, stopped_after_turn),
+        }
+        if turn_done_at.is_none() && lock(progress).turn_end.is_some() {
+            turn_done_at = Some(Instant::now());
+        }
+        let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= grace);
+        let asked = stop_signal.load(Ordering::SeqCst) != 0;
+        if (lingering || asked) && term_sent_at.is_none() {
+            stopped_after_turn = lingering && !asked;
+            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+            term_sent_at = Some(Instant::now());
+        }
+        if term_sent_at.is_some_and(|t| t.elapsed() >= Duration::from_secs(5)) {
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Decides the outcome and records it, unless someone (a cancel) already finalized the task.
+fn finish(
+    files: &TaskFiles,
+    progress: &Progress,
+    exit: Option<ExitInfo>,
+    stopped_after_turn: bool,
+) -> Result<(), StoreError> {
+    let _ = write_json(&files.progress(), progress);
+    let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
+    let log_file = files.log();
+    let (status, outcome) = decide_outcome(Decision {
+        progress,
+        exit: exit.or(Some(ExitInfo::default())),
+        cancel_requested: files.cancel_marker().exists(),
+        stopped_after_turn,
+        stderr_tail: &stderr_tail,
+        log_file: &log_file,
+    });
+    files.update_meta(|m| {
+        if m.status == TaskStatus::Running {
+            let now = now_ms();
+            m.status = status;
+            m.outcome = Some(outcome);
+            m.ended_at_ms = Some(now);
+            m.ended_at = Some(rfc3339(now));
+            if stopped_after_turn {
+                m.warnings
+                    .push("codex did not exit after finishing its turn and was stopped".into());
+            }
+        }
+    })?;
+    Ok(())
+}
+
+fn lock(p: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+    p.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,191 @@
+//! Paths and locks of the store. Several server processes share it, so every
+//! read-modify-write of a task record happens under that task's lock.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::OFlag;
+
+use super::fsutil::{ensure_private_dir, read_json, write_json};
+use super::{StoreError, TaskMeta};
+
+pub const TASKS_DIR: &str = "tasks";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    tasks: PathBuf,
+}
+
+impl Store {
+    /// `$CODEXMCP_HOME/tasks`, or `~/.codexmcp/tasks`.
+    pub fn from_env() -> Result<Store, StoreError> {
+        let home = match std::env::var_os("CODEXMCP_HOME") {
+            Some(h) if !h.is_empty() => PathBuf::from(h),
+            _ => dirs::home_dir()
+                .ok_or(StoreError::NoHome)?
+                .join(".codexmcp"),
+        };
+        Store::open(&home)
+    }
+
+    /// Opens (creating if needed) the store under `home`.
+    pub fn open(home: &Path) -> Result<Store, StoreError> {
+        ensure_private_dir(home)?;
+        let tasks = home.join(TASKS_DIR);
+        ensure_private_dir(&tasks)?;
+        Ok(Store { tasks })
+    }
+
+    pub fn tasks_dir(&self) -> &Path {
+        &self.tasks
+    }
+
+    pub fn task(&self, task_id: &str) -> TaskFiles {
+        TaskFiles {
+            dir: self.tasks.join(task_id),
+        }
+    }
+
+    /// Serializes task creation across every server process sharing this store.
+    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        let path = self.tasks.join(".lock");
+        let file = open_lock_file(&path)?;
+        file.lock().map_err(|e| StoreError::io(&path, e))?;
+        Ok(StoreLock { _file: file })
+    }
+
+    /// Task ids present in the store (folder names), in no particular order.
+    pub fn task_ids(&self) -> Result<Vec<String>, StoreError> {
+        let rd = std::fs::read_dir(&self.tasks).map_err(|e| StoreError::io(&self.tasks, e))?;
+        Ok(rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.starts_with("codex-"))
+            .collect())
+    }
+}
+
+/// Held while a new task id is chosen and its folder made.
+pub struct StoreLock {
+    _file: File,
+}
+
+/// The files of one task.
+#[derive(Debug, Clone)]
+pub struct TaskFiles {
+    pub dir: PathBuf,
+}
+
+impl TaskFiles {
+    pub fn meta(&self) -> PathBuf {
+        self.dir.join("meta.json")
+    }
+    pub fn prompt(&self) -> PathBuf {
+        self.dir.join("prompt.md")
+    }
+    pub fn log(&self) -> PathBuf {
+        self.dir.join("codex-exec.log")
+    }
+    pub fn stderr(&self) -> PathBuf {
+        self.dir.join("codex-stderr.log")
+    }
+    pub fn progress(&self) -> PathBuf {
+        self.dir.join("progress.json")
+    }
+    pub fn supervisor_log(&self) -> PathBuf {
+        self.dir.join("supervisor.log")
+    }
+    /// Held (flock) by the supervisor for its whole life: free means it is gone,
+    /// whatever has happened to its pid since.
+    pub fn alive_lock(&self) -> PathBuf {
+        self.dir.join("supervisor.lock")
+    }
+    pub fn cancel_marker(&self) -> PathBuf {
+        self.dir.join("cancel-requested")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.meta().exists()
+    }
+
+    /// Creates the folder; fails if it already exists, which is how ids stay unique.
+    pub fn create_dir(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&self.dir)
+    }
+
+    pub fn read_meta(&self) -> Result<Option<TaskMeta>, StoreError> {
+        read_json(&self.meta())
+    }
+
+    pub fn write_meta(&self, meta: &TaskMeta) -> Result<(), StoreError> {
+        write_json(&self.meta(), meta)
+    }
+
+    /// Locks this task's record for a read-modify-write.
+    pub fn lock(&self) -> Result<TaskLock, StoreError> {
+        let path = self.dir.join(".meta.lock");
+        let file = open_lock_file(&path)?;
+        file.lock().map_err(|e| StoreError::io(&path, e))?;
+        Ok(TaskLock { _file: file })
+    }
+
+    /// Applies `change` to the record under the task lock and writes it back atomically.
+    pub fn update_meta<R>(
+        &self,
+        change: impl FnOnce(&mut TaskMeta) -> R,
+    ) -> Result<Option<(TaskMeta, R)>, StoreError> {
+        let _guard = self.lock()?;
+        let Some(mut meta) = self.read_meta()? else {
+            return Ok(None);
+        };
+        let r = change(&mut meta);
+        self.write_meta(&meta)?;
+        Ok(Some((meta, r)))
+    }
+
+    /// True while the supervisor process of this task holds its lock.
+    pub fn supervisor_alive(&self) -> bool {
+        let path = self.alive_lock();
+        let Ok(file) = open_lock_file(&path) else {
+            return false;
+        };
+        match file.try_lock() {
+            Ok(()) => false,
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Err(std::fs::TryLockError::Error(_)) => false,
+        }
+    }
+
+    /// Takes the liveness lock for the life of the returned file (the supervisor's side).
+    pub fn hold_alive_lock(&self) -> Result<File, StoreError> {
+        let path = self.alive_lock();
+        let file = open_lock_file(&path)?;
+        file.try_lock().map_err(|e| {
+            StoreError::io(
+                &path,
+                std::io::Error::other(format!("another supervisor holds this task: {e}")),
+            )
+        })?;
+        Ok(file)
+    }
+}
+
+/// Held while a task record is being changed.
+pub struct TaskLock {
+    _file: File,
+}
+
+fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(OFlag::O_NOFOLLOW.bits())
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))
+}

@@ -1,0 +1,93 @@
+//! `meta.json`: the one record of a task that every server process and the supervisor share.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codex::Usage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sandbox {
+    ReadOnly,
+    FullAccess,
+}
+
+impl Sandbox {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sandbox::ReadOnly => "read-only",
+            Sandbox::FullAccess => "full-access",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn is_final(self) -> bool {
+        !matches!(self, TaskStatus::Running)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a finished task produced. Written once, when the task leaves `running`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    pub session_id: Option<String>,
+    pub result: String,
+    pub exit_code: Option<i32>,
+    pub usage: Usage,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskMeta {
+    pub task_id: String,
+    pub topic: String,
+    pub sandbox: Sandbox,
+    /// The directory the caller asked for.
+    pub cwd: PathBuf,
+    /// Where codex actually runs (the same as `cwd` for read-only tasks).
+    pub run_dir: PathBuf,
+    /// The session this task resumes, when it is a resume.
+    pub resume_session_id: Option<String>,
+    pub status: TaskStatus,
+    pub started_at: String,
+    pub started_at_ms: u64,
+    pub ended_at: Option<String>,
+    pub ended_at_ms: Option<u64>,
+    /// The full codex command line (program first); never passed through a shell.
+    pub argv: Vec<String>,
+    pub supervisor_pid: Option<u32>,
+    pub codex_pid: Option<u32>,
+    pub log_file: PathBuf,
+    /// `<cwd>/.codex-tasks/<topic>` when the link could be made.
+    pub link: Option<PathBuf>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    pub outcome: Option<Outcome>,
+}
+
+impl TaskMeta {
+    pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
+        let end = self.ended_at_ms.unwrap_or(now_ms);
+        let ms = end.saturating_sub(self.started_at_ms);
+        (ms as f64 / 100.0).round() / 10.0
+    }
+}
