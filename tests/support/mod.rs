@@ -1,0 +1,252 @@
+//! Shared by the integration tests: a temp HOME/CODEX_HOME/store per test, the scripted model,
+//! the real Codex CLI, and an MCP client speaking to the built binary over stdio.
+
+#![allow(dead_code)]
+
+pub mod model;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Map, Value, json};
+use tempfile::TempDir;
+
+pub use model::MockModel;
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// The pinned Codex CLI that `scripts/test.sh` installs under target/. Tests that need it fail
+/// loudly when it is missing; they are never skipped.
+pub fn codex_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CODEXMCP_TEST_CODEX") {
+        return PathBuf::from(p);
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/codex-cli/node_modules/.bin/codex");
+    assert!(
+        p.exists(),
+        "the Codex CLI is not installed at {}. Run the test suite with `scripts/test.sh`, which \
+         installs @openai/codex@0.169.0 there, or set CODEXMCP_TEST_CODEX.",
+        p.display()
+    );
+    p
+}
+
+pub struct Fixture {
+    pub tmp: TempDir,
+    pub home: PathBuf,
+    pub codex_home: PathBuf,
+    pub store_home: PathBuf,
+    /// A directory to use as `cwd` (not a git repository unless a test makes it one).
+    pub work: PathBuf,
+    pub model: MockModel,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let tmp = tempfile::Builder::new()
+            .prefix("codexmcp-test")
+            .tempdir()
+            .unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        let codex_home = home.join(".codex");
+        let store_home = root.join("store");
+        let work = root.join("work");
+        for d in [&home, &codex_home, &work] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let model = MockModel::start().await;
+        std::fs::write(
+            codex_home.join("config.toml"),
+            format!(
+                r#"model = "mock-model"
+model_provider = "mock"
+[model_providers.mock]
+name = "mock"
+base_url = "http://127.0.0.1:{}/v1"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+"#,
+                model.port
+            ),
+        )
+        .unwrap();
+        Fixture {
+            tmp,
+            home,
+            codex_home,
+            store_home,
+            work,
+            model,
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("HOME".into(), self.home.display().to_string()),
+            ("CODEX_HOME".into(), self.codex_home.display().to_string()),
+            (
+                "CODEXMCP_HOME".into(),
+                self.store_home.display().to_string(),
+            ),
+            ("CODEX_BIN".into(), codex_bin().display().to_string()),
+            ("RUST_LOG".into(), "codex_mcp=debug".into()),
+        ];
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    pub fn command(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        for k in [
+            "CODEX_PROFILE",
+            "CODEX_REASONING_EFFORT",
+            "OPENAI_API_KEY",
+            "CODEXMCP_LOG_FILE",
+        ] {
+            if !self.extra_env.iter().any(|(e, _)| e == k) {
+                cmd.env_remove(k);
+            }
+        }
+        cmd
+    }
+
+    /// Starts the server binary and connects an MCP client to it.
+    pub async fn client(&self) -> Client {
+        let (transport, _stderr) = TokioChildProcess::builder(self.command())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start codex-mcp");
+        ().serve(transport).await.expect("MCP handshake")
+    }
+
+    pub fn tasks_dir(&self) -> PathBuf {
+        self.store_home.join("tasks")
+    }
+
+    pub fn task_dir(&self, id: &str) -> PathBuf {
+        self.tasks_dir().join(id)
+    }
+}
+
+pub fn args(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => panic!("arguments must be an object"),
+    }
+}
+
+pub async fn call(client: &Client, tool: &'static str, arguments: Value) -> CallToolResult {
+    client
+        .call_tool(CallToolRequestParams::new(tool).with_arguments(args(arguments)))
+        .await
+        .expect("tools/call")
+}
+
+/// The structured body of a result (and checks the text content carries the same JSON).
+pub fn body(r: &CallToolResult) -> Value {
+    let v = r
+        .structured_content
+        .clone()
+        .unwrap_or_else(|| panic!("no structured content: {r:?}"));
+    let text = r
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).ok(),
+        Some(v.clone()),
+        "text differs from structured content"
+    );
+    v
+}
+
+pub fn is_error(r: &CallToolResult) -> bool {
+    r.is_error == Some(true)
+}
+
+pub fn error_text(r: &CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn task(prompt: &str, cwd: &Path, topic: &str) -> Value {
+    json!({"prompt": prompt, "cwd": cwd.display().to_string(), "topic": topic, "sandbox": "read-only"})
+}
+
+/// Polls `codex_status` until the task leaves `running`.
+pub async fn wait_final(client: &Client, task_id: &str, timeout: Duration) -> Value {
+    let start = Instant::now();
+    loop {
+        let r = call(client, "codex_status", json!({"task_id": task_id})).await;
+        let v = body(&r);
+        if v["status"] != "running" {
+            return v;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "task {task_id} still running after {timeout:?}: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polls `codex_status` until `pred` holds for the running view.
+pub async fn wait_until(
+    client: &Client,
+    task_id: &str,
+    timeout: Duration,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = body(&call(client, "codex_status", json!({"task_id": task_id})).await);
+        if pred(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "condition not met for {task_id} within {timeout:?}: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Pids of live processes whose command line contains `needle` (Linux /proc, else `ps`).
+pub fn pids_matching(needle: &str) -> Vec<i32> {
+    let out = std::process::Command::new("ps")
+        .args(["-A", "-o", "pid=,stat=,args="])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(needle) && !l.contains("ps -A"))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let pid = f.next()?.parse().ok()?;
+            let stat = f.next()?;
+            (!stat.starts_with('Z')).then_some(pid)
+        })
+        .collect()
+}
+
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}

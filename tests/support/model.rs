@@ -1,0 +1,287 @@
+//! A scripted Responses-API model: an in-process HTTP server that codex talks to instead of
+//! OpenAI. What it answers is read from directives in the user's prompt, one per line:
+//!
+//! - `@shell <command>`: a step that makes codex run the command (waiting for it);
+//! - `@answer <text>`: the final answer (default `done`);
+//! - `@answer_len <n>`: a final answer of `n` characters;
+//! - `@delay_ms <n>`: wait before every reply (a slow model);
+//! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`).
+//!
+//! The step is the number of tool outputs after the last user message, so the server keeps no
+//! state per conversation and a resumed session starts from its new prompt.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub const USAGE_INPUT: u64 = 100;
+pub const USAGE_CACHED: u64 = 10;
+pub const USAGE_OUTPUT: u64 = 20;
+pub const USAGE_REASONING: u64 = 5;
+
+#[derive(Clone)]
+pub struct MockModel {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+impl MockModel {
+    pub async fn start() -> MockModel {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let recorded = recorded.clone();
+                tokio::spawn(async move {
+                    let _ = serve(stream, recorded).await;
+                });
+            }
+        });
+        MockModel { port, requests }
+    }
+
+    /// Every request body received so far.
+    pub fn requests(&self) -> Vec<Value> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The outputs of tool calls codex reported back (deduplicated: history repeats them).
+    pub fn tool_outputs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.requests() {
+            for i in r["input"].as_array().into_iter().flatten() {
+                if i["type"] == "function_call_output" {
+                    let o = i["output"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i["output"].to_string());
+                    let key = format!("{}{}", i["call_id"], o);
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The user prompts the model has seen (the last user message of each request).
+    pub fn prompts(&self) -> Vec<String> {
+        self.requests().iter().filter_map(last_user_text).collect()
+    }
+}
+
+async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let header_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default().to_string();
+    let mut content_length = 0usize;
+    let mut chunked = false;
+    for l in lines {
+        let lower = l.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            content_length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+            chunked = true;
+        }
+    }
+    let mut body = buf[header_end..].to_vec();
+    if chunked {
+        while find(&body, b"0\r\n\r\n").is_none() {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+        body = dechunk(&body);
+    } else {
+        while body.len() < content_length {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    if !request_line.starts_with("POST") || !request_line.contains("/responses") {
+        return respond(&mut stream, "404 Not Found", "text/plain", b"not here").await;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return respond(&mut stream, "400 Bad Request", "text/plain", b"bad json").await;
+    };
+    recorded.lock().unwrap().push(request.clone());
+    let script = Script::parse(&last_user_text(&request).unwrap_or_default());
+    if script.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
+    }
+    if script.fail {
+        let body = json!({"error": {"message": "scripted model failure", "type": "server_error"}});
+        return respond(
+            &mut stream,
+            "500 Internal Server Error",
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .await;
+    }
+    let step = tool_outputs_since_last_user(&request);
+    let item = match script.shells.get(step) {
+        Some(cmd) => json!({
+            "type": "function_call",
+            "name": "exec_command",
+            "call_id": format!("call_{step}"),
+            "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000}).to_string(),
+        }),
+        None => json!({
+            "type": "message",
+            "role": "assistant",
+            "id": format!("msg_{step}"),
+            "content": [{"type": "output_text", "text": script.answer}],
+        }),
+    };
+    let frames = [
+        json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        json!({"type": "response.completed", "response": {"id": format!("resp_{step}"), "usage": {
+            "input_tokens": USAGE_INPUT,
+            "input_tokens_details": {"cached_tokens": USAGE_CACHED},
+            "output_tokens": USAGE_OUTPUT,
+            "output_tokens_details": {"reasoning_tokens": USAGE_REASONING},
+            "total_tokens": USAGE_INPUT + USAGE_OUTPUT,
+        }}}),
+    ];
+    let mut sse = String::new();
+    for f in frames {
+        sse.push_str(&format!(
+            "event: {}\ndata: {}\n\n",
+            f["type"].as_str().unwrap(),
+            f
+        ));
+    }
+    respond(&mut stream, "200 OK", "text/event-stream", sse.as_bytes()).await
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.shutdown().await
+}
+
+struct Script {
+    shells: Vec<String>,
+    answer: String,
+    delay_ms: u64,
+    fail: bool,
+}
+
+impl Script {
+    fn parse(prompt: &str) -> Script {
+        let mut s = Script {
+            shells: Vec::new(),
+            answer: "done".into(),
+            delay_ms: 0,
+            fail: false,
+        };
+        for line in prompt.lines() {
+            let line = line.trim();
+            if let Some(c) = line.strip_prefix("@shell ") {
+                s.shells.push(c.to_string());
+            } else if let Some(a) = line.strip_prefix("@answer_len ") {
+                s.answer = "a".repeat(a.trim().parse().unwrap_or(0));
+            } else if let Some(a) = line.strip_prefix("@answer ") {
+                s.answer = a.to_string();
+            } else if let Some(d) = line.strip_prefix("@delay_ms ") {
+                s.delay_ms = d.trim().parse().unwrap_or(0);
+            } else if line == "@fail" {
+                s.fail = true;
+            }
+        }
+        s
+    }
+}
+
+fn last_user_index(request: &Value) -> Option<usize> {
+    let input = request["input"].as_array()?;
+    input
+        .iter()
+        .rposition(|i| i["type"] == "message" && i["role"] == "user")
+}
+
+fn last_user_text(request: &Value) -> Option<String> {
+    let input = request["input"].as_array()?;
+    let item = &input[last_user_index(request)?];
+    let text = match &item["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    };
+    Some(text)
+}
+
+fn tool_outputs_since_last_user(request: &Value) -> usize {
+    let Some(input) = request["input"].as_array() else {
+        return 0;
+    };
+    let start = last_user_index(request).map(|i| i + 1).unwrap_or(0);
+    input[start..]
+        .iter()
+        .filter(|i| {
+            matches!(
+                i["type"].as_str(),
+                Some("function_call_output" | "custom_tool_call_output")
+            )
+        })
+        .count()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = find(body, b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..i]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = i + 2;
+        out.extend_from_slice(&body[start..(start + size).min(body.len())]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
+}
