@@ -80,7 +80,7 @@ fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
         });
     }
 
-    let progress = Arc::new(Mutex::new(Progress::default()));
+    let progress = Arc::new(Mutex::new(Tracked::default()));
     let stdout = child.stdout.take();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     if let Some(stdout) = stdout {
@@ -98,9 +98,15 @@ fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis)
         .unwrap_or(DEFAULT_EXIT_GRACE);
-    let (status, stopped_after_turn) = wait_codex(&mut child, &progress, &stop_signal, grace);
+    let (status, stopped_after_turn) = wait_codex(
+        &mut child,
+        &progress,
+        &files.progress(),
+        &stop_signal,
+        grace,
+    );
     let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
-    let snapshot = lock(&progress).clone();
+    let snapshot = lock(&progress).progress.clone();
     let exit = status.map(|s| ExitInfo {
         code: s.code(),
         signal: s.signal(),
@@ -148,11 +154,38 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
     )
 }
 
-/// Copies codex's stdout to the log byte for byte and folds each line into `progress`.
-fn pump(mut stdout: impl Read, mut log: File, progress: &Mutex<Progress>, progress_path: &Path) {
+/// Progress plus when it was last saved. Saves are throttled; whatever a burst left unsaved is
+/// flushed by the wait loop once output goes quiet, so a status never lags for long.
+struct Tracked {
+    progress: Progress,
+    saved_at: Instant,
+    dirty: bool,
+}
+
+impl Default for Tracked {
+    fn default() -> Self {
+        Tracked {
+            progress: Progress::default(),
+            saved_at: Instant::now() - PROGRESS_EVERY,
+            dirty: false,
+        }
+    }
+}
+
+impl Tracked {
+    fn save(&mut self, path: &Path, force: bool) {
+        if force || (self.dirty && self.saved_at.elapsed() >= PROGRESS_EVERY) {
+            let _ = write_json(path, &self.progress);
+            self.saved_at = Instant::now();
+            self.dirty = false;
+        }
+    }
+}
+
+/// Copies codex's stdout to the log byte for byte and folds each line into the progress.
+fn pump(mut stdout: impl Read, mut log: File, tracked: &Mutex<Tracked>, progress_path: &Path) {
     let mut lines = LineAssembler::new();
     let mut buf = vec![0u8; 64 * 1024];
-    let mut last_write = Instant::now() - PROGRESS_EVERY;
     loop {
         let n = match stdout.read(&mut buf) {
             Ok(0) => break,
@@ -162,24 +195,25 @@ fn pump(mut stdout: impl Read, mut log: File, progress: &Mutex<Progress>, progre
         };
         // A full disk must not stop codex: progress still advances from what was read.
         let _ = log.write_all(&buf[..n]);
-        let mut p = lock(progress);
+        let mut t = lock(tracked);
+        let p = &mut t.progress;
         let terminal_before = p.turn_end.is_some();
         lines.feed(&buf[..n], |l| p.feed(l));
         p.log_offset = lines.line_end_offset();
-        if last_write.elapsed() >= PROGRESS_EVERY || p.turn_end.is_some() != terminal_before {
-            let _ = write_json(progress_path, &*p);
-            last_write = Instant::now();
-        }
+        let turn_ended = p.turn_end.is_some() != terminal_before;
+        t.dirty = true;
+        t.save(progress_path, turn_ended);
     }
-    let mut p = lock(progress);
-    lines.finish(|l| p.feed(l));
-    let _ = write_json(progress_path, &*p);
+    let mut t = lock(tracked);
+    lines.finish(|l| t.progress.feed(l));
+    t.save(progress_path, true);
 }
 
 /// Waits for codex, stopping it when asked by a signal or when it lingers after its turn.
 fn wait_codex(
     child: &mut Child,
-    progress: &Mutex<Progress>,
+    tracked: &Mutex<Tracked>,
+    progress_path: &Path,
     stop_signal: &AtomicI32,
     grace: Duration,
 ) -> (Option<std::process::ExitStatus>, bool) {
@@ -192,8 +226,12 @@ fn wait_codex(
             Ok(None) => {}
             Err(_) => return (None, stopped_after_turn),
         }
-        if turn_done_at.is_none() && lock(progress).turn_end.is_some() {
-            turn_done_at = Some(Instant::now());
+        {
+            let mut t = lock(tracked);
+            t.save(progress_path, false);
+            if turn_done_at.is_none() && t.progress.turn_end.is_some() {
+                turn_done_at = Some(Instant::now());
+            }
         }
         let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= grace);
         let asked = stop_signal.load(Ordering::SeqCst) != 0;
@@ -243,6 +281,6 @@ fn finish(
     Ok(())
 }
 
-fn lock(p: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+fn lock(p: &Mutex<Tracked>) -> std::sync::MutexGuard<'_, Tracked> {
     p.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

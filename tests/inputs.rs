@@ -1,0 +1,185 @@
+//! Bad arguments are tool errors that name the parameter, and leave nothing on disk.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+fn assert_refused(r: &rmcp::model::CallToolResult, param: &str, accepted: &str) {
+    assert!(is_error(r), "not an error: {r:?}");
+    let text = error_text(r);
+    assert!(
+        text.contains(&format!("`{param}`")) || text.contains(param),
+        "{text} should name {param}"
+    );
+    assert!(text.contains(accepted), "{text} should say `{accepted}`");
+}
+
+fn nothing_created(fx: &Fixture) {
+    let tasks = fx.tasks_dir();
+    let n = std::fs::read_dir(&tasks)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name() != ".lock")
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(n, 0, "a task folder was created");
+    assert!(
+        !fx.work.join(".codex-tasks").exists(),
+        "a link folder was created"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_arguments_are_refused_with_what_is_accepted() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let good = task("@answer x", &fx.work, "review-inputs-v1");
+    let with = |k: &str, v: Value| {
+        let mut a = good.clone();
+        a[k] = v;
+        a
+    };
+    let without = |k: &str| {
+        let mut a = good.clone();
+        a.as_object_mut().unwrap().remove(k);
+        a
+    };
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (with("prompt", json!("   ")), "prompt", "empty"),
+        (without("prompt"), "prompt", "required"),
+        (with("prompt", json!(7)), "prompt", "expected a string"),
+        (with("cwd", json!("relative/dir")), "cwd", "absolute path"),
+        (
+            with("cwd", json!("/definitely/not/here")),
+            "cwd",
+            "does not exist",
+        ),
+        (
+            with("cwd", json!(fx.work.join("f.txt").display().to_string())),
+            "cwd",
+            "does not exist",
+        ),
+        (
+            with("topic", json!("Review-x-v1")),
+            "topic",
+            "<type>-<desc>-v<N>",
+        ),
+        (
+            with("topic", json!("review-x")),
+            "topic",
+            "review-auth_module-v1",
+        ),
+        (
+            with("topic", json!("review-../../etc-v1")),
+            "topic",
+            "letters, digits",
+        ),
+        (
+            with("sandbox", json!("workspace-write")),
+            "sandbox",
+            "`read-only` or `full-access`",
+        ),
+        (with("session_id", json!("--last")), "session_id", "UUID"),
+        (
+            with("session_id", json!("not-a-uuid")),
+            "session_id",
+            "UUID",
+        ),
+        (
+            with("extra", json!(1)),
+            "extra",
+            "accepts: prompt, cwd, topic, sandbox, session_id",
+        ),
+    ];
+    for tool in ["codex", "codex_dispatch"] {
+        for (a, param, accepted) in &cases {
+            let r = call(&client, tool, a.clone()).await;
+            assert_refused(&r, param, accepted);
+        }
+    }
+    nothing_created(&fx);
+    assert!(fx.model.requests().is_empty(), "codex must not have run");
+
+    for (tool, a, param, accepted) in [
+        (
+            "codex_status",
+            json!({"task_id": "../../etc/passwd"}),
+            "task_id",
+            "codex-",
+        ),
+        (
+            "codex_status",
+            json!({"task_id": "codex-a/b"}),
+            "task_id",
+            "task_id",
+        ),
+        (
+            "codex_status",
+            json!({"task_id": "codex-none-v1"}),
+            "codex-none-v1",
+            "list tasks",
+        ),
+        ("codex_status", json!({"limit": 0}), "limit", "1 to 200"),
+        (
+            "codex_status",
+            json!({"verbose": true}),
+            "verbose",
+            "accepts: task_id, limit",
+        ),
+        ("codex_cancel", json!({}), "task_id", "required"),
+        (
+            "codex_cancel",
+            json!({"task_id": "codex-x/../../y"}),
+            "task_id",
+            "codex-",
+        ),
+    ] {
+        let r = call(&client, tool, a).await;
+        assert_refused(&r, param, accepted);
+    }
+    nothing_created(&fx);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_codex_says_how_to_install_it() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env.push((
+        "CODEX_BIN".into(),
+        fx.work.join("no-codex-here").display().to_string(),
+    ));
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex",
+        task("@answer x", &fx.work, "review-missing-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    let text = error_text(&r);
+    assert!(
+        text.contains("npm install -g @openai/codex") && text.contains("CODEX_BIN"),
+        "{text}"
+    );
+    nothing_created(&fx);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_codex_setting_is_refused_before_anything_runs() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env.push(("CODEX_PROFILE".into(), "--last".into()));
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex_dispatch",
+        task("@answer x", &fx.work, "review-profile-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(error_text(&r).contains("CODEX_PROFILE"));
+    nothing_created(&fx);
+    client.cancel().await.unwrap();
+}
