@@ -27,6 +27,7 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
     .await;
     let took = t0.elapsed();
     let v = body(&r);
+    eprintln!("measured: codex_dispatch round trip {took:?}");
     assert!(took < Duration::from_millis(100), "dispatch took {took:?}");
     assert_eq!(v["task_id"], "codex-review-long_task-v1");
     assert_eq!(v["status"], "running");
