@@ -34,6 +34,7 @@ fn nothing_created(fx: &Fixture) {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_arguments_are_refused_with_what_is_accepted() {
     let fx = Fixture::new().await;
+    std::fs::write(fx.tmp.path().join("f.txt"), "a file").unwrap();
     let client = fx.client().await;
     let good = task("@answer x", &fx.work, "review-inputs-v1");
     let with = |k: &str, v: Value| {

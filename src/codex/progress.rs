@@ -272,6 +272,84 @@ mod tests {
         assert_eq!(p.last_command.as_deref(), Some("cat \"big\""));
     }
 
+    macro_rules! transcript {
+        ($name:literal) => {
+            include_str!(concat!(
+                "../../tests/fixtures/transcripts/",
+                $name,
+                ".jsonl"
+            ))
+        };
+    }
+
+    #[test]
+    fn real_transcripts() {
+        let p = run(transcript!("shell_commands"));
+        assert_eq!(p.commands_run, 2);
+        assert_eq!(p.last_command.as_deref(), Some("/bin/bash -lc 'cat a.txt'"));
+        assert!(p.turn_completed());
+        assert!(p.answer.starts_with("Wrote a.txt."));
+        assert_eq!(p.usage.input_tokens, 300);
+        assert_eq!(p.unparsed_lines, 0);
+
+        let p = run(transcript!("file_change"));
+        assert_eq!(p.files_changed, 1);
+        assert_eq!(p.commands_run, 0);
+        assert_eq!(p.phase, Phase::Finished);
+
+        let p = run(transcript!("resume"));
+        assert_eq!(
+            p.session_id.as_deref(),
+            Some("01a200e7-30c1-7f70-988f-0d0342cef250")
+        );
+        assert_eq!(p.answer, "Second turn.");
+
+        let p = run(transcript!("readonly_write_denied"));
+        assert!(p.answer.contains("Read-only file system"));
+        assert_eq!(p.usage.reasoning_output_tokens, 10);
+
+        let p = run(transcript!("model_failure"));
+        assert!(
+            matches!(p.turn_end, Some(TurnEnd::Failed { ref message }) if message.contains("high demand"))
+        );
+        assert_eq!(
+            p.last_error.as_deref(),
+            Some("We’re currently experiencing high demand, which may cause temporary errors.")
+        );
+    }
+
+    #[test]
+    fn progress_resumes_from_a_saved_state() {
+        let text = transcript!("shell_commands");
+        let cut = text
+            .find("{\"type\":\"item.started\",\"item\":{\"id\":\"item_1\"")
+            .unwrap();
+        let mut first = Progress::default();
+        let mut a = LineAssembler::new();
+        a.feed(text[..cut].as_bytes(), |l| first.feed(l));
+        first.log_offset = a.line_end_offset();
+        let saved: Progress =
+            serde_json::from_str(&serde_json::to_string(&first).unwrap()).unwrap();
+        let mut resumed = saved.clone();
+        let mut b = LineAssembler::starting_at(saved.log_offset);
+        b.feed(text[saved.log_offset as usize..].as_bytes(), |l| {
+            resumed.feed(l)
+        });
+        let whole = run(text);
+        assert_eq!(resumed.commands_run, whole.commands_run);
+        assert_eq!(resumed.answer, whole.answer);
+        assert_eq!(b.line_end_offset(), text.len() as u64);
+    }
+
+    #[test]
+    fn garbage_lines_are_counted_not_fatal() {
+        let p = run(
+            "not json\n{\"type\":\"turn.started\"}\n\u{1}\u{2}\n{\"type\":\"future.event\",\"x\":1}\n",
+        );
+        assert_eq!(p.unparsed_lines, 2);
+        assert_eq!(p.phase, Phase::Thinking);
+    }
+
     #[test]
     fn shorten_marks_the_cut() {
         assert_eq!(shorten("abcdef", 4), "abc…");
