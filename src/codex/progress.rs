@@ -326,13 +326,13 @@ mod tests {
             .unwrap();
         let mut first = Progress::default();
         let mut a = LineAssembler::new();
-        a.feed(text[..cut].as_bytes(), |l| first.feed(l));
+        a.feed(&text.as_bytes()[..cut], |l| first.feed(l));
         first.log_offset = a.line_end_offset();
         let saved: Progress =
             serde_json::from_str(&serde_json::to_string(&first).unwrap()).unwrap();
         let mut resumed = saved.clone();
         let mut b = LineAssembler::starting_at(saved.log_offset);
-        b.feed(text[saved.log_offset as usize..].as_bytes(), |l| {
+        b.feed(&text.as_bytes()[saved.log_offset as usize..], |l| {
             resumed.feed(l)
         });
         let whole = run(text);
