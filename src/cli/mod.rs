@@ -23,13 +23,17 @@ pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => serve(),
-        Some("supervise") => match args.get(1) {
-            Some(dir) if args.len() == 2 => {
-                init_logging();
-                crate::runner::run_supervisor(&PathBuf::from(dir))
+        Some("supervise") => {
+            let view = args.get(1).is_some_and(|a| a == "--view");
+            let rest = &args[1 + usize::from(view)..];
+            match rest {
+                [dir] => {
+                    init_logging();
+                    crate::runner::run_supervisor(&PathBuf::from(dir), view)
+                }
+                _ => usage_error("supervise takes [--view] and one task folder"),
             }
-            _ => usage_error("supervise takes exactly one task folder"),
-        },
+        }
         Some("--version" | "-V") => {
             println!("codex-mcp {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

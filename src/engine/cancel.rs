@@ -7,7 +7,7 @@ use super::outcome::Decision;
 use super::recover::scan_log;
 use super::view::TaskView;
 use super::{Engine, EngineError, decide_outcome};
-use crate::runner::terminate_tree;
+use crate::runner::{Tmux, terminate_tree};
 use crate::store::{TaskStatus, now_ms, read_tail, rfc3339, write_atomic};
 
 const TERM_GRACE: Duration = Duration::from_secs(5);
@@ -51,6 +51,16 @@ impl Engine {
             })?;
         }
 
+        if let Some(session) = &meta.tmux_session
+            && let Ok(tmux) = Tmux::locate()
+        {
+            tmux.kill_session(session);
+            if tmux.has_session(session) {
+                return Err(EngineError::Launch(format!(
+                    "tmux session `{session}` could not be closed; close it with `tmux kill-session -t {session}`"
+                )));
+            }
+        }
         let progress = scan_log(&files);
         let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
         let log_file = files.log();

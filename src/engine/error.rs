@@ -19,6 +19,16 @@ pub enum EngineError {
         task_id: String,
         suggestion: String,
     },
+    #[error(
+        "the worktree `{}` is in use by running task `{task_id}`; two tasks never share a          worktree. Wait for it or cancel it, or use another description in the topic",
+        dir.display()
+    )]
+    WorktreeBusy {
+        dir: std::path::PathBuf,
+        task_id: String,
+    },
+    #[error(transparent)]
+    Worktree(#[from] crate::workspace::WorktreeError),
     #[error("no task `{0}` exists; call codex_status without task_id to list tasks")]
     NotFound(String),
     #[error(transparent)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::outcome::Decision;
 use super::{EngineError, decide_outcome};
 use crate::codex::{LineAssembler, Progress};
-use crate::runner::terminate_tree;
+use crate::runner::{Tmux, list_processes, terminate_tree};
 use crate::store::{TaskFiles, TaskMeta, TaskStatus, now_ms, read_json, read_tail, rfc3339};
 
 /// How long a freshly created task may go without its supervisor taking its lock.
@@ -40,6 +40,27 @@ pub fn scan_log(files: &TaskFiles) -> Progress {
     progress
 }
 
+/// Stops what a dead supervisor left running: its process group, but only when codex's
+/// recorded pid is still in that group (so a reused pid is never signalled), and the task's tmux
+/// session.
+pub fn stop_leftovers(meta: &TaskMeta) {
+    if let (Some(sup), Some(codex)) = (meta.supervisor_pid, meta.codex_pid) {
+        let group = sup as i32;
+        let ours = list_processes()
+            .unwrap_or_default()
+            .iter()
+            .any(|p| p.pid == codex as i32 && p.pgid == group && !p.zombie);
+        if ours {
+            let _ = terminate_tree(codex as i32, Some(group), Duration::from_secs(2));
+        }
+    }
+    if let Some(session) = &meta.tmux_session
+        && let Ok(tmux) = Tmux::locate()
+    {
+        tmux.kill_session(session);
+    }
+}
+
 /// True when a task recorded as running has no supervisor any more.
 pub fn is_orphaned(files: &TaskFiles, meta: &TaskMeta) -> bool {
     if meta.status.is_final() || files.supervisor_alive() {
@@ -69,10 +90,7 @@ fn finalize(files: &TaskFiles, known_exited: bool) -> Result<Option<TaskMeta>, E
     if !dead && !is_orphaned(files, &meta) {
         return Ok(Some(meta));
     }
-    if let Some(pid) = meta.supervisor_pid {
-        // The group outlives its leader; codex may still be running in it.
-        let _ = terminate_tree(pid as i32, Some(pid as i32), Duration::from_secs(2));
-    }
+    stop_leftovers(&meta);
     let progress = scan_log(files);
     let _ = crate::store::write_json(&files.progress(), &progress);
     let stderr_tail = read_tail(&files.stderr(), 8 * 1024);

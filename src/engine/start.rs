@@ -1,54 +1,88 @@
-//! Starting a task: choose a fresh id, write its folder, launch its supervisor.
+//! Starting a task: check everything, choose a fresh id, write its folder, launch its
+//! supervisor — as a detached process (read-only) or in a tmux session inside an isolated git
+//! worktree (full-access).
+
+use std::path::PathBuf;
 
 use super::recover::finalize_orphan;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, exec_argv, locate_codex};
-use crate::runner::spawn_supervisor;
-use crate::store::{Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, rfc3339, write_atomic};
-use crate::workspace::link_task;
+use crate::runner::{Tmux, launch_in_tmux, spawn_supervisor};
+use crate::store::{
+    Outcome, Sandbox, TaskFiles, TaskMeta, TaskStatus, WorktreeRecord, now_ms, rfc3339,
+    write_atomic,
+};
+use crate::workspace::{link_task, locate_worktree, prepare_worktree};
 
-/// A task that was just launched. `child` is the supervisor when this process started it;
-/// awaiting it is how a blocking call learns of the end at once.
+pub const WORKTREE_ROOT_ENV: &str = "CODEXMCP_WORKTREE_ROOT";
+
+/// A task that was just launched. `child` is the supervisor when this process spawned it
+/// directly; awaiting it is how a blocking call learns of the end at once.
 pub struct Started {
     pub meta: TaskMeta,
     pub files: TaskFiles,
     pub child: Option<tokio::process::Child>,
 }
 
+/// Where and how codex will run, decided under the store lock.
+struct Placement {
+    run_dir: PathBuf,
+    sandbox_mode: &'static str,
+    worktree: Option<WorktreeRecord>,
+    tmux_session: Option<String>,
+    warnings: Vec<String>,
+}
+
 impl Engine {
     pub fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
-        if spec.sandbox == Sandbox::FullAccess {
-            return Err(EngineError::Unsupported(
-                "sandbox `full-access` (git worktree + tmux) is not available in this version; \
-                 use `read-only`"
-                    .into(),
-            ));
-        }
         // Everything that can be checked is checked before anything is written.
         let codex = locate_codex()?;
         let codex = std::path::absolute(&codex).unwrap_or(codex);
         let options = CodexOptions::from_env()?;
-        let run_dir = spec.cwd.clone();
-        let mut argv = vec![codex.to_string_lossy().into_owned()];
-        argv.extend(exec_argv(
-            "read-only",
-            &run_dir,
-            spec.session_id.as_deref(),
-            &options,
-        ));
+        let tmux = match spec.sandbox {
+            Sandbox::FullAccess => Some(Tmux::locate().map_err(EngineError::Unsupported)?),
+            Sandbox::ReadOnly => None,
+        };
+        let session = format!("codex-{}", spec.topic.full);
+        if let Some(t) = &tmux
+            && t.has_session(&session)
+        {
+            return Err(EngineError::Launch(format!(
+                "a tmux session named `{session}` already exists (left over from an earlier run?). \
+                 Look at it with `tmux attach -t {session}` and close it with \
+                 `tmux kill-session -t {session}`, or use a new topic version"
+            )));
+        }
 
-        let (task_id, files) = {
+        let (meta, files) = {
             let _guard = self.store.lock()?;
             self.refuse_if_topic_running(&spec)?;
+            let placement = match spec.sandbox {
+                Sandbox::ReadOnly => Placement {
+                    run_dir: spec.cwd.clone(),
+                    sandbox_mode: "read-only",
+                    worktree: None,
+                    tmux_session: None,
+                    warnings: Vec::new(),
+                },
+                Sandbox::FullAccess => self.place_in_worktree(&spec, session.clone())?,
+            };
             let (task_id, files) = self.allocate(&spec.topic.full)?;
+            let mut argv = vec![codex.to_string_lossy().into_owned()];
+            argv.extend(exec_argv(
+                placement.sandbox_mode,
+                &placement.run_dir,
+                spec.session_id.as_deref(),
+                &options,
+            ));
             let now = now_ms();
             let meta = TaskMeta {
-                task_id: task_id.clone(),
+                task_id,
                 topic: spec.topic.full.clone(),
                 sandbox: spec.sandbox,
                 cwd: spec.cwd.clone(),
-                run_dir,
+                run_dir: placement.run_dir,
                 resume_session_id: spec.session_id.clone(),
                 status: TaskStatus::Running,
                 started_at: rfc3339(now),
@@ -60,12 +94,14 @@ impl Engine {
                 codex_pid: None,
                 log_file: files.log(),
                 link: None,
-                warnings: Vec::new(),
+                warnings: placement.warnings,
                 outcome: None,
+                worktree: placement.worktree,
+                tmux_session: placement.tmux_session,
             };
             write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
             files.write_meta(&meta)?;
-            (task_id, files)
+            (meta, files)
         };
 
         let link = link_task(&spec.cwd, &spec.topic.full, &files.dir);
@@ -75,25 +111,30 @@ impl Engine {
                 Err(warning) => m.warnings.push(warning),
             })?
             .map(|(m, ())| m)
-            .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
+            .unwrap_or(meta);
 
-        match spawn_supervisor(&self.exe, &files.dir, &files.supervisor_log()) {
-            Ok(child) => Ok(Started {
-                meta,
-                files,
-                child: Some(child),
-            }),
-            Err(e) => {
-                let message = format!(
-                    "could not launch the supervisor {}: {e}",
-                    self.exe.display()
-                );
+        let launched = match &tmux {
+            None => spawn_supervisor(&self.exe, &files.dir, &files.supervisor_log())
+                .map(Some)
+                .map_err(|e| {
+                    format!(
+                        "could not launch the supervisor {}: {e}",
+                        self.exe.display()
+                    )
+                }),
+            Some(t) => {
+                launch_in_tmux(t, &self.exe, &files.dir, &session, &meta.run_dir).map(|()| None)
+            }
+        };
+        match launched {
+            Ok(child) => Ok(Started { meta, files, child }),
+            Err(message) => {
                 let _ = files.update_meta(|m| {
                     let now = now_ms();
                     m.status = TaskStatus::Failed;
                     m.ended_at_ms = Some(now);
                     m.ended_at = Some(rfc3339(now));
-                    m.outcome = Some(crate::store::Outcome {
+                    m.outcome = Some(Outcome {
                         error: Some(message.clone()),
                         ..Default::default()
                     });
@@ -103,6 +144,54 @@ impl Engine {
         }
     }
 
+    /// The worktree of `<type>-<desc>`, refused while another running task uses it.
+    fn place_in_worktree(
+        &self,
+        spec: &TaskSpec,
+        session: String,
+    ) -> Result<Placement, EngineError> {
+        let root = std::env::var_os(WORKTREE_ROOT_ENV)
+            .filter(|r| !r.is_empty())
+            .map(PathBuf::from);
+        let (_, _, dir, _) = locate_worktree(
+            &spec.cwd,
+            &spec.topic.kind,
+            &spec.topic.desc,
+            root.as_deref(),
+        )?;
+        for id in self.store.task_ids()? {
+            let Ok(Some(meta)) = finalize_orphan(&self.store.task(&id)) else {
+                continue;
+            };
+            if meta.status == TaskStatus::Running
+                && meta.worktree.as_ref().is_some_and(|w| w.dir == dir)
+            {
+                return Err(EngineError::WorktreeBusy {
+                    dir,
+                    task_id: meta.task_id,
+                });
+            }
+        }
+        let wt = prepare_worktree(
+            &spec.cwd,
+            &spec.topic.kind,
+            &spec.topic.desc,
+            root.as_deref(),
+        )?;
+        Ok(Placement {
+            run_dir: wt.run_dir,
+            sandbox_mode: "danger-full-access",
+            worktree: Some(WorktreeRecord {
+                repo_root: wt.repo_root,
+                dir: wt.dir,
+                branch: wt.branch,
+                base_branch: wt.base_branch,
+            }),
+            tmux_session: Some(session),
+            warnings: wt.warnings,
+        })
+    }
+
     /// Only one task per topic runs at a time; a dead "running" one is finalized first.
     fn refuse_if_topic_running(&self, spec: &TaskSpec) -> Result<(), EngineError> {
         let base = format!("codex-{}", spec.topic.full);
@@ -110,8 +199,7 @@ impl Engine {
             if id != base && !is_rerun_of(&id, &base) {
                 continue;
             }
-            let files = self.store.task(&id);
-            let Some(meta) = finalize_orphan(&files)? else {
+            let Some(meta) = finalize_orphan(&self.store.task(&id))? else {
                 continue;
             };
             if meta.topic == spec.topic.full && meta.status == TaskStatus::Running {

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::codex::{Progress, Usage};
+use crate::runner::attach_command;
 use crate::store::{TaskFiles, TaskMeta, TaskStatus, now_ms, read_json};
+use crate::workspace::summarize;
 
 /// The full report of one task. Finished tasks carry the result fields of the `codex` tool;
 /// running ones carry `progress`.
@@ -32,6 +34,26 @@ pub struct TaskView {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressView>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<IsolationView>,
+}
+
+/// Where a full-access task works and, once it is finished, what it changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct IsolationView {
+    pub worktree_dir: String,
+    pub agent_branch: String,
+    pub base_branch: String,
+    pub tmux_session: Option<String>,
+    /// Present while the task runs: how a human watches it live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attach_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_ahead: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_stat: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncommitted_changes: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +85,7 @@ impl TaskView {
             error: None,
             warnings: meta.warnings.clone(),
             progress: None,
+            isolation: None,
         };
         match (&meta.outcome, meta.status.is_final()) {
             (Some(o), true) => {
@@ -87,6 +110,36 @@ impl TaskView {
                     last_command: p.last_command,
                 });
             }
+        }
+        if let Some(wt) = &meta.worktree {
+            let mut iso = IsolationView {
+                worktree_dir: wt.dir.display().to_string(),
+                agent_branch: wt.branch.clone(),
+                base_branch: wt.base_branch.clone(),
+                tmux_session: meta.tmux_session.clone(),
+                attach_command: None,
+                commits_ahead: None,
+                diff_stat: None,
+                uncommitted_changes: None,
+            };
+            if meta.status.is_final() {
+                // Read live from the worktree: a finished task's branch is what the caller
+                // reviews or merges next.
+                match summarize(&wt.dir, &wt.base_branch) {
+                    Ok(g) => {
+                        iso.commits_ahead = Some(g.commits_ahead);
+                        iso.diff_stat = Some(g.diff_stat);
+                        iso.uncommitted_changes = Some(g.uncommitted_changes);
+                    }
+                    Err(e) => view.warnings.push(format!(
+                        "cannot read the worktree `{}`: {e}",
+                        wt.dir.display()
+                    )),
+                }
+            } else {
+                iso.attach_command = meta.tmux_session.as_deref().map(attach_command);
+            }
+            view.isolation = Some(iso);
         }
         view
     }

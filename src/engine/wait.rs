@@ -11,7 +11,8 @@ use super::view::TaskView;
 use super::{Engine, EngineError};
 
 const TICK: Duration = Duration::from_secs(3);
-const POLL: Duration = Duration::from_millis(100);
+/// Polling a small file this often keeps a blocking call within ~50 ms of the end.
+const POLL: Duration = Duration::from_millis(50);
 
 impl Engine {
     /// Waits for `started` to finish. `cancelled` resolving (the client gave up on the call)

@@ -87,6 +87,15 @@ impl CodexMcp {
             "started_at": meta.started_at,
             "log_file": meta.log_file.display().to_string(),
         });
+        if let Some(wt) = &meta.worktree {
+            body["worktree_dir"] = json!(wt.dir.display().to_string());
+            body["agent_branch"] = json!(wt.branch);
+            body["base_branch"] = json!(wt.base_branch);
+        }
+        if let Some(session) = &meta.tmux_session {
+            body["tmux_session"] = json!(session);
+            body["attach_command"] = json!(crate::runner::attach_command(session));
+        }
         if !meta.warnings.is_empty() {
             body["warnings"] = json!(meta.warnings);
         }

@@ -23,9 +23,13 @@ Delegates coding work to the OpenAI Codex CLI. Every task is kept on disk with i
   minutes, or to run several tasks in parallel; then poll `codex_status` with the `task_id`.
 - `codex_status`: with `task_id`, live progress or the final result; without, the task list.
 - `codex_cancel`: stop a running task and everything it started.
-`topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`. `sandbox` is
-`read-only` (Codex can read but not write). To continue a conversation, pass the `session_id`
-of an earlier result; the follow-up runs in the same session with the same sandbox rules.";
+`topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
+`sandbox`: `read-only` for reviews and questions (every write is refused); `full-access` for
+implementation: Codex works in its own git worktree on branch `agent/<type>-<desc>`, never in the
+user's checkout; the result reports the branch, `commits_ahead` and `diff_stat` to review/merge.
+Several full-access tasks with different `<type>-<desc>` run in parallel.
+To continue a conversation, pass the `session_id` of an earlier result with a new topic version
+(e.g. `-v2`); a full-access follow-up reuses the same worktree and branch.";
 
 fn task_input_schema() -> Value {
     json!({
@@ -49,7 +53,7 @@ fn task_input_schema() -> Value {
             "sandbox": {
                 "type": "string",
                 "enum": ["read-only", "full-access"],
-                "description": "`read-only`: Codex may read files and run commands but every write is refused. `full-access` is reserved for isolated worktree tasks and not available in this version."
+                "description": "`read-only`: Codex may read files and run commands, but every write is refused (reviews, questions, analysis). `full-access`: Codex may change anything, inside its own git worktree on branch `agent/<type>-<desc>` next to the repository, in a tmux session you can attach to; your checkout is never modified (cwd must be in a git repository with at least one commit, on a branch)."
             },
             "session_id": {
                 "type": "string",
@@ -97,6 +101,14 @@ fn task_result_schema() -> Value {
             "ended_at": {"type": "string"},
             "error": {"type": "string", "description": "What went wrong, when the task did not complete."},
             "warnings": {"type": "array", "items": {"type": "string"}},
+            "worktree_dir": {"type": "string", "description": "Full-access: the git worktree Codex works in."},
+            "agent_branch": {"type": "string", "description": "Full-access: the branch of that worktree (`agent/<type>-<desc>`)."},
+            "base_branch": {"type": "string", "description": "Full-access: the branch the worktree started from."},
+            "commits_ahead": {"type": "integer", "description": "Full-access, finished: commits on the agent branch not on the base branch."},
+            "diff_stat": {"type": "string", "description": "Full-access, finished: `git diff --stat` of the worktree (committed and uncommitted) against the merge-base with the base branch."},
+            "uncommitted_changes": {"type": "integer", "description": "Full-access, finished: paths changed in the worktree but not committed."},
+            "tmux_session": {"type": "string", "description": "Full-access: the tmux session the task runs in."},
+            "attach_command": {"type": "string", "description": "Full-access, running: the command a human runs to watch it live."},
             "progress": {
                 "type": "object",
                 "description": "Live progress of a running task.",
@@ -139,14 +151,14 @@ pub fn all_tools() -> Vec<Tool> {
     vec![
         Tool::new(
             CODEX,
-            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file` and, on failure, `error`. For work that may take more than a minute or two, prefer codex_dispatch + codex_status.",
+            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. For work that may take more than a minute or two, prefer codex_dispatch + codex_status.",
             object(task_input_schema()),
         )
         .with_raw_output_schema(object(task_result_schema()))
         .with_annotations(acting("Run Codex and wait", false)),
         Tool::new(
             DISPATCH,
-            "Start a Codex task in the background and return at once with its `task_id`. The task keeps running even if this server or the client exits. Follow it with codex_status (progress, then the full result) and stop it with codex_cancel.",
+            "Start a Codex task in the background and return at once with its `task_id`. The task keeps running even if this server or the client exits. Follow it with codex_status (progress, then the full result) and stop it with codex_cancel. Full-access tasks also return `worktree_dir`, `agent_branch` and the `attach_command` to watch them.",
             object(task_input_schema()),
         )
         .with_raw_output_schema(object(json!({
@@ -157,6 +169,11 @@ pub fn all_tools() -> Vec<Tool> {
                 "topic": {"type": "string"},
                 "started_at": {"type": "string"},
                 "log_file": {"type": "string"},
+                "worktree_dir": {"type": "string"},
+                "agent_branch": {"type": "string"},
+                "base_branch": {"type": "string"},
+                "tmux_session": {"type": "string"},
+                "attach_command": {"type": "string"},
                 "warnings": {"type": "array", "items": {"type": "string"}}
             },
             "required": ["task_id", "status", "topic", "started_at", "log_file"]

@@ -1,7 +1,14 @@
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::store::open_append;
+use super::tmux::Tmux;
+use crate::store::{StoreError, open_append, write_json};
+
+/// Written by the server, read and deleted by the supervisor: the exact environment codex must
+/// get. A tmux pane inherits the tmux server's environment, which may be days old.
+pub const LAUNCH_ENV_FILE: &str = "launch-env.json";
 
 /// Starts `codex-mcp supervise <task_dir>` in a new session, so it survives this server
 /// (client closed, SIGTERM, SIGKILL) and a cancel can signal its whole group. Its stdin is
@@ -26,4 +33,39 @@ pub fn spawn_supervisor(
         });
     }
     cmd.spawn()
+}
+
+/// Starts the supervisor as the only process of a detached tmux session, with a live view of
+/// the run in the pane.
+pub fn launch_in_tmux(
+    tmux: &Tmux,
+    exe: &Path,
+    task_dir: &Path,
+    session: &str,
+    run_dir: &Path,
+) -> Result<(), String> {
+    save_environment(&task_dir.join(LAUNCH_ENV_FILE)).map_err(|e| e.to_string())?;
+    let argv: Vec<OsString> = vec![
+        exe.into(),
+        "supervise".into(),
+        "--view".into(),
+        task_dir.into(),
+    ];
+    tmux.new_session(session, run_dir, &argv)
+}
+
+fn save_environment(path: &Path) -> Result<(), StoreError> {
+    let env: BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k != "TMUX" && k != "TMUX_PANE")
+        .collect();
+    write_json(path, &env)
+}
+
+/// The saved environment, removed from disk as it is read (it may hold API keys).
+pub fn take_environment(task_dir: &Path) -> Option<BTreeMap<String, String>> {
+    let path = task_dir.join(LAUNCH_ENV_FILE);
+    let env = crate::store::read_json(&path).ok().flatten();
+    let _ = std::fs::remove_file(&path);
+    env
 }

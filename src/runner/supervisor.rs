@@ -4,6 +4,7 @@
 //! and writes the final outcome into `meta.json` itself, so no server needs to be alive when
 //! the run ends.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -30,13 +31,14 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
-pub fn run_supervisor(task_dir: &Path) -> ExitCode {
+/// `view`: also print a readable account of the run on stdout (the tmux pane).
+pub fn run_supervisor(task_dir: &Path, view: bool) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
     let files = TaskFiles {
         dir: task_dir.to_path_buf(),
     };
-    match supervise(&files) {
+    match supervise(&files, view) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -45,7 +47,8 @@ pub fn run_supervisor(task_dir: &Path) -> ExitCode {
     }
 }
 
-fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
+fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
+    let env = super::take_environment(&files.dir);
     // Signals are taken by a dedicated thread; every thread inherits this mask, and codex
     // gets a clean one because std resets it in the child.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
@@ -62,7 +65,16 @@ fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
         return finish(files, &Progress::default(), None, false);
     }
 
-    let mut child = match spawn_codex(files, &meta) {
+    if view {
+        println!(
+            "codex-mcp task {} ({})",
+            meta.task_id,
+            meta.sandbox.as_str()
+        );
+        println!("in {}", meta.run_dir.display());
+        println!("log {}\n", files.log().display());
+    }
+    let mut child = match spawn_codex(files, &meta, env.as_ref()) {
         Ok(c) => c,
         Err(e) => return fail_to_start(files, &meta, &e),
     };
@@ -88,13 +100,15 @@ fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
         let log = open_append(&files.log())?;
         let progress_path = files.progress();
         std::thread::spawn(move || {
-            pump(stdout, log, &progress, &progress_path);
+            pump(stdout, log, &progress, &progress_path, view);
             let _ = done_tx.send(());
         });
     }
 
-    let grace = std::env::var(EXIT_GRACE_ENV)
-        .ok()
+    let grace = env
+        .as_ref()
+        .and_then(|e| e.get(EXIT_GRACE_ENV).cloned())
+        .or_else(|| std::env::var(EXIT_GRACE_ENV).ok())
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis)
         .unwrap_or(DEFAULT_EXIT_GRACE);
@@ -111,7 +125,17 @@ fn supervise(files: &TaskFiles) -> Result<(), StoreError> {
         code: s.code(),
         signal: s.signal(),
     });
-    finish(files, &snapshot, exit, stopped_after_turn)
+    finish(files, &snapshot, exit, stopped_after_turn)?;
+    if view {
+        let status = files
+            .read_meta()
+            .ok()
+            .flatten()
+            .map(|m| m.status.as_str())
+            .unwrap_or("?");
+        println!("\ntask {status}; this window closes now.");
+    }
+    Ok(())
 }
 
 fn missing(files: &TaskFiles) -> StoreError {
@@ -121,20 +145,27 @@ fn missing(files: &TaskFiles) -> StoreError {
     )
 }
 
-fn spawn_codex(files: &TaskFiles, meta: &TaskMeta) -> std::io::Result<Child> {
+fn spawn_codex(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    env: Option<&BTreeMap<String, String>>,
+) -> std::io::Result<Child> {
     let (program, args) = meta
         .argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
     let prompt = crate::store::open_nofollow(&files.prompt())?;
     let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
-    Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .current_dir(&meta.run_dir)
         .stdin(Stdio::from(prompt))
         .stdout(Stdio::piped())
-        .stderr(Stdio::from(stderr))
-        .spawn()
+        .stderr(Stdio::from(stderr));
+    if let Some(env) = env {
+        cmd.env_clear().envs(env);
+    }
+    cmd.spawn()
 }
 
 fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Result<(), StoreError> {
@@ -183,7 +214,14 @@ impl Tracked {
 }
 
 /// Copies codex's stdout to the log byte for byte and folds each line into the progress.
-fn pump(mut stdout: impl Read, mut log: File, tracked: &Mutex<Tracked>, progress_path: &Path) {
+fn pump(
+    mut stdout: impl Read,
+    mut log: File,
+    tracked: &Mutex<Tracked>,
+    progress_path: &Path,
+    view: bool,
+) {
+    let mut screen = std::io::stdout();
     let mut lines = LineAssembler::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -198,7 +236,12 @@ fn pump(mut stdout: impl Read, mut log: File, tracked: &Mutex<Tracked>, progress
         let mut t = lock(tracked);
         let p = &mut t.progress;
         let terminal_before = p.turn_end.is_some();
-        lines.feed(&buf[..n], |l| p.feed(l));
+        lines.feed(&buf[..n], |l| {
+            if view && let Some(text) = super::view::render(&l) {
+                let _ = writeln!(screen, "{text}");
+            }
+            p.feed(l)
+        });
         p.log_offset = lines.line_end_offset();
         let turn_ended = p.turn_end.is_some() != terminal_before;
         t.dirty = true;

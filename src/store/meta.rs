@@ -82,6 +82,20 @@ pub struct TaskMeta {
     #[serde(default)]
     pub warnings: Vec<String>,
     pub outcome: Option<Outcome>,
+    /// Full-access tasks: the isolated worktree they run in.
+    #[serde(default)]
+    pub worktree: Option<WorktreeRecord>,
+    /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
+    #[serde(default)]
+    pub tmux_session: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorktreeRecord {
+    pub repo_root: PathBuf,
+    pub dir: PathBuf,
+    pub branch: String,
+    pub base_branch: String,
 }
 
 impl TaskMeta {

@@ -44,20 +44,34 @@ pub struct Fixture {
     pub work: PathBuf,
     pub model: MockModel,
     pub extra_env: Vec<(String, String)>,
+    /// This test's own tmux server lives here (TMUX_TMPDIR), so tests never touch the user's.
+    pub tmux_tmpdir: PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = self
+            .tmux()
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }
 
 impl Fixture {
     pub async fn new() -> Fixture {
+        // Under /tmp, not $TMPDIR: tmux socket paths must stay short (macOS's TMPDIR is long).
         let tmp = tempfile::Builder::new()
-            .prefix("codexmcp-test")
-            .tempdir()
+            .prefix("cmt")
+            .tempdir_in("/tmp")
             .unwrap();
         let root = tmp.path().canonicalize().unwrap();
         let home = root.join("home");
         let codex_home = home.join(".codex");
         let store_home = root.join("store");
         let work = root.join("work");
-        for d in [&home, &codex_home, &work] {
+        let tmux_tmpdir = root.join("tmux");
+        for d in [&home, &codex_home, &work, &tmux_tmpdir] {
             std::fs::create_dir_all(d).unwrap();
         }
         let model = MockModel::start().await;
@@ -85,7 +99,24 @@ stream_max_retries = 0
             work,
             model,
             extra_env: Vec::new(),
+            tmux_tmpdir,
         }
+    }
+
+    /// A tmux command on this test's own tmux server.
+    pub fn tmux(&self) -> std::process::Command {
+        let mut c = std::process::Command::new("tmux");
+        c.env("TMUX_TMPDIR", &self.tmux_tmpdir).env_remove("TMUX");
+        c
+    }
+
+    pub fn tmux_has_session(&self, name: &str) -> bool {
+        self.tmux()
+            .args(["has-session", "-t", &format!("={name}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success()
     }
 
     pub fn env(&self) -> Vec<(String, String)> {
@@ -97,7 +128,8 @@ stream_max_retries = 0
                 self.store_home.display().to_string(),
             ),
             ("CODEX_BIN".into(), codex_bin().display().to_string()),
-            ("RUST_LOG".into(), "codex_mcp=debug".into()),
+            ("RUST_LOG".into(), "codex_mcp=info".into()),
+            ("TMUX_TMPDIR".into(), self.tmux_tmpdir.display().to_string()),
         ];
         env.extend(self.extra_env.iter().cloned());
         env
@@ -188,6 +220,49 @@ pub fn error_text(r: &CallToolResult) -> String {
 
 pub fn task(prompt: &str, cwd: &Path, topic: &str) -> Value {
     json!({"prompt": prompt, "cwd": cwd.display().to_string(), "topic": topic, "sandbox": "read-only"})
+}
+
+pub fn full_task(prompt: &str, cwd: &Path, topic: &str) -> Value {
+    json!({"prompt": prompt, "cwd": cwd.display().to_string(), "topic": topic, "sandbox": "full-access"})
+}
+
+/// Runs git in `dir` with a fixed identity, asserting success; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes `dir` a repository on `main` with one commit holding `files`.
+pub fn init_repo(dir: &Path, files: &[(&str, &str)]) {
+    git(dir, &["init", "-q"]);
+    for (path, content) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", "initial"]);
+}
+
+pub fn read_meta(fx: &Fixture, id: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fx.task_dir(id).join("meta.json")).unwrap()).unwrap()
 }
 
 /// Polls `codex_status` until the task leaves `running`.

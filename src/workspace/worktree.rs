@@ -1,0 +1,297 @@
+//! Full-access tasks run in their own git worktree, on branch `agent/<type>-<desc>`, next to the
+//! repository (or under `CODEXMCP_WORKTREE_ROOT`). The user's checkout is never touched: the
+//! worktree starts from the current branch's last commit.
+
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, Repository, StatusOptions, WorktreeAddOptions, WorktreePruneOptions};
+
+use super::LINK_DIR;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorktreeError {
+    #[error(
+        "`{0}` is not inside a git repository. Full-access tasks run in an isolated git worktree, so \
+         they need one: run `git init && git add -A && git commit -m init` there first, or use \
+         sandbox `read-only`"
+    )]
+    NotARepo(PathBuf),
+    #[error("the repository at `{0}` is bare (no working directory); full-access needs a checkout")]
+    Bare(PathBuf),
+    #[error(
+        "the repository at `{0}` has no commits yet, so there is nothing to branch from; commit \
+         something first"
+    )]
+    NoCommits(PathBuf),
+    #[error(
+        "HEAD of `{0}` is detached; full-access tasks branch from the current branch. Check out a \
+         branch first (git switch <branch>)"
+    )]
+    Detached(PathBuf),
+    #[error("cannot use `{path}` as the task's worktree: {reason}")]
+    PathTaken { path: PathBuf, reason: String },
+    #[error(
+        "branch `{branch}` is checked out at `{at}`; a branch can be in one worktree only. \
+         Switch that checkout to another branch, or use another topic description"
+    )]
+    BranchElsewhere { branch: String, at: PathBuf },
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error("cannot prepare the worktree: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where a task's worktree is and how it was made.
+#[derive(Debug, Clone)]
+pub struct Worktree {
+    pub repo_root: PathBuf,
+    pub dir: PathBuf,
+    pub branch: String,
+    pub base_branch: String,
+    /// `cwd`'s counterpart inside the worktree.
+    pub run_dir: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// The worktree directory and branch a topic maps to, without creating anything.
+pub fn locate(
+    cwd: &Path,
+    kind: &str,
+    desc: &str,
+    root: Option<&Path>,
+) -> Result<(Repository, PathBuf, PathBuf, String), WorktreeError> {
+    let repo = Repository::discover(cwd).map_err(|_| WorktreeError::NotARepo(cwd.into()))?;
+    let repo_root = repo
+        .workdir()
+        .ok_or_else(|| WorktreeError::Bare(repo.path().into()))?
+        .canonicalize()?;
+    let name = repo_root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "repo".into());
+    let parent = match root {
+        Some(r) => r.to_path_buf(),
+        None => repo_root.parent().unwrap_or(&repo_root).to_path_buf(),
+    };
+    let dir = parent.join(format!("{name}-agent-{kind}-{desc}"));
+    Ok((repo, repo_root, dir, format!("agent/{kind}-{desc}")))
+}
+
+/// Finds or creates the worktree for `<kind>-<desc>`. On failure nothing new is left behind.
+pub fn prepare(
+    cwd: &Path,
+    kind: &str,
+    desc: &str,
+    root: Option<&Path>,
+) -> Result<Worktree, WorktreeError> {
+    let (repo, repo_root, dir, branch) = locate(cwd, kind, desc, root)?;
+    let head = match repo.head() {
+        Ok(h) => h,
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+            return Err(WorktreeError::NoCommits(repo_root));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if repo.head_detached()? {
+        return Err(WorktreeError::Detached(repo_root));
+    }
+    let base_branch = head.shorthand().unwrap_or("HEAD").to_string();
+    let base_commit = head.peel_to_commit()?;
+    if !git2::Branch::name_is_valid(&branch)? {
+        return Err(WorktreeError::PathTaken {
+            path: dir,
+            reason: format!("`{branch}` is not a valid branch name"),
+        });
+    }
+    let admin_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let checkouts = checkouts(&repo)?;
+    let mut warnings = Vec::new();
+
+    let existing = checkouts.iter().find(|c| same_path(&c.path, &dir));
+    match existing {
+        Some(c) if c.branch.as_deref() == Some(branch.as_str()) => {}
+        Some(c) => {
+            return Err(WorktreeError::PathTaken {
+                path: dir,
+                reason: match &c.branch {
+                    Some(b) => format!("it is a worktree on branch `{b}`, not `{branch}`"),
+                    None => "it is a worktree with a detached HEAD".into(),
+                },
+            });
+        }
+        None => {
+            if let Some(c) = checkouts
+                .iter()
+                .find(|c| c.branch.as_deref() == Some(branch.as_str()))
+            {
+                return Err(WorktreeError::BranchElsewhere {
+                    branch,
+                    at: c.path.clone(),
+                });
+            }
+            if dir.exists() {
+                return Err(WorktreeError::PathTaken {
+                    path: dir,
+                    reason: "it exists and is not a worktree of this repository; move it away"
+                        .into(),
+                });
+            }
+            prune_stale(&repo, &admin_name);
+            let created_branch = match repo.find_branch(&branch, BranchType::Local) {
+                Ok(_) => false,
+                Err(_) => {
+                    repo.branch(&branch, &base_commit, false)?;
+                    true
+                }
+            };
+            if let Err(e) = add_worktree(&repo, &admin_name, &dir, &branch) {
+                undo(
+                    &repo,
+                    &admin_name,
+                    &dir,
+                    created_branch.then_some(branch.as_str()),
+                );
+                return Err(e);
+            }
+            if !created_branch {
+                warnings.push(format!(
+                    "branch `{branch}` already existed; the worktree continues from it"
+                ));
+            }
+        }
+    }
+
+    let rel = cwd.strip_prefix(&repo_root).unwrap_or(Path::new(""));
+    let run_dir = dir.join(rel);
+    if !run_dir.is_dir() {
+        std::fs::create_dir_all(&run_dir)?;
+        warnings.push(format!(
+            "`{}` is not in the committed tree (untracked?); it was created empty in the worktree",
+            rel.display()
+        ));
+    }
+    let dirty = uncommitted_paths(&repo)?;
+    if dirty > 0 {
+        warnings.push(format!(
+            "your checkout has {dirty} uncommitted change(s); they are not in the worktree, which \
+             starts from the last commit of `{base_branch}`. Commit them first if Codex needs them"
+        ));
+    }
+    Ok(Worktree {
+        repo_root,
+        dir,
+        branch,
+        base_branch,
+        run_dir,
+        warnings,
+    })
+}
+
+struct Checkout {
+    path: PathBuf,
+    branch: Option<String>,
+}
+
+/// The main checkout and every linked worktree, with the branch each has checked out.
+fn checkouts(repo: &Repository) -> Result<Vec<Checkout>, git2::Error> {
+    let main = Repository::open(repo.commondir())?;
+    let mut out = Vec::new();
+    let branch_of = |r: &Repository| -> Option<String> {
+        if r.head_detached().unwrap_or(false) {
+            return None;
+        }
+        // An unborn HEAD still names its branch.
+        match r.head() {
+            Ok(h) => h.shorthand().map(str::to_string),
+            Err(_) => r.find_reference("HEAD").ok().and_then(|h| {
+                h.symbolic_target()
+                    .map(|t| t.trim_start_matches("refs/heads/").to_string())
+            }),
+        }
+    };
+    if let Some(wd) = main.workdir() {
+        out.push(Checkout {
+            path: wd.to_path_buf(),
+            branch: branch_of(&main),
+        });
+    }
+    for name in main.worktrees()?.iter().flatten() {
+        let Ok(wt) = main.find_worktree(name) else {
+            continue;
+        };
+        if wt.validate().is_err() {
+            continue;
+        }
+        let Ok(r) = Repository::open_from_worktree(&wt) else {
+            continue;
+        };
+        out.push(Checkout {
+            path: wt.path().to_path_buf(),
+            branch: branch_of(&r),
+        });
+    }
+    Ok(out)
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    canon(a) == canon(b)
+}
+
+/// Forgets a worktree whose folder was deleted, so its name can be used again.
+fn prune_stale(repo: &Repository, admin_name: &str) {
+    if let Ok(wt) = repo.find_worktree(admin_name)
+        && wt.validate().is_err()
+    {
+        let _ = wt.prune(Some(
+            WorktreePruneOptions::new().valid(true).working_tree(false),
+        ));
+    }
+}
+
+fn add_worktree(
+    repo: &Repository,
+    admin_name: &str,
+    dir: &Path,
+    branch: &str,
+) -> Result<(), WorktreeError> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let reference = repo
+        .find_branch(branch, BranchType::Local)?
+        .into_reference();
+    let mut opts = WorktreeAddOptions::new();
+    opts.reference(Some(&reference));
+    repo.worktree(admin_name, dir, Some(&opts))?;
+    Ok(())
+}
+
+/// Removes what a failed creation left: the folder, git's record of it, and a new branch.
+fn undo(repo: &Repository, admin_name: &str, dir: &Path, created_branch: Option<&str>) {
+    let _ = std::fs::remove_dir_all(dir);
+    if let Ok(wt) = repo.find_worktree(admin_name) {
+        let _ = wt.prune(Some(
+            WorktreePruneOptions::new().valid(true).working_tree(true),
+        ));
+    }
+    if let Some(b) = created_branch
+        && let Ok(mut br) = repo.find_branch(b, BranchType::Local)
+    {
+        let _ = br.delete();
+    }
+}
+
+/// Changed, staged or untracked paths in the user's checkout (the link folder aside).
+fn uncommitted_paths(repo: &Repository) -> Result<usize, git2::Error> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true).include_ignored(false);
+    Ok(repo
+        .statuses(Some(&mut opts))?
+        .iter()
+        .filter(|s| !s.path().is_some_and(|p| p.starts_with(LINK_DIR)))
+        .count())
+}
