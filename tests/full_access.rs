@@ -53,9 +53,9 @@ async fn changes_land_on_the_agent_branch_and_the_checkout_stays_untouched() {
     );
     assert_eq!(v["uncommitted_changes"], 1);
     assert_eq!(v["tmux_session"], "codex-implement-greeting-v1");
-    assert!(
-        v.get("attach_command").is_none(),
-        "a finished task has no session to attach to"
+    assert_eq!(
+        v["attach_command"],
+        "tmux attach -t codex-implement-greeting-v1"
     );
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("uncommitted change"), "{warnings}");
@@ -453,5 +453,136 @@ async fn a_stale_tmux_server_environment_does_not_reach_codex() {
         fx.tmux_has_session("someone-else"),
         "another session was touched"
     );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worktree_root_can_be_moved_and_a_failed_creation_is_rolled_back() {
+    let mut fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let root = fx.tmp.path().join("agent-trees");
+    fx.extra_env
+        .push(("CODEXMCP_WORKTREE_ROOT".into(), root.display().to_string()));
+    let client = fx.client().await;
+    let v = body(
+        &call(
+            &client,
+            "codex",
+            full_task(
+                "@shell touch made.txt\n@answer ok",
+                &fx.work,
+                "implement-rooted-v1",
+            ),
+        )
+        .await,
+    );
+    assert_eq!(v["status"], "completed", "{v}");
+    let wt = root
+        .canonicalize()
+        .unwrap()
+        .join("work-agent-implement-rooted");
+    assert_eq!(v["worktree_dir"], wt.display().to_string());
+    assert!(wt.join("made.txt").exists());
+    client.cancel().await.unwrap();
+
+    // A root that cannot hold a directory: git2 fails after the branch was made.
+    let blocker = fx.tmp.path().join("a-file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    fx.extra_env.push((
+        "CODEXMCP_WORKTREE_ROOT".into(),
+        blocker.join("sub").display().to_string(),
+    ));
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex",
+        full_task("@answer x", &fx.work, "implement-blocked-v1"),
+    )
+    .await;
+    assert!(is_error(&r), "{r:?}");
+    assert!(
+        !branches(&fx.work).contains("agent/implement-blocked"),
+        "a half-made branch was left"
+    );
+    assert_eq!(git(&fx.work, &["worktree", "list"]).lines().count(), 2);
+    assert!(!fx.task_dir("codex-implement-blocked-v1").exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_are_targeted_by_exact_name() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    // A session whose name merely starts with the task's session name.
+    let ok = fx
+        .tmux()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "codex-implement-prefix-v10",
+            "sleep",
+            "600",
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let client = fx.client().await;
+    let v = call(
+        &client,
+        "codex_dispatch",
+        full_task(
+            "@shell sleep 3080\n@answer x",
+            &fx.work,
+            "implement-prefix-v1",
+        ),
+    )
+    .await;
+    assert!(
+        !is_error(&v),
+        "a prefix match was taken for an existing session: {}",
+        error_text(&v)
+    );
+    let id = body(&v)["task_id"].as_str().unwrap().to_string();
+    wait_until(&client, &id, Duration::from_secs(60), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    assert_eq!(c["status"], "cancelled");
+    assert!(!fx.tmux_has_session("codex-implement-prefix-v1"));
+    assert!(
+        fx.tmux_has_session("codex-implement-prefix-v10"),
+        "cancel closed a session it does not own"
+    );
+    assert!(pids_matching("sleep 3080").is_empty());
+
+    // A leftover session with the exact name is reported, not reused or killed.
+    let ok = fx
+        .tmux()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "codex-implement-prefix-v2",
+            "sleep",
+            "600",
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let r = call(
+        &client,
+        "codex_dispatch",
+        full_task("@answer x", &fx.work, "implement-prefix-v2"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(
+        error_text(&r).contains("tmux kill-session -t codex-implement-prefix-v2"),
+        "{}",
+        error_text(&r)
+    );
+    assert!(fx.tmux_has_session("codex-implement-prefix-v2"));
     client.cancel().await.unwrap();
 }

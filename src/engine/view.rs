@@ -45,8 +45,7 @@ pub struct IsolationView {
     pub agent_branch: String,
     pub base_branch: String,
     pub tmux_session: Option<String>,
-    /// Present while the task runs: how a human watches it live.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// How a human watches the task live (the session closes when the task ends).
     pub attach_command: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits_ahead: Option<usize>,
@@ -117,7 +116,7 @@ impl TaskView {
                 agent_branch: wt.branch.clone(),
                 base_branch: wt.base_branch.clone(),
                 tmux_session: meta.tmux_session.clone(),
-                attach_command: None,
+                attach_command: meta.tmux_session.as_deref().map(attach_command),
                 commits_ahead: None,
                 diff_stat: None,
                 uncommitted_changes: None,

@@ -108,7 +108,7 @@ fn task_result_schema() -> Value {
             "diff_stat": {"type": "string", "description": "Full-access, finished: `git diff --stat` of the worktree (committed and uncommitted) against the merge-base with the base branch."},
             "uncommitted_changes": {"type": "integer", "description": "Full-access, finished: paths changed in the worktree but not committed."},
             "tmux_session": {"type": "string", "description": "Full-access: the tmux session the task runs in."},
-            "attach_command": {"type": "string", "description": "Full-access, running: the command a human runs to watch it live."},
+            "attach_command": {"type": "string", "description": "Full-access: the command a human runs to watch the task live (the tmux session closes when the task ends)."},
             "progress": {
                 "type": "object",
                 "description": "Live progress of a running task.",

@@ -44,14 +44,18 @@ pub fn launch_in_tmux(
     session: &str,
     run_dir: &Path,
 ) -> Result<(), String> {
-    save_environment(&task_dir.join(LAUNCH_ENV_FILE)).map_err(|e| e.to_string())?;
+    let env_file = task_dir.join(LAUNCH_ENV_FILE);
+    save_environment(&env_file).map_err(|e| e.to_string())?;
     let argv: Vec<OsString> = vec![
         exe.into(),
         "supervise".into(),
         "--view".into(),
         task_dir.into(),
     ];
-    tmux.new_session(session, run_dir, &argv)
+    tmux.new_session(session, run_dir, &argv).inspect_err(|_| {
+        // Nobody will read it now, and it may hold API keys.
+        let _ = std::fs::remove_file(&env_file);
+    })
 }
 
 fn save_environment(path: &Path) -> Result<(), StoreError> {
