@@ -412,14 +412,13 @@ async fn a_stale_tmux_server_environment_does_not_reach_codex() {
     let mut fx = Fixture::new().await;
     init_repo(&fx.work, &[("README.md", "hello\n")]);
     // A tmux server already running, started with an environment that is now out of date.
-    let status = fx
-        .tmux()
-        .env("CODEXMCP_STALE_MARKER", "old")
-        .env("CODEXMCP_FRESH_MARKER", "old")
-        .args(["new-session", "-d", "-s", "someone-else", "sleep", "600"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    fx.foreign_tmux_session(
+        "someone-else",
+        &[
+            ("CODEXMCP_STALE_MARKER", "old"),
+            ("CODEXMCP_FRESH_MARKER", "old"),
+        ],
+    );
     fx.extra_env
         .push(("CODEXMCP_FRESH_MARKER".into(), "new".into()));
     let client = fx.client().await;
@@ -514,19 +513,7 @@ async fn sessions_are_targeted_by_exact_name() {
     let fx = Fixture::new().await;
     init_repo(&fx.work, &[("README.md", "hello\n")]);
     // A session whose name merely starts with the task's session name.
-    let ok = fx
-        .tmux()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "codex-implement-prefix-v10",
-            "sleep",
-            "600",
-        ])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    fx.foreign_tmux_session("codex-implement-prefix-v10", &[]);
     let client = fx.client().await;
     let v = call(
         &client,
@@ -558,19 +545,7 @@ async fn sessions_are_targeted_by_exact_name() {
     assert!(pids_matching("sleep 3080").is_empty());
 
     // A leftover session with the exact name is reported, not reused or killed.
-    let ok = fx
-        .tmux()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "codex-implement-prefix-v2",
-            "sleep",
-            "600",
-        ])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    fx.foreign_tmux_session("codex-implement-prefix-v2", &[]);
     let r = call(
         &client,
         "codex_dispatch",

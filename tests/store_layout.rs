@@ -4,30 +4,15 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::*;
 
-fn git_local(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn task_folder_link_and_git_exclude() {
     let fx = Fixture::new().await;
-    git_local(&fx.work, &["init", "-q"]);
+    git(&fx.work, &["init", "-q"]);
     git(
         &fx.work,
         &[
@@ -88,7 +73,7 @@ async fn task_folder_link_and_git_exclude() {
         "the user's .gitignore must not be created"
     );
     assert_eq!(
-        git_local(&fx.work, &["status", "--porcelain"]),
+        git(&fx.work, &["status", "--porcelain"]),
         "",
         "the link must be invisible to git"
     );
@@ -109,7 +94,7 @@ async fn task_folder_link_and_git_exclude() {
     );
     let exclude = std::fs::read_to_string(fx.work.join(".git/info/exclude")).unwrap();
     assert_eq!(exclude.matches(".codex-tasks/").count(), 1);
-    assert_eq!(git_local(&fx.work, &["status", "--porcelain"]), "");
+    assert_eq!(git(&fx.work, &["status", "--porcelain"]), "");
 
     // A rerun moves the link to the newest task.
     let v = body(

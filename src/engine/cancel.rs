@@ -3,12 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::outcome::Decision;
-use super::recover::scan_log;
+use super::recover::outcome_from_files;
 use super::view::TaskView;
-use super::{Engine, EngineError, decide_outcome};
+use super::{Engine, EngineError};
 use crate::runner::{Tmux, terminate_tree};
-use crate::store::{TaskStatus, now_ms, read_tail, rfc3339, write_atomic};
+use crate::store::{TaskStatus, now_ms, rfc3339, write_atomic};
 
 const TERM_GRACE: Duration = Duration::from_secs(5);
 
@@ -61,27 +60,9 @@ impl Engine {
                 )));
             }
         }
-        let progress = scan_log(&files);
-        let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
-        let log_file = files.log();
-        let (status, outcome) = decide_outcome(Decision {
-            progress: &progress,
-            exit: None,
-            cancel_requested: true,
-            stopped_after_turn: false,
-            stderr_tail: &stderr_tail,
-            log_file: &log_file,
-        });
-        let (meta, ()) = files
-            .update_meta(|m| {
-                if m.status == TaskStatus::Running {
-                    let now = now_ms();
-                    m.status = status;
-                    m.outcome = Some(outcome);
-                    m.ended_at_ms = Some(now);
-                    m.ended_at = Some(rfc3339(now));
-                }
-            })?
+        let (status, outcome) = outcome_from_files(&files, true);
+        let (meta, _) = files
+            .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.into()))?;
         Ok(Cancelled {
             changed: meta.status == TaskStatus::Cancelled,

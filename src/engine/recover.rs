@@ -9,7 +9,7 @@ use super::outcome::Decision;
 use super::{EngineError, decide_outcome};
 use crate::codex::{LineAssembler, Progress};
 use crate::runner::{Tmux, list_processes, terminate_tree};
-use crate::store::{TaskFiles, TaskMeta, TaskStatus, now_ms, read_json, read_tail, rfc3339};
+use crate::store::{Outcome, TaskFiles, TaskMeta, TaskStatus, now_ms, read_json, read_tail};
 
 /// How long a freshly created task may go without its supervisor taking its lock.
 pub const STARTUP_GRACE_MS: u64 = 30_000;
@@ -61,6 +61,22 @@ pub fn stop_leftovers(meta: &TaskMeta) {
     }
 }
 
+/// The outcome of a run whose supervisor can no longer report one, decided from its files:
+/// the log (scanned from the saved progress on) and the end of codex's stderr.
+pub fn outcome_from_files(files: &TaskFiles, cancel_requested: bool) -> (TaskStatus, Outcome) {
+    let progress = scan_log(files);
+    let _ = crate::store::write_json(&files.progress(), &progress);
+    let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
+    decide_outcome(Decision {
+        progress: &progress,
+        exit: None,
+        cancel_requested,
+        stopped_after_turn: false,
+        stderr_tail: &stderr_tail,
+        log_file: &files.log(),
+    })
+}
+
 /// True when a task recorded as running has no supervisor any more.
 pub fn is_orphaned(files: &TaskFiles, meta: &TaskMeta) -> bool {
     if meta.status.is_final() || files.supervisor_alive() {
@@ -91,25 +107,11 @@ fn finalize(files: &TaskFiles, known_exited: bool) -> Result<Option<TaskMeta>, E
         return Ok(Some(meta));
     }
     stop_leftovers(&meta);
-    let progress = scan_log(files);
-    let _ = crate::store::write_json(&files.progress(), &progress);
-    let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
-    let log_file = files.log();
-    let (status, outcome) = decide_outcome(Decision {
-        progress: &progress,
-        exit: None,
-        cancel_requested: files.cancel_marker().exists(),
-        stopped_after_turn: false,
-        stderr_tail: &stderr_tail,
-        log_file: &log_file,
-    });
+    let (status, outcome) = outcome_from_files(files, files.cancel_marker().exists());
     let updated = files.update_meta(|m| {
-        if m.status == TaskStatus::Running && !files.supervisor_alive() {
-            let now = now_ms();
-            m.status = status;
-            m.outcome = Some(outcome);
-            m.ended_at_ms = Some(now);
-            m.ended_at = Some(rfc3339(now));
+        // Re-checked under the task lock: another server may have finalized it meanwhile.
+        if !files.supervisor_alive() {
+            m.finish(status, outcome);
         }
     })?;
     Ok(updated.map(|(m, ())| m))

@@ -130,14 +130,13 @@ impl Engine {
             Ok(child) => Ok(Started { meta, files, child }),
             Err(message) => {
                 let _ = files.update_meta(|m| {
-                    let now = now_ms();
-                    m.status = TaskStatus::Failed;
-                    m.ended_at_ms = Some(now);
-                    m.ended_at = Some(rfc3339(now));
-                    m.outcome = Some(Outcome {
-                        error: Some(message.clone()),
-                        ..Default::default()
-                    });
+                    m.finish(
+                        TaskStatus::Failed,
+                        Outcome {
+                            error: Some(message.clone()),
+                            ..Default::default()
+                        },
+                    )
                 });
                 Err(EngineError::Launch(message))
             }

@@ -19,10 +19,7 @@ use nix::unistd::Pid;
 
 use crate::codex::{LineAssembler, Progress};
 use crate::engine::{Decision, ExitInfo, decide_outcome};
-use crate::store::{
-    StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms, open_append, read_tail, rfc3339,
-    write_json,
-};
+use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, read_tail, write_json};
 
 /// How long codex may linger after reporting the end of its turn before it is stopped.
 const EXIT_GRACE_ENV: &str = "CODEXMCP_EXIT_GRACE_MS";
@@ -309,16 +306,9 @@ fn finish(
         log_file: &log_file,
     });
     files.update_meta(|m| {
-        if m.status == TaskStatus::Running {
-            let now = now_ms();
-            m.status = status;
-            m.outcome = Some(outcome);
-            m.ended_at_ms = Some(now);
-            m.ended_at = Some(rfc3339(now));
-            if stopped_after_turn {
-                m.warnings
-                    .push("codex did not exit after finishing its turn and was stopped".into());
-            }
+        if m.finish(status, outcome) && stopped_after_turn {
+            m.warnings
+                .push("codex did not exit after finishing its turn and was stopped".into());
         }
     })?;
     Ok(())

@@ -99,6 +99,20 @@ pub struct WorktreeRecord {
 }
 
 impl TaskMeta {
+    /// Records the end of a task, unless it already ended (the first writer wins: a cancel and
+    /// the supervisor may race). Returns whether this call ended it.
+    pub fn finish(&mut self, status: TaskStatus, outcome: Outcome) -> bool {
+        if self.status.is_final() {
+            return false;
+        }
+        let now = super::now_ms();
+        self.status = status;
+        self.outcome = Some(outcome);
+        self.ended_at_ms = Some(now);
+        self.ended_at = Some(super::rfc3339(now));
+        true
+    }
+
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
         let end = self.ended_at_ms.unwrap_or(now_ms);
         let ms = end.saturating_sub(self.started_at_ms);

@@ -110,6 +110,19 @@ stream_max_retries = 0
         c
     }
 
+    /// Starts a session on this test's tmux server that belongs to "someone else".
+    pub fn foreign_tmux_session(&self, name: &str, env: &[(&str, &str)]) {
+        let mut c = self.tmux();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let ok = c
+            .args(["new-session", "-d", "-s", name, "sleep", "600"])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "could not start tmux session {name}");
+    }
+
     pub fn tmux_has_session(&self, name: &str) -> bool {
         self.tmux()
             .args(["has-session", "-t", &format!("={name}")])
