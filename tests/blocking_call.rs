@@ -131,3 +131,30 @@ async fn call_any<H: ClientHandler>(
         .await
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
+    let fx = Fixture::new().await;
+    let (client, _) = recording_client(&fx).await;
+    let params = CallToolRequestParams::new("codex").with_arguments(args(task(
+        "@shell sleep 4\n@answer finished anyway",
+        &fx.work,
+        "review-abandoned-v1",
+    )));
+    let handle = client
+        .send_request_with_option(
+            ClientRequest::CallToolRequest(CallToolRequest::new(params)),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The client closes its connection without cancelling the call (a window closed).
+    drop(handle);
+    client.cancel().await.unwrap();
+    let other = fx.client().await;
+    let v = wait_final(&other, "codex-review-abandoned-v1", Duration::from_secs(60)).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "finished anyway");
+    other.cancel().await.unwrap();
+}

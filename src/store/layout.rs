@@ -160,16 +160,26 @@ impl TaskFiles {
     }
 
     /// Takes the liveness lock for the life of the returned file (the supervisor's side).
+    /// A liveness check holds it for an instant, so a few retries are expected; a lock still
+    /// held after seconds means another supervisor owns this task.
     pub fn hold_alive_lock(&self) -> Result<File, StoreError> {
         let path = self.alive_lock();
         let file = open_lock_file(&path)?;
-        file.try_lock().map_err(|e| {
-            StoreError::io(
-                &path,
-                std::io::Error::other(format!("another supervisor holds this task: {e}")),
-            )
-        })?;
-        Ok(file)
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => {
+                    return Err(StoreError::io(
+                        &path,
+                        std::io::Error::other(format!("another supervisor holds this task: {e}")),
+                    ));
+                }
+            }
+        }
     }
 }
 
