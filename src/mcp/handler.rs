@@ -3,8 +3,7 @@
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
-    ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -12,6 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::args::Args;
+use super::progress::ProgressReporter;
 use super::tools::{self, INSTRUCTIONS};
 use crate::engine::{Engine, EngineError, TaskSpec, TaskView, parse_task_id};
 
@@ -50,25 +50,11 @@ impl CodexMcp {
         let args = Args::new(req.arguments.as_ref(), tools::TASK_PARAMS)?;
         let spec = Self::spec(&args)?;
         let started = self.blocking(move |e| e.start(spec)).await?;
-        let token = ctx.meta.get_progress_token();
-        let peer = ctx.peer.clone();
-        let ct = ctx.ct.clone();
-        let mut ticks = 0u32;
+        let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let view = self
             .engine
-            .wait(started, ct.cancelled_owned(), |view| {
-                let Some(token) = token.clone() else { return };
-                ticks += 1;
-                let message = progress_message(&view);
-                let peer = peer.clone();
-                let n = f64::from(ticks);
-                tokio::spawn(async move {
-                    let _ = peer
-                        .notify_progress(
-                            ProgressNotificationParam::new(token, n).with_message(message),
-                        )
-                        .await;
-                });
+            .wait(started, ctx.ct.cancelled_owned(), |view| {
+                reporter.report(&view)
             })
             .await?;
         Ok(task_result(&view))
@@ -164,22 +150,6 @@ fn structured<T: Serialize>(value: &T, is_error: bool) -> CallToolResult {
 /// the structured body says why.
 fn task_result(view: &TaskView) -> CallToolResult {
     structured(view, !view.success)
-}
-
-fn progress_message(view: &TaskView) -> String {
-    match &view.progress {
-        Some(p) => {
-            let mut m = format!(
-                "{} · {:.0}s · {} commands · {} files changed",
-                p.phase, view.elapsed_seconds, p.commands_run, p.files_changed
-            );
-            if let Some(c) = &p.last_command {
-                m.push_str(&format!(" · last: {}", crate::codex::shorten(c, 80)));
-            }
-            m
-        }
-        None => view.status.to_string(),
-    }
 }
 
 fn tool_error(e: &EngineError) -> CallToolResult {

@@ -2,6 +2,7 @@
 
 mod args;
 mod handler;
+mod progress;
 mod tools;
 
 pub use handler::CodexMcp;

@@ -199,3 +199,31 @@ fn open_lock_file(path: &Path) -> Result<File, StoreError> {
         .open(path)
         .map_err(|e| StoreError::io(path, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_momentary_liveness_probe_does_not_stop_a_supervisor_from_starting() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = TaskFiles {
+            dir: dir.path().to_path_buf(),
+        };
+        // Someone probing liveness holds the lock when the supervisor starts.
+        let probe = open_lock_file(&files.alive_lock()).unwrap();
+        probe.try_lock().unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(probe);
+        });
+        let held = files
+            .hold_alive_lock()
+            .expect("the supervisor must wait out a probe");
+        release.join().unwrap();
+        assert!(files.supervisor_alive());
+        drop(held);
+        assert!(!files.supervisor_alive());
+    }
+}
