@@ -561,3 +561,44 @@ async fn sessions_are_targeted_by_exact_name() {
     assert!(fx.tmux_has_session("codex-implement-prefix-v2"));
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_shows_the_latest_message_and_files_changed() {
+    let fx = Fixture::new().await;
+    fx.use_bundled_model();
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let client = fx.client().await;
+    let prompt = "@say Writing the notes first.\n@add_file notes.txt first note\n@shell sleep 3081\n@answer x";
+    let id = body(
+        &call(
+            &client,
+            "codex_dispatch",
+            full_task(prompt, &fx.work, "implement-notes-v1"),
+        )
+        .await,
+    )["task_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = wait_until(&client, &id, Duration::from_secs(60), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    assert_eq!(v["progress"]["files_changed"], 1, "{v}");
+    assert_eq!(v["progress"]["last_message"], "Writing the notes first.");
+    assert_eq!(v["progress"]["last_command"], "/bin/bash -lc 'sleep 3081'");
+    assert!(v["usage"]["input_tokens"].as_u64().is_some());
+    let wt = worktree_of(&fx, "implement-notes");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
+        "first note\n"
+    );
+    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    assert_eq!(c["status"], "cancelled");
+    assert!(
+        c["diff_stat"].as_str().unwrap().contains("notes.txt"),
+        "{c}"
+    );
+    assert!(pids_matching("sleep 3081").is_empty());
+    client.cancel().await.unwrap();
+}

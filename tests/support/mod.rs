@@ -103,6 +103,18 @@ stream_max_retries = 0
         }
     }
 
+    /// Makes codex believe it talks to one of its bundled models, so that it offers the
+    /// `apply_patch` tool (needed by the `@add_file` directive).
+    pub fn use_bundled_model(&self) {
+        let path = self.codex_home.join("config.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            config.replacen("model = \"mock-model\"", "model = \"gpt-6-astra\"", 1),
+        )
+        .unwrap();
+    }
+
     /// A tmux command on this test's own tmux server.
     pub fn tmux(&self) -> std::process::Command {
         let mut c = std::process::Command::new("tmux");

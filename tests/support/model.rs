@@ -2,6 +2,9 @@
 //! OpenAI. What it answers is read from directives in the user's prompt, one per line:
 //!
 //! - `@shell <command>`: a step that makes codex run the command (waiting for it);
+//! - `@add_file <path> <text>`: a step that makes codex create a file with `apply_patch`
+//!   (codex offers that tool only for a bundled model slug; see `Fixture::use_bundled_model`);
+//! - `@say <text>`: a message the model says before its first step;
 //! - `@answer <text>`: the final answer (default `done`);
 //! - `@answer_len <n>`: a final answer of `n` characters;
 //! - `@delay_ms <n>`: wait before every reply (a slow model);
@@ -146,22 +149,41 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         .await;
     }
     let step = tool_outputs_since_last_user(&request);
-    let item = match script.shells.get(step) {
-        Some(cmd) => json!({
+    let message = |id: String, text: &str| {
+        json!({
+            "type": "message",
+            "role": "assistant",
+            "id": id,
+            "content": [{"type": "output_text", "text": text}],
+        })
+    };
+    let mut items = Vec::new();
+    if step == 0 && !script.steps.is_empty() {
+        if let Some(say) = &script.say {
+            items.push(message("msg_say".into(), say));
+        }
+    }
+    items.push(match script.steps.get(step) {
+        Some(Step::Shell(cmd)) => json!({
             "type": "function_call",
             "name": "exec_command",
             "call_id": format!("call_{step}"),
             "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000}).to_string(),
         }),
-        None => json!({
-            "type": "message",
-            "role": "assistant",
-            "id": format!("msg_{step}"),
-            "content": [{"type": "output_text", "text": script.answer}],
+        Some(Step::AddFile(path, text)) => json!({
+            "type": "custom_tool_call",
+            "name": "apply_patch",
+            "call_id": format!("call_{step}"),
+            "input": format!("*** Begin Patch\n*** Add File: {path}\n+{text}\n*** End Patch\n"),
         }),
-    };
-    let frames = [
-        json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        None => message(format!("msg_{step}"), &script.answer),
+    });
+    let mut frames: Vec<Value> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| json!({"type": "response.output_item.done", "output_index": i, "item": item}))
+        .collect();
+    frames.push(
         json!({"type": "response.completed", "response": {"id": format!("resp_{step}"), "usage": {
             "input_tokens": USAGE_INPUT,
             "input_tokens_details": {"cached_tokens": USAGE_CACHED},
@@ -169,7 +191,7 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
             "output_tokens_details": {"reasoning_tokens": USAGE_REASONING},
             "total_tokens": USAGE_INPUT + USAGE_OUTPUT,
         }}}),
-    ];
+    );
     let mut sse = String::new();
     for f in frames {
         sse.push_str(&format!(
@@ -196,8 +218,14 @@ async fn respond(
     stream.shutdown().await
 }
 
+enum Step {
+    Shell(String),
+    AddFile(String, String),
+}
+
 struct Script {
-    shells: Vec<String>,
+    steps: Vec<Step>,
+    say: Option<String>,
     answer: String,
     delay_ms: u64,
     fail: bool,
@@ -206,7 +234,8 @@ struct Script {
 impl Script {
     fn parse(prompt: &str) -> Script {
         let mut s = Script {
-            shells: Vec::new(),
+            steps: Vec::new(),
+            say: None,
             answer: "done".into(),
             delay_ms: 0,
             fail: false,
@@ -214,7 +243,13 @@ impl Script {
         for line in prompt.lines() {
             let line = line.trim();
             if let Some(c) = line.strip_prefix("@shell ") {
-                s.shells.push(c.to_string());
+                s.steps.push(Step::Shell(c.to_string()));
+            } else if let Some(rest) = line.strip_prefix("@add_file ") {
+                let (path, text) = rest.split_once(' ').unwrap_or((rest, ""));
+                s.steps
+                    .push(Step::AddFile(path.to_string(), text.to_string()));
+            } else if let Some(t) = line.strip_prefix("@say ") {
+                s.say = Some(t.to_string());
             } else if let Some(a) = line.strip_prefix("@answer_len ") {
                 s.answer = "a".repeat(a.trim().parse().unwrap_or(0));
             } else if let Some(a) = line.strip_prefix("@answer ") {
