@@ -158,10 +158,11 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         })
     };
     let mut items = Vec::new();
-    if step == 0 && !script.steps.is_empty() {
-        if let Some(say) = &script.say {
-            items.push(message("msg_say".into(), say));
-        }
+    if step == 0
+        && !script.steps.is_empty()
+        && let Some(say) = &script.say
+    {
+        items.push(message("msg_say".into(), say));
     }
     items.push(match script.steps.get(step) {
         Some(Step::Shell(cmd)) => json!({
