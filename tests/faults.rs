@@ -117,3 +117,36 @@ async fn codex_that_cannot_execute_fails_with_a_reason() {
     let _ = json!(null);
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_codex_leaves_behind_are_stopped_when_it_exits() {
+    let mut fx = Fixture::new().await;
+    // One background job stays in codex's process group; on Linux another escapes into a
+    // session of its own (reparented to the supervisor, a child subreaper, when codex exits).
+    let escape = if cfg!(target_os = "linux") {
+        "setsid sleep 3083 &\n"
+    } else {
+        ""
+    };
+    fake_codex(
+        &mut fx,
+        &format!(
+            "{STARTED}sleep 3082 &\n{escape}\
+             echo '{{\"type\":\"item.completed\",\"item\":{{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"left a server running\"}}}}'\n\
+             echo '{{\"type\":\"turn.completed\",\"usage\":{{}}}}'\n"
+        ),
+    );
+    let client = fx.client().await;
+    let v = body(&call(&client, "codex", task("go", &fx.work, "fix-strays-v1")).await);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(v["warnings"].to_string().contains("left running"), "{v}");
+    assert!(
+        pids_matching("sleep 3082").is_empty(),
+        "a background job outlived the task"
+    );
+    assert!(
+        pids_matching("sleep 3083").is_empty(),
+        "an escaped job outlived the task"
+    );
+    client.cancel().await.unwrap();
+}

@@ -41,10 +41,14 @@ impl Engine {
                 .read_meta()?
                 .ok_or_else(|| EngineError::NotFound(task_id.into()))?;
         }
-        for pid in [meta.supervisor_pid, meta.codex_pid].into_iter().flatten() {
-            let pid = pid as i32;
-            let group = (Some(pid as u32) == meta.supervisor_pid).then_some(pid);
-            terminate_tree(pid, group, TERM_GRACE).map_err(|pids| EngineError::StillAlive {
+        let roots: Vec<i32> = [meta.supervisor_pid, meta.codex_pid]
+            .into_iter()
+            .flatten()
+            .map(|p| p as i32)
+            .collect();
+        if !roots.is_empty() {
+            let group = meta.supervisor_pid.map(|p| p as i32);
+            terminate_tree(&roots, group, TERM_GRACE).map_err(|pids| EngineError::StillAlive {
                 task_id: task_id.into(),
                 pids,
             })?;

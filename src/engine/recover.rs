@@ -51,7 +51,7 @@ pub fn stop_leftovers(meta: &TaskMeta) {
             .iter()
             .any(|p| p.pid == codex as i32 && p.pgid == group && !p.zombie);
         if ours {
-            let _ = terminate_tree(codex as i32, Some(group), Duration::from_secs(2));
+            let _ = terminate_tree(&[codex as i32], Some(group), Duration::from_secs(2));
         }
     }
     if let Some(session) = &meta.tmux_session

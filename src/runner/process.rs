@@ -137,14 +137,14 @@ pub fn pid_alive(pid: i32) -> bool {
     }
 }
 
-/// Stops `root` and everything it started: SIGTERM to the group and every descendant, a grace
-/// period, then SIGKILL, and a final check. Returns the pids still alive when that fails.
+/// Stops `roots` and everything they started: SIGTERM to the group and every descendant, a
+/// grace period, then SIGKILL, and a final check. Returns the pids still alive when that fails.
 /// Never signals this process or its own group.
-pub fn terminate_tree(root: i32, pgid: Option<i32>, grace: Duration) -> Result<(), Vec<i32>> {
+pub fn terminate_tree(roots: &[i32], pgid: Option<i32>, grace: Duration) -> Result<(), Vec<i32>> {
     let me = std::process::id() as i32;
     let my_group = nix::unistd::getpgrp().as_raw();
     let pgid = pgid.filter(|&g| g > 1 && g != my_group);
-    let mut known: BTreeSet<i32> = BTreeSet::from([root]);
+    let mut known: BTreeSet<i32> = roots.iter().copied().filter(|&p| p > 1).collect();
     let refresh = |known: &mut BTreeSet<i32>| -> BTreeSet<i32> {
         let procs = list_processes().unwrap_or_default();
         let roots = known.clone();
@@ -229,7 +229,7 @@ mod tests {
         assert!(tree.len() >= 3, "{tree:?}");
         // Reap the shell concurrently, as a parent would.
         let reaper = std::thread::spawn(move || child.wait());
-        terminate_tree(pid, Some(pid), Duration::from_secs(2)).unwrap();
+        terminate_tree(&[pid], Some(pid), Duration::from_secs(2)).unwrap();
         reaper.join().unwrap().unwrap();
         for p in tree {
             assert!(!pid_alive(p), "{p} survived");

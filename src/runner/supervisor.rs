@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
+use super::{list_processes, terminate_tree};
 use crate::codex::{LineAssembler, Progress};
 use crate::engine::{Decision, ExitInfo, decide_outcome};
 use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, read_tail, write_json};
@@ -32,6 +33,10 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 pub fn run_supervisor(task_dir: &Path, view: bool) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
+    // Processes codex leaves behind come back to us instead of to init, so they can be
+    // stopped when the run ends (Linux; elsewhere the process group covers most of them).
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     let files = TaskFiles {
         dir: task_dir.to_path_buf(),
     };
@@ -63,13 +68,13 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
     }
 
     if view {
-        println!(
-            "codex-mcp task {} ({})",
+        show(&format!(
+            "codex-mcp task {} ({})\nin {}\nlog {}\n",
             meta.task_id,
-            meta.sandbox.as_str()
-        );
-        println!("in {}", meta.run_dir.display());
-        println!("log {}\n", files.log().display());
+            meta.sandbox.as_str(),
+            meta.run_dir.display(),
+            files.log().display()
+        ));
     }
     let mut child = match spawn_codex(files, &meta, env.as_ref()) {
         Ok(c) => c,
@@ -117,12 +122,33 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
         grace,
     );
     let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
+    let strays = stop_strays();
     let snapshot = lock(&progress).progress.clone();
     let exit = status.map(|s| ExitInfo {
         code: s.code(),
         signal: s.signal(),
     });
+    let received = Signal::try_from(stop_signal.load(Ordering::SeqCst)).ok();
     finish(files, &snapshot, exit, stopped_after_turn)?;
+    files.update_meta(|m| {
+        if let Some(sig) = received
+            && !files.cancel_marker().exists()
+        {
+            m.warnings.push(format!(
+                "the supervisor received {sig} and stopped codex{}",
+                if sig == Signal::SIGHUP {
+                    " (was its tmux session closed?)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if strays > 0 {
+            m.warnings.push(format!(
+                "stopped {strays} process(es) codex left running when it exited"
+            ));
+        }
+    })?;
     if view {
         let status = files
             .read_meta()
@@ -130,9 +156,38 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
             .flatten()
             .map(|m| m.status.as_str())
             .unwrap_or("?");
-        println!("\ntask {status}; this window closes now.");
+        show(&format!("\ntask {status}; this window closes now."));
     }
     Ok(())
+}
+
+/// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
+fn show(text: &str) {
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// Stops what codex left running after it exited: our remaining descendants (orphans are
+/// reparented to us on Linux) and members of our process group. Returns how many there were.
+fn stop_strays() -> usize {
+    let me = std::process::id() as i32;
+    let group = nix::unistd::getpgrp().as_raw();
+    let procs = list_processes().unwrap_or_default();
+    let strays: Vec<i32> = procs
+        .iter()
+        .filter(|p| p.pid != me && !p.zombie && (p.ppid == me || p.pgid == group))
+        .map(|p| p.pid)
+        .collect();
+    if !strays.is_empty() {
+        let _ = terminate_tree(&strays, None, Duration::from_secs(2));
+    }
+    // Reap the ones that were our children, so none stays a zombie.
+    while let Ok(status) = nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
+    {
+        if status == nix::sys::wait::WaitStatus::StillAlive {
+            break;
+        }
+    }
+    strays.len()
 }
 
 fn missing(files: &TaskFiles) -> StoreError {
