@@ -8,10 +8,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::*;
 
-fn meta(fx: &Fixture, id: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(fx.task_dir(id).join("meta.json")).unwrap()).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree() {
     let fx = Fixture::new().await;
@@ -55,7 +51,7 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
         "the command should be running"
     );
 
-    let m = meta(&fx, id);
+    let m = read_meta(&fx, id);
     let supervisor = m["supervisor_pid"].as_i64().unwrap() as i32;
     let codex = m["codex_pid"].as_i64().unwrap() as i32;
     let t0 = Instant::now();
@@ -225,5 +221,50 @@ async fn the_task_list_is_newest_first_and_bounded() {
     let two = body(&call(&client, "codex_status", json!({"limit": 2})).await);
     assert_eq!(two["shown"], 2);
     assert_eq!(two["total"], 3);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_task_list_stays_fast_and_small_with_a_thousand_large_tasks() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let v = body(
+        &call(
+            &client,
+            "codex",
+            task("@answer_len 40000", &fx.work, "review-template-v1"),
+        )
+        .await,
+    );
+    assert_eq!(v["status"], "completed");
+    let template: Value = read_meta(&fx, "codex-review-template-v1");
+    for i in 0..1000 {
+        let id = format!("codex-review-bulk_{i}-v1");
+        let dir = fx.task_dir(&id);
+        std::fs::create_dir(&dir).unwrap();
+        let mut m = template.clone();
+        m["task_id"] = json!(id);
+        m["topic"] = json!(format!("review-bulk_{i}-v1"));
+        m["started_at_ms"] = json!(template["started_at_ms"].as_u64().unwrap() - 1000 - i);
+        std::fs::write(dir.join("meta.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+    }
+    let t0 = Instant::now();
+    let r = call(&client, "codex_status", json!({"limit": 200})).await;
+    let took = t0.elapsed();
+    eprintln!("measured: task list over 1001 tasks {took:?}");
+    let v = body(&r);
+    assert_eq!(v["total"], 1001);
+    assert_eq!(v["shown"], 200);
+    assert!(
+        v["tasks"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("codex-review-template-v1 |")
+    );
+    assert!(
+        serde_json::to_string(&v).unwrap().len() < 40_000,
+        "the list must stay small"
+    );
+    assert!(took < Duration::from_secs(3), "listing took {took:?}");
     client.cancel().await.unwrap();
 }

@@ -10,8 +10,8 @@ use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, exec_argv, locate_codex};
 use crate::runner::{Tmux, launch_in_tmux, spawn_supervisor};
 use crate::store::{
-    Outcome, Sandbox, TaskFiles, TaskMeta, TaskStatus, WorktreeRecord, now_ms, rfc3339,
-    write_atomic,
+    Outcome, Sandbox, TaskFiles, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
+    rfc3339, write_atomic,
 };
 use crate::workspace::{link_task, locate_worktree, prepare_worktree};
 
@@ -159,11 +159,21 @@ impl Engine {
             root.as_deref(),
         )?;
         for id in self.store.task_ids()? {
-            let Ok(Some(meta)) = finalize_orphan(&self.store.task(&id)) else {
-                continue;
+            let files = self.store.task(&id);
+            let uses_it = |t: &TaskSummary| {
+                t.status == TaskStatus::Running && t.worktree.as_ref().is_some_and(|w| w.dir == dir)
             };
-            if meta.status == TaskStatus::Running
-                && meta.worktree.as_ref().is_some_and(|w| w.dir == dir)
+            // Cheap read first; only a task that claims the worktree is checked for life.
+            if !files
+                .read_summary()
+                .ok()
+                .flatten()
+                .is_some_and(|t| uses_it(&t))
+            {
+                continue;
+            }
+            if let Ok(Some(meta)) = finalize_orphan(&files)
+                && meta.status == TaskStatus::Running
             {
                 return Err(EngineError::WorktreeBusy {
                     dir,

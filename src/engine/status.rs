@@ -4,7 +4,7 @@
 use super::recover::finalize_orphan;
 use super::view::{TaskListing, TaskView, listing_line};
 use super::{Engine, EngineError};
-use crate::store::{TaskMeta, TaskStatus};
+use crate::store::{TaskMeta, TaskStatus, TaskSummary};
 
 impl Engine {
     pub fn status(&self, task_id: &str) -> Result<TaskView, EngineError> {
@@ -19,32 +19,33 @@ impl Engine {
         finalize_orphan(&files)?.ok_or_else(|| EngineError::NotFound(task_id.to_string()))
     }
 
-    /// The newest `limit` tasks, one line each.
+    /// The newest `limit` tasks, one line each. Reads only the small fields of each record.
     pub fn list(&self, limit: usize) -> Result<TaskListing, EngineError> {
-        let mut metas: Vec<TaskMeta> = Vec::new();
-        for id in self.store.task_ids()? {
-            let files = self.store.task(&id);
-            let Ok(Some(meta)) = files.read_meta() else {
-                continue;
-            };
-            metas.push(meta);
-        }
-        metas.sort_by(|a, b| {
+        let mut tasks: Vec<TaskSummary> = self
+            .store
+            .task_ids()?
+            .iter()
+            .filter_map(|id| self.store.task(id).read_summary().ok().flatten())
+            .collect();
+        tasks.sort_by(|a, b| {
             b.started_at_ms
                 .cmp(&a.started_at_ms)
                 .then(b.task_id.cmp(&a.task_id))
         });
-        let total = metas.len();
-        metas.truncate(limit);
-        for meta in metas.iter_mut().filter(|m| m.status == TaskStatus::Running) {
-            if let Ok(Some(fresh)) = finalize_orphan(&self.store.task(&meta.task_id)) {
-                *meta = fresh;
+        let total = tasks.len();
+        tasks.truncate(limit);
+        for t in tasks.iter_mut().filter(|t| t.status == TaskStatus::Running) {
+            let files = self.store.task(&t.task_id);
+            if finalize_orphan(&files).is_ok()
+                && let Ok(Some(fresh)) = files.read_summary()
+            {
+                *t = fresh;
             }
         }
         Ok(TaskListing {
             total,
-            shown: metas.len(),
-            tasks: metas.iter().map(listing_line).collect(),
+            shown: tasks.len(),
+            tasks: tasks.iter().map(listing_line).collect(),
         })
     }
 
@@ -56,9 +57,16 @@ impl Engine {
         ids.iter()
             .filter(|id| {
                 let files = self.store.task(id);
-                let before = files.read_meta().ok().flatten().map(|m| m.status);
-                let after = finalize_orphan(&files).ok().flatten().map(|m| m.status);
-                before == Some(TaskStatus::Running) && after.is_some_and(|s| s.is_final())
+                let running = files
+                    .read_summary()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|t| t.status == TaskStatus::Running);
+                running
+                    && finalize_orphan(&files)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|m| m.status.is_final())
             })
             .count()
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::codex::{Progress, Usage};
 use crate::runner::attach_command;
-use crate::store::{TaskFiles, TaskMeta, TaskStatus, now_ms, read_json};
+use crate::store::{TaskFiles, TaskMeta, TaskStatus, TaskSummary, now_ms, read_json};
 use crate::workspace::summarize;
 
 /// The full report of one task. Finished tasks carry the result fields of the `codex` tool;
@@ -153,7 +153,7 @@ pub struct TaskListing {
     pub tasks: Vec<String>,
 }
 
-pub fn listing_line(meta: &TaskMeta) -> String {
+pub fn listing_line(meta: &TaskSummary) -> String {
     let cwd = meta.cwd.display().to_string();
     let cwd = if cwd.chars().count() > 80 {
         let tail: String = cwd

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::OFlag;
 
 use super::fsutil::{ensure_private_dir, read_json, write_json};
-use super::{StoreError, TaskMeta};
+use super::{StoreError, TaskMeta, TaskSummary};
 
 pub const TASKS_DIR: &str = "tasks";
 
@@ -117,6 +117,10 @@ impl TaskFiles {
     }
 
     pub fn read_meta(&self) -> Result<Option<TaskMeta>, StoreError> {
+        read_json(&self.meta())
+    }
+
+    pub fn read_summary(&self) -> Result<Option<TaskSummary>, StoreError> {
         read_json(&self.meta())
     }
 

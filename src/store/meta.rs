@@ -114,8 +114,35 @@ impl TaskMeta {
     }
 
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
-        let end = self.ended_at_ms.unwrap_or(now_ms);
-        let ms = end.saturating_sub(self.started_at_ms);
+        let ms = self
+            .ended_at_ms
+            .unwrap_or(now_ms)
+            .saturating_sub(self.started_at_ms);
+        (ms as f64 / 100.0).round() / 10.0
+    }
+}
+
+/// The few fields of `meta.json` that listings and scans need. Reading into it skips the
+/// large ones (the answer can be 40,000 characters) without allocating them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskSummary {
+    pub task_id: String,
+    pub topic: String,
+    pub status: TaskStatus,
+    pub cwd: PathBuf,
+    pub started_at: String,
+    pub started_at_ms: u64,
+    pub ended_at_ms: Option<u64>,
+    #[serde(default)]
+    pub worktree: Option<WorktreeRecord>,
+}
+
+impl TaskSummary {
+    pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
+        let ms = self
+            .ended_at_ms
+            .unwrap_or(now_ms)
+            .saturating_sub(self.started_at_ms);
         (ms as f64 / 100.0).round() / 10.0
     }
 }

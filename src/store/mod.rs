@@ -12,4 +12,4 @@ pub use fsutil::{
     ensure_private_dir, open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
 pub use layout::{Store, StoreLock, TaskFiles, TaskLock};
-pub use meta::{Outcome, Sandbox, TaskMeta, TaskStatus, WorktreeRecord};
+pub use meta::{Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord};
