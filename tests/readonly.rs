@@ -2,6 +2,12 @@
 
 mod support;
 
+/// How the OS sandbox refuses a write: bubblewrap's read-only mounts on Linux, Seatbelt on macOS.
+#[cfg(target_os = "linux")]
+const WRITE_REFUSED: &str = "Read-only file system";
+#[cfg(not(target_os = "linux"))]
+const WRITE_REFUSED: &str = "Operation not permitted";
+
 use std::time::Duration;
 
 use serde_json::json;
@@ -118,7 +124,7 @@ async fn read_only_cannot_write_even_after_resume() {
         fx.model
             .tool_outputs()
             .iter()
-            .any(|o| o.contains("Read-only file system"))
+            .any(|o| o.contains(WRITE_REFUSED))
     );
     let sid = v["session_id"].as_str().unwrap().to_string();
 
@@ -139,7 +145,7 @@ async fn read_only_cannot_write_even_after_resume() {
         .model
         .tool_outputs()
         .iter()
-        .filter(|o| o.contains("Read-only file system"))
+        .filter(|o| o.contains(WRITE_REFUSED))
         .count();
     assert!(
         refusals >= 2,

@@ -149,7 +149,9 @@ pub fn terminate_tree(roots: &[i32], pgid: Option<i32>, grace: Duration) -> Resu
         let procs = list_processes().unwrap_or_default();
         let roots = known.clone();
         known.extend(tree_pids(&procs, &roots, pgid));
-        let mut alive: BTreeSet<i32> = known.iter().copied().filter(|&p| pid_alive(p)).collect();
+        // One listing answers for every pid (on macOS each separate check would run `ps`).
+        let live: BTreeSet<i32> = procs.iter().filter(|p| !p.zombie).map(|p| p.pid).collect();
+        let mut alive: BTreeSet<i32> = known.intersection(&live).copied().collect();
         alive.remove(&me);
         alive
     };
@@ -214,6 +216,20 @@ mod tests {
         assert_eq!(tree, BTreeSet::from([10, 11, 12, 13]));
     }
 
+    /// The `ps` path is what macOS uses; on Linux it must agree with /proc.
+    #[test]
+    fn ps_listing_agrees_with_the_platform_listing() {
+        let me = std::process::id() as i32;
+        let from_ps = list_ps().unwrap();
+        let from_platform = list_processes().unwrap();
+        let a = from_ps
+            .iter()
+            .find(|p| p.pid == me)
+            .expect("ps lists this process");
+        let b = from_platform.iter().find(|p| p.pid == me).expect("listed");
+        assert_eq!((a.ppid, a.pgid, a.zombie), (b.ppid, b.pgid, b.zombie));
+    }
+
     #[test]
     fn terminates_a_real_tree() {
         use std::os::unix::process::CommandExt;
@@ -230,6 +246,12 @@ mod tests {
         // Reap the shell concurrently, as a parent would.
         let reaper = std::thread::spawn(move || child.wait());
         terminate_tree(&[pid], Some(pid), Duration::from_secs(2)).unwrap();
+        assert!(
+            list_processes()
+                .unwrap()
+                .iter()
+                .all(|p| !tree.contains(&p.pid) || p.zombie)
+        );
         reaper.join().unwrap().unwrap();
         for p in tree {
             assert!(!pid_alive(p), "{p} survived");

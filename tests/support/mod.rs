@@ -331,7 +331,7 @@ pub async fn wait_until(
 /// Pids of live processes whose command line contains `needle` (Linux /proc, else `ps`).
 pub fn pids_matching(needle: &str) -> Vec<i32> {
     let out = std::process::Command::new("ps")
-        .args(["-A", "-o", "pid=,stat=,args="])
+        .args(["-A", "-ww", "-o", "pid=,stat=,args="])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
