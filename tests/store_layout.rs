@@ -258,3 +258,48 @@ async fn status_on_a_gigabyte_log_is_fast_and_small() {
     std::fs::remove_file(fx.task_dir(&id).join("codex-exec.log")).unwrap();
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn task_folders_left_by_another_tool_are_never_overwritten_or_fatal() {
+    let fx = Fixture::new().await;
+    let legacy = fx.task_dir("codex-review-legacy-v1");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::write(
+        legacy.join("meta.json"),
+        r#"{"id": "abc", "state": "done", "output": "old"}"#,
+    )
+    .unwrap();
+    std::fs::write(legacy.join("codex-exec.log"), "old log\n").unwrap();
+    let client = fx.client().await;
+
+    let v = body(
+        &call(
+            &client,
+            "codex",
+            task("@answer new", &fx.work, "review-legacy-v1"),
+        )
+        .await,
+    );
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["task_id"], "codex-review-legacy-v1-r2");
+    assert_eq!(
+        std::fs::read_to_string(legacy.join("codex-exec.log")).unwrap(),
+        "old log\n"
+    );
+
+    let list = body(&call(&client, "codex_status", json!({})).await);
+    assert_eq!(list["total"], 1, "{list}");
+    let r = call(
+        &client,
+        "codex_status",
+        json!({"task_id": "codex-review-legacy-v1"}),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(
+        error_text(&r).contains("not valid task data"),
+        "{}",
+        error_text(&r)
+    );
+    client.cancel().await.unwrap();
+}

@@ -208,7 +208,8 @@ impl Engine {
             if id != base && !is_rerun_of(&id, &base) {
                 continue;
             }
-            let Some(meta) = finalize_orphan(&self.store.task(&id))? else {
+            // A record this version cannot read (e.g. left by the Python server) runs nothing.
+            let Ok(Some(meta)) = finalize_orphan(&self.store.task(&id)) else {
                 continue;
             };
             if meta.topic == spec.topic.full && meta.status == TaskStatus::Running {
