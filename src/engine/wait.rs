@@ -32,7 +32,7 @@ impl Engine {
                     let _ = c.wait().await;
                 }
                 None => loop {
-                    match self.current_meta(&task_id) {
+                    match self.off_thread(&task_id, |e, id| e.current_meta(id)).await {
                         Ok(m) if !m.status.is_final() => tokio::time::sleep(POLL).await,
                         _ => break,
                     }
@@ -45,24 +45,42 @@ impl Engine {
             tokio::select! {
                 _ = &mut ended => break,
                 _ = &mut cancelled => {
-                    let engine = self.clone();
-                    let id = task_id.clone();
-                    tokio::task::spawn_blocking(move || engine.cancel(&id))
-                        .await
-                        .map_err(|e| EngineError::Launch(format!("cancel task failed: {e}")))??;
+                    self.off_thread(&task_id, |e, id| e.cancel(id)).await?;
                     break;
                 }
                 _ = ticker.tick() => {
-                    if let Ok(view) = self.status(&task_id) {
+                    if let Ok(view) = self.off_thread(&task_id, |e, id| e.status(id)).await {
                         tick(view);
                     }
                 }
             }
         }
         if own_child {
-            finalize_exited(&self.store.task(&task_id))?;
+            self.off_thread(&task_id, |e, id| finalize_exited(&e.store.task(id)))
+                .await?;
         }
-        self.status(&task_id)
+        self.off_thread(&task_id, |e, id| e.status(id)).await
+    }
+
+    /// Runs blocking engine work (file reads, locks, process termination) on a blocking
+    /// thread, so a slow finalization never stalls the async workers serving other calls.
+    pub async fn run_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || f(&engine))
+            .await
+            .map_err(|e| EngineError::Launch(format!("internal task failed: {e}")))?
+    }
+
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        task_id: &str,
+        f: impl FnOnce(&Engine, &str) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let id = task_id.to_string();
+        self.run_blocking(move |e| f(e, &id)).await
     }
 
     /// Reaps a dispatched task's supervisor in the background (no zombies) and finalizes the
@@ -75,7 +93,9 @@ impl Engine {
         let task_id = started.meta.task_id;
         tokio::spawn(async move {
             let _ = child.wait().await;
-            let _ = finalize_exited(&engine.store.task(&task_id));
+            let _ = engine
+                .off_thread(&task_id, |e, id| finalize_exited(&e.store.task(id)))
+                .await;
         });
     }
 }

@@ -49,7 +49,7 @@ impl CodexMcp {
     ) -> Result<CallToolResult, EngineError> {
         let args = Args::new(req.arguments.as_ref(), tools::TASK_PARAMS)?;
         let spec = Self::spec(&args)?;
-        let started = self.blocking(move |e| e.start(spec)).await?;
+        let started = self.engine.run_blocking(move |e| e.start(spec)).await?;
         let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let view = self
             .engine
@@ -63,7 +63,7 @@ impl CodexMcp {
     async fn dispatch(&self, req: &CallToolRequestParams) -> Result<CallToolResult, EngineError> {
         let args = Args::new(req.arguments.as_ref(), tools::TASK_PARAMS)?;
         let spec = Self::spec(&args)?;
-        let started = self.blocking(move |e| e.start(spec)).await?;
+        let started = self.engine.run_blocking(move |e| e.start(spec)).await?;
         let meta = started.meta.clone();
         self.engine.reap_in_background(started);
         let mut body = json!({
@@ -93,7 +93,7 @@ impl CodexMcp {
         match args.optional_str("task_id")? {
             Some(id) => {
                 let id = parse_task_id(id)?;
-                let view = self.blocking(move |e| e.status(&id)).await?;
+                let view = self.engine.run_blocking(move |e| e.status(&id)).await?;
                 Ok(structured(&view, false))
             }
             None => {
@@ -104,7 +104,10 @@ impl CodexMcp {
                         format!("{limit} is out of range; accepted: 1 to {MAX_LIST}"),
                     ));
                 }
-                let listing = self.blocking(move |e| e.list(limit as usize)).await?;
+                let listing = self
+                    .engine
+                    .run_blocking(move |e| e.list(limit as usize))
+                    .await?;
                 Ok(structured(&listing, false))
             }
         }
@@ -113,7 +116,7 @@ impl CodexMcp {
     async fn cancel(&self, req: &CallToolRequestParams) -> Result<CallToolResult, EngineError> {
         let args = Args::new(req.arguments.as_ref(), tools::CANCEL_PARAMS)?;
         let id = parse_task_id(args.required_str("task_id")?)?;
-        let done = self.blocking(move |e| e.cancel(&id)).await?;
+        let done = self.engine.run_blocking(move |e| e.cancel(&id)).await?;
         let mut body = serde_json::to_value(&done.view).unwrap_or_default();
         body["cancelled"] = json!(done.changed);
         if !done.changed {
@@ -123,17 +126,6 @@ impl CodexMcp {
             ));
         }
         Ok(CallToolResult::structured(body))
-    }
-
-    /// Engine calls touch files and may sleep (cancel); keep them off the async workers.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
-    ) -> Result<T, EngineError> {
-        let engine = self.engine.clone();
-        tokio::task::spawn_blocking(move || f(&engine))
-            .await
-            .map_err(|e| EngineError::Launch(format!("internal task failed: {e}")))?
     }
 }
 
