@@ -41,16 +41,16 @@ impl Engine {
                 .read_meta()?
                 .ok_or_else(|| EngineError::NotFound(task_id.into()))?;
         }
-        let roots: Vec<i32> = [meta.supervisor_pid, meta.codex_pid]
-            .into_iter()
-            .flatten()
-            .map(|p| p as i32)
-            .collect();
-        if !roots.is_empty() {
-            let group = meta.supervisor_pid.map(|p| p as i32);
-            terminate_tree(&roots, group, TERM_GRACE).map_err(|pids| EngineError::StillAlive {
-                task_id: task_id.into(),
-                pids,
+        // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would
+        // have been finalized above). Codex and its commands are found as its descendants and
+        // group members; codex's own recorded pid may already belong to someone else.
+        if let Some(sup) = meta.supervisor_pid.filter(|_| files.supervisor_alive()) {
+            let sup = sup as i32;
+            terminate_tree(&[sup], Some(sup), TERM_GRACE).map_err(|pids| {
+                EngineError::StillAlive {
+                    task_id: task_id.into(),
+                    pids,
+                }
             })?;
         }
 
