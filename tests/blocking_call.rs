@@ -74,13 +74,7 @@ async fn cancelling_the_call_stops_the_task() {
         &fx.work,
         "review-interrupted-v1",
     )));
-    let handle = client
-        .send_request_with_option(
-            ClientRequest::CallToolRequest(CallToolRequest::new(params)),
-            PeerRequestOptions::no_options(),
-        )
-        .await
-        .unwrap();
+    let handle = start_call(&client, params).await;
     let id = "codex-review-interrupted-v1";
     // The same client asks for status while its blocking call runs.
     let mut waited = 0;
@@ -141,13 +135,7 @@ async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
         &fx.work,
         "review-abandoned-v1",
     )));
-    let handle = client
-        .send_request_with_option(
-            ClientRequest::CallToolRequest(CallToolRequest::new(params)),
-            PeerRequestOptions::no_options(),
-        )
-        .await
-        .unwrap();
+    let handle = start_call(&client, params).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     // The client closes its connection without cancelling the call (a window closed).
     drop(handle);
@@ -157,4 +145,18 @@ async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["result"], "finished anyway");
     other.cancel().await.unwrap();
+}
+
+/// Sends a tools/call without waiting for it, so the test can cancel it or walk away.
+async fn start_call(
+    client: &RunningService<RoleClient, Recorder>,
+    params: CallToolRequestParams,
+) -> rmcp::service::RequestHandle<RoleClient> {
+    client
+        .send_request_with_option(
+            ClientRequest::CallToolRequest(CallToolRequest::new(params)),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .unwrap()
 }

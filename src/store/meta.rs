@@ -114,11 +114,7 @@ impl TaskMeta {
     }
 
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
-        let ms = self
-            .ended_at_ms
-            .unwrap_or(now_ms)
-            .saturating_sub(self.started_at_ms);
-        (ms as f64 / 100.0).round() / 10.0
+        elapsed_seconds(self.started_at_ms, self.ended_at_ms, now_ms)
     }
 }
 
@@ -139,10 +135,12 @@ pub struct TaskSummary {
 
 impl TaskSummary {
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
-        let ms = self
-            .ended_at_ms
-            .unwrap_or(now_ms)
-            .saturating_sub(self.started_at_ms);
-        (ms as f64 / 100.0).round() / 10.0
+        elapsed_seconds(self.started_at_ms, self.ended_at_ms, now_ms)
     }
+}
+
+/// Seconds from start to end (or to now while running), to one decimal.
+fn elapsed_seconds(started_ms: u64, ended_ms: Option<u64>, now_ms: u64) -> f64 {
+    let ms = ended_ms.unwrap_or(now_ms).saturating_sub(started_ms);
+    (ms as f64 / 100.0).round() / 10.0
 }
