@@ -9,6 +9,12 @@
 //! - [`workspace`]: the `.codex-tasks` link inside the user's directory.
 //! - [`cli`]: the human-facing command line.
 
+#[cfg(not(unix))]
+compile_error!(
+    "codex-mcp supports Linux and macOS only: tasks rely on Unix sessions, signals and process \
+     groups, and full-access tasks on tmux. On Windows, run it inside WSL."
+);
+
 pub mod cli;
 pub mod codex;
 pub mod engine;

@@ -123,6 +123,7 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
     let mut ids = Vec::new();
     for name in ["one", "two"] {
         let prompt = format!("@shell echo {name} > {name}.txt && sleep 2\n@answer {name} done");
+        let t0 = std::time::Instant::now();
         let v = body(
             &call(
                 &client,
@@ -131,6 +132,9 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
             )
             .await,
         );
+        let took = t0.elapsed();
+        eprintln!("measured: full-access codex_dispatch round trip {took:?}");
+        assert!(took < Duration::from_millis(500), "dispatch took {took:?}");
         assert_eq!(v["agent_branch"], format!("agent/implement-{name}"));
         assert_eq!(
             v["attach_command"],
