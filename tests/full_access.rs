@@ -606,3 +606,49 @@ async fn progress_shows_the_latest_message_and_files_changed() {
     assert!(pids_matching("sleep 3081").is_empty());
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paths_with_shell_metacharacters_reach_no_shell() {
+    let mut fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let nasty = fx
+        .tmp
+        .path()
+        .join("store $(touch PWNED) ; touch PWNED2 'q\" `id`");
+    let roots = fx.tmp.path().join("trees & $HOME");
+    fx.store_home = nasty.clone();
+    fx.extra_env
+        .push(("CODEXMCP_WORKTREE_ROOT".into(), roots.display().to_string()));
+    let client = fx.client().await;
+    let v = body(
+        &call(
+            &client,
+            "codex",
+            full_task(
+                "@shell touch made.txt\n@answer ok",
+                &fx.work,
+                "implement-quoted-v1",
+            ),
+        )
+        .await,
+    );
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(
+        v["log_file"]
+            .as_str()
+            .unwrap()
+            .starts_with(nasty.to_str().unwrap())
+    );
+    assert!(roots.join("work-agent-implement-quoted/made.txt").exists());
+    let worktree = roots.join("work-agent-implement-quoted");
+    for dir in [fx.tmp.path(), &fx.work, &fx.home, &worktree, &roots] {
+        for f in ["PWNED", "PWNED2"] {
+            assert!(
+                !dir.join(f).exists(),
+                "a shell ran part of a path in {}",
+                dir.display()
+            );
+        }
+    }
+    client.cancel().await.unwrap();
+}
