@@ -137,7 +137,14 @@ async fn processes_codex_leaves_behind_are_stopped_when_it_exits() {
         ),
     );
     let client = fx.client().await;
+    let t0 = Instant::now();
     let v = body(&call(&client, "codex", task("go", &fx.work, "fix-strays-v1")).await);
+    // The strays held codex's stdout open; stopping them first keeps the end prompt.
+    assert!(
+        t0.elapsed() < Duration::from_millis(1800),
+        "took {:?}",
+        t0.elapsed()
+    );
     assert_eq!(v["status"], "completed", "{v}");
     assert!(v["warnings"].to_string().contains("left running"), "{v}");
     assert!(

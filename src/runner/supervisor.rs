@@ -121,8 +121,10 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
         &stop_signal,
         grace,
     );
-    let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
+    // Strays first: one that inherited codex's stdout would hold the pipe open and delay
+    // the end of the log by the whole drain timeout.
     let strays = stop_strays();
+    let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
     let snapshot = lock(&progress).progress.clone();
     let exit = status.map(|s| ExitInfo {
         code: s.code(),
