@@ -55,7 +55,7 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
     let supervisor = m["supervisor_pid"].as_i64().unwrap() as i32;
     let codex = m["codex_pid"].as_i64().unwrap() as i32;
     let t0 = Instant::now();
-    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let c = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert!(t0.elapsed() < Duration::from_secs(10));
     assert_eq!(c["status"], "cancelled", "{c}");
     assert_eq!(c["cancelled"], true);
@@ -70,12 +70,12 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
         pids_matching("sleep 3071").is_empty(),
         "the command survived the cancel"
     );
-    let after = body(&call(&client, "codex_status", json!({"task_id": id})).await);
+    let after = call_body(&client, "codex_status", json!({"task_id": id})).await;
     assert_eq!(after["status"], "cancelled");
     assert!(after["error"].as_str().unwrap().contains("cancel"));
 
     // Cancelling again changes nothing and says so.
-    let again = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let again = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert_eq!(again["status"], "cancelled");
     assert_eq!(again["cancelled"], false);
     client.cancel().await.unwrap();
@@ -85,14 +85,12 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
 async fn cancel_of_a_finished_task_reports_it_unchanged() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer all good", &fx.work, "review-quick-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer all good", &fx.work, "review-quick-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     let before = std::fs::read(fx.task_dir("codex-review-quick-v1").join("meta.json")).unwrap();
     let c = call(
@@ -120,7 +118,7 @@ async fn a_running_topic_is_refused_and_a_finished_one_gets_a_new_id() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
     let slow = task("@delay_ms 3000\n@answer slow", &fx.work, "review-topic-v1");
-    let first = body(&call(&client, "codex_dispatch", slow.clone()).await);
+    let first = call_body(&client, "codex_dispatch", slow.clone()).await;
     assert_eq!(first["task_id"], "codex-review-topic-v1");
     let refused = call(&client, "codex_dispatch", slow.clone()).await;
     assert!(is_error(&refused));
@@ -132,25 +130,21 @@ async fn a_running_topic_is_refused_and_a_finished_one_gets_a_new_id() {
     let done = wait_final(&client, "codex-review-topic-v1", Duration::from_secs(60)).await;
     assert_eq!(done["status"], "completed");
 
-    let rerun = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer again", &fx.work, "review-topic-v1"),
-        )
-        .await,
-    );
+    let rerun = call_body(
+        &client,
+        "codex",
+        task("@answer again", &fx.work, "review-topic-v1"),
+    )
+    .await;
     assert_eq!(rerun["task_id"], "codex-review-topic-v1-r2");
     assert_eq!(rerun["result"], "again");
     // The first task is untouched.
-    let old = body(
-        &call(
-            &client,
-            "codex_status",
-            json!({"task_id": "codex-review-topic-v1"}),
-        )
-        .await,
-    );
+    let old = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": "codex-review-topic-v1"}),
+    )
+    .await;
     assert_eq!(old["result"], "slow");
     client.cancel().await.unwrap();
 }
@@ -168,7 +162,7 @@ async fn eight_concurrent_dispatches_all_complete() {
             &format!("review-parallel_{i}-v1"),
         );
         handles.push(tokio::spawn(async move {
-            body(&call(&client, "codex_dispatch", a).await)
+            call_body(&client, "codex_dispatch", a).await
         }));
     }
     let mut ids = Vec::new();
@@ -191,17 +185,15 @@ async fn the_task_list_is_newest_first_and_bounded() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
     for i in 1..=3 {
-        let v = body(
-            &call(
-                &client,
-                "codex",
-                task("@answer ok", &fx.work, &format!("review-listed-v{i}")),
-            )
-            .await,
-        );
+        let v = call_body(
+            &client,
+            "codex",
+            task("@answer ok", &fx.work, &format!("review-listed-v{i}")),
+        )
+        .await;
         assert_eq!(v["status"], "completed");
     }
-    let all = body(&call(&client, "codex_status", json!({})).await);
+    let all = call_body(&client, "codex_status", json!({})).await;
     assert_eq!(all["total"], 3);
     let lines: Vec<&str> = all["tasks"]
         .as_array()
@@ -218,7 +210,7 @@ async fn the_task_list_is_newest_first_and_bounded() {
         "{lines:?}"
     );
     assert!(lines.iter().all(|l| l.len() < 300 && !l.contains('\n')));
-    let two = body(&call(&client, "codex_status", json!({"limit": 2})).await);
+    let two = call_body(&client, "codex_status", json!({"limit": 2})).await;
     assert_eq!(two["shown"], 2);
     assert_eq!(two["total"], 3);
     client.cancel().await.unwrap();
@@ -228,14 +220,12 @@ async fn the_task_list_is_newest_first_and_bounded() {
 async fn the_task_list_stays_fast_and_small_with_a_thousand_large_tasks() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer_len 40000", &fx.work, "review-template-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer_len 40000", &fx.work, "review-template-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     let template: Value = read_meta(&fx, "codex-review-template-v1");
     for i in 0..1000 {

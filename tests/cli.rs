@@ -30,14 +30,12 @@ async fn version_list_and_status() {
     );
 
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer listed", &fx.work, "review-cli-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer listed", &fx.work, "review-cli-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     client.cancel().await.unwrap();
 

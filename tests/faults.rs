@@ -87,7 +87,7 @@ async fn garbage_on_stdout_does_not_break_the_result() {
         ),
     );
     let client = fx.client().await;
-    let v = body(&call(&client, "codex", task("go", &fx.work, "fix-garbage-v1")).await);
+    let v = call_body(&client, "codex", task("go", &fx.work, "fix-garbage-v1")).await;
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["result"], "still fine");
     assert_eq!(v["usage"]["input_tokens"], 0);
@@ -138,7 +138,7 @@ async fn processes_codex_leaves_behind_are_stopped_when_it_exits() {
     );
     let client = fx.client().await;
     let t0 = Instant::now();
-    let v = body(&call(&client, "codex", task("go", &fx.work, "fix-strays-v1")).await);
+    let v = call_body(&client, "codex", task("go", &fx.work, "fix-strays-v1")).await;
     // The strays held codex's stdout open; stopping them first keeps the end prompt.
     assert!(
         t0.elapsed() < Duration::from_millis(1800),

@@ -124,14 +124,12 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
     for name in ["one", "two"] {
         let prompt = format!("@shell echo {name} > {name}.txt && sleep 2\n@answer {name} done");
         let t0 = std::time::Instant::now();
-        let v = body(
-            &call(
-                &client,
-                "codex_dispatch",
-                full_task(&prompt, &fx.work, &format!("implement-{name}-v1")),
-            )
-            .await,
-        );
+        let v = call_body(
+            &client,
+            "codex_dispatch",
+            full_task(&prompt, &fx.work, &format!("implement-{name}-v1")),
+        )
+        .await;
         let took = t0.elapsed();
         eprintln!("measured: full-access codex_dispatch round trip {took:?}");
         assert!(took < Duration::from_millis(500), "dispatch took {took:?}");
@@ -194,7 +192,7 @@ async fn a_busy_worktree_is_refused_cancel_cleans_up_and_resume_reuses_it() {
         &fx.work,
         "implement-login-v1",
     );
-    let v = body(&call(&client, "codex_dispatch", first).await);
+    let v = call_body(&client, "codex_dispatch", first).await;
     let id = v["task_id"].as_str().unwrap().to_string();
     let running = wait_until(&client, &id, Duration::from_secs(60), |v| {
         v["progress"]["phase"] == "running_command"
@@ -223,7 +221,7 @@ async fn a_busy_worktree_is_refused_cancel_cleans_up_and_resume_reuses_it() {
     );
 
     let meta = read_meta(&fx, &id);
-    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let c = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert_eq!(c["status"], "cancelled");
     assert!(
         !fx.tmux_has_session("codex-implement-login-v1"),
@@ -247,7 +245,7 @@ async fn a_busy_worktree_is_refused_cancel_cleans_up_and_resume_reuses_it() {
         "implement-login-v2",
     );
     resume["session_id"] = json!(sid);
-    let v2 = body(&call(&client, "codex", resume).await);
+    let v2 = call_body(&client, "codex", resume).await;
     assert_eq!(v2["status"], "completed", "{v2}");
     assert_eq!(v2["session_id"], sid);
     let wt = worktree_of(&fx, "implement-login");
@@ -272,18 +270,16 @@ async fn a_subdirectory_cwd_runs_in_the_same_subdirectory_of_the_worktree() {
     init_repo(&fx.work, &[("pkg/lib.txt", "lib\n")]);
     let client = fx.client().await;
     let sub = fx.work.join("pkg");
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            full_task(
-                "@shell pwd > where.txt\n@answer ok",
-                &sub,
-                "implement-sub-v1",
-            ),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell pwd > where.txt\n@answer ok",
+            &sub,
+            "implement-sub-v1",
+        ),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     let wt_sub = worktree_of(&fx, "implement-sub").join("pkg");
     assert_eq!(
@@ -426,18 +422,16 @@ async fn a_stale_tmux_server_environment_does_not_reach_codex() {
     fx.extra_env
         .push(("CODEXMCP_FRESH_MARKER".into(), "new".into()));
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            full_task(
-                "@shell env > env.txt\n@answer ok",
-                &fx.work,
-                "implement-env-v1",
-            ),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell env > env.txt\n@answer ok",
+            &fx.work,
+            "implement-env-v1",
+        ),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     let env = std::fs::read_to_string(worktree_of(&fx, "implement-env").join("env.txt")).unwrap();
     assert!(env.contains("CODEXMCP_FRESH_MARKER=new"), "{env}");
@@ -467,18 +461,16 @@ async fn the_worktree_root_can_be_moved_and_a_failed_creation_is_rolled_back() {
     fx.extra_env
         .push(("CODEXMCP_WORKTREE_ROOT".into(), root.display().to_string()));
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            full_task(
-                "@shell touch made.txt\n@answer ok",
-                &fx.work,
-                "implement-rooted-v1",
-            ),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell touch made.txt\n@answer ok",
+            &fx.work,
+            "implement-rooted-v1",
+        ),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     let wt = root
         .canonicalize()
@@ -539,7 +531,7 @@ async fn sessions_are_targeted_by_exact_name() {
         v["progress"]["phase"] == "running_command"
     })
     .await;
-    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let c = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert_eq!(c["status"], "cancelled");
     assert!(!fx.tmux_has_session("codex-implement-prefix-v1"));
     assert!(
@@ -573,14 +565,12 @@ async fn progress_shows_the_latest_message_and_files_changed() {
     init_repo(&fx.work, &[("README.md", "hello\n")]);
     let client = fx.client().await;
     let prompt = "@say Writing the notes first.\n@add_file notes.txt first note\n@shell sleep 3081\n@answer x";
-    let id = body(
-        &call(
-            &client,
-            "codex_dispatch",
-            full_task(prompt, &fx.work, "implement-notes-v1"),
-        )
-        .await,
-    )["task_id"]
+    let id = call_body(
+        &client,
+        "codex_dispatch",
+        full_task(prompt, &fx.work, "implement-notes-v1"),
+    )
+    .await["task_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -597,7 +587,7 @@ async fn progress_shows_the_latest_message_and_files_changed() {
         std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
         "first note\n"
     );
-    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let c = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert_eq!(c["status"], "cancelled");
     assert!(
         c["diff_stat"].as_str().unwrap().contains("notes.txt"),
@@ -620,18 +610,16 @@ async fn paths_with_shell_metacharacters_reach_no_shell() {
     fx.extra_env
         .push(("CODEXMCP_WORKTREE_ROOT".into(), roots.display().to_string()));
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            full_task(
-                "@shell touch made.txt\n@answer ok",
-                &fx.work,
-                "implement-quoted-v1",
-            ),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell touch made.txt\n@answer ok",
+            &fx.work,
+            "implement-quoted-v1",
+        ),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     assert!(
         v["log_file"]

@@ -49,30 +49,26 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
     let mut tasks = Vec::new();
     for (i, end) in ends.into_iter().enumerate() {
         let (client, pid) = client_with_pid(&fx).await;
-        let ro = body(
-            &call(
-                &client,
-                "codex_dispatch",
-                task(
-                    &format!("@delay_ms 5000\n@answer read-only {end:?}"),
-                    &fx.work,
-                    &format!("review-survive_{i}-v1"),
-                ),
-            )
-            .await,
-        );
-        let fa = body(
-            &call(
-                &client,
-                "codex_dispatch",
-                full_task(
-                    &format!("@shell sleep 5 && echo {i} > out{i}.txt\n@answer full {end:?}"),
-                    &fx.work,
-                    &format!("implement-survive_{i}-v1"),
-                ),
-            )
-            .await,
-        );
+        let ro = call_body(
+            &client,
+            "codex_dispatch",
+            task(
+                &format!("@delay_ms 5000\n@answer read-only {end:?}"),
+                &fx.work,
+                &format!("review-survive_{i}-v1"),
+            ),
+        )
+        .await;
+        let fa = call_body(
+            &client,
+            "codex_dispatch",
+            full_task(
+                &format!("@shell sleep 5 && echo {i} > out{i}.txt\n@answer full {end:?}"),
+                &fx.work,
+                &format!("implement-survive_{i}-v1"),
+            ),
+        )
+        .await;
         tasks.push((
             ro["task_id"].as_str().unwrap().to_string(),
             format!("read-only {end:?}"),
@@ -94,7 +90,7 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
 
     let (client, _) = client_with_pid(&fx).await;
     for (id, _) in &tasks {
-        let live = body(&call(&client, "codex_status", json!({"task_id": id})).await);
+        let live = call_body(&client, "codex_status", json!({"task_id": id})).await;
         assert_eq!(
             live["status"], "running",
             "a new server must see the task still running: {live}"
@@ -112,7 +108,7 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
 }
 
 async fn killed_supervisor_case(fx: &Fixture, client: &Client, args: Value, marker: &str) {
-    let id = body(&call(client, "codex_dispatch", args).await)["task_id"]
+    let id = call_body(client, "codex_dispatch", args).await["task_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -165,14 +161,12 @@ async fn a_killed_supervisor_is_finalized_as_failed() {
     .await;
     assert!(!fx.tmux_has_session("codex-implement-orphan-v1"));
     // The topic is free again.
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer back", &fx.work, "review-orphan-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer back", &fx.work, "review-orphan-v1"),
+    )
+    .await;
     assert_eq!(v["task_id"], "codex-review-orphan-v1-r2");
     client.cancel().await.unwrap();
 }
@@ -181,18 +175,16 @@ async fn a_killed_supervisor_is_finalized_as_failed() {
 async fn a_new_server_finalizes_orphans_at_startup() {
     let fx = Fixture::new().await;
     let (client, pid) = client_with_pid(&fx).await;
-    let id = body(
-        &call(
-            &client,
-            "codex_dispatch",
-            task(
-                "@shell sleep 3078\n@answer x",
-                &fx.work,
-                "review-startup-v1",
-            ),
-        )
-        .await,
-    )["task_id"]
+    let id = call_body(
+        &client,
+        "codex_dispatch",
+        task(
+            "@shell sleep 3078\n@answer x",
+            &fx.work,
+            "review-startup-v1",
+        ),
+    )
+    .await["task_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -239,14 +231,12 @@ async fn a_new_server_finalizes_orphans_at_startup() {
 async fn a_reused_pid_does_not_keep_a_dead_task_running_and_is_not_killed() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer real", &fx.work, "review-reuse-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer real", &fx.work, "review-reuse-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     // Forge what a crash leaves when the supervisor's pid now belongs to someone else: the
     // record says running and names a live, unrelated process.
@@ -267,14 +257,12 @@ async fn a_reused_pid_does_not_keep_a_dead_task_running_and_is_not_killed() {
     meta["codex_pid"] = json!(finished.id());
     std::fs::write(dir.join("meta.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
 
-    let v = body(
-        &call(
-            &client,
-            "codex_status",
-            json!({"task_id": "codex-review-reuse-v1"}),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": "codex-review-reuse-v1"}),
+    )
+    .await;
     assert_ne!(
         v["status"], "running",
         "a live pid alone must not make a task look alive"

@@ -109,14 +109,12 @@ async fn read_only_cannot_write_even_after_resume() {
         "@shell touch {} && echo wrote\n@answer tried",
         first.display()
     );
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task(&prompt, &fx.work, "review-write_attempt-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task(&prompt, &fx.work, "review-write_attempt-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     assert!(!first.exists(), "read-only task wrote a file");
     // Codex logs no command event for a failed command; the refusal is what the model was told.

@@ -31,7 +31,7 @@ async fn task_folder_link_and_git_exclude() {
     std::fs::create_dir(&sub).unwrap();
     let client = fx.client().await;
     let prompt = "Review this.\n@answer reviewed";
-    let v = body(&call(&client, "codex", task(prompt, &fx.work, "review-layout-v1")).await);
+    let v = call_body(&client, "codex", task(prompt, &fx.work, "review-layout-v1")).await;
     assert_eq!(v["status"], "completed", "{v}");
 
     let dir = fx.task_dir("codex-review-layout-v1");
@@ -79,14 +79,12 @@ async fn task_folder_link_and_git_exclude() {
     );
 
     // A task from a subdirectory links there, and the exclude line is not repeated.
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer sub", &sub, "review-layout_sub-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer sub", &sub, "review-layout_sub-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     assert!(
         sub.join(".codex-tasks/review-layout_sub-v1/codex-exec.log")
@@ -97,14 +95,12 @@ async fn task_folder_link_and_git_exclude() {
     assert_eq!(git(&fx.work, &["status", "--porcelain"]), "");
 
     // A rerun moves the link to the newest task.
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer again", &fx.work, "review-layout-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer again", &fx.work, "review-layout-v1"),
+    )
+    .await;
     assert_eq!(v["task_id"], "codex-review-layout-v1-r2");
     assert_eq!(
         std::fs::read_link(&link).unwrap(),
@@ -120,14 +116,12 @@ async fn a_planted_symlink_is_not_followed() {
     std::fs::create_dir(&elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, fx.work.join(".codex-tasks")).unwrap();
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer ok", &fx.work, "review-planted-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer ok", &fx.work, "review-planted-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed");
     assert!(
         v["warnings"][0].as_str().unwrap().contains("symbolic link"),
@@ -149,14 +143,12 @@ async fn profile_and_reasoning_effort_reach_codex() {
     fx.extra_env
         .push(("CODEX_REASONING_EFFORT".into(), "high".into()));
     let client = fx.client().await;
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer ok", &fx.work, "review-settings-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer ok", &fx.work, "review-settings-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     let req = &fx.model.requests()[0];
     assert_eq!(req["reasoning"]["effort"], "high", "{}", req["reasoning"]);
@@ -212,14 +204,12 @@ async fn status_on_a_gigabyte_log_is_fast_and_small() {
     let server_pid = transport.id().unwrap();
     use rmcp::ServiceExt;
     let client: Client = ().serve(transport).await.unwrap();
-    let id = body(
-        &call(
-            &client,
-            "codex_dispatch",
-            task("go", &fx.work, "review-huge_log-v1"),
-        )
-        .await,
-    )["task_id"]
+    let id = call_body(
+        &client,
+        "codex_dispatch",
+        task("go", &fx.work, "review-huge_log-v1"),
+    )
+    .await["task_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -252,7 +242,7 @@ async fn status_on_a_gigabyte_log_is_fast_and_small() {
         eprintln!("measured: {who} RSS {rss} KiB");
         assert!(rss > 0 && rss < 100 * 1024, "{who} uses {rss} KiB");
     }
-    let c = body(&call(&client, "codex_cancel", json!({"task_id": id})).await);
+    let c = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
     assert_eq!(c["status"], "cancelled");
     assert!(pids_matching("sleep 4242").is_empty());
     std::fs::remove_file(fx.task_dir(&id).join("codex-exec.log")).unwrap();
@@ -272,14 +262,12 @@ async fn task_folders_left_by_another_tool_are_never_overwritten_or_fatal() {
     std::fs::write(legacy.join("codex-exec.log"), "old log\n").unwrap();
     let client = fx.client().await;
 
-    let v = body(
-        &call(
-            &client,
-            "codex",
-            task("@answer new", &fx.work, "review-legacy-v1"),
-        )
-        .await,
-    );
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer new", &fx.work, "review-legacy-v1"),
+    )
+    .await;
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["task_id"], "codex-review-legacy-v1-r2");
     assert_eq!(
@@ -287,7 +275,7 @@ async fn task_folders_left_by_another_tool_are_never_overwritten_or_fatal() {
         "old log\n"
     );
 
-    let list = body(&call(&client, "codex_status", json!({})).await);
+    let list = call_body(&client, "codex_status", json!({})).await;
     assert_eq!(list["total"], 1, "{list}");
     let r = call(
         &client,

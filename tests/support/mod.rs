@@ -210,6 +210,11 @@ pub async fn call(client: &Client, tool: &'static str, arguments: Value) -> Call
         .expect("tools/call")
 }
 
+/// Calls a tool and returns its structured body.
+pub async fn call_body(client: &Client, tool: &'static str, arguments: Value) -> Value {
+    body(&call(client, tool, arguments).await)
+}
+
 /// The structured body of a result (and checks the text content carries the same JSON).
 pub fn body(r: &CallToolResult) -> Value {
     let v = r
