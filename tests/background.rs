@@ -258,3 +258,53 @@ async fn the_task_list_stays_fast_and_small_with_a_thousand_large_tasks() {
     assert!(took < Duration::from_secs(3), "listing took {took:?}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_racing_for_one_topic_start_exactly_one_task() {
+    let fx = Fixture::new().await;
+    let a = std::sync::Arc::new(fx.client().await);
+    let b = std::sync::Arc::new(fx.client().await);
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let args = task(
+            "@delay_ms 2000\n@answer once",
+            &fx.work,
+            "review-contended-v1",
+        );
+        calls.push(tokio::spawn(async move {
+            call(&client, "codex_dispatch", args).await
+        }));
+    }
+    let mut started = Vec::new();
+    let mut refused = 0;
+    for c in calls {
+        let r = c.await.unwrap();
+        if is_error(&r) {
+            assert!(
+                error_text(&r).contains("already has a running task"),
+                "{}",
+                error_text(&r)
+            );
+            refused += 1;
+        } else {
+            started.push(body(&r)["task_id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        started,
+        ["codex-review-contended-v1"],
+        "exactly one start may win"
+    );
+    assert_eq!(refused, 5);
+    let done = wait_final(&b, &started[0], Duration::from_secs(60)).await;
+    assert_eq!(done["result"], "once");
+    assert_eq!(
+        fx.model
+            .prompts()
+            .iter()
+            .filter(|p| p.contains("@answer once"))
+            .count(),
+        1
+    );
+}

@@ -184,3 +184,33 @@ async fn a_bad_codex_setting_is_refused_before_anything_runs() {
     nothing_created(&fx);
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_codex_bin_codex_is_found_on_path() {
+    let mut fx = Fixture::new().await;
+    let bin = fx.tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(codex_bin(), bin.join("codex")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    fx.extra_env.push(("CODEX_BIN".into(), String::new()));
+    fx.extra_env.push(("PATH".into(), path));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer via PATH", &fx.work, "review-path-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "via PATH");
+    let argv0 = read_meta(&fx, "codex-review-path-v1")["argv"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(argv0, bin.join("codex").display().to_string());
+    client.cancel().await.unwrap();
+}

@@ -21,7 +21,10 @@ fn fixtures_match_the_shared_transcripts() {
         let entry = entry.unwrap();
         let name = entry.file_name();
         let copy = ours.join(&name);
-        assert!(copy.exists(), "{name:?} is missing from tests/fixtures/transcripts");
+        assert!(
+            copy.exists(),
+            "{name:?} is missing from tests/fixtures/transcripts"
+        );
         assert_eq!(
             std::fs::read(entry.path()).unwrap(),
             std::fs::read(&copy).unwrap(),

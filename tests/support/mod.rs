@@ -156,12 +156,20 @@ stream_max_retries = 0
             ("RUST_LOG".into(), "codex_mcp=info".into()),
             ("TMUX_TMPDIR".into(), self.tmux_tmpdir.display().to_string()),
         ];
-        env.extend(self.extra_env.iter().cloned());
+        // A test's own settings win; an empty value unsets the variable.
+        for (k, v) in &self.extra_env {
+            env.retain(|(e, _)| e != k);
+            env.push((k.clone(), v.clone()));
+        }
+        env.retain(|(_, v)| !v.is_empty());
         env
     }
 
     pub fn command(&self) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));
+        for (k, _) in self.extra_env.iter().filter(|(_, v)| v.is_empty()) {
+            cmd.env_remove(k);
+        }
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
