@@ -155,5 +155,17 @@ async fn processes_codex_leaves_behind_are_stopped_when_it_exits() {
         pids_matching("sleep 3083").is_empty(),
         "an escaped job outlived the task"
     );
+    // The same through a full-access task, whose blocking call polls the record: the warning
+    // must arrive with the final status, not after it.
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let v = call_body(
+        &client,
+        "codex",
+        full_task("go", &fx.work, "fix-strays_fa-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(v["warnings"].to_string().contains("left running"), "{v}");
+    assert!(pids_matching("sleep 3082").is_empty());
     client.cancel().await.unwrap();
 }

@@ -64,7 +64,7 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
         return Ok(());
     }
     if files.cancel_marker().exists() {
-        return finish(files, &Progress::default(), None, false);
+        return finish(files, &Progress::default(), None, false, Vec::new());
     }
 
     if view {
@@ -130,27 +130,28 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
         code: s.code(),
         signal: s.signal(),
     });
-    let received = Signal::try_from(stop_signal.load(Ordering::SeqCst)).ok();
-    finish(files, &snapshot, exit, stopped_after_turn)?;
-    files.update_meta(|m| {
-        if let Some(sig) = received
-            && !files.cancel_marker().exists()
-        {
-            m.warnings.push(format!(
-                "the supervisor received {sig} and stopped codex{}",
-                if sig == Signal::SIGHUP {
-                    " (was its tmux session closed?)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if strays > 0 {
-            m.warnings.push(format!(
-                "stopped {strays} process(es) codex left running when it exited"
-            ));
-        }
-    })?;
+    let mut warnings = Vec::new();
+    if stopped_after_turn {
+        warnings.push("codex did not exit after finishing its turn and was stopped".into());
+    }
+    if let Ok(sig) = Signal::try_from(stop_signal.load(Ordering::SeqCst))
+        && !files.cancel_marker().exists()
+    {
+        let hint = if sig == Signal::SIGHUP {
+            " (was its tmux session closed?)"
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "the supervisor received {sig} and stopped codex{hint}"
+        ));
+    }
+    if strays > 0 {
+        warnings.push(format!(
+            "stopped {strays} process(es) codex left running when it exited"
+        ));
+    }
+    finish(files, &snapshot, exit, stopped_after_turn, warnings)?;
     if view {
         let status = files
             .read_meta()
@@ -236,6 +237,7 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
             signal: None,
         }),
         false,
+        Vec::new(),
     )
 }
 
@@ -345,11 +347,14 @@ fn wait_codex(
 }
 
 /// Decides the outcome and records it, unless someone (a cancel) already finalized the task.
+/// The warnings go in the same write as the status: a caller that sees the task finished must
+/// also see why it needs attention.
 fn finish(
     files: &TaskFiles,
     progress: &Progress,
     exit: Option<ExitInfo>,
     stopped_after_turn: bool,
+    warnings: Vec<String>,
 ) -> Result<(), StoreError> {
     let _ = write_json(&files.progress(), progress);
     let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
@@ -363,9 +368,8 @@ fn finish(
         log_file: &log_file,
     });
     files.update_meta(|m| {
-        if m.finish(status, outcome) && stopped_after_turn {
-            m.warnings
-                .push("codex did not exit after finishing its turn and was stopped".into());
+        if m.finish(status, outcome) {
+            m.warnings.extend(warnings);
         }
     })?;
     Ok(())
