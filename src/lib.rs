@@ -1,13 +1,38 @@
 //! codex-mcp: a stdio MCP server that hands coding work to the OpenAI Codex CLI.
 //!
-//! The crate is split by concern; each folder is one layer:
-//! - [`mcp`]: tool schemas, argument parsing and the rmcp handler.
-//! - [`engine`]: the task lifecycle (validation, start, wait, status, cancel, recovery).
-//! - [`store`]: the on-disk task folders, atomic writes and locking.
-//! - [`codex`]: locating the CLI, building its argv, and reading its JSONL events.
-//! - [`runner`]: the detached supervisor process and process-tree control.
-//! - [`workspace`]: the `.codex-tasks` link inside the user's directory.
-//! - [`cli`]: the human-facing command line.
+//! The crate is split by concern; each folder is one layer, and imports run one way:
+//!
+//! ```text
+//! cli → mcp → engine → {runner, workspace} → {codex, store}
+//! ```
+//!
+//! A layer may use any layer below it (the command line starts a supervisor from `runner`
+//! directly), never one above it.
+//!
+//! - `cli`: the command line: the MCP server by default, commands for people, and the
+//!   `supervise` mode that runs one task.
+//! - `mcp`: the four tools: their typed arguments and results, the schemas generated from
+//!   them, the rmcp handler, and progress notifications.
+//! - `engine`: the task lifecycle: request validation, start, wait, status, the list, cancel,
+//!   and recovery of tasks whose supervisor died.
+//! - `runner`: the detached supervisor process that owns one codex run, its launch (a new
+//!   session, or a tmux session), how its outcome is decided, its live tmux pane, and
+//!   process-tree termination.
+//! - `workspace`: what a task touches in the user's repository: the `.codex-tasks/<topic>` log
+//!   link and git's `info/exclude`, the isolated git worktree of a full-access task, and the
+//!   summary of what that task changed on its branch.
+//! - `codex`: the Codex CLI itself: finding it, its argv, and its `--json` events, decoded once
+//!   per line and folded into bounded progress.
+//! - `store`: the on-disk task folders, task ids, atomic writes and locks. It records codex's
+//!   token `Usage`, its one import from `codex`.
+//!
+//! Two leaf modules serve every layer: `config` (the settings, read once from the environment)
+//! and `text` (shortening text for one-line reports).
+//!
+//! Only [`cli::main`] is public: the binary is the product, and the tests drive it as a user's
+//! MCP client or a person at a terminal would.
+
+#![deny(missing_docs)]
 
 #[cfg(not(unix))]
 compile_error!(
@@ -16,9 +41,11 @@ compile_error!(
 );
 
 pub mod cli;
-pub mod codex;
-pub mod engine;
-pub mod mcp;
-pub mod runner;
-pub mod store;
-pub mod workspace;
+pub(crate) mod codex;
+pub(crate) mod config;
+pub(crate) mod engine;
+pub(crate) mod mcp;
+pub(crate) mod runner;
+pub(crate) mod store;
+pub(crate) mod text;
+pub(crate) mod workspace;

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::engine::{Engine, parse_task_id};
+use crate::config::Config;
+use crate::engine::{Engine, EngineError, TaskListEntry, parse_task_id};
+use crate::runner::{LiveView, run_supervisor};
+use crate::text::keep_end;
 
 const USAGE: &str = "\
 codex-mcp: an MCP server (stdio) that delegates coding tasks to the OpenAI Codex CLI.
@@ -17,19 +20,23 @@ Usage:
   codex-mcp --help          print this help
 
 Register it with Claude Code:  claude mcp add codex -- codex-mcp
-Environment: see docs/configuration.md (CODEX_BIN, CODEXMCP_HOME, CODEX_PROFILE, ...).";
+Environment: see docs/configuration.md (CODEXMCP_HOME, CODEXMCP_CODEX_BIN, CODEXMCP_PROFILE, ...).";
 
+/// Runs the program with this process's arguments: the MCP server, a command, or a task's
+/// supervisor.
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => serve(),
         Some("supervise") => {
-            let view = args.get(1).is_some_and(|a| a == "--view");
-            let rest = &args[1 + usize::from(view)..];
+            let (view, rest) = match args.get(1).map(String::as_str) {
+                Some("--view") => (LiveView::Pane, &args[2..]),
+                _ => (LiveView::Off, &args[1..]),
+            };
             match rest {
                 [dir] => {
-                    init_logging();
-                    crate::runner::run_supervisor(&PathBuf::from(dir), view)
+                    init_logging(&Config::from_env());
+                    run_supervisor(&PathBuf::from(dir), view)
                 }
                 _ => usage_error("supervise takes [--view] and one task folder"),
             }
@@ -50,8 +57,8 @@ pub fn main() -> ExitCode {
             };
             with_engine(|e| {
                 let l = e.list(limit)?;
-                for line in &l.tasks {
-                    println!("{line}");
+                for task in &l.tasks {
+                    println!("{}", list_line(task));
                 }
                 println!("({} of {} tasks)", l.shown, l.total);
                 Ok(())
@@ -77,8 +84,20 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn with_engine(f: impl FnOnce(&Engine) -> Result<(), crate::engine::EngineError>) -> ExitCode {
-    match Engine::from_env().and_then(|e| f(&e)) {
+/// `task_id | status | started_at | elapsed | cwd`, the cwd cut to its last 80 characters.
+fn list_line(t: &TaskListEntry) -> String {
+    format!(
+        "{} | {} | {} | {}s | {}",
+        t.task_id,
+        t.status,
+        t.started_at,
+        t.elapsed_seconds,
+        keep_end(&t.cwd, 80)
+    )
+}
+
+fn with_engine(f: impl FnOnce(&Engine) -> Result<(), EngineError>) -> ExitCode {
+    match Engine::from_config(Config::from_env()).and_then(|e| f(&e)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp: {e}");
@@ -88,8 +107,9 @@ fn with_engine(f: impl FnOnce(&Engine) -> Result<(), crate::engine::EngineError>
 }
 
 fn serve() -> ExitCode {
-    init_logging();
-    let engine = match Engine::from_env() {
+    let config = Config::from_env();
+    init_logging(&config);
+    let engine = match Engine::from_config(config) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("codex-mcp: {e}");
@@ -129,13 +149,17 @@ fn serve() -> ExitCode {
 
 /// Logs go to stderr (stdout is the MCP channel), or to `CODEXMCP_LOG_FILE` when set;
 /// `RUST_LOG` sets the level (default `warn`).
-fn init_logging() {
+fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = config
+        .log_filter
+        .as_deref()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
-    let file = std::env::var_os("CODEXMCP_LOG_FILE").and_then(|p| {
+    let file = config.log_file.as_ref().and_then(|p| {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

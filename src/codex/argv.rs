@@ -4,63 +4,77 @@
 use std::path::Path;
 
 use super::CodexError;
+use crate::config::{Config, Setting};
 
-/// Settings taken from the server's environment and passed through to codex.
+/// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodexSandbox {
+    /// The OS sandbox refuses every write.
+    ReadOnly,
+    /// No OS sandbox: full-access tasks are isolated by their git worktree instead.
+    DangerFullAccess,
+}
+
+impl CodexSandbox {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodexSandbox::ReadOnly => "read-only",
+            CodexSandbox::DangerFullAccess => "danger-full-access",
+        }
+    }
+}
+
+/// Settings passed through to codex for every task.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CodexOptions {
-    /// `CODEX_PROFILE`: `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
+    /// `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
     pub profile: Option<String>,
-    /// `CODEX_REASONING_EFFORT`: `-c model_reasoning_effort="<effort>"`.
+    /// `-c model_reasoning_effort="<effort>"`.
     pub reasoning_effort: Option<String>,
 }
 
 impl CodexOptions {
-    pub fn from_env() -> Result<Self, CodexError> {
-        Self::from_values(
-            std::env::var("CODEX_PROFILE").ok(),
-            std::env::var("CODEX_REASONING_EFFORT").ok(),
-        )
+    /// The options the configuration sets, checked so that nothing but a plain name or word
+    /// reaches codex's command line.
+    pub fn from_config(config: &Config) -> Result<Self, CodexError> {
+        Self::from_settings(config.profile.as_ref(), config.reasoning_effort.as_ref())
     }
 
-    pub fn from_values(
-        profile: Option<String>,
-        effort: Option<String>,
+    fn from_settings(
+        profile: Option<&Setting>,
+        effort: Option<&Setting>,
     ) -> Result<Self, CodexError> {
-        let profile = profile.filter(|p| !p.is_empty());
-        let effort = effort.filter(|e| !e.is_empty());
         let name_ok = |p: &str| {
             !p.starts_with('-')
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         };
-        if profile.as_deref().is_some_and(|p| !name_ok(p)) {
+        if let Some(p) = profile.filter(|p| !name_ok(&p.value)) {
             return Err(CodexError::BadSetting {
-                name: "CODEX_PROFILE",
+                name: p.var,
                 accepted: "a profile name of letters, digits, '.', '_' and '-', not starting with '-'",
             });
         }
-        if let Some(e) = &effort
-            && !e.chars().all(|c| c.is_ascii_lowercase())
-        {
+        if let Some(e) = effort.filter(|e| !e.value.chars().all(|c| c.is_ascii_lowercase())) {
             return Err(CodexError::BadSetting {
-                name: "CODEX_REASONING_EFFORT",
+                name: e.var,
                 accepted: "a lowercase word such as minimal, low, medium, high or xhigh",
             });
         }
         Ok(CodexOptions {
-            profile,
-            reasoning_effort: effort,
+            profile: profile.map(|p| p.value.clone()),
+            reasoning_effort: effort.map(|e| e.value.clone()),
         })
     }
 }
 
 /// Arguments after the program name for one `codex exec` run.
 ///
-/// `sandbox_mode` is codex's own name (`read-only`, `danger-full-access`). A resume cannot take
-/// `-s`/`-C`, so it gets the sandbox through `-c sandbox_mode=...` and the directory through the
-/// process's working directory (the supervisor sets it to `run_dir` in both cases).
+/// A resume cannot take `-s`/`-C`, so it gets the sandbox through `-c sandbox_mode=...` and
+/// the directory through the process's working directory (the supervisor sets it to `run_dir`
+/// in both cases).
 pub fn exec_argv(
-    sandbox_mode: &str,
+    sandbox: CodexSandbox,
     run_dir: &Path,
     resume_session: Option<&str>,
     opts: &CodexOptions,
@@ -79,7 +93,7 @@ pub fn exec_argv(
                 "never".into(),
                 "--skip-git-repo-check".into(),
                 "-s".into(),
-                sandbox_mode.into(),
+                sandbox.as_str().into(),
                 "-C".into(),
                 run_dir.to_string_lossy().into_owned(),
             ]);
@@ -90,7 +104,7 @@ pub fn exec_argv(
                 "--json".into(),
                 "--skip-git-repo-check".into(),
                 "-c".into(),
-                format!("sandbox_mode=\"{sandbox_mode}\""),
+                format!("sandbox_mode=\"{}\"", sandbox.as_str()),
             ]);
         }
     }
@@ -110,7 +124,12 @@ mod tests {
 
     #[test]
     fn new_run_reads_prompt_from_stdin() {
-        let a = exec_argv("read-only", Path::new("/w"), None, &CodexOptions::default());
+        let a = exec_argv(
+            CodexSandbox::ReadOnly,
+            Path::new("/w"),
+            None,
+            &CodexOptions::default(),
+        );
         assert_eq!(
             a,
             [
@@ -130,9 +149,13 @@ mod tests {
 
     #[test]
     fn resume_sets_sandbox_by_config_and_puts_profile_first() {
-        let opts = CodexOptions::from_values(Some("fast".into()), Some("high".into())).unwrap();
+        let opts = CodexOptions::from_settings(
+            Some(&setting("CODEXMCP_PROFILE", "fast")),
+            Some(&setting("CODEXMCP_REASONING_EFFORT", "high")),
+        )
+        .unwrap();
         let id = "01a200e7-30c1-7f70-988f-0d0342cef250";
-        let a = exec_argv("read-only", Path::new("/w"), Some(id), &opts);
+        let a = exec_argv(CodexSandbox::ReadOnly, Path::new("/w"), Some(id), &opts);
         assert_eq!(
             a,
             [
@@ -153,14 +176,25 @@ mod tests {
         assert!(!a.iter().any(|x| x == "-s" || x == "-C"));
     }
 
+    fn setting(var: &'static str, value: &str) -> Setting {
+        Setting {
+            var,
+            value: value.into(),
+        }
+    }
+
     #[test]
-    fn settings_are_validated() {
-        assert!(CodexOptions::from_values(Some("--last".into()), None).is_err());
-        assert!(CodexOptions::from_values(Some("a b".into()), None).is_err());
-        assert!(CodexOptions::from_values(None, Some("high\"x".into())).is_err());
-        assert_eq!(
-            CodexOptions::from_values(Some(String::new()), Some(String::new())).unwrap(),
-            CodexOptions::default()
-        );
+    fn settings_are_validated_and_errors_name_the_variable() {
+        let bad = |p: Option<&str>, e: Option<&str>| {
+            CodexOptions::from_settings(
+                p.map(|v| setting("CODEX_PROFILE", v)).as_ref(),
+                e.map(|v| setting("CODEXMCP_REASONING_EFFORT", v)).as_ref(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(bad(Some("--last"), None).contains("CODEX_PROFILE"));
+        assert!(bad(Some("a b"), None).contains("CODEX_PROFILE"));
+        assert!(bad(None, Some("high\"x")).contains("CODEXMCP_REASONING_EFFORT"));
     }
 }

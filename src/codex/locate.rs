@@ -1,10 +1,15 @@
-use std::path::{Path, PathBuf};
+//! Finding the Codex CLI, and how that fails.
 
+use std::path::PathBuf;
+
+use crate::config::{CODEX_BIN_VARS, Config, is_executable};
+
+/// Why codex cannot be run with the current settings.
 #[derive(Debug, thiserror::Error)]
 pub enum CodexError {
     #[error(
         "the Codex CLI was not found: {detail}. Install it with `npm install -g @openai/codex` \
-         (tested with 0.169.0), or set CODEX_BIN to the path of the codex executable"
+         (tested with 0.169.0), or set CODEXMCP_CODEX_BIN to the path of the codex executable"
     )]
     NotFound { detail: String },
     #[error("environment variable {name} has an unusable value; accepted: {accepted}")]
@@ -14,30 +19,23 @@ pub enum CodexError {
     },
 }
 
-/// The codex executable: `CODEX_BIN` when set, otherwise `codex` on `PATH`.
-pub fn locate_codex() -> Result<PathBuf, CodexError> {
-    if let Some(bin) = std::env::var_os("CODEX_BIN").filter(|b| !b.is_empty()) {
-        let path = PathBuf::from(&bin);
-        return if is_executable(&path) {
-            Ok(path)
-        } else {
-            Err(CodexError::NotFound {
-                detail: format!("CODEX_BIN={} is not an executable file", path.display()),
-            })
-        };
-    }
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path_var)
-        .map(|dir| dir.join("codex"))
-        .find(|p| is_executable(p))
-        .ok_or_else(|| CodexError::NotFound {
-            detail: "CODEX_BIN is not set and no `codex` is on PATH".into(),
-        })
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+/// The codex executable, as an absolute path: the configured one, otherwise `codex` on `PATH`.
+pub fn locate_codex(config: &Config) -> Result<PathBuf, CodexError> {
+    let found = match &config.codex_bin {
+        Some(bin) => {
+            let path = PathBuf::from(&bin.value);
+            if !is_executable(&path) {
+                return Err(CodexError::NotFound {
+                    detail: format!("{}={} is not an executable file", bin.var, path.display()),
+                });
+            }
+            path
+        }
+        None => config
+            .find_on_path("codex")
+            .ok_or_else(|| CodexError::NotFound {
+                detail: format!("{} is not set and no `codex` is on PATH", CODEX_BIN_VARS[0]),
+            })?,
+    };
+    Ok(std::path::absolute(&found).unwrap_or(found))
 }

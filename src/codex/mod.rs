@@ -1,4 +1,5 @@
-//! Everything specific to the Codex CLI: finding it, its argv, and its `--json` event stream.
+//! Everything specific to the Codex CLI: finding it, its argv, and its `--json` event stream
+//! (decoded once per line, then folded into bounded progress).
 
 mod argv;
 mod events;
@@ -6,8 +7,8 @@ mod lines;
 mod locate;
 mod progress;
 
-pub use argv::{CodexOptions, exec_argv};
-pub use events::{Event, Item, Usage};
-pub use lines::{Line, LineAssembler};
-pub use locate::{CodexError, locate_codex};
-pub use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd, shorten};
+pub(crate) use argv::{CodexOptions, CodexSandbox, exec_argv};
+pub(crate) use events::{Decoded, Event, Item, Usage, decode};
+pub(crate) use lines::LineAssembler;
+pub(crate) use locate::{CodexError, locate_codex};
+pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};

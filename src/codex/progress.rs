@@ -6,15 +6,19 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{Event, Item, Usage};
+use super::events::{Decoded, Event, Item, Usage, decode};
 use super::lines::Line;
+use crate::text::shorten;
 
 /// The answer is kept up to this many characters; longer ones are cut when reported.
 pub const MESSAGE_KEEP_CHARS: usize = 40_000;
 const PATHS_KEPT: usize = 1_000;
 const SHORT: usize = 300;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What codex is doing now.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     #[default]
@@ -39,6 +43,7 @@ impl Phase {
     }
 }
 
+/// How the turn ended, once it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TurnEnd {
@@ -46,6 +51,7 @@ pub enum TurnEnd {
     Failed { message: String },
 }
 
+/// The state of one run, as `progress.json` holds it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Progress {
     pub session_id: Option<String>,
@@ -75,32 +81,31 @@ impl Progress {
         matches!(self.turn_end, Some(TurnEnd::Completed))
     }
 
+    /// Decodes one line and folds it in, for readers that need nothing else from the line.
     pub fn feed(&mut self, line: Line<'_>) {
+        self.apply(&decode(&line));
+    }
+
+    /// Folds one decoded line into the state.
+    pub fn apply(&mut self, line: &Decoded) {
         match line {
-            Line::Whole(bytes) => self.feed_whole(bytes),
-            Line::Oversized(prefix) => self.feed_prefix(prefix),
+            Decoded::Blank => {}
+            Decoded::Garbage => self.unparsed_lines += 1,
+            Decoded::Event { event, whole } => {
+                self.events += 1;
+                self.apply_event(event, *whole);
+            }
         }
     }
 
-    fn feed_whole(&mut self, bytes: &[u8]) {
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return;
-        }
-        match serde_json::from_slice::<Event>(bytes) {
-            Ok(ev) => self.apply(ev),
-            Err(_) => self.unparsed_lines += 1,
-        }
-    }
-
-    fn apply(&mut self, ev: Event) {
-        self.events += 1;
+    fn apply_event(&mut self, ev: &Event, whole: bool) {
         match ev {
-            Event::ThreadStarted { thread_id } => self.session_id = Some(thread_id),
+            Event::ThreadStarted { thread_id } => self.session_id = Some(thread_id.clone()),
             Event::TurnStarted => self.phase = Phase::Thinking,
             Event::ItemStarted { item } | Event::ItemUpdated { item } => self.item_started(item),
-            Event::ItemCompleted { item } => self.item_completed(item),
+            Event::ItemCompleted { item } => self.item_completed(item, whole),
             Event::TurnCompleted { usage } => {
-                self.usage = usage;
+                self.usage = *usage;
                 self.phase = Phase::Finished;
                 self.turn_end = Some(TurnEnd::Completed);
             }
@@ -111,20 +116,20 @@ impl Progress {
                         .clone()
                         .unwrap_or_else(|| "turn failed".into())
                 } else {
-                    error.message
+                    error.message.clone()
                 };
                 self.turn_end = Some(TurnEnd::Failed { message });
             }
-            Event::Error { message } => self.last_error = Some(shorten(&message, 2_000)),
+            Event::Error { message } => self.last_error = Some(shorten(message, 2_000)),
             Event::Unknown => {}
         }
     }
 
-    fn item_started(&mut self, item: Item) {
+    fn item_started(&mut self, item: &Item) {
         match item {
-            Item::CommandExecution { command } => {
+            Item::CommandExecution { command, .. } => {
                 self.phase = Phase::RunningCommand;
-                self.last_command = Some(shorten(&command, SHORT));
+                self.last_command = Some(shorten(command, SHORT));
             }
             Item::FileChange { .. } => self.phase = Phase::EditingFiles,
             Item::McpToolCall { .. } => self.phase = Phase::CallingTool,
@@ -132,22 +137,28 @@ impl Progress {
         }
     }
 
-    fn item_completed(&mut self, item: Item) {
+    /// `whole` is false for an event read from the start of an oversized line: an answer in
+    /// it is incomplete, so it is reported as cut.
+    fn item_completed(&mut self, item: &Item, whole: bool) {
         match item {
             Item::AgentMessage { text } => {
-                self.last_message = Some(shorten(&text, SHORT));
-                self.answer_chars = text.chars().count();
+                self.last_message = Some(shorten(text, SHORT));
                 self.answer = text.chars().take(MESSAGE_KEEP_CHARS).collect();
+                self.answer_chars = if whole {
+                    text.chars().count()
+                } else {
+                    text.chars().count().max(MESSAGE_KEEP_CHARS + 1)
+                };
                 self.phase = Phase::Thinking;
             }
-            Item::CommandExecution { command } => {
+            Item::CommandExecution { command, .. } => {
                 self.commands_run += 1;
-                self.last_command = Some(shorten(&command, SHORT));
+                self.last_command = Some(shorten(command, SHORT));
                 self.phase = Phase::Thinking;
             }
             Item::FileChange { changes } => {
                 for c in changes {
-                    self.note_path(c.path);
+                    self.note_path(&c.path);
                 }
                 self.phase = Phase::Thinking;
             }
@@ -155,98 +166,23 @@ impl Progress {
                 self.last_command = Some(shorten(&format!("mcp {server}/{tool}"), SHORT));
                 self.phase = Phase::Thinking;
             }
-            Item::Error { message } => self.last_error = Some(shorten(&message, 2_000)),
-            Item::Other => {}
+            Item::Error { message } => self.last_error = Some(shorten(message, 2_000)),
+            Item::Reasoning { .. }
+            | Item::WebSearch { .. }
+            | Item::TodoList { .. }
+            | Item::Other => {}
         }
     }
 
-    fn note_path(&mut self, path: String) {
-        if self.changed_paths.contains(&path) {
+    fn note_path(&mut self, path: &str) {
+        if self.changed_paths.contains(path) {
             return;
         }
         self.files_changed += 1;
         if self.changed_paths.len() < PATHS_KEPT {
-            self.changed_paths.insert(path);
+            self.changed_paths.insert(path.to_string());
         }
     }
-
-    /// An event too large to parse whole: its prefix still names what it is.
-    fn feed_prefix(&mut self, prefix: &[u8]) {
-        let text = String::from_utf8_lossy(prefix);
-        let mut types = string_values(&text, "type");
-        let event = types.next();
-        let item = types.next();
-        self.events += 1;
-        match (event.as_deref(), item.as_deref()) {
-            (Some("item.completed"), Some("command_execution")) => {
-                self.commands_run += 1;
-                if let Some(cmd) = string_values(&text, "command").next() {
-                    self.last_command = Some(shorten(&cmd, SHORT));
-                }
-                self.phase = Phase::Thinking;
-            }
-            (Some("item.completed"), Some("agent_message")) => {
-                if let Some(t) = string_values(&text, "text").next() {
-                    self.last_message = Some(shorten(&t, SHORT));
-                    self.answer = t.chars().take(MESSAGE_KEEP_CHARS).collect();
-                    self.answer_chars = self.answer.chars().count().max(MESSAGE_KEEP_CHARS + 1);
-                }
-            }
-            (Some("item.started"), Some("command_execution")) => {
-                self.phase = Phase::RunningCommand;
-            }
-            _ => self.unparsed_lines += 1,
-        }
-    }
-}
-
-/// Cuts `s` to at most `max` characters on one line, marking the cut with `…`.
-pub fn shorten(s: &str, max: usize) -> String {
-    let one_line = s.trim();
-    if one_line.chars().count() <= max {
-        return one_line.to_string();
-    }
-    let mut out: String = one_line.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// The decoded values of `"key":"..."` in possibly truncated JSON text, in order.
-fn string_values<'a>(text: &'a str, key: &'a str) -> impl Iterator<Item = String> + 'a {
-    let needle = format!("\"{key}\":\"");
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        let at = rest.find(&needle)?;
-        let (value, tail) = decode_partial_string(&rest[at + needle.len()..]);
-        rest = tail;
-        Some(value)
-    })
-}
-
-/// Decodes a JSON string body up to its closing quote or the end of the text.
-fn decode_partial_string(s: &str) -> (String, &str) {
-    let mut out = String::new();
-    let mut chars = s.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return (out, &s[i + 1..]),
-            '\\' => match chars.next().map(|(_, e)| e) {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some('u') => {
-                    let hex: String = chars.by_ref().take(4).map(|(_, h)| h).collect();
-                    if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                        out.push(ch);
-                    }
-                }
-                Some(other) => out.push(other),
-                None => break,
-            },
-            c => out.push(c),
-        }
-    }
-    (out, "")
 }
 
 #[cfg(test)]
@@ -348,12 +284,6 @@ mod tests {
         );
         assert_eq!(p.unparsed_lines, 2);
         assert_eq!(p.phase, Phase::Thinking);
-    }
-
-    #[test]
-    fn shorten_marks_the_cut() {
-        assert_eq!(shorten("abcdef", 4), "abc…");
-        assert_eq!(shorten("  abc \n", 4), "abc");
     }
 
     #[test]

@@ -1,55 +1,64 @@
+use std::path::PathBuf;
+
 use crate::codex::CodexError;
-use crate::store::StoreError;
+use crate::runner::{LaunchError, TmuxError};
+use crate::store::{StoreError, TaskId};
+use crate::workspace::WorktreeError;
 
 /// Every way a request to the engine can fail. Messages are written for the calling model:
 /// they say what was wrong and what to do instead.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("invalid `{param}`: {message}")]
-    InvalidArgument {
-        param: &'static str,
-        message: String,
-    },
+    InvalidArgument { param: String, message: String },
     #[error(
         "topic `{topic}` already has a running task `{task_id}`. Follow it with codex_status, \
          stop it with codex_cancel, or start a new version such as `{suggestion}`"
     )]
     TopicBusy {
         topic: String,
-        task_id: String,
+        task_id: TaskId,
         suggestion: String,
     },
     #[error(
-        "the worktree `{}` is in use by running task `{task_id}`; two tasks never share a          worktree. Wait for it or cancel it, or use another description in the topic",
+        "the worktree `{}` is in use by running task `{task_id}`; two tasks never share a \
+         worktree. Wait for it or cancel it, or use another description in the topic",
         dir.display()
     )]
-    WorktreeBusy {
-        dir: std::path::PathBuf,
-        task_id: String,
-    },
+    WorktreeBusy { dir: PathBuf, task_id: String },
     #[error(transparent)]
-    Worktree(#[from] crate::workspace::WorktreeError),
+    Worktree(#[from] WorktreeError),
     #[error("no task `{0}` exists; call codex_status without task_id to list tasks")]
-    NotFound(String),
+    NotFound(TaskId),
     #[error(transparent)]
     Codex(#[from] CodexError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
     #[error("could not start the task: {0}")]
-    Launch(String),
-    #[error("{0}")]
-    Unsupported(String),
+    Launch(#[from] LaunchError),
+    #[error("no free task id is left for topic `{0}`; use a new topic version")]
+    IdsExhausted(String),
+    #[error(
+        "cannot find this program's own executable, which runs each task's supervisor: {0}. \
+         Start codex-mcp by its absolute path"
+    )]
+    NoExecutable(#[source] std::io::Error),
+    #[error("internal error: {0}; the task store is unchanged, try the call again")]
+    Internal(String),
     #[error(
         "cancel could not stop every process of task `{task_id}`; still alive: {pids:?}. \
          Kill them by hand (kill -9) and call codex_cancel again"
     )]
-    StillAlive { task_id: String, pids: Vec<i32> },
+    StillAlive { task_id: TaskId, pids: Vec<i32> },
 }
 
 impl EngineError {
-    pub fn invalid(param: &'static str, message: impl Into<String>) -> Self {
+    /// A bad argument: `param` names it, `message` says what was wrong and what is accepted.
+    pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
         EngineError::InvalidArgument {
-            param,
+            param: param.into(),
             message: message.into(),
         }
     }

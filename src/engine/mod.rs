@@ -1,9 +1,9 @@
 //! The task lifecycle: validate a request, start a supervised codex run, follow it, cancel it,
-//! and finalize runs whose supervisor vanished.
+//! list tasks, and finalize runs whose supervisor vanished.
 
 mod cancel;
 mod error;
-mod outcome;
+mod listing;
 mod recover;
 mod spec;
 mod start;
@@ -11,39 +11,37 @@ mod status;
 mod view;
 mod wait;
 
-pub use cancel::Cancelled;
-pub use error::EngineError;
-pub use outcome::{Decision, ExitInfo, decide_outcome, truncate_result};
-pub use recover::{finalize_exited, finalize_orphan, scan_log};
-pub use spec::{TOPIC_PATTERN, TaskSpec, Topic, parse_session_id, parse_task_id, parse_topic};
-pub use start::Started;
-pub use view::{TaskListing, TaskView};
+pub(crate) use error::EngineError;
+pub(crate) use listing::{TaskList, TaskListEntry};
+pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
+pub(crate) use view::{CancelView, DispatchView, TaskView};
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::store::Store;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
 
-/// The engine of one server process. Cheap to share; all state lives in the store.
+/// The engine of one process (a server or a command). Cheap to clone and share; all state
+/// lives in the store.
 #[derive(Debug, Clone)]
 pub struct Engine {
     store: Store,
     /// The binary that runs supervisors (this executable).
     exe: PathBuf,
+    config: Arc<Config>,
 }
 
 impl Engine {
-    pub fn new(store: Store, exe: PathBuf) -> Self {
-        Engine { store, exe }
-    }
-
-    pub fn from_env() -> Result<Self, EngineError> {
-        let store = Store::from_env()?;
-        let exe = std::env::current_exe()
-            .map_err(|e| EngineError::Launch(format!("cannot find this executable: {e}")))?;
-        Ok(Engine::new(store, exe))
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The engine over the store `config` names, creating the store when needed.
+    pub fn from_config(config: Config) -> Result<Self, EngineError> {
+        let home = config.store_home.clone().ok_or(StoreError::NoHome)?;
+        let store = Store::open(&home)?;
+        let exe = std::env::current_exe().map_err(EngineError::NoExecutable)?;
+        Ok(Engine {
+            store,
+            exe,
+            config: Arc::new(config),
+        })
     }
 }

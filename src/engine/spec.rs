@@ -1,16 +1,52 @@
-//! Validation of everything a caller sends. Nothing here touches the disk beyond reading
-//! `cwd`'s metadata, so a rejected request leaves no trace.
+//! What a caller may ask for, and its validation. A [`TaskRequest`] is the request as sent (its
+//! type is also the tools' input schema); a [`TaskSpec`] is one that passed every check.
+//! Nothing here touches the disk beyond reading `cwd`'s metadata, so a rejected request leaves
+//! no trace.
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use super::EngineError;
-use crate::store::Sandbox;
+use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
 
 /// The JSON-schema form of the topic rule, shown to calling models.
 pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]+$";
 const TOPIC_MAX: usize = 80;
 const PROMPT_MAX_BYTES: usize = 1024 * 1024;
 
+/// The arguments of `codex` and `codex_dispatch`: one task, as the caller sent it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    /// The complete task for Codex, in plain language: what to do, where, and what to report
+    /// back. Codex sees only this text and the files in `cwd`.
+    #[schemars(length(min = 1))]
+    pub prompt: String,
+    /// Absolute path of an existing directory Codex works in, normally the project root (e.g.
+    /// /home/me/project).
+    pub cwd: String,
+    /// A short name for the task: `<type>-<desc>-v<N>`. type: lowercase letters (review,
+    /// implement, fix, explain, test…); desc: letters, digits and underscores, parts joined by
+    /// dashes; N: a version number. Example: `review-auth_module-v1`. The log is linked at
+    /// <cwd>/.codex-tasks/<topic>/codex-exec.log.
+    #[schemars(pattern(TOPIC_PATTERN), length(max = TOPIC_MAX))]
+    pub topic: String,
+    /// `read-only`: Codex may read files and run commands, but every write is refused
+    /// (reviews, questions, analysis). `full-access`: Codex may change anything, inside its own
+    /// git worktree on branch `agent/<type>-<desc>` next to the repository, in a tmux session
+    /// you can attach to; your checkout is never modified (cwd must be in a git repository with
+    /// at least one commit, on a branch).
+    pub sandbox: Sandbox,
+    /// Optional. The `session_id` (a UUID) from an earlier result, to continue that Codex
+    /// conversation with a follow-up prompt. Omit it to start a new session.
+    #[serde(default)]
+    #[schemars(extend("format" = "uuid"))]
+    pub session_id: Option<String>,
+}
+
+/// A checked topic, `<type>-<desc>-v<N>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topic {
     pub full: String,
@@ -22,6 +58,11 @@ pub struct Topic {
 }
 
 impl Topic {
+    /// `<type>-<desc>`: what the versions of a topic share, such as their worktree.
+    pub fn key(&self) -> String {
+        format!("{}-{}", self.kind, self.desc)
+    }
+
     /// The same topic one version up, suggested when this one is busy.
     pub fn next_version(&self) -> String {
         format!(
@@ -33,6 +74,7 @@ impl Topic {
     }
 }
 
+/// A request that passed every check.
 #[derive(Debug, Clone)]
 pub struct TaskSpec {
     pub prompt: String,
@@ -44,25 +86,21 @@ pub struct TaskSpec {
     pub session_id: Option<String>,
 }
 
-impl TaskSpec {
-    pub fn new(
-        prompt: &str,
-        cwd: &str,
-        topic: &str,
-        sandbox: &str,
-        session_id: Option<&str>,
-    ) -> Result<Self, EngineError> {
+impl TryFrom<TaskRequest> for TaskSpec {
+    type Error = EngineError;
+
+    fn try_from(r: TaskRequest) -> Result<Self, EngineError> {
         Ok(TaskSpec {
-            prompt: parse_prompt(prompt)?,
-            cwd: parse_cwd(cwd)?,
-            topic: parse_topic(topic)?,
-            sandbox: parse_sandbox(sandbox)?,
-            session_id: session_id.map(parse_session_id).transpose()?,
+            prompt: parse_prompt(r.prompt)?,
+            cwd: parse_cwd(&r.cwd)?,
+            topic: parse_topic(&r.topic)?,
+            sandbox: r.sandbox,
+            session_id: r.session_id.as_deref().map(parse_session_id).transpose()?,
         })
     }
 }
 
-fn parse_prompt(p: &str) -> Result<String, EngineError> {
+fn parse_prompt(p: String) -> Result<String, EngineError> {
     if p.trim().is_empty() {
         return Err(EngineError::invalid(
             "prompt",
@@ -78,7 +116,7 @@ fn parse_prompt(p: &str) -> Result<String, EngineError> {
             ),
         ));
     }
-    Ok(p.to_string())
+    Ok(p)
 }
 
 fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {
@@ -150,17 +188,6 @@ pub fn parse_topic(t: &str) -> Result<Topic, EngineError> {
     })
 }
 
-fn parse_sandbox(s: &str) -> Result<Sandbox, EngineError> {
-    match s {
-        "read-only" => Ok(Sandbox::ReadOnly),
-        "full-access" => Ok(Sandbox::FullAccess),
-        other => Err(EngineError::invalid(
-            "sandbox",
-            format!("`{other}` is not accepted; use `read-only` or `full-access`"),
-        )),
-    }
-}
-
 /// A codex session id: only a canonical UUID is accepted, so nothing like `--last` or a thread
 /// name can reach codex's command line.
 pub fn parse_session_id(s: &str) -> Result<String, EngineError> {
@@ -181,20 +208,15 @@ pub fn parse_session_id(s: &str) -> Result<String, EngineError> {
 }
 
 /// A task id names a folder in the store, so it must be a plain name.
-pub fn parse_task_id(s: &str) -> Result<String, EngineError> {
-    let ok = s.starts_with("codex-")
-        && s.len() <= 128
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        return Err(EngineError::invalid(
+pub fn parse_task_id(s: &str) -> Result<TaskId, EngineError> {
+    TaskId::parse(s).map_err(|_| {
+        EngineError::invalid(
             "task_id",
             format!(
-                "`{s}` is not a task id; pass a `task_id` returned by codex or codex_dispatch (like `codex-review-auth_module-v1`), or omit it to list tasks"
+                "`{s}` is not a task id; pass a `task_id` returned by codex or codex_dispatch (like `codex-review-auth_module-v1`: `codex-` then letters, digits, `-` and `_`, at most {TASK_ID_MAX_LEN} characters), or omit it to list tasks"
             ),
-        ));
-    }
-    Ok(s.to_string())
+        )
+    })
 }
 
 #[cfg(test)]
@@ -248,8 +270,7 @@ mod tests {
     #[test]
     fn task_ids() {
         assert!(parse_task_id("codex-review-x-v1-r2").is_ok());
-        for bad in ["../x", "codex-a/b", "codex-..", "x", "codex-a.b"] {
-            assert!(parse_task_id(bad).is_err(), "{bad}");
-        }
+        let e = parse_task_id("../x").unwrap_err().to_string();
+        assert!(e.contains("`task_id`") && e.contains("codex-"), "{e}");
     }
 }

@@ -4,106 +4,47 @@
 
 use std::path::PathBuf;
 
-use super::recover::finalize_orphan;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::codex::{CodexOptions, exec_argv, locate_codex};
-use crate::runner::{Tmux, launch_in_tmux, spawn_supervisor};
+use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
+use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
 use crate::store::{
-    Outcome, Sandbox, TaskFiles, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
+    Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
     rfc3339, write_atomic,
 };
 use crate::workspace::{link_task, locate_worktree, prepare_worktree};
 
-pub const WORKTREE_ROOT_ENV: &str = "CODEXMCP_WORKTREE_ROOT";
-
 /// A task that was just launched. `child` is the supervisor when this process spawned it
 /// directly; awaiting it is how a blocking call learns of the end at once.
 pub struct Started {
+    pub task_id: TaskId,
     pub meta: TaskMeta,
-    pub files: TaskFiles,
     pub child: Option<tokio::process::Child>,
+}
+
+/// What a start needs that can be found and checked before anything is written.
+struct Preflight {
+    codex: PathBuf,
+    options: CodexOptions,
+    /// Full-access tasks only: tmux, and the free session name the task will run in.
+    tmux: Option<(Tmux, String)>,
 }
 
 /// Where and how codex will run, decided under the store lock.
 struct Placement {
     run_dir: PathBuf,
-    sandbox_mode: &'static str,
+    sandbox: CodexSandbox,
     worktree: Option<WorktreeRecord>,
     tmux_session: Option<String>,
     warnings: Vec<String>,
 }
 
 impl Engine {
+    /// Starts the task `spec` describes; it then runs on its own, whatever becomes of this
+    /// server.
     pub fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
-        // Everything that can be checked is checked before anything is written.
-        let codex = locate_codex()?;
-        let codex = std::path::absolute(&codex).unwrap_or(codex);
-        let options = CodexOptions::from_env()?;
-        let tmux = match spec.sandbox {
-            Sandbox::FullAccess => Some(Tmux::locate().map_err(EngineError::Unsupported)?),
-            Sandbox::ReadOnly => None,
-        };
-        let session = format!("codex-{}", spec.topic.full);
-        if let Some(t) = &tmux
-            && t.has_session(&session)
-        {
-            return Err(EngineError::Launch(format!(
-                "a tmux session named `{session}` already exists (left over from an earlier run?). \
-                 Look at it with `tmux attach -t {session}` and close it with \
-                 `tmux kill-session -t {session}`, or use a new topic version"
-            )));
-        }
-
-        let (meta, files) = {
-            let _guard = self.store.lock()?;
-            self.refuse_if_topic_running(&spec)?;
-            let placement = match spec.sandbox {
-                Sandbox::ReadOnly => Placement {
-                    run_dir: spec.cwd.clone(),
-                    sandbox_mode: "read-only",
-                    worktree: None,
-                    tmux_session: None,
-                    warnings: Vec::new(),
-                },
-                Sandbox::FullAccess => self.place_in_worktree(&spec, session.clone())?,
-            };
-            let (task_id, files) = self.allocate(&spec.topic.full)?;
-            let mut argv = vec![codex.to_string_lossy().into_owned()];
-            argv.extend(exec_argv(
-                placement.sandbox_mode,
-                &placement.run_dir,
-                spec.session_id.as_deref(),
-                &options,
-            ));
-            let now = now_ms();
-            let meta = TaskMeta {
-                task_id,
-                topic: spec.topic.full.clone(),
-                sandbox: spec.sandbox,
-                cwd: spec.cwd.clone(),
-                run_dir: placement.run_dir,
-                resume_session_id: spec.session_id.clone(),
-                status: TaskStatus::Running,
-                started_at: rfc3339(now),
-                started_at_ms: now,
-                ended_at: None,
-                ended_at_ms: None,
-                argv,
-                supervisor_pid: None,
-                codex_pid: None,
-                log_file: files.log(),
-                link: None,
-                warnings: placement.warnings,
-                outcome: None,
-                worktree: placement.worktree,
-                tmux_session: placement.tmux_session,
-            };
-            write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
-            files.write_meta(&meta)?;
-            (meta, files)
-        };
-
+        let pre = self.preflight(&spec)?;
+        let (task_id, meta, files) = self.reserve(&spec, &pre)?;
         let link = link_task(&spec.cwd, &spec.topic.full, &files.dir);
         let meta = files
             .update_meta(|m| match link {
@@ -112,52 +53,126 @@ impl Engine {
             })?
             .map(|(m, ())| m)
             .unwrap_or(meta);
+        self.launch(&pre, task_id, meta, &files)
+    }
 
-        let launched = match &tmux {
-            None => spawn_supervisor(&self.exe, &files.dir, &files.supervisor_log())
-                .map(Some)
-                .map_err(|e| {
-                    format!(
-                        "could not launch the supervisor {}: {e}",
-                        self.exe.display()
-                    )
-                }),
-            Some(t) => {
-                launch_in_tmux(t, &self.exe, &files.dir, &session, &meta.run_dir).map(|()| None)
+    /// Everything that can be checked is checked before anything is written.
+    fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
+        let codex = locate_codex(&self.config)?;
+        let options = CodexOptions::from_config(&self.config)?;
+        let tmux = match spec.sandbox {
+            Sandbox::ReadOnly => None,
+            Sandbox::FullAccess => {
+                let tmux = Tmux::locate(&self.config)?;
+                let session = format!("codex-{}", spec.topic.full);
+                if tmux.has_session(&session) {
+                    return Err(TmuxError::SessionExists(session).into());
+                }
+                Some((tmux, session))
+            }
+        };
+        Ok(Preflight {
+            codex,
+            options,
+            tmux,
+        })
+    }
+
+    /// Under the store lock, so racing servers start a topic once: refuses a running topic,
+    /// places the run, takes a fresh id and writes the task's record and prompt.
+    fn reserve(
+        &self,
+        spec: &TaskSpec,
+        pre: &Preflight,
+    ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
+        let _guard = self.store.lock()?;
+        self.refuse_if_topic_running(spec)?;
+        let placement = match &pre.tmux {
+            None => Placement {
+                run_dir: spec.cwd.clone(),
+                sandbox: CodexSandbox::ReadOnly,
+                worktree: None,
+                tmux_session: None,
+                warnings: Vec::new(),
+            },
+            Some((_, session)) => self.place_in_worktree(spec, session)?,
+        };
+        let (task_id, files) = self.allocate(&spec.topic.full)?;
+        let mut argv = vec![pre.codex.to_string_lossy().into_owned()];
+        argv.extend(exec_argv(
+            placement.sandbox,
+            &placement.run_dir,
+            spec.session_id.as_deref(),
+            &pre.options,
+        ));
+        let now = now_ms();
+        let meta = TaskMeta {
+            task_id: task_id.to_string(),
+            topic: spec.topic.full.clone(),
+            sandbox: spec.sandbox,
+            cwd: spec.cwd.clone(),
+            run_dir: placement.run_dir,
+            resume_session_id: spec.session_id.clone(),
+            status: TaskStatus::Running,
+            started_at: rfc3339(now),
+            started_at_ms: now,
+            ended_at: None,
+            ended_at_ms: None,
+            argv,
+            supervisor_pid: None,
+            codex_pid: None,
+            log_file: files.log(),
+            link: None,
+            warnings: placement.warnings,
+            outcome: None,
+            worktree: placement.worktree,
+            tmux_session: placement.tmux_session,
+        };
+        write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
+        files.write_meta(&meta)?;
+        Ok((task_id, meta, files))
+    }
+
+    /// Starts the supervisor; a failure is recorded in the task before it is reported.
+    fn launch(
+        &self,
+        pre: &Preflight,
+        task_id: TaskId,
+        meta: TaskMeta,
+        files: &TaskFiles,
+    ) -> Result<Started, EngineError> {
+        let launched: Result<_, LaunchError> = match &pre.tmux {
+            None => spawn_supervisor(&self.exe, &files.dir, &files.supervisor_log()).map(Some),
+            Some((tmux, session)) => {
+                launch_in_tmux(tmux, &self.exe, &files.dir, session, &meta.run_dir).map(|()| None)
             }
         };
         match launched {
-            Ok(child) => Ok(Started { meta, files, child }),
-            Err(message) => {
+            Ok(child) => Ok(Started {
+                task_id,
+                meta,
+                child,
+            }),
+            Err(e) => {
                 let _ = files.update_meta(|m| {
                     m.finish(
                         TaskStatus::Failed,
                         Outcome {
-                            error: Some(message.clone()),
+                            error: Some(format!("could not start the task: {e}")),
                             ..Default::default()
                         },
                     )
                 });
-                Err(EngineError::Launch(message))
+                Err(e.into())
             }
         }
     }
 
     /// The worktree of `<type>-<desc>`, refused while another running task uses it.
-    fn place_in_worktree(
-        &self,
-        spec: &TaskSpec,
-        session: String,
-    ) -> Result<Placement, EngineError> {
-        let root = std::env::var_os(WORKTREE_ROOT_ENV)
-            .filter(|r| !r.is_empty())
-            .map(PathBuf::from);
-        let (_, _, dir, _) = locate_worktree(
-            &spec.cwd,
-            &spec.topic.kind,
-            &spec.topic.desc,
-            root.as_deref(),
-        )?;
+    fn place_in_worktree(&self, spec: &TaskSpec, session: &str) -> Result<Placement, EngineError> {
+        let root = self.config.worktree_root.as_deref();
+        let key = spec.topic.key();
+        let dir = locate_worktree(&spec.cwd, &key, root)?.dir;
         for id in self.store.task_ids()? {
             let files = self.store.task(&id);
             let uses_it = |t: &TaskSummary| {
@@ -172,7 +187,7 @@ impl Engine {
             {
                 continue;
             }
-            if let Ok(Some(meta)) = finalize_orphan(&files)
+            if let Ok(Some(meta)) = self.finalize_orphan(&files)
                 && meta.status == TaskStatus::Running
             {
                 return Err(EngineError::WorktreeBusy {
@@ -181,22 +196,17 @@ impl Engine {
                 });
             }
         }
-        let wt = prepare_worktree(
-            &spec.cwd,
-            &spec.topic.kind,
-            &spec.topic.desc,
-            root.as_deref(),
-        )?;
+        let wt = prepare_worktree(&spec.cwd, &key, root)?;
         Ok(Placement {
             run_dir: wt.run_dir,
-            sandbox_mode: "danger-full-access",
+            sandbox: CodexSandbox::DangerFullAccess,
             worktree: Some(WorktreeRecord {
                 repo_root: wt.repo_root,
                 dir: wt.dir,
                 branch: wt.branch,
                 base_branch: wt.base_branch,
             }),
-            tmux_session: Some(session),
+            tmux_session: Some(session.to_string()),
             warnings: wt.warnings,
         })
     }
@@ -205,11 +215,11 @@ impl Engine {
     fn refuse_if_topic_running(&self, spec: &TaskSpec) -> Result<(), EngineError> {
         let base = format!("codex-{}", spec.topic.full);
         for id in self.store.task_ids()? {
-            if id != base && !is_rerun_of(&id, &base) {
+            if id.as_str() != base && !is_rerun_of(id.as_str(), &base) {
                 continue;
             }
             // A record this version cannot read (e.g. left by the Python server) runs nothing.
-            let Ok(Some(meta)) = finalize_orphan(&self.store.task(&id)) else {
+            let Ok(Some(meta)) = self.finalize_orphan(&self.store.task(&id)) else {
                 continue;
             };
             if meta.topic == spec.topic.full && meta.status == TaskStatus::Running {
@@ -225,14 +235,15 @@ impl Engine {
 
     /// `codex-<topic>`, or `codex-<topic>-r2`, `-r3`… when the topic ran before. A topic always
     /// ends in `-v<N>`, so these ids cannot collide with another topic's.
-    fn allocate(&self, topic: &str) -> Result<(String, TaskFiles), EngineError> {
+    fn allocate(&self, topic: &str) -> Result<(TaskId, TaskFiles), EngineError> {
         let base = format!("codex-{topic}");
-        for n in 1u32.. {
-            let id = if n == 1 {
+        for n in 1u32..10_000 {
+            let name = if n == 1 {
                 base.clone()
             } else {
                 format!("{base}-r{n}")
             };
+            let id = TaskId::parse(&name).map_err(|e| EngineError::Internal(e.to_string()))?;
             let files = self.store.task(&id);
             match files.create_dir() {
                 Ok(()) => return Ok((id, files)),
@@ -240,9 +251,7 @@ impl Engine {
                 Err(e) => return Err(crate::store::StoreError::io(&files.dir, e).into()),
             }
         }
-        Err(EngineError::Launch(format!(
-            "no free task id left for topic `{topic}`"
-        )))
+        Err(EngineError::IdsExhausted(topic.to_string()))
     }
 }
 

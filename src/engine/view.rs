@@ -1,37 +1,54 @@
 //! What the tools report about a task: built from `meta.json` and, while it runs,
-//! `progress.json`. Both are small files, whatever the size of the log.
+//! `progress.json`. Both are small files, whatever the size of the log. These types are the
+//! tools' results; their JSON schemas are the tools' output schemas.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::codex::{Progress, Usage};
+use crate::codex::{Phase, Progress, Usage};
 use crate::runner::attach_command;
-use crate::store::{TaskFiles, TaskMeta, TaskStatus, TaskSummary, now_ms, read_json};
+use crate::store::{Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, read_json};
 use crate::workspace::summarize;
 
-/// The full report of one task. Finished tasks carry the result fields of the `codex` tool;
-/// running ones carry `progress`.
-#[derive(Debug, Clone, Serialize)]
+/// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
+/// carry the result fields; running ones carry `progress`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskView {
+    /// True when the task completed.
     pub success: bool,
-    pub status: &'static str,
+    pub status: TaskStatus,
+    /// `codex-<topic>`, or `codex-<topic>-r<N>` when the topic ran before.
     pub task_id: String,
     pub topic: String,
-    pub sandbox: &'static str,
+    pub sandbox: Sandbox,
+    /// The directory the task was started for (resolved).
     pub cwd: String,
+    /// The Codex session; pass it back as `session_id` to continue this conversation.
     pub session_id: Option<String>,
+    /// Codex's final answer (at most 40,000 characters; longer answers are cut with a note
+    /// giving the log's path).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// Codex's exit code; null when it was killed by a signal or is unknown.
     pub exit_code: Option<i32>,
+    /// Wall time from start to end (to now while running).
     pub elapsed_seconds: f64,
+    /// Tokens of the Codex session so far (a resumed session includes earlier turns).
     pub usage: Usage,
+    /// The raw `codex exec --json` log.
     pub log_file: String,
+    /// RFC 3339 UTC.
     pub started_at: String,
+    /// RFC 3339 UTC, once finished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
+    /// What went wrong, when the task did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Things the caller should know, e.g. processes that had to be stopped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Live progress of a running task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressView>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -39,39 +56,54 @@ pub struct TaskView {
 }
 
 /// Where a full-access task works and, once it is finished, what it changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct IsolationView {
+    /// Full-access: the git worktree Codex works in.
     pub worktree_dir: String,
+    /// Full-access: the branch of that worktree (`agent/<type>-<desc>`).
     pub agent_branch: String,
+    /// Full-access: the branch the worktree started from.
     pub base_branch: String,
-    pub tmux_session: Option<String>,
-    /// How a human watches the task live (the session closes when the task ends).
-    pub attach_command: Option<String>,
+    /// Full-access: the tmux session the task runs in.
+    pub tmux_session: String,
+    /// Full-access: the command a person runs to watch the task live (the tmux session
+    /// closes when the task ends).
+    pub attach_command: String,
+    /// Full-access, finished: commits on the agent branch not on the base branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits_ahead: Option<usize>,
+    /// Full-access, finished: `git diff --stat` of the worktree (committed and uncommitted)
+    /// against the merge-base with the base branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff_stat: Option<String>,
+    /// Full-access, finished: paths changed in the worktree but not committed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncommitted_changes: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a running task is doing.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProgressView {
-    pub phase: &'static str,
+    pub phase: Phase,
+    /// Shell commands Codex finished.
     pub commands_run: u64,
+    /// Distinct files in Codex's file changes.
     pub files_changed: u64,
+    /// The latest agent message, shortened.
     pub last_message: Option<String>,
+    /// The latest command, shortened.
     pub last_command: Option<String>,
 }
 
 impl TaskView {
+    /// The view of the task recorded in `meta`.
     pub fn build(files: &TaskFiles, meta: &TaskMeta) -> TaskView {
         let mut view = TaskView {
             success: meta.status == TaskStatus::Completed,
-            status: meta.status.as_str(),
+            status: meta.status,
             task_id: meta.task_id.clone(),
             topic: meta.topic.clone(),
-            sandbox: meta.sandbox.as_str(),
+            sandbox: meta.sandbox,
             cwd: meta.cwd.display().to_string(),
             session_id: meta.resume_session_id.clone(),
             result: None,
@@ -84,7 +116,7 @@ impl TaskView {
             error: None,
             warnings: meta.warnings.clone(),
             progress: None,
-            isolation: None,
+            isolation: IsolationView::of(meta),
         };
         match (&meta.outcome, meta.status.is_final()) {
             (Some(o), true) => {
@@ -94,86 +126,112 @@ impl TaskView {
                 view.usage = o.usage;
                 view.error = o.error.clone();
             }
-            _ => {
-                let p: Progress = read_json(&files.progress())
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                view.session_id = p.session_id.clone().or(view.session_id);
-                view.usage = p.usage;
-                view.progress = Some(ProgressView {
-                    phase: p.phase.as_str(),
-                    commands_run: p.commands_run,
-                    files_changed: p.files_changed,
-                    last_message: p.last_message,
-                    last_command: p.last_command,
-                });
-            }
+            _ => view.add_progress(files),
         }
-        if let Some(wt) = &meta.worktree {
-            let mut iso = IsolationView {
-                worktree_dir: wt.dir.display().to_string(),
-                agent_branch: wt.branch.clone(),
-                base_branch: wt.base_branch.clone(),
-                tmux_session: meta.tmux_session.clone(),
-                attach_command: meta.tmux_session.as_deref().map(attach_command),
-                commits_ahead: None,
-                diff_stat: None,
-                uncommitted_changes: None,
-            };
-            if meta.status.is_final() {
-                // Read live from the worktree: a finished task's branch is what the caller
-                // reviews or merges next.
-                match summarize(&wt.dir, &wt.base_branch) {
-                    Ok(g) => {
-                        iso.commits_ahead = Some(g.commits_ahead);
-                        iso.diff_stat = Some(g.diff_stat);
-                        iso.uncommitted_changes = Some(g.uncommitted_changes);
-                    }
-                    Err(e) => view.warnings.push(format!(
-                        "cannot read the worktree `{}`: {e}",
-                        wt.dir.display()
-                    )),
-                }
-            } else {
-                iso.attach_command = meta.tmux_session.as_deref().map(attach_command);
-            }
-            view.isolation = Some(iso);
+        if meta.status.is_final() {
+            view.add_git_summary(meta);
         }
         view
     }
+
+    fn add_progress(&mut self, files: &TaskFiles) {
+        let p: Progress = read_json(&files.progress())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        self.session_id = p.session_id.clone().or(self.session_id.take());
+        self.usage = p.usage;
+        self.progress = Some(ProgressView {
+            phase: p.phase,
+            commands_run: p.commands_run,
+            files_changed: p.files_changed,
+            last_message: p.last_message,
+            last_command: p.last_command,
+        });
+    }
+
+    /// Read live from the worktree: a finished task's branch is what the caller reviews or
+    /// merges next.
+    fn add_git_summary(&mut self, meta: &TaskMeta) {
+        let (Some(iso), Some(wt)) = (self.isolation.as_mut(), &meta.worktree) else {
+            return;
+        };
+        match summarize(&wt.dir, &wt.base_branch) {
+            Ok(g) => {
+                iso.commits_ahead = Some(g.commits_ahead);
+                iso.diff_stat = Some(g.diff_stat);
+                iso.uncommitted_changes = Some(g.uncommitted_changes);
+            }
+            Err(e) => self.warnings.push(format!(
+                "cannot read the worktree `{}`: {e}",
+                wt.dir.display()
+            )),
+        }
+    }
 }
 
-/// One line of the task list.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskListing {
-    pub total: usize,
-    pub shown: usize,
-    /// `task_id | status | started_at | elapsed | cwd`, newest first.
-    pub tasks: Vec<String>,
+impl IsolationView {
+    /// The worktree and session of a full-access task; `None` for a read-only one.
+    fn of(meta: &TaskMeta) -> Option<IsolationView> {
+        let wt = meta.worktree.as_ref()?;
+        // Recorded with every full-access task; the name is derived the same way if not.
+        let session = meta
+            .tmux_session
+            .clone()
+            .unwrap_or_else(|| format!("codex-{}", meta.topic));
+        Some(IsolationView {
+            worktree_dir: wt.dir.display().to_string(),
+            agent_branch: wt.branch.clone(),
+            base_branch: wt.base_branch.clone(),
+            attach_command: attach_command(&session),
+            tmux_session: session,
+            commits_ahead: None,
+            diff_stat: None,
+            uncommitted_changes: None,
+        })
+    }
 }
 
-pub fn listing_line(meta: &TaskSummary) -> String {
-    let cwd = meta.cwd.display().to_string();
-    let cwd = if cwd.chars().count() > 80 {
-        let tail: String = cwd
-            .chars()
-            .rev()
-            .take(79)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
-    } else {
-        cwd
-    };
-    format!(
-        "{} | {} | {} | {}s | {}",
-        meta.task_id,
-        meta.status.as_str(),
-        meta.started_at,
-        meta.elapsed_seconds(now_ms()),
-        cwd
-    )
+/// The result of `codex_dispatch`: the task that was started.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DispatchView {
+    /// Use it with codex_status and codex_cancel.
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub topic: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// The raw log being written.
+    pub log_file: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<IsolationView>,
+    /// Things the caller should know, e.g. the checkout has uncommitted changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl DispatchView {
+    pub fn of(meta: &TaskMeta) -> DispatchView {
+        DispatchView {
+            task_id: meta.task_id.clone(),
+            status: meta.status,
+            topic: meta.topic.clone(),
+            started_at: meta.started_at.clone(),
+            log_file: meta.log_file.display().to_string(),
+            isolation: IsolationView::of(meta),
+            warnings: meta.warnings.clone(),
+        }
+    }
+}
+
+/// The result of `codex_cancel`: the task as it stands after the cancel.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CancelView {
+    #[serde(flatten)]
+    pub task: TaskView,
+    /// False when the task had already finished and nothing was changed.
+    pub cancelled: bool,
+    /// Why nothing was changed, when `cancelled` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

@@ -1,71 +1,237 @@
-//! Reading tool arguments by hand, so every mistake becomes a tool error that names the
-//! parameter and what is accepted (rmcp's typed parsing would answer with an opaque
-//! protocol error instead).
+//! The tools' arguments as types, and how a call's arguments become one.
+//!
+//! rmcp's own `Parameters<T>` answers a bad argument with a protocol error a model cannot read.
+//! Here the arguments are first checked against the tool's input schema (generated from the
+//! same type), so every mistake is a tool error that names the parameter and what is
+//! accepted; the engine then checks meaning (paths, topics, ids) with messages of its own.
 
-use serde_json::{Map, Value};
+use rmcp::model::JsonObject;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::engine::EngineError;
+use crate::store::{TASK_ID_MAX_LEN, TASK_ID_PATTERN};
 
-pub struct Args<'a> {
-    map: &'a Map<String, Value>,
+/// How many tasks the list shows when `limit` is not given.
+pub const DEFAULT_LIST_LIMIT: u32 = 20;
+
+/// The arguments of `codex_status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusArgs {
+    /// A `task_id` from codex or codex_dispatch. Omit it to list tasks.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: Option<String>,
+    /// Without task_id: how many tasks to list, newest first (default 20).
+    #[schemars(range(min = 1, max = 200), extend("default" = DEFAULT_LIST_LIMIT))]
+    pub limit: Option<u32>,
 }
 
-impl<'a> Args<'a> {
-    /// Rejects any key outside `allowed`.
-    pub fn new(
-        map: Option<&'a Map<String, Value>>,
-        allowed: &[&str],
-    ) -> Result<Args<'a>, EngineError> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        let map = map.unwrap_or_else(|| EMPTY.get_or_init(Map::new));
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(EngineError::InvalidArgument {
-                param: "arguments",
-                message: format!(
-                    "unknown parameter `{unknown}`; this tool accepts: {}",
-                    allowed.join(", ")
-                ),
-            });
-        }
-        Ok(Args { map })
-    }
+/// The arguments of `codex_cancel`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelArgs {
+    /// The `task_id` of the task to stop.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: String,
+}
 
-    pub fn required_str(&self, name: &'static str) -> Result<&'a str, EngineError> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Err(EngineError::invalid(name, "it is required")),
-            Some(v) => str_value(name, v),
+/// Checks `args` against `schema` (the input schema of `T`), then reads them into `T`.
+pub fn parse_args<T: DeserializeOwned>(
+    schema: &JsonObject,
+    args: Option<&JsonObject>,
+) -> Result<T, EngineError> {
+    let empty = JsonObject::new();
+    let args = args.unwrap_or(&empty);
+    let props = schema.get("properties").and_then(Value::as_object);
+    let names: Vec<&str> = props
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    if let Some(unknown) = args.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(EngineError::invalid(
+            "arguments",
+            format!(
+                "unknown parameter `{unknown}`; this tool accepts: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for (name, prop) in props.into_iter().flatten() {
+        match args.get(name) {
+            None | Some(Value::Null) if required.contains(&name.as_str()) => {
+                return Err(EngineError::invalid(name, "it is required"));
+            }
+            None | Some(Value::Null) => {}
+            Some(value) => check(prop, value).map_err(|m| EngineError::invalid(name, m))?,
         }
     }
+    serde_json::from_value(Value::Object(args.clone()))
+        .map_err(|e| EngineError::invalid("arguments", e.to_string()))
+}
 
-    pub fn optional_str(&self, name: &'static str) -> Result<Option<&'a str>, EngineError> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => str_value(name, v).map(Some),
+/// Whether `value` fits `prop` (type, allowed values, range); the error says what does.
+fn check(prop: &Value, value: &Value) -> Result<(), String> {
+    let types: Vec<&str> = match &prop["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let types: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
+    if !types.is_empty() && !types.iter().any(|t| is_of_type(value, t)) {
+        let wanted: Vec<String> = types.iter().map(|t| a_type(t)).collect();
+        return Err(format!(
+            "expected {}, got {}",
+            wanted.join(" or "),
+            kind(value)
+        ));
+    }
+    if let Some(allowed) = prop["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        let shown = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string);
+        return Err(format!(
+            "`{shown}` is not accepted; use {}",
+            one_of(allowed)
+        ));
+    }
+    if let Some(n) = value.as_f64() {
+        let (min, max) = (prop["minimum"].as_f64(), prop["maximum"].as_f64());
+        if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+            let range = match (min, max) {
+                (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+                (Some(lo), None) => format!("{lo} or more"),
+                (None, Some(hi)) => format!("at most {hi}"),
+                (None, None) => String::new(),
+            };
+            return Err(format!("{value} is out of range; accepted: {range}"));
         }
     }
+    Ok(())
+}
 
-    pub fn optional_u64(&self, name: &'static str) -> Result<Option<u64>, EngineError> {
-        match self.map.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                EngineError::invalid(name, format!("expected a positive whole number, got {v}"))
-            }),
-        }
+fn is_of_type(v: &Value, t: &str) -> bool {
+    match t {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => true,
     }
 }
 
-fn str_value<'a>(name: &'static str, v: &'a Value) -> Result<&'a str, EngineError> {
-    v.as_str()
-        .ok_or_else(|| EngineError::invalid(name, format!("expected a string, got {}", kind(v))))
+fn a_type(t: &str) -> String {
+    match t {
+        "string" => "a string".into(),
+        "integer" => "a whole number".into(),
+        "number" => "a number".into(),
+        "boolean" => "true or false".into(),
+        "array" => "an array".into(),
+        "object" => "an object".into(),
+        other => other.into(),
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// "`a` or `b`", or "one of `a`, `b`, `c`".
+fn one_of(allowed: &[Value]) -> String {
+    let names: Vec<String> = allowed
+        .iter()
+        .map(|v| {
+            format!(
+                "`{}`",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
+        .collect();
+    match names.as_slice() {
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::schema::input_schema;
+    use serde_json::json;
+
+    fn parse(args: Value) -> Result<StatusArgs, String> {
+        let schema = input_schema::<StatusArgs>();
+        parse_args::<StatusArgs>(&schema, args.as_object()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_mistake_names_the_parameter_and_what_is_accepted() {
+        assert!(parse(json!({})).is_ok());
+        assert_eq!(parse(json!({"limit": 7})).unwrap().limit, Some(7));
+        let cases = [
+            (
+                json!({"limit": 0}),
+                "invalid `limit`: 0 is out of range; accepted: 1 to 200",
+            ),
+            (
+                json!({"limit": "5"}),
+                "invalid `limit`: expected a whole number, got a string",
+            ),
+            (
+                json!({"limit": 1.5}),
+                "invalid `limit`: expected a whole number, got a fractional number",
+            ),
+            (
+                json!({"task_id": 3}),
+                "invalid `task_id`: expected a string, got a number",
+            ),
+            (
+                json!({"verbose": true}),
+                "invalid `arguments`: unknown parameter `verbose`; this tool accepts: task_id, limit",
+            ),
+        ];
+        for (args, expected) in cases {
+            assert_eq!(parse(args).unwrap_err(), expected);
+        }
+    }
+
+    #[test]
+    fn required_parameters_and_enums() {
+        let schema = input_schema::<crate::engine::TaskRequest>();
+        let err = |args: Value| {
+            parse_args::<crate::engine::TaskRequest>(&schema, args.as_object())
+                .unwrap_err()
+                .to_string()
+        };
+        let good =
+            json!({"prompt": "p", "cwd": "/", "topic": "review-x-v1", "sandbox": "read-only"});
+        let mut no_prompt = good.clone();
+        no_prompt["prompt"] = Value::Null;
+        assert_eq!(err(no_prompt), "invalid `prompt`: it is required");
+        let mut bad_sandbox = good.clone();
+        bad_sandbox["sandbox"] = json!("workspace-write");
+        assert_eq!(
+            err(bad_sandbox),
+            "invalid `sandbox`: `workspace-write` is not accepted; use `read-only` or `full-access`"
+        );
+        assert!(parse_args::<crate::engine::TaskRequest>(&schema, good.as_object()).is_ok());
     }
 }

@@ -1,12 +1,13 @@
-//! The MCP face of the engine: four tools over stdio.
+//! The MCP face of the engine: four tools over stdio, their typed contract (arguments and
+//! results as types, schemas generated from them), and progress notifications.
 
 mod args;
 mod handler;
-mod progress;
+mod notify;
+mod schema;
 mod tools;
 
-pub use handler::CodexMcp;
-pub use tools::INSTRUCTIONS;
+pub(crate) use handler::CodexMcp;
 
 /// Serves MCP on stdin/stdout until the client closes the connection.
 pub async fn serve_stdio(engine: crate::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {

@@ -1,14 +1,33 @@
+//! Starting a task's supervisor: detached in a session of its own (read-only), or as the only
+//! process of a tmux session (full-access).
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use super::tmux::Tmux;
-use crate::store::{StoreError, open_append, write_json};
+use super::supervisor::LiveView;
+use super::tmux::{Tmux, TmuxError};
+use crate::store::{StoreError, open_append, read_json, write_json};
 
 /// Written by the server, read and deleted by the supervisor: the exact environment codex must
 /// get. A tmux pane inherits the tmux server's environment, which may be days old.
-pub const LAUNCH_ENV_FILE: &str = "launch-env.json";
+const LAUNCH_ENV_FILE: &str = "launch-env.json";
+
+/// Why a supervisor could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("could not launch the supervisor {}: {source}", exe.display())]
+    Spawn {
+        exe: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+}
 
 /// Starts `codex-mcp supervise <task_dir>` in a new session, so it survives this server
 /// (client closed, SIGTERM, SIGKILL) and a cancel can signal its whole group. Its stdin is
@@ -17,11 +36,10 @@ pub fn spawn_supervisor(
     exe: &Path,
     task_dir: &Path,
     supervisor_log: &Path,
-) -> std::io::Result<tokio::process::Child> {
-    let log = open_append(supervisor_log).map_err(std::io::Error::other)?;
+) -> Result<tokio::process::Child, LaunchError> {
+    let log = open_append(supervisor_log)?;
     let mut cmd = tokio::process::Command::new(exe);
-    cmd.arg("supervise")
-        .arg(task_dir)
+    cmd.args(supervisor_args(task_dir, LiveView::Off))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::from(log));
@@ -32,7 +50,10 @@ pub fn spawn_supervisor(
             Ok(())
         });
     }
-    cmd.spawn()
+    cmd.spawn().map_err(|source| LaunchError::Spawn {
+        exe: exe.to_path_buf(),
+        source,
+    })
 }
 
 /// Starts the supervisor as the only process of a detached tmux session, with a live view of
@@ -43,19 +64,26 @@ pub fn launch_in_tmux(
     task_dir: &Path,
     session: &str,
     run_dir: &Path,
-) -> Result<(), String> {
+) -> Result<(), LaunchError> {
     let env_file = task_dir.join(LAUNCH_ENV_FILE);
-    save_environment(&env_file).map_err(|e| e.to_string())?;
-    let argv: Vec<OsString> = vec![
-        exe.into(),
-        "supervise".into(),
-        "--view".into(),
-        task_dir.into(),
-    ];
-    tmux.new_session(session, run_dir, &argv).inspect_err(|_| {
+    save_environment(&env_file)?;
+    let mut argv: Vec<OsString> = vec![exe.into()];
+    argv.extend(supervisor_args(task_dir, LiveView::Pane));
+    tmux.new_session(session, run_dir, &argv).map_err(|e| {
         // Nobody will read it now, and it may hold API keys.
         let _ = std::fs::remove_file(&env_file);
+        e.into()
     })
+}
+
+/// `supervise [--view] <task_dir>`, which the command line turns back into a supervisor.
+fn supervisor_args(task_dir: &Path, view: LiveView) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["supervise".into()];
+    if view == LiveView::Pane {
+        args.push("--view".into());
+    }
+    args.push(task_dir.into());
+    args
 }
 
 fn save_environment(path: &Path) -> Result<(), StoreError> {
@@ -69,7 +97,7 @@ fn save_environment(path: &Path) -> Result<(), StoreError> {
 /// The saved environment, removed from disk as it is read (it may hold API keys).
 pub fn take_environment(task_dir: &Path) -> Option<BTreeMap<String, String>> {
     let path = task_dir.join(LAUNCH_ENV_FILE);
-    let env = crate::store::read_json(&path).ok().flatten();
+    let env = read_json(&path).ok().flatten();
     let _ = std::fs::remove_file(&path);
     env
 }

@@ -1,13 +1,16 @@
 //! Running codex: the detached supervisor process that owns one run, how it is launched
-//! (a new session, or a tmux session for full-access tasks), and how a process tree is stopped.
+//! (a new session, or a tmux session for full-access tasks), how its outcome is decided, and
+//! how a process tree is stopped.
 
 mod launch;
+mod outcome;
+mod pane;
 mod process;
 mod supervisor;
 mod tmux;
-mod view;
 
-pub use launch::{launch_in_tmux, spawn_supervisor, take_environment};
-pub use process::{ProcInfo, list_processes, pid_alive, terminate_tree, tree_pids};
-pub use supervisor::run_supervisor;
-pub use tmux::{Tmux, attach_command};
+pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
+pub(crate) use outcome::conclude_from_files;
+pub(crate) use process::{list_processes, terminate_tree};
+pub(crate) use supervisor::{LiveView, run_supervisor};
+pub(crate) use tmux::{Tmux, TmuxError, attach_command};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
+/// One process: enough to walk trees and groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcInfo {
     pub pid: i32,
@@ -118,7 +119,8 @@ pub fn tree_pids(procs: &[ProcInfo], roots: &BTreeSet<i32>, pgid: Option<i32>) -
 }
 
 /// True when `pid` exists and is not a zombie.
-pub fn pid_alive(pid: i32) -> bool {
+#[cfg(test)]
+fn pid_alive(pid: i32) -> bool {
     if pid <= 0 || kill(Pid::from_raw(pid), None).is_err() {
         return false;
     }

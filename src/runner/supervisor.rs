@@ -5,42 +5,61 @@
 //! the run ends.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
-use super::{list_processes, terminate_tree};
-use crate::codex::{LineAssembler, Progress};
-use crate::engine::{Decision, ExitInfo, decide_outcome};
-use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, read_tail, write_json};
+use super::outcome::{ExitInfo, conclude};
+use super::pane::render;
+use super::process::{list_processes, terminate_tree};
+use crate::codex::{LineAssembler, Progress, decode};
+use crate::config::Config;
+use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, open_nofollow, write_json};
 
-/// How long codex may linger after reporting the end of its turn before it is stopped.
-const EXIT_GRACE_ENV: &str = "CODEXMCP_EXIT_GRACE_MS";
-const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+/// How long codex gets between SIGTERM and SIGKILL.
+const KILL_AFTER: Duration = Duration::from_secs(5);
 
-/// `view`: also print a readable account of the run on stdout (the tmux pane).
-pub fn run_supervisor(task_dir: &Path, view: bool) -> ExitCode {
+/// Whether the supervisor also prints a readable account of the run on its stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveView {
+    /// Stdout goes nowhere (a detached read-only task).
+    Off,
+    /// Stdout is the task's tmux pane, which a person may be watching.
+    Pane,
+}
+
+impl LiveView {
+    /// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
+    fn show(self, text: &str) {
+        if self == LiveView::Pane {
+            let _ = writeln!(std::io::stdout(), "{text}");
+        }
+    }
+}
+
+/// Runs the supervisor of the task in `task_dir` until codex has ended and the outcome is
+/// recorded.
+pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
     // Processes codex leaves behind come back to us instead of to init, so they can be
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    let files = TaskFiles {
-        dir: task_dir.to_path_buf(),
-    };
-    match supervise(&files, view) {
+    match supervise(&TaskFiles::at(task_dir), view) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -49,8 +68,12 @@ pub fn run_supervisor(task_dir: &Path, view: bool) -> ExitCode {
     }
 }
 
-fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
-    let env = super::take_environment(&files.dir);
+fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
+    let env = super::launch::take_environment(&files.dir);
+    let config = match &env {
+        Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
+        None => Config::from_env(),
+    };
     // Signals are taken by a dedicated thread; every thread inherits this mask, and codex
     // gets a clean one because std resets it in the child.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
@@ -66,70 +89,92 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
     if files.cancel_marker().exists() {
         return finish(files, &Progress::default(), None, false, Vec::new());
     }
-
-    if view {
-        show(&format!(
-            "codex-mcp task {} ({})\nin {}\nlog {}\n",
-            meta.task_id,
-            meta.sandbox.as_str(),
-            meta.run_dir.display(),
-            files.log().display()
-        ));
-    }
+    view.show(&header(&meta, files));
     let mut child = match spawn_codex(files, &meta, env.as_ref()) {
         Ok(c) => c,
         Err(e) => return fail_to_start(files, &meta, &e),
     };
     let codex_pid = child.id() as i32;
     files.update_meta(|m| m.codex_pid = Some(codex_pid as u32))?;
-
-    let stop_signal = Arc::new(AtomicI32::new(0));
-    {
-        let stop_signal = stop_signal.clone();
-        std::thread::spawn(move || {
-            while let Ok(sig) = signals.wait() {
-                stop_signal.store(sig as i32, Ordering::SeqCst);
-                let _ = kill(Pid::from_raw(codex_pid), Signal::SIGTERM);
-            }
-        });
-    }
-
-    let progress = Arc::new(Mutex::new(Tracked::default()));
-    let stdout = child.stdout.take();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    if let Some(stdout) = stdout {
-        let progress = progress.clone();
-        let log = open_append(&files.log())?;
-        let progress_path = files.progress();
-        std::thread::spawn(move || {
-            pump(stdout, log, &progress, &progress_path, view);
-            let _ = done_tx.send(());
-        });
-    }
-
-    let grace = env
-        .as_ref()
-        .and_then(|e| e.get(EXIT_GRACE_ENV).cloned())
-        .or_else(|| std::env::var(EXIT_GRACE_ENV).ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_EXIT_GRACE);
+    let stop_signal = forward_signals(signals, codex_pid);
+    let (tracked, drained) = start_pump(&mut child, files, view)?;
     let (status, stopped_after_turn) = wait_codex(
         &mut child,
-        &progress,
+        &tracked,
         &files.progress(),
         &stop_signal,
-        grace,
+        config.exit_grace,
     );
     // Strays first: one that inherited codex's stdout would hold the pipe open and delay
     // the end of the log by the whole drain timeout.
     let strays = stop_strays();
-    let _ = done_rx.recv_timeout(DRAIN_AFTER_EXIT);
-    let snapshot = lock(&progress).progress.clone();
+    let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
+    let snapshot = lock(&tracked).progress.clone();
     let exit = status.map(|s| ExitInfo {
         code: s.code(),
         signal: s.signal(),
     });
+    let warnings = run_warnings(files, stopped_after_turn, &stop_signal, strays);
+    finish(files, &snapshot, exit, stopped_after_turn, warnings)?;
+    let status = files.read_meta().ok().flatten().map(|m| m.status);
+    view.show(&format!(
+        "\ntask {}; this window closes now.",
+        status.map_or("?", |s| s.as_str())
+    ));
+    Ok(())
+}
+
+/// What the pane shows first: which task this is, where it runs, and where its log is.
+fn header(meta: &TaskMeta, files: &TaskFiles) -> String {
+    format!(
+        "codex-mcp task {} ({})\nin {}\nlog {}\n",
+        meta.task_id,
+        meta.sandbox,
+        meta.run_dir.display(),
+        files.log().display()
+    )
+}
+
+/// A signal thread: records which stop signal arrived and passes SIGTERM on to codex.
+fn forward_signals(signals: SigSet, codex_pid: i32) -> Arc<AtomicI32> {
+    let stop_signal = Arc::new(AtomicI32::new(0));
+    let seen = stop_signal.clone();
+    std::thread::spawn(move || {
+        while let Ok(sig) = signals.wait() {
+            seen.store(sig as i32, Ordering::SeqCst);
+            let _ = kill(Pid::from_raw(codex_pid), Signal::SIGTERM);
+        }
+    });
+    stop_signal
+}
+
+/// A reader thread for codex's stdout; the receiver hears when it has read everything.
+fn start_pump(
+    child: &mut Child,
+    files: &TaskFiles,
+    view: LiveView,
+) -> Result<(Arc<Mutex<Tracked>>, Receiver<()>), StoreError> {
+    let tracked = Arc::new(Mutex::new(Tracked::default()));
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    if let Some(stdout) = child.stdout.take() {
+        let tracked = tracked.clone();
+        let log = open_append(&files.log())?;
+        let progress_path = files.progress();
+        std::thread::spawn(move || {
+            pump(stdout, log, &tracked, &progress_path, view);
+            let _ = done_tx.send(());
+        });
+    }
+    Ok((tracked, done_rx))
+}
+
+/// What the caller should know about how the run ended besides its status.
+fn run_warnings(
+    files: &TaskFiles,
+    stopped_after_turn: bool,
+    stop_signal: &AtomicI32,
+    strays: usize,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     if stopped_after_turn {
         warnings.push("codex did not exit after finishing its turn and was stopped".into());
@@ -151,22 +196,7 @@ fn supervise(files: &TaskFiles, view: bool) -> Result<(), StoreError> {
             "stopped {strays} process(es) codex left running when it exited"
         ));
     }
-    finish(files, &snapshot, exit, stopped_after_turn, warnings)?;
-    if view {
-        let status = files
-            .read_meta()
-            .ok()
-            .flatten()
-            .map(|m| m.status.as_str())
-            .unwrap_or("?");
-        show(&format!("\ntask {status}; this window closes now."));
-    }
-    Ok(())
-}
-
-/// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
-fn show(text: &str) {
-    let _ = writeln!(std::io::stdout(), "{text}");
+    warnings
 }
 
 /// Stops what codex left running after it exited: our remaining descendants (orphans are
@@ -209,7 +239,7 @@ fn spawn_codex(
         .argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
-    let prompt = crate::store::open_nofollow(&files.prompt())?;
+    let prompt = open_nofollow(&files.prompt())?;
     let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -269,15 +299,15 @@ impl Tracked {
     }
 }
 
-/// Copies codex's stdout to the log byte for byte and folds each line into the progress.
+/// Copies codex's stdout to the log byte for byte; each line is decoded once, then folded into
+/// the progress and shown in the pane.
 fn pump(
     mut stdout: impl Read,
     mut log: File,
     tracked: &Mutex<Tracked>,
     progress_path: &Path,
-    view: bool,
+    view: LiveView,
 ) {
-    let mut screen = std::io::stdout();
     let mut lines = LineAssembler::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -293,10 +323,11 @@ fn pump(
         let p = &mut t.progress;
         let terminal_before = p.turn_end.is_some();
         lines.feed(&buf[..n], |l| {
-            if view && let Some(text) = super::view::render(&l) {
-                let _ = writeln!(screen, "{text}");
+            let decoded = decode(&l);
+            if let Some(text) = render(&decoded) {
+                view.show(&text);
             }
-            p.feed(l)
+            p.apply(&decoded);
         });
         p.log_offset = lines.line_end_offset();
         let turn_ended = p.turn_end.is_some() != terminal_before;
@@ -315,7 +346,7 @@ fn wait_codex(
     progress_path: &Path,
     stop_signal: &AtomicI32,
     grace: Duration,
-) -> (Option<std::process::ExitStatus>, bool) {
+) -> (Option<ExitStatus>, bool) {
     let mut turn_done_at: Option<Instant> = None;
     let mut term_sent_at: Option<Instant> = None;
     let mut stopped_after_turn = false;
@@ -339,7 +370,7 @@ fn wait_codex(
             let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
             term_sent_at = Some(Instant::now());
         }
-        if term_sent_at.is_some_and(|t| t.elapsed() >= Duration::from_secs(5)) {
+        if term_sent_at.is_some_and(|t| t.elapsed() >= KILL_AFTER) {
             let _ = child.kill();
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -356,17 +387,9 @@ fn finish(
     stopped_after_turn: bool,
     warnings: Vec<String>,
 ) -> Result<(), StoreError> {
-    let _ = write_json(&files.progress(), progress);
-    let stderr_tail = read_tail(&files.stderr(), 8 * 1024);
-    let log_file = files.log();
-    let (status, outcome) = decide_outcome(Decision {
-        progress,
-        exit: exit.or(Some(ExitInfo::default())),
-        cancel_requested: files.cancel_marker().exists(),
-        stopped_after_turn,
-        stderr_tail: &stderr_tail,
-        log_file: &log_file,
-    });
+    // The supervisor saw codex end even when it could not read its status.
+    let exit = exit.or(Some(ExitInfo::default()));
+    let (status, outcome) = conclude(files, progress, exit, stopped_after_turn);
     files.update_meta(|m| {
         if m.finish(status, outcome) {
             m.warnings.extend(warnings);

@@ -5,6 +5,36 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::config::Config;
+
+/// Why tmux could not do what a task needs.
+#[derive(Debug, thiserror::Error)]
+pub enum TmuxError {
+    #[error(
+        "full-access tasks run inside tmux, and no `tmux` is on PATH. Install it (apt install \
+         tmux, brew install tmux), or use sandbox `read-only`. On Windows, full-access is not \
+         available"
+    )]
+    NotFound,
+    #[error("cannot run tmux ({bin}): {source}")]
+    Run {
+        bin: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("tmux new-session failed: {stderr}")]
+    NewSession { stderr: String },
+    #[error(
+        "a tmux session named `{0}` already exists (left over from an earlier run?). Look at it \
+         with `tmux attach -t {0}` and close it with `tmux kill-session -t {0}`, or use a new \
+         topic version"
+    )]
+    SessionExists(String),
+    #[error("tmux session `{0}` could not be closed; close it with `tmux kill-session -t {0}`")]
+    SessionStuck(String),
+}
+
+/// The tmux executable found on `PATH`.
 #[derive(Debug, Clone)]
 pub struct Tmux {
     bin: PathBuf,
@@ -12,18 +42,11 @@ pub struct Tmux {
 
 impl Tmux {
     /// `tmux` on PATH, or an error that says how to get it.
-    pub fn locate() -> Result<Tmux, String> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|d| d.join("tmux"))
-            .find(|p| p.is_file())
+    pub fn locate(config: &Config) -> Result<Tmux, TmuxError> {
+        config
+            .find_on_path("tmux")
             .map(|bin| Tmux { bin })
-            .ok_or_else(|| {
-                "full-access tasks run inside tmux, and no `tmux` is on PATH. Install it \
-                 (apt install tmux, brew install tmux), or use sandbox `read-only`. On Windows, \
-                 full-access is not available"
-                    .to_string()
-            })
+            .ok_or(TmuxError::NotFound)
     }
 
     fn command(&self) -> Command {
@@ -38,7 +61,7 @@ impl Tmux {
 
     /// Starts a detached session running `argv` directly (tmux execs it without a shell
     /// when given more than one argument).
-    pub fn new_session(&self, name: &str, dir: &Path, argv: &[OsString]) -> Result<(), String> {
+    pub fn new_session(&self, name: &str, dir: &Path, argv: &[OsString]) -> Result<(), TmuxError> {
         let out = self
             .command()
             .args([
@@ -58,14 +81,16 @@ impl Tmux {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
-            .map_err(|e| format!("cannot run tmux: {e}"))?;
+            .map_err(|source| TmuxError::Run {
+                bin: self.bin.clone(),
+                source,
+            })?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "tmux new-session failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
+            Err(TmuxError::NewSession {
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
         }
     }
 
@@ -79,13 +104,19 @@ impl Tmux {
             .unwrap_or(false)
     }
 
-    pub fn kill_session(&self, name: &str) {
+    /// Closes the session and checks that it is gone.
+    pub fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
         let _ = self
             .command()
             .args(["kill-session", "-t", &format!("={name}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        if self.has_session(name) {
+            Err(TmuxError::SessionStuck(name.to_string()))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -8,28 +8,18 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::OFlag;
 
 use super::fsutil::{ensure_private_dir, read_json, write_json};
-use super::{StoreError, TaskMeta, TaskSummary};
+use super::{StoreError, TaskId, TaskMeta, TaskSummary};
 
-pub const TASKS_DIR: &str = "tasks";
+const TASKS_DIR: &str = "tasks";
 
+/// The shared folder of every task: `<home>/tasks/<task_id>/`.
 #[derive(Debug, Clone)]
 pub struct Store {
     tasks: PathBuf,
 }
 
 impl Store {
-    /// `$CODEXMCP_HOME/tasks`, or `~/.codexmcp/tasks`.
-    pub fn from_env() -> Result<Store, StoreError> {
-        let home = match std::env::var_os("CODEXMCP_HOME") {
-            Some(h) if !h.is_empty() => PathBuf::from(h),
-            _ => dirs::home_dir()
-                .ok_or(StoreError::NoHome)?
-                .join(".codexmcp"),
-        };
-        Store::open(&home)
-    }
-
-    /// Opens (creating if needed) the store under `home`.
+    /// Opens (creating if needed) the store under `home`, e.g. `~/.codexmcp`.
     pub fn open(home: &Path) -> Result<Store, StoreError> {
         ensure_private_dir(home)?;
         let tasks = home.join(TASKS_DIR);
@@ -37,13 +27,9 @@ impl Store {
         Ok(Store { tasks })
     }
 
-    pub fn tasks_dir(&self) -> &Path {
-        &self.tasks
-    }
-
-    pub fn task(&self, task_id: &str) -> TaskFiles {
+    pub fn task(&self, task_id: &TaskId) -> TaskFiles {
         TaskFiles {
-            dir: self.tasks.join(task_id),
+            dir: self.tasks.join(task_id.as_str()),
         }
     }
 
@@ -55,14 +41,15 @@ impl Store {
         Ok(StoreLock { _file: file })
     }
 
-    /// Task ids present in the store (folder names), in no particular order.
-    pub fn task_ids(&self) -> Result<Vec<String>, StoreError> {
+    /// Task ids present in the store (folder names), in no particular order. Folders whose
+    /// name is not a task id are not tasks.
+    pub fn task_ids(&self) -> Result<Vec<TaskId>, StoreError> {
         let rd = std::fs::read_dir(&self.tasks).map_err(|e| StoreError::io(&self.tasks, e))?;
         Ok(rd
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.starts_with("codex-"))
+            .filter_map(|n| TaskId::parse(&n).ok())
             .collect())
     }
 }
@@ -79,6 +66,13 @@ pub struct TaskFiles {
 }
 
 impl TaskFiles {
+    /// The files of the task folder `dir` (the supervisor is handed its folder's path).
+    pub fn at(dir: &Path) -> TaskFiles {
+        TaskFiles {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     pub fn meta(&self) -> PathBuf {
         self.dir.join("meta.json")
     }
@@ -104,10 +98,6 @@ impl TaskFiles {
     }
     pub fn cancel_marker(&self) -> PathBuf {
         self.dir.join("cancel-requested")
-    }
-
-    pub fn exists(&self) -> bool {
-        self.meta().exists()
     }
 
     /// Creates the folder; fails if it already exists, which is how ids stay unique.

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::codex::Usage;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What codex may do: `read-only` (every write refused by the OS sandbox) or `full-access`
+/// (anything, inside the task's own git worktree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sandbox {
     ReadOnly,
@@ -22,7 +24,8 @@ impl Sandbox {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a task is in its life; every status but `running` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Running,
@@ -46,6 +49,18 @@ impl TaskStatus {
     }
 }
 
+impl std::fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a finished task produced. Written once, when the task leaves `running`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcome {
@@ -56,6 +71,7 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+/// Everything known about one task, as `meta.json` holds it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskMeta {
     pub task_id: String,
@@ -90,6 +106,7 @@ pub struct TaskMeta {
     pub tmux_session: Option<String>,
 }
 
+/// The git worktree of a full-access task.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorktreeRecord {
     pub repo_root: PathBuf,
@@ -124,6 +141,7 @@ impl TaskMeta {
 pub struct TaskSummary {
     pub task_id: String,
     pub topic: String,
+    pub sandbox: Sandbox,
     pub status: TaskStatus,
     pub cwd: PathBuf,
     pub started_at: String,

@@ -1,15 +1,18 @@
-//! The task store: `<root>/tasks/<task_id>/` folders shared by every server process.
+//! The task store: `<home>/tasks/<task_id>/` folders shared by every server process and
+//! supervisor, with atomic writes, private modes and per-task locks.
 
 mod clock;
 mod error;
 mod fsutil;
 mod layout;
 mod meta;
+mod task_id;
 
-pub use clock::{now_ms, rfc3339};
-pub use error::StoreError;
-pub use fsutil::{
-    ensure_private_dir, open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
+pub(crate) use clock::{now_ms, rfc3339};
+pub(crate) use error::StoreError;
+pub(crate) use fsutil::{
+    open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
-pub use layout::{Store, StoreLock, TaskFiles, TaskLock};
-pub use meta::{Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord};
+pub(crate) use layout::{Store, TaskFiles};
+pub(crate) use meta::{Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord};
+pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

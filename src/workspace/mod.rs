@@ -1,12 +1,11 @@
-//! What the engine does in the user's repository: the `.codex-tasks/<topic>` link, and the
-//! isolated git worktree of a full-access task.
+//! What the engine does in the user's repository: the `.codex-tasks/<topic>` log link (and its
+//! line in git's `info/exclude`), the isolated git worktree of a full-access task, and the
+//! summary of what a task changed on its branch.
 
 mod link;
 mod summary;
 mod worktree;
 
-pub use link::{LINK_DIR, link_task};
-pub use summary::{GitSummary, summarize};
-pub use worktree::{
-    Worktree, WorktreeError, locate as locate_worktree, prepare as prepare_worktree,
-};
+pub(crate) use link::{LINK_DIR, link_task};
+pub(crate) use summary::summarize;
+pub(crate) use worktree::{WorktreeError, locate as locate_worktree, prepare as prepare_worktree};

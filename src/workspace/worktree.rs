@@ -53,13 +53,18 @@ pub struct Worktree {
     pub warnings: Vec<String>,
 }
 
-/// The worktree directory and branch a topic maps to, without creating anything.
-pub fn locate(
-    cwd: &Path,
-    kind: &str,
-    desc: &str,
-    root: Option<&Path>,
-) -> Result<(Repository, PathBuf, PathBuf, String), WorktreeError> {
+/// Where the worktree of a topic belongs, found without creating anything.
+pub struct WorktreePlace {
+    repo: Repository,
+    repo_root: PathBuf,
+    /// `<repo_parent>/<repo_name>-agent-<key>`, or under the configured root.
+    pub dir: PathBuf,
+    /// `agent/<key>`.
+    branch: String,
+}
+
+/// The worktree directory and branch for `key` (a topic's `<type>-<desc>`).
+pub fn locate(cwd: &Path, key: &str, root: Option<&Path>) -> Result<WorktreePlace, WorktreeError> {
     let repo = Repository::discover(cwd).map_err(|_| WorktreeError::NotARepo(cwd.into()))?;
     let repo_root = repo
         .workdir()
@@ -73,107 +78,28 @@ pub fn locate(
         Some(r) => r.to_path_buf(),
         None => repo_root.parent().unwrap_or(&repo_root).to_path_buf(),
     };
-    let dir = parent.join(format!("{name}-agent-{kind}-{desc}"));
-    Ok((repo, repo_root, dir, format!("agent/{kind}-{desc}")))
+    Ok(WorktreePlace {
+        dir: parent.join(format!("{name}-agent-{key}")),
+        branch: format!("agent/{key}"),
+        repo,
+        repo_root,
+    })
 }
 
-/// Finds or creates the worktree for `<kind>-<desc>`. On failure nothing new is left behind.
-pub fn prepare(
-    cwd: &Path,
-    kind: &str,
-    desc: &str,
-    root: Option<&Path>,
-) -> Result<Worktree, WorktreeError> {
-    let (repo, repo_root, dir, branch) = locate(cwd, kind, desc, root)?;
-    let head = match repo.head() {
-        Ok(h) => h,
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-            return Err(WorktreeError::NoCommits(repo_root));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if repo.head_detached()? {
-        return Err(WorktreeError::Detached(repo_root));
-    }
-    let base_branch = head.shorthand().unwrap_or("HEAD").to_string();
-    let base_commit = head.peel_to_commit()?;
-    if !git2::Branch::name_is_valid(&branch)? {
+/// Finds or creates the worktree for `key`. On failure nothing new is left behind.
+pub fn prepare(cwd: &Path, key: &str, root: Option<&Path>) -> Result<Worktree, WorktreeError> {
+    let place = locate(cwd, key, root)?;
+    let (base_branch, base_commit) = current_branch(&place)?;
+    if !git2::Branch::name_is_valid(&place.branch)? {
         return Err(WorktreeError::PathTaken {
-            path: dir,
-            reason: format!("`{branch}` is not a valid branch name"),
+            path: place.dir.clone(),
+            reason: format!("`{}` is not a valid branch name", place.branch),
         });
     }
-    let admin_name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let checkouts = checkouts(&repo)?;
     let mut warnings = Vec::new();
-
-    let existing = checkouts.iter().find(|c| same_path(&c.path, &dir));
-    match existing {
-        Some(c) if c.branch.as_deref() == Some(branch.as_str()) => {}
-        Some(c) => {
-            return Err(WorktreeError::PathTaken {
-                path: dir,
-                reason: match &c.branch {
-                    Some(b) => format!("it is a worktree on branch `{b}`, not `{branch}`"),
-                    None => "it is a worktree with a detached HEAD".into(),
-                },
-            });
-        }
-        None => {
-            if let Some(c) = checkouts
-                .iter()
-                .find(|c| c.branch.as_deref() == Some(branch.as_str()))
-            {
-                return Err(WorktreeError::BranchElsewhere {
-                    branch,
-                    at: c.path.clone(),
-                });
-            }
-            if dir.exists() {
-                return Err(WorktreeError::PathTaken {
-                    path: dir,
-                    reason: "it exists and is not a worktree of this repository; move it away"
-                        .into(),
-                });
-            }
-            prune_stale(&repo, &admin_name);
-            let created_branch = match repo.find_branch(&branch, BranchType::Local) {
-                Ok(_) => false,
-                Err(_) => {
-                    repo.branch(&branch, &base_commit, false)?;
-                    true
-                }
-            };
-            if let Err(e) = add_worktree(&repo, &admin_name, &dir, &branch) {
-                undo(
-                    &repo,
-                    &admin_name,
-                    &dir,
-                    created_branch.then_some(branch.as_str()),
-                );
-                return Err(e);
-            }
-            if !created_branch {
-                warnings.push(format!(
-                    "branch `{branch}` already existed; the worktree continues from it"
-                ));
-            }
-        }
-    }
-
-    let rel = cwd.strip_prefix(&repo_root).unwrap_or(Path::new(""));
-    let run_dir = dir.join(rel);
-    if !run_dir.is_dir() {
-        std::fs::create_dir_all(&run_dir)?;
-        warnings.push(format!(
-            "`{}` is not in the committed tree (untracked?); it was created empty in the worktree",
-            rel.display()
-        ));
-    }
-    let dirty = uncommitted_paths(&repo)?;
+    ensure_checkout(&place, &base_commit, &mut warnings)?;
+    let run_dir = run_dir_in(&place, cwd, &mut warnings)?;
+    let dirty = uncommitted_paths(&place.repo)?;
     if dirty > 0 {
         warnings.push(format!(
             "your checkout has {dirty} uncommitted change(s); they are not in the worktree, which \
@@ -181,13 +107,109 @@ pub fn prepare(
         ));
     }
     Ok(Worktree {
-        repo_root,
-        dir,
-        branch,
+        repo_root: place.repo_root.clone(),
+        dir: place.dir.clone(),
+        branch: place.branch.clone(),
         base_branch,
         run_dir,
         warnings,
     })
+}
+
+/// The branch checked out in the repository, and its last commit: what the worktree starts
+/// from.
+fn current_branch(place: &WorktreePlace) -> Result<(String, git2::Commit<'_>), WorktreeError> {
+    let head = match place.repo.head() {
+        Ok(h) => h,
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+            return Err(WorktreeError::NoCommits(place.repo_root.clone()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if place.repo.head_detached()? {
+        return Err(WorktreeError::Detached(place.repo_root.clone()));
+    }
+    let name = head.shorthand().unwrap_or("HEAD").to_string();
+    Ok((name, head.peel_to_commit()?))
+}
+
+/// Reuses the worktree at the place when it is on the agent branch, or creates it (and the
+/// branch, from `base`, when missing). Every conflicting state is refused before anything is
+/// made.
+fn ensure_checkout(
+    place: &WorktreePlace,
+    base: &git2::Commit<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(), WorktreeError> {
+    let (repo, dir, branch) = (&place.repo, &place.dir, place.branch.as_str());
+    let checkouts = checkouts(repo)?;
+    if let Some(c) = checkouts.iter().find(|c| same_path(&c.path, dir)) {
+        return match &c.branch {
+            Some(b) if b == branch => Ok(()),
+            other => Err(WorktreeError::PathTaken {
+                path: dir.clone(),
+                reason: match other {
+                    Some(b) => format!("it is a worktree on branch `{b}`, not `{branch}`"),
+                    None => "it is a worktree with a detached HEAD".into(),
+                },
+            }),
+        };
+    }
+    if let Some(c) = checkouts
+        .iter()
+        .find(|c| c.branch.as_deref() == Some(branch))
+    {
+        return Err(WorktreeError::BranchElsewhere {
+            branch: branch.to_string(),
+            at: c.path.clone(),
+        });
+    }
+    if dir.exists() {
+        return Err(WorktreeError::PathTaken {
+            path: dir.clone(),
+            reason: "it exists and is not a worktree of this repository; move it away".into(),
+        });
+    }
+    let admin_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    prune_stale(repo, &admin_name);
+    let created_branch = match repo.find_branch(branch, BranchType::Local) {
+        Ok(_) => false,
+        Err(_) => {
+            repo.branch(branch, base, false)?;
+            true
+        }
+    };
+    if let Err(e) = add_worktree(repo, &admin_name, dir, branch) {
+        undo(repo, &admin_name, dir, created_branch.then_some(branch));
+        return Err(e);
+    }
+    if !created_branch {
+        warnings.push(format!(
+            "branch `{branch}` already existed; the worktree continues from it"
+        ));
+    }
+    Ok(())
+}
+
+/// `cwd`'s place in the repository, inside the worktree (made when the commit lacks it).
+fn run_dir_in(
+    place: &WorktreePlace,
+    cwd: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<PathBuf, WorktreeError> {
+    let rel = cwd.strip_prefix(&place.repo_root).unwrap_or(Path::new(""));
+    let run_dir = place.dir.join(rel);
+    if !run_dir.is_dir() {
+        std::fs::create_dir_all(&run_dir)?;
+        warnings.push(format!(
+            "`{}` is not in the committed tree (untracked?); it was created empty in the worktree",
+            rel.display()
+        ));
+    }
+    Ok(run_dir)
 }
 
 struct Checkout {

@@ -1,26 +1,13 @@
 //! Tasks outlive the server that started them, and tasks whose supervisor died are finalized
 //! from their files — at startup and on every status call.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use codex_mcp::runner::pid_alive;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use rmcp::ServiceExt;
-use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
-use support::*;
 
-async fn client_with_pid(fx: &Fixture) -> (Client, u32) {
-    let (transport, _) = TokioChildProcess::builder(fx.command())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let pid = transport.id().unwrap();
-    (().serve(transport).await.unwrap(), pid)
-}
+use crate::support::*;
 
 async fn gone(pid: u32) {
     let t0 = Instant::now();
@@ -48,7 +35,7 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
     let mut servers = Vec::new();
     let mut tasks = Vec::new();
     for (i, end) in ends.into_iter().enumerate() {
-        let (client, pid) = client_with_pid(&fx).await;
+        let (client, pid) = fx.client_and_pid(()).await;
         let ro = call_body(
             &client,
             "codex_dispatch",
@@ -88,7 +75,7 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
         gone(pid).await;
     }
 
-    let (client, _) = client_with_pid(&fx).await;
+    let (client, _) = fx.client_and_pid(()).await;
     for (id, _) in &tasks {
         let live = call_body(&client, "codex_status", json!({"task_id": id})).await;
         assert_eq!(
@@ -174,7 +161,7 @@ async fn a_killed_supervisor_is_finalized_as_failed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_server_finalizes_orphans_at_startup() {
     let fx = Fixture::new().await;
-    let (client, pid) = client_with_pid(&fx).await;
+    let (client, pid) = fx.client_and_pid(()).await;
     let id = call_body(
         &client,
         "codex_dispatch",
@@ -204,7 +191,7 @@ async fn a_new_server_finalizes_orphans_at_startup() {
     );
 
     // A new server, with no tool call at all, finalizes the task on its own.
-    let (client, _) = client_with_pid(&fx).await;
+    let (client, _) = fx.client_and_pid(()).await;
     let t0 = Instant::now();
     loop {
         let meta = read_meta(&fx, &id);

@@ -1,20 +1,18 @@
 //! Faults the real Codex CLI cannot be made to show, played by a fake `codex` script:
 //! a crash mid-stream, a hang after `turn.completed`, and garbage on stdout.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 fn fake_codex(fx: &mut Fixture, script: &str) {
     let path = fx.tmp.path().join("fake-codex");
     std::fs::write(&path, format!("#!/bin/sh\ncat > /dev/null\n{script}")).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
-        .push(("CODEX_BIN".into(), path.display().to_string()));
+        .push((CODEX_BIN_VAR.into(), path.display().to_string()));
 }
 
 const STARTED: &str = r#"echo '{"type":"thread.started","thread_id":"01a200e7-30c1-7f70-988f-0d0342cef250"}'
@@ -101,7 +99,7 @@ async fn codex_that_cannot_execute_fails_with_a_reason() {
     std::fs::write(&path, "#!/nonexistent/interpreter\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
-        .push(("CODEX_BIN".into(), path.display().to_string()));
+        .push((CODEX_BIN_VAR.into(), path.display().to_string()));
     let client = fx.client().await;
     let r = call(&client, "codex", task("go", &fx.work, "fix-broken-v1")).await;
     assert!(is_error(&r));

@@ -1,8 +1,7 @@
 //! Shared by the integration tests: a temp HOME/CODEX_HOME/store per test, the scripted model,
 //! the real Codex CLI, and an MCP client speaking to the built binary over stdio.
 
-#![allow(dead_code)]
-
+pub mod contract;
 pub mod model;
 
 use std::path::{Path, PathBuf};
@@ -11,13 +10,14 @@ use std::time::{Duration, Instant};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
 pub use model::MockModel;
 
-pub type Client = RunningService<RoleClient, ()>;
+/// An MCP client connected to the server binary; `H` handles what the server sends it.
+pub type Client<H = ()> = RunningService<RoleClient, H>;
 
 /// The pinned Codex CLI that `scripts/test.sh` installs under target/. Tests that need it fail
 /// loudly when it is missing; they are never skipped.
@@ -34,6 +34,9 @@ pub fn codex_bin() -> PathBuf {
     );
     p
 }
+
+/// The documented variable naming the codex executable.
+pub const CODEX_BIN_VAR: &str = "CODEXMCP_CODEX_BIN";
 
 pub struct Fixture {
     pub tmp: TempDir,
@@ -152,7 +155,7 @@ stream_max_retries = 0
                 "CODEXMCP_HOME".into(),
                 self.store_home.display().to_string(),
             ),
-            ("CODEX_BIN".into(), codex_bin().display().to_string()),
+            (CODEX_BIN_VAR.into(), codex_bin().display().to_string()),
             ("RUST_LOG".into(), "codex_mcp=info".into()),
             ("TMUX_TMPDIR".into(), self.tmux_tmpdir.display().to_string()),
         ];
@@ -173,9 +176,18 @@ stream_max_retries = 0
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
+        // Nothing from the developer's own environment may change what a test sees.
         for k in [
+            "CODEX_BIN",
+            "CODEXMCP_BIN",
             "CODEX_PROFILE",
+            "CODEXMCP_PROFILE",
+            "CODEXMCP_CODEX_PROFILE",
             "CODEX_REASONING_EFFORT",
+            "CODEXMCP_REASONING_EFFORT",
+            "CODEXMCP_CODEX_REASONING_EFFORT",
+            "CODEXMCP_WORKTREE_ROOT",
+            "CODEXMCP_EXIT_GRACE_MS",
             "OPENAI_API_KEY",
             "CODEXMCP_LOG_FILE",
         ] {
@@ -188,11 +200,22 @@ stream_max_retries = 0
 
     /// Starts the server binary and connects an MCP client to it.
     pub async fn client(&self) -> Client {
+        self.client_with(()).await
+    }
+
+    /// Starts the server binary and connects a client whose handler is `handler`.
+    pub async fn client_with<H: ClientHandler>(&self, handler: H) -> Client<H> {
+        self.client_and_pid(handler).await.0
+    }
+
+    /// Like [`Fixture::client_with`], with the server's pid.
+    pub async fn client_and_pid<H: ClientHandler>(&self, handler: H) -> (Client<H>, u32) {
         let (transport, _stderr) = TokioChildProcess::builder(self.command())
             .stderr(std::process::Stdio::inherit())
             .spawn()
             .expect("start codex-mcp");
-        ().serve(transport).await.expect("MCP handshake")
+        let pid = transport.id().expect("server pid");
+        (handler.serve(transport).await.expect("MCP handshake"), pid)
     }
 
     pub fn tasks_dir(&self) -> PathBuf {
@@ -211,15 +234,25 @@ pub fn args(v: Value) -> Map<String, Value> {
     }
 }
 
-pub async fn call(client: &Client, tool: &'static str, arguments: Value) -> CallToolResult {
-    client
+pub async fn call<H: ClientHandler>(
+    client: &Client<H>,
+    tool: &'static str,
+    arguments: Value,
+) -> CallToolResult {
+    let r = client
         .call_tool(CallToolRequestParams::new(tool).with_arguments(args(arguments)))
         .await
-        .expect("tools/call")
+        .expect("tools/call");
+    contract::check_result(tool, &r);
+    r
 }
 
 /// Calls a tool and returns its structured body.
-pub async fn call_body(client: &Client, tool: &'static str, arguments: Value) -> Value {
+pub async fn call_body<H: ClientHandler>(
+    client: &Client<H>,
+    tool: &'static str,
+    arguments: Value,
+) -> Value {
     body(&call(client, tool, arguments).await)
 }
 
@@ -304,7 +337,11 @@ pub fn read_meta(fx: &Fixture, id: &str) -> Value {
 }
 
 /// Polls `codex_status` until the task leaves `running`.
-pub async fn wait_final(client: &Client, task_id: &str, timeout: Duration) -> Value {
+pub async fn wait_final<H: ClientHandler>(
+    client: &Client<H>,
+    task_id: &str,
+    timeout: Duration,
+) -> Value {
     let start = Instant::now();
     loop {
         let r = call(client, "codex_status", json!({"task_id": task_id})).await;
@@ -321,8 +358,8 @@ pub async fn wait_final(client: &Client, task_id: &str, timeout: Duration) -> Va
 }
 
 /// Polls `codex_status` until `pred` holds for the running view.
-pub async fn wait_until(
-    client: &Client,
+pub async fn wait_until<H: ClientHandler>(
+    client: &Client<H>,
     task_id: &str,
     timeout: Duration,
     pred: impl Fn(&Value) -> bool,
@@ -357,6 +394,24 @@ pub fn pids_matching(needle: &str) -> Vec<i32> {
             (!stat.starts_with('Z')).then_some(pid)
         })
         .collect()
+}
+
+/// True when `pid` is a live process (not a zombie).
+pub fn pid_alive(pid: i32) -> bool {
+    let out = std::process::Command::new("ps")
+        .args(["-o", "stat=", "-p", &pid.to_string()])
+        .output()
+        .unwrap();
+    let stat = String::from_utf8_lossy(&out.stdout);
+    out.status.success() && !stat.trim().is_empty() && !stat.trim_start().starts_with('Z')
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 pub fn mode(p: &Path) -> u32 {

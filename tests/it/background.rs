@@ -1,12 +1,10 @@
 //! Dispatched tasks: immediate return, live status, cancel of the whole process tree,
 //! topic rules, concurrency and the task list.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree() {
@@ -61,10 +59,7 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
     assert_eq!(c["cancelled"], true);
     assert_eq!(c["success"], false);
     for pid in [supervisor, codex] {
-        assert!(
-            !codex_mcp::runner::pid_alive(pid),
-            "pid {pid} survived the cancel"
-        );
+        assert!(!pid_alive(pid), "pid {pid} survived the cancel");
     }
     assert!(
         pids_matching("sleep 3071").is_empty(),
@@ -195,21 +190,31 @@ async fn the_task_list_is_newest_first_and_bounded() {
     }
     let all = call_body(&client, "codex_status", json!({})).await;
     assert_eq!(all["total"], 3);
-    let lines: Vec<&str> = all["tasks"]
-        .as_array()
-        .unwrap()
+    let tasks = all["tasks"].as_array().unwrap();
+    let ids: Vec<&str> = tasks
         .iter()
-        .map(|l| l.as_str().unwrap())
+        .map(|t| t["task_id"].as_str().unwrap())
         .collect();
-    assert!(
-        lines[0].starts_with("codex-review-listed-v3 | completed"),
-        "{lines:?}"
+    assert_eq!(
+        ids,
+        [
+            "codex-review-listed-v3",
+            "codex-review-listed-v2",
+            "codex-review-listed-v1"
+        ]
     );
+    // Each entry is an object a caller can read field by field.
+    let first = &tasks[0];
+    assert_eq!(first["status"], "completed");
+    assert_eq!(first["topic"], "review-listed-v3");
+    assert_eq!(first["sandbox"], "read-only");
+    assert_eq!(first["cwd"], fx.work.display().to_string());
+    assert!(first["started_at"].as_str().unwrap().ends_with('Z'));
+    assert!(first["elapsed_seconds"].as_f64().unwrap() > 0.0);
     assert!(
-        lines[2].starts_with("codex-review-listed-v1 | completed"),
-        "{lines:?}"
+        first.get("result").is_none(),
+        "the list stays small: {first}"
     );
-    assert!(lines.iter().all(|l| l.len() < 300 && !l.contains('\n')));
     let two = call_body(&client, "codex_status", json!({"limit": 2})).await;
     assert_eq!(two["shown"], 2);
     assert_eq!(two["total"], 3);
@@ -244,17 +249,23 @@ async fn the_task_list_stays_fast_and_small_with_a_thousand_large_tasks() {
     eprintln!("measured: task list over 1001 tasks {took:?}");
     let v = body(&r);
     assert_eq!(v["total"], 1001);
-    assert_eq!(v["shown"], 200);
-    assert!(
-        v["tasks"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("codex-review-template-v1 |")
-    );
+    assert_eq!(v["tasks"][0]["task_id"], "codex-review-template-v1");
     assert!(
         serde_json::to_string(&v).unwrap().len() < 40_000,
         "the list must stay small"
     );
+    // As many as fit the budget are listed, and the caller is told what was left out.
+    let shown = v["shown"].as_u64().unwrap();
+    assert!((150..200).contains(&shown), "{shown} shown");
+    assert_eq!(v["tasks"].as_array().unwrap().len() as u64, shown);
+    assert!(
+        v["note"].as_str().unwrap().contains("`limit`"),
+        "{}",
+        v["note"]
+    );
+    let few = call_body(&client, "codex_status", json!({"limit": 20})).await;
+    assert_eq!(few["shown"], 20);
+    assert!(few.get("note").is_none());
     assert!(took < Duration::from_secs(3), "listing took {took:?}");
     client.cancel().await.unwrap();
 }

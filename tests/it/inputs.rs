@@ -1,9 +1,7 @@
 //! Bad arguments are tool errors that name the parameter, and leave nothing on disk.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 fn assert_refused(r: &rmcp::model::CallToolResult, param: &str, accepted: &str) {
     assert!(is_error(r), "not an error: {r:?}");
@@ -34,7 +32,8 @@ fn nothing_created(fx: &Fixture) {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_arguments_are_refused_with_what_is_accepted() {
     let fx = Fixture::new().await;
-    std::fs::write(fx.tmp.path().join("f.txt"), "a file").unwrap();
+    let a_file = fx.tmp.path().join("f.txt");
+    std::fs::write(&a_file, "a file").unwrap();
     let client = fx.client().await;
     let good = task("@answer x", &fx.work, "review-inputs-v1");
     let with = |k: &str, v: Value| {
@@ -58,9 +57,9 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
             "does not exist",
         ),
         (
-            with("cwd", json!(fx.work.join("f.txt").display().to_string())),
+            with("cwd", json!(a_file.display().to_string())),
             "cwd",
-            "does not exist",
+            "is not a directory",
         ),
         (
             with("topic", json!("Review-x-v1")),
@@ -148,7 +147,7 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
 async fn a_missing_codex_says_how_to_install_it() {
     let mut fx = Fixture::new().await;
     fx.extra_env.push((
-        "CODEX_BIN".into(),
+        CODEX_BIN_VAR.into(),
         fx.work.join("no-codex-here").display().to_string(),
     ));
     let client = fx.client().await;
@@ -196,7 +195,7 @@ async fn without_codex_bin_codex_is_found_on_path() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    fx.extra_env.push(("CODEX_BIN".into(), String::new()));
+    fx.extra_env.push((CODEX_BIN_VAR.into(), String::new()));
     fx.extra_env.push(("PATH".into(), path));
     let client = fx.client().await;
     let v = call_body(

@@ -1,13 +1,11 @@
 //! The on-disk layout: private task folders, the workspace link, git's private exclude file,
 //! environment pass-through, and status on a task with a gigabyte log.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn task_folder_link_and_git_exclude() {
@@ -137,11 +135,20 @@ async fn a_planted_symlink_is_not_followed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn profile_and_reasoning_effort_reach_codex() {
+    for (profile_var, effort_var) in [
+        ("CODEXMCP_PROFILE", "CODEXMCP_REASONING_EFFORT"),
+        // The names before the CODEXMCP_ prefix keep working.
+        ("CODEX_PROFILE", "CODEX_REASONING_EFFORT"),
+    ] {
+        settings_reach_codex(profile_var, effort_var).await;
+    }
+}
+
+async fn settings_reach_codex(profile_var: &str, effort_var: &str) {
     let mut fx = Fixture::new().await;
     std::fs::write(fx.codex_home.join("fast.config.toml"), "").unwrap();
-    fx.extra_env.push(("CODEX_PROFILE".into(), "fast".into()));
-    fx.extra_env
-        .push(("CODEX_REASONING_EFFORT".into(), "high".into()));
+    fx.extra_env.push((profile_var.into(), "fast".into()));
+    fx.extra_env.push((effort_var.into(), "high".into()));
     let client = fx.client().await;
     let v = call_body(
         &client,
@@ -196,14 +203,8 @@ async fn status_on_a_gigabyte_log_is_fast_and_small() {
     std::fs::write(&fake, HUGE_LOG_CODEX).unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
-        .push(("CODEX_BIN".into(), fake.display().to_string()));
-    let (transport, _) = rmcp::transport::TokioChildProcess::builder(fx.command())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server_pid = transport.id().unwrap();
-    use rmcp::ServiceExt;
-    let client: Client = ().serve(transport).await.unwrap();
+        .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    let (client, server_pid) = fx.client_and_pid(()).await;
     let id = call_body(
         &client,
         "codex_dispatch",

@@ -1,12 +1,10 @@
 //! Full-access tasks: isolated git worktrees, tmux sessions, and the user's checkout untouched.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 const COMMIT: &str = "git -c user.name=codex -c user.email=codex@example.invalid commit -qm";
 
@@ -37,7 +35,7 @@ async fn changes_land_on_the_agent_branch_and_the_checkout_stays_untouched() {
         full_task(&prompt, &fx.work, "implement-greeting-v1"),
     )
     .await;
-    let returned_at = codex_mcp::store::now_ms();
+    let returned_at = now_ms();
     let v = body(&r);
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["result"], "added hello.txt");
@@ -233,7 +231,7 @@ async fn a_busy_worktree_is_refused_cancel_cleans_up_and_resume_reuses_it() {
     );
     for key in ["supervisor_pid", "codex_pid"] {
         assert!(
-            !codex_mcp::runner::pid_alive(meta[key].as_i64().unwrap() as i32),
+            !pid_alive(meta[key].as_i64().unwrap() as i32),
             "{key} survived"
         );
     }

@@ -1,7 +1,5 @@
 //! Blocking read-only tasks against the real Codex CLI and the scripted model.
 
-mod support;
-
 /// How the OS sandbox refuses a write: bubblewrap's read-only mounts on Linux, Seatbelt on macOS.
 #[cfg(target_os = "linux")]
 const WRITE_REFUSED: &str = "Read-only file system";
@@ -10,8 +8,8 @@ const WRITE_REFUSED: &str = "Operation not permitted";
 
 use std::time::Duration;
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_introduces_itself_and_its_tools() {

@@ -1,9 +1,18 @@
 //! How a run's final status is decided: from the event stream and the exit status together.
+//! The supervisor decides when codex exits; a cancel or a recovery decides from the task's
+//! files when the supervisor cannot. Both go through [`conclude`].
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::codex::{MESSAGE_KEEP_CHARS, Progress, TurnEnd, shorten};
-use crate::store::{Outcome, TaskStatus};
+use crate::codex::{LineAssembler, MESSAGE_KEEP_CHARS, Progress, TurnEnd};
+use crate::store::{
+    Outcome, TaskFiles, TaskStatus, open_nofollow, read_json, read_tail, write_json,
+};
+use crate::text::shorten;
+
+/// How much of codex's stderr is read for an error message.
+const STDERR_TAIL_BYTES: u64 = 8 * 1024;
 
 /// How the codex process ended, when that is known.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -12,19 +21,20 @@ pub struct ExitInfo {
     pub signal: Option<i32>,
 }
 
-pub struct Decision<'a> {
-    pub progress: &'a Progress,
+/// Everything the outcome of a run depends on.
+struct Decision<'a> {
+    progress: &'a Progress,
     /// `None` when the supervisor vanished and the exit status is unknown.
-    pub exit: Option<ExitInfo>,
-    pub cancel_requested: bool,
+    exit: Option<ExitInfo>,
+    cancel_requested: bool,
     /// Codex did finish its turn but did not exit, so the supervisor stopped it.
-    pub stopped_after_turn: bool,
-    pub stderr_tail: &'a str,
-    pub log_file: &'a Path,
+    stopped_after_turn: bool,
+    stderr_tail: &'a str,
+    log_file: &'a Path,
 }
 
 /// The final status and outcome of a run.
-pub fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
+fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
     let p = d.progress;
     let exit_ok = match d.exit {
         Some(e) => e.code == Some(0) || (d.stopped_after_turn && p.turn_completed()),
@@ -81,6 +91,58 @@ fn describe_exit(e: ExitInfo) -> String {
     }
 }
 
+/// The outcome of a run, decided from `progress` and how codex ended (`None`: unknown, the
+/// supervisor is gone) together with the task's files: whether a cancel was asked for and the
+/// end of codex's stderr. The progress is saved first, so its file agrees with the record.
+pub fn conclude(
+    files: &TaskFiles,
+    progress: &Progress,
+    exit: Option<ExitInfo>,
+    stopped_after_turn: bool,
+) -> (TaskStatus, Outcome) {
+    let _ = write_json(&files.progress(), progress);
+    let stderr_tail = read_tail(&files.stderr(), STDERR_TAIL_BYTES);
+    decide_outcome(Decision {
+        progress,
+        exit,
+        cancel_requested: files.cancel_marker().exists(),
+        stopped_after_turn,
+        stderr_tail: &stderr_tail,
+        log_file: &files.log(),
+    })
+}
+
+/// The outcome of a run whose supervisor can no longer report one, decided from its files.
+pub fn conclude_from_files(files: &TaskFiles) -> (TaskStatus, Outcome) {
+    conclude(files, &scan_log(files), None, false)
+}
+
+/// Progress of a log, resumed from the last saved state: reads only what was not folded yet.
+pub fn scan_log(files: &TaskFiles) -> Progress {
+    let mut progress: Progress = read_json(&files.progress())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let Ok(mut f) = open_nofollow(&files.log()) else {
+        return progress;
+    };
+    let start = progress.log_offset;
+    if f.seek(SeekFrom::Start(start)).is_err() {
+        return progress;
+    }
+    let mut lines = LineAssembler::starting_at(start);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => lines.feed(&buf[..n], |l| progress.feed(l)),
+        }
+    }
+    lines.finish(|l| progress.feed(l));
+    progress.log_offset = lines.line_end_offset();
+    progress
+}
+
 /// The last lines of stderr that say something (codex prints a harmless banner there).
 fn stderr_excerpt(tail: &str) -> Option<String> {
     let useful: Vec<&str> = tail
@@ -96,7 +158,7 @@ fn stderr_excerpt(tail: &str) -> Option<String> {
 
 /// The answer as reported: at most [`MESSAGE_KEEP_CHARS`] characters, with a note that gives
 /// the log's path when it was cut.
-pub fn truncate_result(answer: &str, total_chars: usize, log_file: &Path) -> String {
+fn truncate_result(answer: &str, total_chars: usize, log_file: &Path) -> String {
     if total_chars <= MESSAGE_KEEP_CHARS && answer.chars().count() <= MESSAGE_KEEP_CHARS {
         return answer.to_string();
     }
@@ -110,7 +172,7 @@ pub fn truncate_result(answer: &str, total_chars: usize, log_file: &Path) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codex::{LineAssembler, Usage};
+    use crate::codex::Usage;
 
     fn progress(jsonl: &str) -> Progress {
         let mut p = Progress::default();

@@ -1,19 +1,17 @@
 //! A blocking `codex` call as a client sees it: progress notifications while it runs, and the
 //! task stopped when the client cancels the call.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, ClientRequest, ProgressNotificationParam,
 };
-use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
-use rmcp::transport::TokioChildProcess;
-use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use rmcp::service::{NotificationContext, PeerRequestOptions};
+use rmcp::{ClientHandler, RoleClient};
 use serde_json::json;
-use support::*;
+
+use crate::support::*;
 
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
@@ -28,13 +26,9 @@ impl ClientHandler for Recorder {
     }
 }
 
-async fn recording_client(fx: &Fixture) -> (RunningService<RoleClient, Recorder>, Recorder) {
-    let (transport, _) = TokioChildProcess::builder(fx.command())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
+async fn recording_client(fx: &Fixture) -> (Client<Recorder>, Recorder) {
     let rec = Recorder::default();
-    (rec.clone().serve(transport).await.unwrap(), rec)
+    (fx.client_with(rec.clone()).await, rec)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,6 +41,7 @@ async fn a_long_blocking_call_sends_progress() {
         "review-progress-v1",
     )));
     let r = client.call_tool(params).await.unwrap();
+    contract::check_result("codex", &r);
     assert_eq!(body(&r)["result"], "slow but sure");
     let seen = rec.0.lock().unwrap().clone();
     assert!(
@@ -79,7 +74,7 @@ async fn cancelling_the_call_stops_the_task() {
     // The same client asks for status while its blocking call runs.
     let mut waited = 0;
     loop {
-        let r = call_any(&client, "codex_status", json!({"task_id": id})).await;
+        let r = call(&client, "codex_status", json!({"task_id": id})).await;
         // The call may not have created the task yet.
         let v = if is_error(&r) {
             json!(error_text(&r))
@@ -100,7 +95,7 @@ async fn cancelling_the_call_stops_the_task() {
         .unwrap();
     let mut waited = 0;
     loop {
-        let v = body(&call_any(&client, "codex_status", json!({"task_id": id})).await);
+        let v = body(&call(&client, "codex_status", json!({"task_id": id})).await);
         if v["status"] == "cancelled" {
             break;
         }
@@ -113,17 +108,6 @@ async fn cancelling_the_call_stops_the_task() {
         "the command survived"
     );
     client.cancel().await.unwrap();
-}
-
-async fn call_any<H: ClientHandler>(
-    client: &RunningService<RoleClient, H>,
-    tool: &'static str,
-    arguments: serde_json::Value,
-) -> rmcp::model::CallToolResult {
-    client
-        .call_tool(CallToolRequestParams::new(tool).with_arguments(args(arguments)))
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,7 +133,7 @@ async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
 
 /// Sends a tools/call without waiting for it, so the test can cancel it or walk away.
 async fn start_call(
-    client: &RunningService<RoleClient, Recorder>,
+    client: &Client<Recorder>,
     params: CallToolRequestParams,
 ) -> rmcp::service::RequestHandle<RoleClient> {
     client

@@ -1,8 +1,6 @@
 //! The human command line: version, list and status read the same store the servers use.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn run(fx: &Fixture, args: &[&str]) -> (i32, String, String) {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));

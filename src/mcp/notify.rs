@@ -6,9 +6,10 @@ use rmcp::RoleServer;
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::Peer;
 
-use crate::codex::shorten;
 use crate::engine::TaskView;
+use crate::text::shorten;
 
+/// Sends the progress of one blocking call to its client.
 pub struct ProgressReporter {
     peer: Peer<RoleServer>,
     token: Option<ProgressToken>,
@@ -44,7 +45,10 @@ fn message(view: &TaskView) -> String {
         Some(p) => {
             let mut m = format!(
                 "{} · {:.0}s · {} commands · {} files changed",
-                p.phase, view.elapsed_seconds, p.commands_run, p.files_changed
+                p.phase.as_str(),
+                view.elapsed_seconds,
+                p.commands_run,
+                p.files_changed
             );
             if let Some(c) = &p.last_command {
                 m.push_str(&format!(" · last: {}", shorten(c, 80)));

@@ -1,0 +1,166 @@
+//! The settings of one process, read once from its environment into a [`Config`]. Nothing
+//! else reads environment variables (except the hand-over of the whole environment to a
+//! full-access task, which is not configuration).
+//!
+//! An empty variable counts as unset. Values are kept as given and checked where they are
+//! used, so a bad setting fails the task that needs it with a message naming the variable,
+//! instead of stopping the server from starting.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where tasks are stored (`$CODEXMCP_HOME/tasks`).
+pub(crate) const HOME_VAR: &str = "CODEXMCP_HOME";
+/// Where full-access worktrees are made.
+pub(crate) const WORKTREE_ROOT_VAR: &str = "CODEXMCP_WORKTREE_ROOT";
+/// How long codex may linger after its turn before it is stopped.
+pub(crate) const EXIT_GRACE_VAR: &str = "CODEXMCP_EXIT_GRACE_MS";
+/// Where logs go instead of stderr.
+pub(crate) const LOG_FILE_VAR: &str = "CODEXMCP_LOG_FILE";
+
+/// Each setting that is passed on to codex has a documented `CODEXMCP_` name first, then
+/// accepted spellings: the older `CODEX_` names looked like the Codex CLI's own variables.
+pub(crate) const CODEX_BIN_VARS: &[&str] = &["CODEXMCP_CODEX_BIN", "CODEXMCP_BIN", "CODEX_BIN"];
+pub(crate) const PROFILE_VARS: &[&str] = &[
+    "CODEXMCP_PROFILE",
+    "CODEXMCP_CODEX_PROFILE",
+    "CODEX_PROFILE",
+];
+pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
+    "CODEXMCP_REASONING_EFFORT",
+    "CODEXMCP_CODEX_REASONING_EFFORT",
+    "CODEX_REASONING_EFFORT",
+];
+
+const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// A value and the variable it came from, so an error can name what the person set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Setting {
+    pub var: &'static str,
+    pub value: String,
+}
+
+/// Every setting of codex-mcp.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// `CODEXMCP_HOME`, or `~/.codexmcp`; `None` when neither can be known.
+    pub store_home: Option<PathBuf>,
+    /// The codex executable; `codex` on `PATH` when unset.
+    pub codex_bin: Option<Setting>,
+    /// `codex -p <name>`.
+    pub profile: Option<Setting>,
+    /// `-c model_reasoning_effort="<effort>"`.
+    pub reasoning_effort: Option<Setting>,
+    /// Where full-access worktrees are made; next to the repository when unset.
+    pub worktree_root: Option<PathBuf>,
+    /// How long codex may keep running after it reported the end of its turn.
+    pub exit_grace: Duration,
+    /// Logs go to this file instead of stderr.
+    pub log_file: Option<PathBuf>,
+    /// `RUST_LOG`: which logs are written (tracing's filter syntax).
+    pub log_filter: Option<String>,
+    /// `PATH`, searched for `codex` and `tmux`.
+    pub search_path: OsString,
+}
+
+impl Config {
+    /// The configuration of this process.
+    pub fn from_env() -> Config {
+        Config::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// The configuration described by `lookup` (a variable's value, or `None`). The supervisor
+    /// of a full-access task reads it from the environment the server handed over.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Config {
+        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let setting = |names: &[&'static str]| {
+            names.iter().find_map(|&var| {
+                get(var).map(|v| Setting {
+                    var,
+                    value: v.to_string_lossy().into_owned(),
+                })
+            })
+        };
+        let store_home = get(HOME_VAR)
+            .map(PathBuf::from)
+            .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
+        Config {
+            store_home,
+            codex_bin: setting(CODEX_BIN_VARS),
+            profile: setting(PROFILE_VARS),
+            reasoning_effort: setting(REASONING_EFFORT_VARS),
+            worktree_root: get(WORKTREE_ROOT_VAR).map(PathBuf::from),
+            exit_grace: get(EXIT_GRACE_VAR)
+                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
+                .map(Duration::from_millis)
+                .unwrap_or(DEFAULT_EXIT_GRACE),
+            log_file: get(LOG_FILE_VAR).map(PathBuf::from),
+            log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
+            search_path: lookup("PATH").unwrap_or_default(),
+        }
+    }
+
+    /// The first executable file called `name` in the search path.
+    pub fn find_on_path(&self, name: &str) -> Option<PathBuf> {
+        std::env::split_paths(&self.search_path)
+            .map(|dir| dir.join(name))
+            .find(|p| is_executable(p))
+    }
+}
+
+/// True for a regular file with an execute bit.
+pub(crate) fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, OsString> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn documented_names_win_over_the_old_ones() {
+        let c = config(&[("CODEX_PROFILE", "old"), ("CODEXMCP_PROFILE", "new")]);
+        assert_eq!(
+            c.profile,
+            Some(Setting {
+                var: "CODEXMCP_PROFILE",
+                value: "new".into()
+            })
+        );
+        let c = config(&[("CODEX_BIN", "/old/codex")]);
+        assert_eq!(c.codex_bin.map(|s| s.var), Some("CODEX_BIN"));
+        let c = config(&[("CODEXMCP_BIN", "/a"), ("CODEXMCP_CODEX_BIN", "/b")]);
+        assert_eq!(c.codex_bin.map(|s| s.value), Some("/b".into()));
+    }
+
+    #[test]
+    fn empty_means_unset_and_bad_numbers_mean_default() {
+        let c = config(&[
+            ("CODEXMCP_REASONING_EFFORT", ""),
+            ("CODEX_REASONING_EFFORT", "high"),
+            ("CODEXMCP_EXIT_GRACE_MS", "soon"),
+            ("CODEXMCP_HOME", "/store"),
+        ]);
+        assert_eq!(c.reasoning_effort.map(|s| s.value), Some("high".into()));
+        assert_eq!(c.exit_grace, DEFAULT_EXIT_GRACE);
+        assert_eq!(c.store_home, Some(PathBuf::from("/store")));
+        assert_eq!(
+            config(&[("CODEXMCP_EXIT_GRACE_MS", "300")]).exit_grace,
+            Duration::from_millis(300)
+        );
+    }
+}

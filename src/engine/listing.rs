@@ -1,0 +1,111 @@
+//! The task list: `codex_status` without a `task_id`, and `codex-mcp list`. It reads only the
+//! small fields of each record, so a store of thousands of tasks lists in milliseconds, and it
+//! stops adding entries at a size budget, so the answer stays cheap for a calling model.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{Engine, EngineError};
+use crate::store::{Sandbox, TaskStatus, TaskSummary, now_ms};
+
+/// The most characters of entries one list holds (a result stays far below what clients
+/// accept; 200 entries with short paths fit).
+const LIST_BUDGET_CHARS: usize = 36_000;
+
+/// The newest tasks of the store.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskList {
+    /// How many tasks the store holds.
+    pub total: usize,
+    /// How many are listed here (at most the `limit` asked for).
+    pub shown: usize,
+    /// Newest first.
+    pub tasks: Vec<TaskListEntry>,
+    /// Present when fewer than `limit` tasks were listed to keep the answer small.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One task of the list. `codex_status` with its `task_id` tells the rest.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskListEntry {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub topic: String,
+    pub sandbox: Sandbox,
+    pub cwd: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// Wall time from start to end (to now while running).
+    pub elapsed_seconds: f64,
+}
+
+impl TaskListEntry {
+    fn of(t: &TaskSummary, now: u64) -> TaskListEntry {
+        TaskListEntry {
+            task_id: t.task_id.clone(),
+            status: t.status,
+            topic: t.topic.clone(),
+            sandbox: t.sandbox,
+            cwd: t.cwd.display().to_string(),
+            started_at: t.started_at.clone(),
+            elapsed_seconds: t.elapsed_seconds(now),
+        }
+    }
+}
+
+impl Engine {
+    /// The newest `limit` tasks. A task listed as running whose supervisor is gone is
+    /// finalized first, so the list never claims `running` for a run that is over.
+    pub fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
+        let ids = self.store.task_ids()?;
+        let mut tasks: Vec<(TaskSummary, _)> = ids
+            .into_iter()
+            .filter_map(|id| {
+                let files = self.store.task(&id);
+                files.read_summary().ok().flatten().map(|t| (t, files))
+            })
+            .collect();
+        tasks.sort_by(|(a, _), (b, _)| {
+            b.started_at_ms
+                .cmp(&a.started_at_ms)
+                .then(b.task_id.cmp(&a.task_id))
+        });
+        let total = tasks.len();
+        tasks.truncate(limit);
+        for (t, files) in tasks
+            .iter_mut()
+            .filter(|(t, _)| t.status == TaskStatus::Running)
+        {
+            if self.finalize_orphan(files).is_ok()
+                && let Ok(Some(fresh)) = files.read_summary()
+            {
+                *t = fresh;
+            }
+        }
+        let now = now_ms();
+        let wanted = tasks.len();
+        let mut used = 0;
+        let entries: Vec<TaskListEntry> = tasks
+            .iter()
+            .map(|(t, _)| TaskListEntry::of(t, now))
+            .take_while(|e| {
+                used += serde_json::to_string(e).map_or(0, |s| s.len() + 1);
+                used <= LIST_BUDGET_CHARS
+            })
+            .collect();
+        let note = (entries.len() < wanted).then(|| {
+            format!(
+                "{} more of the {wanted} asked for were left out to keep this answer small; ask \
+                 for a smaller `limit`, or for one task by `task_id`",
+                wanted - entries.len()
+            )
+        });
+        Ok(TaskList {
+            total,
+            shown: entries.len(),
+            tasks: entries,
+            note,
+        })
+    }
+}

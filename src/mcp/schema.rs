@@ -1,0 +1,85 @@
+//! JSON schemas of the tools, generated from the argument and result types.
+//!
+//! Subschemas are inlined (no `$defs`/`$ref`) and no `$schema` is declared: some clients resolve
+//! neither, and a schema a client cannot compile makes it drop the tool. Formats that are not
+//! JSON Schema's own (schemars' `uint64`, `double`…) are left out for the same reason; ranges
+//! say what they meant.
+
+use std::sync::Arc;
+
+use rmcp::model::JsonObject;
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+/// Formats JSON Schema defines that the tools use.
+const STANDARD_FORMATS: &[&str] = &["uuid", "date-time", "uri", "email"];
+
+/// The schema of what a tool accepts: `T`'s deserialize contract.
+pub fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    schema_of::<T>(false)
+}
+
+/// The schema of what a tool returns: `T`'s serialize contract (a field skipped when empty is
+/// not required).
+pub fn output_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    schema_of::<T>(true)
+}
+
+fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    settings.meta_schema = None;
+    if for_output {
+        settings = settings.for_serialize();
+    }
+    let schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut value = schema.to_value();
+    tidy(&mut value);
+    let Value::Object(mut object) = value else {
+        return Arc::new(JsonObject::new());
+    };
+    // The root's title and description are the Rust type's name and doc: noise to a model.
+    object.remove("title");
+    object.remove("description");
+    // A union of object shapes (`anyOf`) is still an object, and clients expect to read that
+    // at the root.
+    if !object.contains_key("type") && object.contains_key("anyOf") {
+        object.insert("type".into(), Value::from("object"));
+    }
+    Arc::new(object)
+}
+
+/// Drops non-standard formats, and joins the lines of descriptions (they come from doc
+/// comments wrapped at 100 columns; a blank line still separates paragraphs).
+fn tidy(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| !STANDARD_FORMATS.contains(&f))
+            {
+                map.remove("format");
+            }
+            if let Some(Value::String(d)) = map.get_mut("description") {
+                *d = unwrap_lines(d);
+            }
+            map.values_mut().for_each(tidy);
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy),
+        _ => {}
+    }
+}
+
+fn unwrap_lines(text: &str) -> String {
+    text.split("\n\n")
+        .map(|para| {
+            para.split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}

@@ -1,0 +1,19 @@
+//! The integration tests: one binary, a module per area. Each test drives the built
+//! `codex-mcp` the way its users do: as an MCP client over stdio, or from a terminal, with the
+//! pinned real Codex CLI talking to a scripted model.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod background;
+mod blocking_call;
+mod cli;
+mod contract;
+mod faults;
+mod full_access;
+mod inputs;
+mod outlive;
+mod readonly;
+mod store_layout;
+mod transcripts;
