@@ -12,7 +12,7 @@ use super::EngineError;
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
 
 /// The JSON-schema form of the topic rule, shown to calling models.
-pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]+$";
+pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$";
 const TOPIC_MAX: usize = 80;
 const PROMPT_MAX_BYTES: usize = 1024 * 1024;
 
@@ -265,6 +265,61 @@ mod tests {
         ] {
             assert!(parse_session_id(bad).is_err());
         }
+    }
+
+    /// The patterns shown to calling models in the schemas accept exactly what the code does.
+    #[test]
+    fn schema_patterns_agree_with_the_checks() {
+        let agree =
+            |pattern: &str, max: usize, accepts: &dyn Fn(&str) -> bool, samples: &[&str]| {
+                let schema =
+                    serde_json::json!({"type": "string", "pattern": pattern, "maxLength": max});
+                let v = jsonschema::validator_for(&schema).unwrap();
+                for s in samples {
+                    assert_eq!(
+                        v.is_valid(&serde_json::json!(s)),
+                        accepts(s),
+                        "{s:?} against {pattern}"
+                    );
+                }
+            };
+        let long_topic = format!("review-{}-v1", "a".repeat(TOPIC_MAX));
+        agree(
+            TOPIC_PATTERN,
+            TOPIC_MAX,
+            &|t| parse_topic(t).is_ok(),
+            &[
+                "review-auth_module-v1",
+                "implement-login-form-v12",
+                "review-x-v1-v2",
+                "Review-x-v1",
+                "review-x",
+                "review--v1",
+                "review-a b-v1",
+                "review-../x-v1",
+                "review-x-vv1",
+                "review-x-v",
+                "fix-é-v1",
+                "review-x-v1234567",
+                &long_topic,
+            ],
+        );
+        let long_id = format!("codex-{}", "a".repeat(TASK_ID_MAX_LEN));
+        agree(
+            crate::store::TASK_ID_PATTERN,
+            TASK_ID_MAX_LEN,
+            &|t| parse_task_id(t).is_ok(),
+            &[
+                "codex-review-x-v1-r2",
+                "codex-a_b",
+                "codex-",
+                "codex-a/b",
+                "codex-a.b",
+                "../codex-x",
+                "x",
+                &long_id,
+            ],
+        );
     }
 
     #[test]

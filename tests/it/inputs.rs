@@ -213,3 +213,21 @@ async fn without_codex_bin_codex_is_found_on_path() {
     assert_eq!(argv0, bin.join("codex").display().to_string());
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_older_codex_bin_name_still_works() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env.push((CODEX_BIN_VAR.into(), String::new()));
+    fx.extra_env
+        .push(("CODEX_BIN".into(), codex_bin().display().to_string()));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer old name", &fx.work, "review-old_name-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "old name");
+    client.cancel().await.unwrap();
+}

@@ -39,7 +39,7 @@ async fn server_introduces_itself_and_its_tools() {
     let schema = serde_json::Value::Object(codex.input_schema.as_ref().clone());
     assert_eq!(
         schema["properties"]["topic"]["pattern"],
-        "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]+$"
+        "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$"
     );
     assert_eq!(schema["additionalProperties"], false);
     for p in ["prompt", "cwd", "topic", "sandbox", "session_id"] {
