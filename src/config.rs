@@ -18,10 +18,15 @@ pub(crate) const WORKTREE_ROOT_VAR: &str = "CODEXMCP_WORKTREE_ROOT";
 pub(crate) const EXIT_GRACE_VAR: &str = "CODEXMCP_EXIT_GRACE_MS";
 /// Where logs go instead of stderr.
 pub(crate) const LOG_FILE_VAR: &str = "CODEXMCP_LOG_FILE";
+/// The time limit of tasks that set none.
+pub(crate) const TASK_TIMEOUT_VAR: &str = "CODEXMCP_TASK_TIMEOUT";
+/// The most characters one tool result may hold.
+pub(crate) const MAX_RESULT_CHARS_VAR: &str = "CODEXMCP_MAX_RESULT_CHARS";
 
 /// Each setting that is passed on to codex has a documented `CODEXMCP_` name first, then
 /// accepted spellings: the older `CODEX_` names looked like the Codex CLI's own variables.
 pub(crate) const CODEX_BIN_VARS: &[&str] = &["CODEXMCP_CODEX_BIN", "CODEXMCP_BIN", "CODEX_BIN"];
+pub(crate) const MODEL_VARS: &[&str] = &["CODEXMCP_MODEL", "CODEXMCP_CODEX_MODEL"];
 pub(crate) const PROFILE_VARS: &[&str] = &[
     "CODEXMCP_PROFILE",
     "CODEXMCP_CODEX_PROFILE",
@@ -34,6 +39,19 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 ];
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// Keeps Claude Code below its 25,000-token limit for a tool result.
+pub(crate) const DEFAULT_MAX_RESULT_CHARS: usize = 40_000;
+/// A smaller budget could not hold a result's fixed fields.
+pub(crate) const MIN_MAX_RESULT_CHARS: usize = 4_000;
+
+/// A setting whose value cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("environment variable {var} has an unusable value `{value}`; accepted: {accepted}")]
+pub(crate) struct SettingError {
+    pub var: &'static str,
+    pub value: String,
+    pub accepted: String,
+}
 
 /// A value and the variable it came from, so an error can name what the person set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +67,8 @@ pub(crate) struct Config {
     pub store_home: Option<PathBuf>,
     /// The codex executable; `codex` on `PATH` when unset.
     pub codex_bin: Option<Setting>,
+    /// `-m <model>` for tasks that name none.
+    pub model: Option<Setting>,
     /// `codex -p <name>`.
     pub profile: Option<Setting>,
     /// `-c model_reasoning_effort="<effort>"`.
@@ -57,12 +77,32 @@ pub(crate) struct Config {
     pub worktree_root: Option<PathBuf>,
     /// How long codex may keep running after it reported the end of its turn.
     pub exit_grace: Duration,
+    /// The time limit of tasks that set none, in seconds, as given.
+    pub task_timeout: Option<Setting>,
+    /// The most characters one tool result may hold.
+    pub max_result_chars: usize,
     /// Logs go to this file instead of stderr.
     pub log_file: Option<PathBuf>,
     /// `RUST_LOG`: which logs are written (tracing's filter syntax).
     pub log_filter: Option<String>,
     /// `PATH`, searched for `codex` and `tmux`.
     pub search_path: OsString,
+}
+
+impl Setting {
+    /// The value as a whole number within `range`.
+    pub fn parse_in(&self, range: std::ops::RangeInclusive<u64>) -> Result<u64, SettingError> {
+        self.value
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| SettingError {
+                var: self.var,
+                value: self.value.clone(),
+                accepted: format!("a whole number from {} to {}", range.start(), range.end()),
+            })
+    }
 }
 
 impl Config {
@@ -89,6 +129,7 @@ impl Config {
         Config {
             store_home,
             codex_bin: setting(CODEX_BIN_VARS),
+            model: setting(MODEL_VARS),
             profile: setting(PROFILE_VARS),
             reasoning_effort: setting(REASONING_EFFORT_VARS),
             worktree_root: get(WORKTREE_ROOT_VAR).map(PathBuf::from),
@@ -96,6 +137,10 @@ impl Config {
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
                 .map(Duration::from_millis)
                 .unwrap_or(DEFAULT_EXIT_GRACE),
+            task_timeout: setting(&[TASK_TIMEOUT_VAR]),
+            max_result_chars: get(MAX_RESULT_CHARS_VAR)
+                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
+                .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
             log_file: get(LOG_FILE_VAR).map(PathBuf::from),
             log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
             search_path: lookup("PATH").unwrap_or_default(),

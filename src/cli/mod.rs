@@ -66,7 +66,9 @@ pub fn main() -> ExitCode {
         }
         Some("status") => match args.get(1) {
             Some(id) => with_engine(|e| {
-                let view = e.status(&parse_task_id(id)?)?;
+                let mut view = e.status(&parse_task_id(id)?)?;
+                // A person at a terminal gets the whole answer.
+                view.fit(0, usize::MAX);
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&view).unwrap_or_default()

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use super::CodexError;
 use crate::config::{Config, Setting};
 
@@ -24,47 +26,121 @@ impl CodexSandbox {
     }
 }
 
-/// Settings passed through to codex for every task.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How codex runs one task: each is passed through when set, and codex's own configuration
+/// decides when not.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodexOptions {
-    /// `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
-    pub profile: Option<String>,
+    /// `-m <model>`: never checked against a list (model names change and differ by
+    /// account); codex's own refusal is what the caller sees.
+    #[serde(default)]
+    pub model: Option<String>,
     /// `-c model_reasoning_effort="<effort>"`.
+    #[serde(default)]
     pub reasoning_effort: Option<String>,
+    /// `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
+    #[serde(default)]
+    pub profile: Option<String>,
+}
+
+/// The reasoning efforts codex accepts.
+pub const REASONING_EFFORTS: &[&str] = &["minimal", "low", "medium", "high", "xhigh"];
+
+/// How hard the model thinks (`model_reasoning_effort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasoningEffort {
+    Minimal,
+    Low,
+    Medium,
+    High,
+    Xhigh,
+}
+
+impl ReasoningEffort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::Minimal => "minimal",
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+            ReasoningEffort::Xhigh => "xhigh",
+        }
+    }
+}
+/// What a profile name may hold, as a JSON-schema pattern.
+pub const PROFILE_PATTERN: &str = "^[A-Za-z0-9_.][A-Za-z0-9_.-]*$";
+/// What a model name may hold, as a JSON-schema pattern: anything printable that cannot be
+/// read as a flag.
+pub const MODEL_PATTERN: &str = "^[A-Za-z0-9_.:/@+][A-Za-z0-9_.:/@+-]*$";
+/// The longest model or profile name accepted.
+pub const NAME_MAX: usize = 200;
+
+/// True when `name` matches [`PROFILE_PATTERN`].
+pub fn is_profile_name(name: &str) -> bool {
+    is_name(name, |c| c.is_ascii_alphanumeric() || "_.".contains(c))
+}
+
+/// True when `name` matches [`MODEL_PATTERN`].
+pub fn is_model_name(name: &str) -> bool {
+    is_name(name, |c| c.is_ascii_alphanumeric() || "_.:/@+".contains(c))
+}
+
+fn is_name(name: &str, allowed: impl Fn(char) -> bool) -> bool {
+    name.len() <= NAME_MAX
+        && name.chars().next().is_some_and(&allowed)
+        && name.chars().all(|c| allowed(c) || c == '-')
 }
 
 impl CodexOptions {
-    /// The options the configuration sets, checked so that nothing but a plain name or word
+    /// The defaults the configuration sets, checked so that nothing but a plain name or word
     /// reaches codex's command line.
     pub fn from_config(config: &Config) -> Result<Self, CodexError> {
-        Self::from_settings(config.profile.as_ref(), config.reasoning_effort.as_ref())
+        Self::from_settings(
+            config.model.as_ref(),
+            config.reasoning_effort.as_ref(),
+            config.profile.as_ref(),
+        )
     }
 
     fn from_settings(
-        profile: Option<&Setting>,
+        model: Option<&Setting>,
         effort: Option<&Setting>,
+        profile: Option<&Setting>,
     ) -> Result<Self, CodexError> {
-        let name_ok = |p: &str| {
-            !p.starts_with('-')
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        };
-        if let Some(p) = profile.filter(|p| !name_ok(&p.value)) {
+        if let Some(m) = model.filter(|m| !is_model_name(&m.value)) {
+            return Err(CodexError::BadSetting {
+                name: m.var,
+                accepted: "a model name of letters, digits and `_.:/@+-`, not starting with '-'",
+            });
+        }
+        if let Some(p) = profile.filter(|p| !is_profile_name(&p.value)) {
             return Err(CodexError::BadSetting {
                 name: p.var,
                 accepted: "a profile name of letters, digits, '.', '_' and '-', not starting with '-'",
             });
         }
-        if let Some(e) = effort.filter(|e| !e.value.chars().all(|c| c.is_ascii_lowercase())) {
+        if let Some(e) = effort.filter(|e| !REASONING_EFFORTS.contains(&e.value.as_str())) {
             return Err(CodexError::BadSetting {
                 name: e.var,
-                accepted: "a lowercase word such as minimal, low, medium, high or xhigh",
+                accepted: "minimal, low, medium, high or xhigh",
             });
         }
         Ok(CodexOptions {
-            profile: profile.map(|p| p.value.clone()),
+            model: model.map(|m| m.value.clone()),
             reasoning_effort: effort.map(|e| e.value.clone()),
+            profile: profile.map(|p| p.value.clone()),
         })
+    }
+
+    /// Each option of `self`, or else of `fallback`.
+    pub fn or(self, fallback: &CodexOptions) -> CodexOptions {
+        CodexOptions {
+            model: self.model.or_else(|| fallback.model.clone()),
+            reasoning_effort: self
+                .reasoning_effort
+                .or_else(|| fallback.reasoning_effort.clone()),
+            profile: self.profile.or_else(|| fallback.profile.clone()),
+        }
     }
 }
 
@@ -108,6 +184,10 @@ pub fn exec_argv(
             ]);
         }
     }
+    if let Some(m) = &opts.model {
+        // `exec` and `exec resume` both take -m.
+        a.extend(["-m".into(), m.clone()]);
+    }
     if let Some(e) = &opts.reasoning_effort {
         a.extend(["-c".into(), format!("model_reasoning_effort=\"{e}\"")]);
     }
@@ -150,8 +230,9 @@ mod tests {
     #[test]
     fn resume_sets_sandbox_by_config_and_puts_profile_first() {
         let opts = CodexOptions::from_settings(
-            Some(&setting("CODEXMCP_PROFILE", "fast")),
+            Some(&setting("CODEXMCP_MODEL", "gpt-x")),
             Some(&setting("CODEXMCP_REASONING_EFFORT", "high")),
+            Some(&setting("CODEXMCP_PROFILE", "fast")),
         )
         .unwrap();
         let id = "01a200e7-30c1-7f70-988f-0d0342cef250";
@@ -167,6 +248,8 @@ mod tests {
                 "--skip-git-repo-check",
                 "-c",
                 "sandbox_mode=\"read-only\"",
+                "-m",
+                "gpt-x",
                 "-c",
                 "model_reasoning_effort=\"high\"",
                 id,
@@ -185,16 +268,21 @@ mod tests {
 
     #[test]
     fn settings_are_validated_and_errors_name_the_variable() {
-        let bad = |p: Option<&str>, e: Option<&str>| {
+        let bad = |m: Option<&str>, p: Option<&str>, e: Option<&str>| {
             CodexOptions::from_settings(
-                p.map(|v| setting("CODEX_PROFILE", v)).as_ref(),
+                m.map(|v| setting("CODEXMCP_MODEL", v)).as_ref(),
                 e.map(|v| setting("CODEXMCP_REASONING_EFFORT", v)).as_ref(),
+                p.map(|v| setting("CODEX_PROFILE", v)).as_ref(),
             )
             .unwrap_err()
             .to_string()
         };
-        assert!(bad(Some("--last"), None).contains("CODEX_PROFILE"));
-        assert!(bad(Some("a b"), None).contains("CODEX_PROFILE"));
-        assert!(bad(None, Some("high\"x")).contains("CODEXMCP_REASONING_EFFORT"));
+        assert!(bad(None, Some("--last"), None).contains("CODEX_PROFILE"));
+        assert!(bad(None, Some("a b"), None).contains("CODEX_PROFILE"));
+        assert!(bad(None, None, Some("high\"x")).contains("CODEXMCP_REASONING_EFFORT"));
+        assert!(bad(None, None, Some("extreme")).contains("CODEXMCP_REASONING_EFFORT"));
+        assert!(bad(Some("-x"), None, None).contains("CODEXMCP_MODEL"));
+        assert!(is_model_name("openai/gpt-oss-120b") && is_model_name("llama3:70b"));
+        assert!(!is_model_name("a b") && !is_model_name("") && !is_profile_name("-p"));
     }
 }

@@ -7,7 +7,10 @@ mod lines;
 mod locate;
 mod progress;
 
-pub(crate) use argv::{CodexOptions, CodexSandbox, exec_argv};
+pub(crate) use argv::{
+    CodexOptions, CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort,
+    exec_argv, is_model_name, is_profile_name,
+};
 pub(crate) use events::{Decoded, Event, Item, Usage, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, locate_codex};

@@ -74,6 +74,12 @@ pub struct Progress {
     pub unparsed_lines: u64,
     /// Log offset just past the last line folded into this state.
     pub log_offset: u64,
+    /// When the last event arrived (epoch ms), for telling a stuck task from a thinking one.
+    #[serde(default)]
+    pub last_event_at_ms: Option<u64>,
+    /// When the command now running started (epoch ms).
+    #[serde(default)]
+    pub command_started_at_ms: Option<u64>,
 }
 
 impl Progress {
@@ -95,6 +101,26 @@ impl Progress {
                 self.events += 1;
                 self.apply_event(event, *whole);
             }
+        }
+    }
+
+    /// Like [`Progress::apply`] for a line read as it arrived, at `now_ms`.
+    pub fn apply_at(&mut self, line: &Decoded, now_ms: u64) {
+        self.apply(line);
+        let Decoded::Event { event, .. } = line else {
+            return;
+        };
+        self.last_event_at_ms = Some(now_ms);
+        match event {
+            Event::ItemStarted {
+                item: Item::CommandExecution { .. },
+            } => self.command_started_at_ms = Some(now_ms),
+            Event::ItemCompleted {
+                item: Item::CommandExecution { .. },
+            }
+            | Event::TurnCompleted { .. }
+            | Event::TurnFailed { .. } => self.command_started_at_ms = None,
+            _ => {}
         }
     }
 

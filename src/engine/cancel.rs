@@ -5,16 +5,24 @@ use std::time::{Duration, Instant};
 
 use super::view::{CancelView, TaskView};
 use super::{Engine, EngineError};
-use crate::runner::{Tmux, conclude_from_files, terminate_tree};
-use crate::store::{TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339, write_atomic};
+use crate::runner::{Finalizer, Tmux, conclude_from_files, terminate_tree};
+use crate::store::{
+    CancelRequest, EndedBy, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
+};
 
 const TERM_GRACE: Duration = Duration::from_secs(5);
 /// How long a cancel waits for a just-launched supervisor to record its pid.
 const SUPERVISOR_START_WAIT: Duration = Duration::from_secs(5);
 
 impl Engine {
-    /// Blocking: it waits for the processes to be gone (a few seconds at most).
-    pub fn cancel(&self, task_id: &TaskId) -> Result<CancelView, EngineError> {
+    /// Stops the task; `by` and `reason` say who asked and why, for the record. Blocking: it
+    /// waits for the processes to be gone (a few seconds at most).
+    pub fn cancel(
+        &self,
+        task_id: &TaskId,
+        by: EndedBy,
+        reason: Option<String>,
+    ) -> Result<CancelView, EngineError> {
         let files = self.store.task(task_id);
         let meta = self.current_meta(task_id)?;
         if meta.status.is_final() {
@@ -27,7 +35,11 @@ impl Engine {
                 cancelled: false,
             });
         }
-        write_atomic(&files.cancel_marker(), rfc3339(now_ms()).as_bytes())?;
+        files.request_cancel(&CancelRequest {
+            by,
+            reason,
+            at: rfc3339(now_ms()),
+        })?;
         let meta = self.wait_for_supervisor(task_id, &files, meta)?;
         // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would
         // have been finalized above). Codex and its commands are found as its descendants and
@@ -46,7 +58,7 @@ impl Engine {
         {
             tmux.kill_session(session)?;
         }
-        let (status, outcome) = conclude_from_files(&files);
+        let (status, outcome) = conclude_from_files(&files, Finalizer::Reader);
         let (meta, _) = files
             .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;

@@ -33,6 +33,8 @@ pub enum EngineError {
     #[error(transparent)]
     Codex(#[from] CodexError),
     #[error(transparent)]
+    Setting(#[from] crate::config::SettingError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Tmux(#[from] TmuxError),

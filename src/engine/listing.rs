@@ -6,11 +6,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Engine, EngineError};
+use crate::codex::Usage;
 use crate::store::{Sandbox, TaskStatus, TaskSummary, now_ms};
 
-/// The most characters of entries one list holds (a result stays far below what clients
-/// accept; 200 entries with short paths fit).
-const LIST_BUDGET_CHARS: usize = 36_000;
+/// Room kept in the result budget for the list's own fields.
+const LIST_OVERHEAD: usize = 1_000;
 
 /// The newest tasks of the store.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -21,6 +21,8 @@ pub struct TaskList {
     pub shown: usize,
     /// Newest first.
     pub tasks: Vec<TaskListEntry>,
+    /// The tokens of the tasks listed here, added up (each task's own, not its session's).
+    pub total_usage: Usage,
     /// Present when fewer than `limit` tasks were listed to keep the answer small.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -38,11 +40,14 @@ pub struct TaskListEntry {
     pub started_at: String,
     /// Wall time from start to end (to now while running).
     pub elapsed_seconds: f64,
+    /// The task's own tokens, input plus output (known once its turn ended).
+    pub tokens: u64,
 }
 
 impl TaskListEntry {
     fn of(t: &TaskSummary, now: u64) -> TaskListEntry {
         TaskListEntry {
+            tokens: t.own_usage().0.total(),
             task_id: t.task_id.clone(),
             status: t.status,
             topic: t.topic.clone(),
@@ -55,8 +60,9 @@ impl TaskListEntry {
 }
 
 impl Engine {
-    /// The newest `limit` tasks. A task listed as running whose supervisor is gone is
-    /// finalized first, so the list never claims `running` for a run that is over.
+    /// The newest `limit` tasks, as many as fit the result budget. A task listed as running
+    /// whose supervisor is gone is finalized first, so the list never claims `running` for a
+    /// run that is over.
     pub fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
         let ids = self.store.task_ids()?;
         let mut tasks: Vec<(TaskSummary, _)> = ids
@@ -85,13 +91,19 @@ impl Engine {
         }
         let now = now_ms();
         let wanted = tasks.len();
+        let budget = self.config.max_result_chars.saturating_sub(LIST_OVERHEAD);
         let mut used = 0;
+        let mut total_usage = Usage::default();
         let entries: Vec<TaskListEntry> = tasks
             .iter()
-            .map(|(t, _)| TaskListEntry::of(t, now))
-            .take_while(|e| {
-                used += serde_json::to_string(e).map_or(0, |s| s.len() + 1);
-                used <= LIST_BUDGET_CHARS
+            .take_while(|(t, _)| {
+                let e = TaskListEntry::of(t, now);
+                used += serde_json::to_string(&e).map_or(0, |s| s.len() + 1);
+                used <= budget
+            })
+            .map(|(t, _)| {
+                total_usage = total_usage.plus(&t.own_usage().0);
+                TaskListEntry::of(t, now)
             })
             .collect();
         let note = (entries.len() < wanted).then(|| {
@@ -105,6 +117,7 @@ impl Engine {
             total,
             shown: entries.len(),
             tasks: entries,
+            total_usage,
             note,
         })
     }

@@ -1,8 +1,11 @@
 //! The task lifecycle: validate a request, start a supervised codex run, follow it, cancel it,
 //! list tasks, and finalize runs whose supervisor vanished.
 
+mod answer;
+mod batch;
 mod cancel;
 mod error;
+mod history;
 mod listing;
 mod recover;
 mod spec;
@@ -11,10 +14,12 @@ mod status;
 mod view;
 mod wait;
 
+pub(crate) use batch::TaskBatch;
 pub(crate) use error::EngineError;
 pub(crate) use listing::{TaskList, TaskListEntry};
 pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
 pub(crate) use view::{CancelView, DispatchView, TaskView};
+pub(crate) use wait::{CallEnd, WaitFor};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,10 +38,17 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The engine over the store `config` names, creating the store when needed.
+    /// The most characters one tool result may hold.
+    pub fn result_budget(&self) -> usize {
+        self.config.max_result_chars
+    }
+}
+
+impl Engine {
+    /// The engine over the store `config` names (created by the first task that needs it).
     pub fn from_config(config: Config) -> Result<Self, EngineError> {
         let home = config.store_home.clone().ok_or(StoreError::NoHome)?;
-        let store = Store::open(&home)?;
+        let store = Store::at(&home);
         let exe = std::env::current_exe().map_err(EngineError::NoExecutable)?;
         Ok(Engine {
             store,

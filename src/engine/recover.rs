@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{Engine, EngineError};
-use crate::runner::{Tmux, conclude_from_files, list_processes, terminate_tree};
+use crate::runner::{Finalizer, Tmux, conclude_from_files, list_processes, terminate_tree};
 use crate::store::{TaskFiles, TaskMeta, now_ms};
 
 /// How long a freshly created task may go without its supervisor taking its lock.
@@ -28,7 +28,15 @@ impl Engine {
         &self,
         files: &TaskFiles,
     ) -> Result<Option<TaskMeta>, EngineError> {
-        self.finalize(files, false)
+        self.finalize(files, false, Finalizer::Reader)
+    }
+
+    /// Like [`Engine::finalize_orphan`], by a server starting up.
+    pub(super) fn finalize_at_start(
+        &self,
+        files: &TaskFiles,
+    ) -> Result<Option<TaskMeta>, EngineError> {
+        self.finalize(files, false, Finalizer::Startup)
     }
 
     /// Like [`Engine::finalize_orphan`], for a supervisor this process saw exit: no startup
@@ -37,13 +45,14 @@ impl Engine {
         &self,
         files: &TaskFiles,
     ) -> Result<Option<TaskMeta>, EngineError> {
-        self.finalize(files, true)
+        self.finalize(files, true, Finalizer::Reader)
     }
 
     fn finalize(
         &self,
         files: &TaskFiles,
         known_exited: bool,
+        finalizer: Finalizer,
     ) -> Result<Option<TaskMeta>, EngineError> {
         let Some(meta) = files.read_meta()? else {
             return Ok(None);
@@ -53,7 +62,7 @@ impl Engine {
             return Ok(Some(meta));
         }
         self.stop_leftovers(&meta);
-        let (status, outcome) = conclude_from_files(files);
+        let (status, outcome) = conclude_from_files(files, finalizer);
         let updated = files.update_meta(|m| {
             // Re-checked under the task lock: another server may have finalized it meanwhile.
             if !files.supervisor_alive() {

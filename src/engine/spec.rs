@@ -9,7 +9,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::EngineError;
+use crate::codex::{
+    CodexOptions, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort, is_model_name,
+    is_profile_name,
+};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
+
+/// The longest time limit a task may set: one day.
+pub const MAX_TIMEOUT_SECONDS: u64 = 86_400;
 
 /// The JSON-schema form of the topic rule, shown to calling models.
 pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$";
@@ -44,6 +51,27 @@ pub struct TaskRequest {
     #[serde(default)]
     #[schemars(extend("format" = "uuid"))]
     pub session_id: Option<String>,
+    /// Optional. The longest this task may run, in seconds (1 to 86400). When it passes,
+    /// Codex and everything it started are stopped and the task fails with "timed out". The
+    /// server's default applies when omitted (CODEXMCP_TASK_TIMEOUT; none unless set).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
+    pub timeout_seconds: Option<u64>,
+    /// Optional. The model Codex uses for this task (`codex -m`), e.g. a small one for a quick
+    /// review. Passed through as given: if Codex rejects it, the task fails with Codex's own
+    /// message. A follow-up with `session_id` keeps the earlier task's model unless it names
+    /// another.
+    #[serde(default)]
+    #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
+    pub model: Option<String>,
+    /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
+    #[serde(default)]
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
+    /// Kept by a follow-up unless it names another.
+    #[serde(default)]
+    #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
+    pub profile: Option<String>,
 }
 
 /// A checked topic, `<type>-<desc>-v<N>`.
@@ -84,6 +112,10 @@ pub struct TaskSpec {
     pub sandbox: Sandbox,
     /// A canonical lowercase hyphenated UUID.
     pub session_id: Option<String>,
+    /// The options the caller named (the rest come from the session or the configuration).
+    pub options: CodexOptions,
+    /// The time limit the caller named.
+    pub timeout_seconds: Option<u64>,
 }
 
 impl TryFrom<TaskRequest> for TaskSpec {
@@ -96,6 +128,18 @@ impl TryFrom<TaskRequest> for TaskSpec {
             topic: parse_topic(&r.topic)?,
             sandbox: r.sandbox,
             session_id: r.session_id.as_deref().map(parse_session_id).transpose()?,
+            options: CodexOptions {
+                model: r
+                    .model
+                    .map(|m| parse_name("model", m, is_model_name))
+                    .transpose()?,
+                reasoning_effort: r.reasoning_effort.map(|e| e.as_str().to_string()),
+                profile: r
+                    .profile
+                    .map(|p| parse_name("profile", p, is_profile_name))
+                    .transpose()?,
+            },
+            timeout_seconds: r.timeout_seconds,
         })
     }
 }
@@ -117,6 +161,33 @@ fn parse_prompt(p: String) -> Result<String, EngineError> {
         ));
     }
     Ok(p)
+}
+
+/// A model or profile name: passed to codex as given, so only its form is checked.
+fn parse_name(
+    param: &'static str,
+    name: String,
+    valid: impl Fn(&str) -> bool,
+) -> Result<String, EngineError> {
+    if valid(&name) {
+        return Ok(name);
+    }
+    let example = if param == "model" {
+        "`gpt-5.1-codex` or `openai/gpt-oss-120b`"
+    } else {
+        "`fast` or `deep_review`"
+    };
+    Err(EngineError::invalid(
+        param,
+        format!(
+            "`{name}` is not a {param} name; accepted: letters, digits and {} (at most {NAME_MAX} characters, not starting with `-`), like {example}",
+            if param == "model" {
+                "`_ . : / @ + -`"
+            } else {
+                "`_ . -`"
+            }
+        ),
+    ))
 }
 
 fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {

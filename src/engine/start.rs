@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::spec::TaskSpec;
+use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
@@ -25,7 +25,11 @@ pub struct Started {
 /// What a start needs that can be found and checked before anything is written.
 struct Preflight {
     codex: PathBuf,
+    /// What codex runs with: the call's options, else the session's, else the configured ones.
     options: CodexOptions,
+    timeout_seconds: Option<u64>,
+    /// A resume: the session's token total before this task, when known.
+    usage_before: Option<crate::codex::Usage>,
     /// Full-access tasks only: tmux, and the free session name the task will run in.
     tmux: Option<(Tmux, String)>,
 }
@@ -59,7 +63,22 @@ impl Engine {
     /// Everything that can be checked is checked before anything is written.
     fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
         let codex = locate_codex(&self.config)?;
-        let options = CodexOptions::from_config(&self.config)?;
+        let defaults = CodexOptions::from_config(&self.config)?;
+        let history = spec
+            .session_id
+            .as_deref()
+            .map(|sid| self.session_history(sid))
+            .unwrap_or_default();
+        let options = spec.options.clone().or(&history.options).or(&defaults);
+        let timeout_seconds = match spec.timeout_seconds {
+            Some(s) => Some(s),
+            None => self
+                .config
+                .task_timeout
+                .as_ref()
+                .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
+                .transpose()?,
+        };
         let tmux = match spec.sandbox {
             Sandbox::ReadOnly => None,
             Sandbox::FullAccess => {
@@ -74,6 +93,8 @@ impl Engine {
         Ok(Preflight {
             codex,
             options,
+            timeout_seconds,
+            usage_before: history.usage_total,
             tmux,
         })
     }
@@ -127,6 +148,9 @@ impl Engine {
             outcome: None,
             worktree: placement.worktree,
             tmux_session: placement.tmux_session,
+            options: pre.options.clone(),
+            timeout_seconds: pre.timeout_seconds,
+            usage_before: pre.usage_before,
         };
         write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
         files.write_meta(&meta)?;

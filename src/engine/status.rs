@@ -35,7 +35,7 @@ impl Engine {
                     .is_some_and(|t| t.status == TaskStatus::Running);
                 running
                     && self
-                        .finalize_orphan(&files)
+                        .finalize_at_start(&files)
                         .ok()
                         .flatten()
                         .is_some_and(|m| m.status.is_final())

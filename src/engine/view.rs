@@ -5,9 +5,12 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::answer::Answer;
 use crate::codex::{Phase, Progress, Usage};
 use crate::runner::attach_command;
-use crate::store::{Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, read_json};
+use crate::store::{
+    EndedBy, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json,
+};
 use crate::workspace::summarize;
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
@@ -25,16 +28,42 @@ pub struct TaskView {
     pub cwd: String,
     /// The Codex session; pass it back as `session_id` to continue this conversation.
     pub session_id: Option<String>,
-    /// Codex's final answer (at most 40,000 characters; longer answers are cut with a note
-    /// giving the log's path).
+    /// Codex's final answer. One that does not fit the result's size budget
+    /// (CODEXMCP_MAX_RESULT_CHARS) is cut, ends with a note, and comes with
+    /// `result_total_chars` and `next_offset`: call codex_status with `result_offset` for more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// The whole answer's length in characters, when `result` holds only part of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_total_chars: Option<usize>,
+    /// Where the rest of the answer starts: pass it as `result_offset` to codex_status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
     /// Codex's exit code; null when it was killed by a signal or is unknown.
     pub exit_code: Option<i32>,
     /// Wall time from start to end (to now while running).
     pub elapsed_seconds: f64,
-    /// Tokens of the Codex session so far (a resumed session includes earlier turns).
+    /// This task's own tokens (known once its turn ends). For a resumed session: the
+    /// session's total after this task minus its total before.
     pub usage: Usage,
+    /// The session's running total, earlier turns included.
+    pub session_usage: Usage,
+    /// True when `usage` is really the session's running total: a resumed session whose
+    /// earlier total the store does not know.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub usage_is_cumulative: bool,
+    /// The model Codex was told to use (`-m`); absent: Codex's configured default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The reasoning effort Codex was given; absent: Codex's configured default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
+    /// The Codex profile used (`-p`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The task's time limit in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
     /// The raw `codex exec --json` log.
     pub log_file: String,
     /// RFC 3339 UTC.
@@ -45,6 +74,10 @@ pub struct TaskView {
     /// What went wrong, when the task did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
+    /// `cli`, `timeout`, `crash`, or `recovered_at_start`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<EndedBy>,
     /// Things the caller should know, e.g. processes that had to be stopped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -53,6 +86,10 @@ pub struct TaskView {
     pub progress: Option<ProgressView>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<IsolationView>,
+    /// Where the whole answer is, for cutting and paging it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(super) answer: Option<Answer>,
 }
 
 /// Where a full-access task works and, once it is finished, what it changed.
@@ -93,11 +130,21 @@ pub struct ProgressView {
     pub last_message: Option<String>,
     /// The latest command, shortened.
     pub last_command: Option<String>,
+    /// Seconds since Codex's last event: a task that keeps growing this while `phase` stays
+    /// the same may be stuck rather than thinking.
+    pub idle_seconds: f64,
+    /// When the command now running started (epoch ms), for progress lines.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub command_started_at_ms: Option<u64>,
 }
 
 impl TaskView {
     /// The view of the task recorded in `meta`.
+    /// The view of the task recorded in `meta`. A finished task's `result` is filled in by
+    /// [`TaskView::fit`], which keeps it within the result's size budget.
     pub fn build(files: &TaskFiles, meta: &TaskMeta) -> TaskView {
+        let now = now_ms();
         let mut view = TaskView {
             success: meta.status == TaskStatus::Completed,
             status: meta.status,
@@ -107,47 +154,75 @@ impl TaskView {
             cwd: meta.cwd.display().to_string(),
             session_id: meta.resume_session_id.clone(),
             result: None,
+            result_total_chars: None,
+            next_offset: None,
             exit_code: None,
-            elapsed_seconds: meta.elapsed_seconds(now_ms()),
+            elapsed_seconds: meta.elapsed_seconds(now),
             usage: Usage::default(),
+            session_usage: Usage::default(),
+            usage_is_cumulative: false,
+            model: meta.options.model.clone(),
+            reasoning_effort: meta.options.reasoning_effort.clone(),
+            profile: meta.options.profile.clone(),
+            timeout_seconds: meta.timeout_seconds,
             log_file: meta.log_file.display().to_string(),
             started_at: meta.started_at.clone(),
             ended_at: meta.ended_at.clone(),
             error: None,
+            ended_by: None,
             warnings: meta.warnings.clone(),
             progress: None,
             isolation: IsolationView::of(meta),
+            answer: None,
         };
-        match (&meta.outcome, meta.status.is_final()) {
+        let total = match (&meta.outcome, meta.status.is_final()) {
             (Some(o), true) => {
                 view.session_id = o.session_id.clone().or(view.session_id);
-                view.result = Some(o.result.clone());
+                view.answer = Some(Answer::of(files, o));
                 view.exit_code = o.exit_code;
-                view.usage = o.usage;
                 view.error = o.error.clone();
+                view.ended_by = o.ended_by;
+                o.usage
             }
-            _ => view.add_progress(files),
-        }
+            _ => view.add_progress(files, meta, now),
+        };
+        view.set_usage(meta, total);
         if meta.status.is_final() {
             view.add_git_summary(meta);
         }
         view
     }
 
-    fn add_progress(&mut self, files: &TaskFiles) {
+    fn set_usage(&mut self, meta: &TaskMeta, session_total: Usage) {
+        let resumed = meta.resume_session_id.is_some();
+        let (own, cumulative) = own_usage(session_total, resumed, meta.usage_before);
+        self.usage = own;
+        self.usage_is_cumulative = cumulative;
+        // Codex reports usage when a turn ends; until then the session stands where it was.
+        self.session_usage = match meta.usage_before {
+            Some(before) if session_total.is_zero() => before,
+            _ => session_total,
+        };
+    }
+
+    /// Returns the session's token total so far.
+    fn add_progress(&mut self, files: &TaskFiles, meta: &TaskMeta, now: u64) -> Usage {
         let p: Progress = read_json(&files.progress())
             .ok()
             .flatten()
             .unwrap_or_default();
         self.session_id = p.session_id.clone().or(self.session_id.take());
-        self.usage = p.usage;
+        let last = p.last_event_at_ms.unwrap_or(meta.started_at_ms);
         self.progress = Some(ProgressView {
             phase: p.phase,
             commands_run: p.commands_run,
             files_changed: p.files_changed,
             last_message: p.last_message,
             last_command: p.last_command,
+            idle_seconds: seconds(now.saturating_sub(last)),
+            command_started_at_ms: p.command_started_at_ms,
         });
+        p.usage
     }
 
     /// Read live from the worktree: a finished task's branch is what the caller reviews or
@@ -168,6 +243,11 @@ impl TaskView {
             )),
         }
     }
+}
+
+/// Milliseconds as seconds, to one decimal.
+fn seconds(ms: u64) -> f64 {
+    (ms as f64 / 100.0).round() / 10.0
 }
 
 impl IsolationView {

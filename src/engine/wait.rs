@@ -1,19 +1,54 @@
-//! Following a task to its end. The server that launched the supervisor awaits the child
-//! itself, so a blocking call returns the moment the run ends; any other server polls the
-//! small record.
+//! Following tasks to their end: a blocking `codex` call, and `codex_status` waits on one
+//! task or several.
+//!
+//! The server that launched a supervisor awaits it as its child, so it learns of the end at
+//! once. Any other wait watches the task's record: `meta.json` is replaced (renamed over) by
+//! every write, so a cheap `stat` every 50 ms sees the final write within that time, and only a
+//! changed record is read. Every second each task is also checked for a dead supervisor.
 
 use std::future::Future;
+use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::spec::TaskSpec;
 use super::start::Started;
 use super::view::{DispatchView, TaskView};
 use super::{Engine, EngineError};
-use crate::store::TaskId;
+use crate::store::{EndedBy, TaskFiles, TaskId};
 
+/// How often a waiting call hears of progress.
 const TICK: Duration = Duration::from_secs(3);
-/// Polling a small file this often keeps a blocking call within ~50 ms of the end.
+/// How often a watched record is looked at.
 const POLL: Duration = Duration::from_millis(50);
+/// How often a watched task is checked for a dead supervisor.
+const LIVENESS_EVERY: Duration = Duration::from_secs(1);
+
+/// How a client ended a blocking call before its task did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallEnd {
+    /// The client sent `notifications/cancelled`, with its reason when it gave one.
+    Cancelled(Option<String>),
+    /// The connection is gone (the client closed it, or the server is stopping).
+    Gone,
+}
+
+/// Whether a wait on several tasks ends when all of them have ended, or the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    All,
+    Any,
+}
+
+/// True when a cancel's reason says the client's own time limit for the call passed (Claude
+/// Code sends "McpError: MCP error -32001: Request timed out"). Such a cancel only means the
+/// client stopped waiting: the task keeps running.
+pub fn is_client_timeout(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("-32001") || r.contains("timed out") || r.contains("timeout")
+}
 
 impl Engine {
     /// Starts a task and returns at once; the supervisor is reaped in the background.
@@ -24,47 +59,37 @@ impl Engine {
         Ok(view)
     }
 
-    /// Starts a task and follows it to its end. `cancelled` resolving (the client gave up on
-    /// the call) cancels the task; `tick` receives the live view every few seconds.
+    /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up
+    /// on the call: a cancel with a reason other than a client time-out cancels the task;
+    /// otherwise the task keeps running and its result stays in `codex_status`. `tick`
+    /// receives the live view every [`TICK`].
     pub async fn run(
         &self,
         spec: TaskSpec,
-        cancelled: impl Future<Output = ()>,
-        tick: impl FnMut(TaskView),
-    ) -> Result<TaskView, EngineError> {
-        let started = self.run_blocking(move |e| e.start(spec)).await?;
-        self.wait(started, cancelled, tick).await
-    }
-
-    async fn wait(
-        &self,
-        started: Started,
-        cancelled: impl Future<Output = ()>,
+        stop: impl Future<Output = CallEnd>,
         mut tick: impl FnMut(TaskView),
     ) -> Result<TaskView, EngineError> {
-        let task_id = started.task_id;
-        let mut child = started.child;
-        let own_child = child.is_some();
+        let started = self.run_blocking(move |e| e.start(spec)).await?;
+        let task_id = started.task_id.clone();
+        let reaped = self.reap_in_background(started);
         let ended = async {
-            match child.as_mut() {
-                Some(c) => {
-                    let _ = c.wait().await;
+            match reaped {
+                Some(done) => {
+                    let _ = done.await;
                 }
-                None => loop {
-                    match self.off_thread(&task_id, |e, id| e.current_meta(id)).await {
-                        Ok(m) if !m.status.is_final() => tokio::time::sleep(POLL).await,
-                        _ => break,
-                    }
-                },
+                None => {
+                    self.until_ended(std::slice::from_ref(&task_id), WaitFor::All, None)
+                        .await
+                }
             }
         };
-        tokio::pin!(ended, cancelled);
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
+        tokio::pin!(ended, stop);
+        let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
         loop {
             tokio::select! {
                 _ = &mut ended => break,
-                _ = &mut cancelled => {
-                    self.off_thread(&task_id, |e, id| e.cancel(id)).await?;
+                end = &mut stop => {
+                    self.client_ended_call(&task_id, end).await?;
                     break;
                 }
                 _ = ticker.tick() => {
@@ -74,11 +99,113 @@ impl Engine {
                 }
             }
         }
-        if own_child {
-            self.off_thread(&task_id, |e, id| e.finalize_exited(&e.store.task(id)))
-                .await?;
-        }
         self.off_thread(&task_id, |e, id| e.status(id)).await
+    }
+
+    /// A client stopped waiting for the blocking call that runs `task_id`.
+    async fn client_ended_call(&self, task_id: &TaskId, end: CallEnd) -> Result<(), EngineError> {
+        match end {
+            CallEnd::Cancelled(reason) if !reason.as_deref().is_some_and(is_client_timeout) => {
+                self.off_thread(task_id, move |e, id| {
+                    e.cancel(id, EndedBy::ClientCancel, reason).map(|_| ())
+                })
+                .await
+            }
+            CallEnd::Cancelled(reason) => {
+                let why = reason.unwrap_or_default();
+                tracing::info!(task = %task_id, %why, "the client timed out; the task keeps running");
+                self.off_thread(task_id, move |e, id| e.note_detached(id, &why))
+                    .await
+            }
+            CallEnd::Gone => Ok(()),
+        }
+    }
+
+    /// Records on a running task that the client timed out waiting for it, so a later status
+    /// tells the caller the task went on.
+    fn note_detached(&self, task_id: &TaskId, reason: &str) -> Result<(), EngineError> {
+        self.store.task(task_id).update_meta(|m| {
+            if !m.status.is_final() {
+                m.warnings.push(format!(
+                    "the client stopped waiting for the codex call that started this task \
+                     ({reason}); the task kept running, and codex_status reports its result"
+                ));
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
+    /// receives the live views every [`TICK`] meanwhile.
+    pub async fn wait_tasks(
+        &self,
+        task_ids: &[TaskId],
+        mode: WaitFor,
+        duration: Duration,
+        mut tick: impl FnMut(&[Result<TaskView, EngineError>]),
+    ) {
+        let ended = self.until_ended(task_ids, mode, Some(Instant::now() + duration));
+        tokio::pin!(ended);
+        let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
+        loop {
+            tokio::select! {
+                _ = &mut ended => return,
+                _ = ticker.tick() => tick(&self.statuses(task_ids).await),
+            }
+        }
+    }
+
+    /// The current view of each task, in order.
+    pub async fn statuses(&self, task_ids: &[TaskId]) -> Vec<Result<TaskView, EngineError>> {
+        let ids = task_ids.to_vec();
+        self.run_blocking(move |e| Ok(ids.iter().map(|id| e.status(id)).collect()))
+            .await
+            .unwrap_or_else(|err| {
+                let text = err.to_string();
+                task_ids
+                    .iter()
+                    .map(|_| Err(EngineError::Internal(text.clone())))
+                    .collect()
+            })
+    }
+
+    /// Returns when the tasks have ended as `mode` asks, or at `deadline`. An id that is not a
+    /// task counts as ended for `All` and not for `Any`.
+    async fn until_ended(&self, task_ids: &[TaskId], mode: WaitFor, deadline: Option<Instant>) {
+        let mut watches: Vec<Watch> = task_ids
+            .iter()
+            .map(|id| Watch::new(self.store.task(id), id.clone()))
+            .collect();
+        let mut checked_at = Instant::now() - LIVENESS_EVERY;
+        loop {
+            let full = checked_at.elapsed() >= LIVENESS_EVERY;
+            if full {
+                checked_at = Instant::now();
+            }
+            watches = match self
+                .run_blocking(move |e| {
+                    watches.iter_mut().for_each(|w| w.look(e, full));
+                    Ok(watches)
+                })
+                .await
+            {
+                Ok(w) => w,
+                Err(_) => return,
+            };
+            let done = match mode {
+                WaitFor::All => watches.iter().all(|w| w.state != State::Running),
+                WaitFor::Any => {
+                    watches.iter().any(|w| w.state == State::Ended)
+                        || watches.iter().all(|w| w.state == State::Missing)
+                }
+            };
+            let now = Instant::now();
+            if done || deadline.is_some_and(|d| now >= d) {
+                return;
+            }
+            let pause = deadline.map_or(POLL, |d| POLL.min(d - now));
+            tokio::time::sleep(pause).await;
+        }
     }
 
     /// Runs blocking engine work (file reads, locks, process termination) on a blocking
@@ -102,12 +229,12 @@ impl Engine {
         self.run_blocking(move |e| f(e, &id)).await
     }
 
-    /// Reaps a dispatched task's supervisor in the background (no zombies) and finalizes the
-    /// task if the supervisor died without a result.
-    fn reap_in_background(&self, started: Started) {
-        let Some(mut child) = started.child else {
-            return;
-        };
+    /// Reaps a supervisor this process spawned, in the background (no zombies), and finalizes
+    /// the task if it died without a result. The receiver hears when that is done; `None` when
+    /// the supervisor is not this process's child (it runs in tmux).
+    fn reap_in_background(&self, started: Started) -> Option<oneshot::Receiver<()>> {
+        let mut child = started.child?;
+        let (done_tx, done_rx) = oneshot::channel();
         let engine = self.clone();
         let task_id = started.task_id;
         tokio::spawn(async move {
@@ -115,6 +242,73 @@ impl Engine {
             let _ = engine
                 .off_thread(&task_id, |e, id| e.finalize_exited(&e.store.task(id)))
                 .await;
+            let _ = done_tx.send(());
         });
+        Some(done_rx)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    Ended,
+    Missing,
+}
+
+/// One task a wait is watching.
+struct Watch {
+    files: TaskFiles,
+    task_id: TaskId,
+    /// Identity and size of the record last read: any write replaces the file.
+    seen: Option<(u64, u64, i64, i64, u64)>,
+    state: State,
+}
+
+impl Watch {
+    fn new(files: TaskFiles, task_id: TaskId) -> Watch {
+        Watch {
+            files,
+            task_id,
+            seen: None,
+            state: State::Running,
+        }
+    }
+
+    /// Reads the record when it changed (or when `full`, which also finalizes a task whose
+    /// supervisor died).
+    fn look(&mut self, engine: &Engine, full: bool) {
+        if self.state != State::Running {
+            return;
+        }
+        let now = std::fs::metadata(self.files.meta())
+            .ok()
+            .map(|m| (m.dev(), m.ino(), m.mtime(), m.mtime_nsec(), m.len()));
+        if !full && now == self.seen && now.is_some() {
+            return;
+        }
+        self.seen = now;
+        self.state = match engine.current_meta(&self.task_id) {
+            Ok(m) if m.status.is_final() => State::Ended,
+            Ok(_) => State::Running,
+            Err(EngineError::NotFound(_)) => State::Missing,
+            Err(_) => State::Running,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_timeouts_are_told_apart_from_interrupts() {
+        for r in [
+            "McpError: MCP error -32001: Request timed out",
+            "Request timeout",
+            "timed out after 60000ms",
+        ] {
+            assert!(super::is_client_timeout(r), "{r}");
+        }
+        for r in ["AbortError: user-cancel", "user pressed Esc", ""] {
+            assert!(!super::is_client_timeout(r), "{r}");
+        }
     }
 }

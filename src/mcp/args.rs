@@ -16,17 +16,49 @@ use crate::store::{TASK_ID_MAX_LEN, TASK_ID_PATTERN};
 
 /// How many tasks the list shows when `limit` is not given.
 pub const DEFAULT_LIST_LIMIT: u32 = 20;
+/// The longest a `codex_status` call waits.
+pub const MAX_WAIT_SECONDS: u64 = 600;
+/// The most tasks one `codex_status` call reports by id.
+pub const MAX_TASK_IDS: usize = 20;
 
 /// The arguments of `codex_status`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusArgs {
-    /// A `task_id` from codex or codex_dispatch. Omit it to list tasks.
+    /// One task: a `task_id` from codex or codex_dispatch. Omit it (and `task_ids`) to list
+    /// tasks.
     #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
     pub task_id: Option<String>,
+    /// Several tasks in one call (1 to 20 ids): each is reported, in this order; an id that is
+    /// no task is reported as `not_found` without failing the call.
+    #[schemars(
+        length(min = 1, max = MAX_TASK_IDS),
+        inner(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))
+    )]
+    pub task_ids: Option<Vec<String>>,
+    /// Seconds to wait for the task (or tasks) to end before answering, 0 to 600 (default 0:
+    /// answer at once). The call returns as soon as they have ended, or when the time is up
+    /// with their live progress. Use it instead of polling.
+    #[schemars(range(min = 0, max = MAX_WAIT_SECONDS), extend("default" = 0))]
+    pub wait_seconds: Option<u64>,
+    /// With `task_ids` and `wait_seconds`: `all` (default) waits until every task has ended,
+    /// `any` returns as soon as the first one ends.
+    pub wait_for: Option<WaitForArg>,
+    /// With `task_id`: the character of the answer to start from, to read a long answer in
+    /// parts. Pass the `next_offset` of the previous result.
+    #[schemars(range(min = 0))]
+    pub result_offset: Option<u64>,
     /// Without task_id: how many tasks to list, newest first (default 20).
     #[schemars(range(min = 1, max = 200), extend("default" = DEFAULT_LIST_LIMIT))]
     pub limit: Option<u32>,
+}
+
+/// When a wait on several tasks ends.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WaitForArg {
+    All,
+    Any,
 }
 
 /// The arguments of `codex_cancel`.
@@ -103,6 +135,9 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
             one_of(allowed)
         ));
     }
+    if let Some(items) = value.as_array() {
+        check_array(prop, items)?;
+    }
     if let Some(n) = value.as_f64() {
         let (min, max) = (prop["minimum"].as_f64(), prop["maximum"].as_f64());
         if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
@@ -114,6 +149,22 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
             };
             return Err(format!("{value} is out of range; accepted: {range}"));
         }
+    }
+    Ok(())
+}
+
+fn check_array(prop: &Value, items: &[Value]) -> Result<(), String> {
+    let (min, max) = (prop["minItems"].as_u64(), prop["maxItems"].as_u64());
+    let n = items.len() as u64;
+    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+        return Err(format!(
+            "it has {n} items; accepted: {} to {}",
+            min.unwrap_or(0),
+            max.map_or("any number".into(), |m| m.to_string())
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        check(&prop["items"], item).map_err(|m| format!("item {}: {m}", i + 1))?;
     }
     Ok(())
 }
@@ -205,7 +256,7 @@ mod tests {
             ),
             (
                 json!({"verbose": true}),
-                "invalid `arguments`: unknown parameter `verbose`; this tool accepts: task_id, limit",
+                "invalid `arguments`: unknown parameter `verbose`; this tool accepts: task_id, task_ids, wait_seconds, wait_for, result_offset, limit",
             ),
         ];
         for (args, expected) in cases {

@@ -1,27 +1,43 @@
 //! The rmcp server handler: routes tool calls to the engine and maps engine errors to tool
 //! errors (`isError: true`) whose text a calling model can act on.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
+    ContentBlock, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, RequestId,
+    ServerCapabilities, ServerConfig, Tool,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::args::{CancelArgs, DEFAULT_LIST_LIMIT, StatusArgs, parse_args};
+use super::args::{CancelArgs, DEFAULT_LIST_LIMIT, StatusArgs, WaitForArg, parse_args};
 use super::notify::ProgressReporter;
 use super::tools::{INSTRUCTIONS, StatusResult, ToolKind, all_tools, input_of};
-use crate::engine::{Engine, EngineError, TaskRequest, TaskSpec, parse_task_id};
+use crate::engine::{
+    CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, WaitFor, parse_task_id,
+};
+use crate::store::EndedBy;
+
+/// rmcp cancels a request's token before it hands over the notification with the reason; this
+/// is how long a cancelled call waits for that reason. No notification at all means the
+/// connection closed.
+const REASON_WAIT: Duration = Duration::from_millis(500);
+/// Reasons kept for requests nobody asked about (calls that were not waiting) are dropped
+/// past this many.
+const REASONS_KEPT: usize = 1_000;
 
 /// The MCP server: one per client connection.
 #[derive(Clone)]
 pub struct CodexMcp {
     engine: Engine,
     tools: Arc<Vec<Tool>>,
+    /// `notifications/cancelled` received: the request it cancels, and the client's reason.
+    cancels: Arc<Mutex<HashMap<RequestId, Option<String>>>>,
 }
 
 impl CodexMcp {
@@ -29,6 +45,7 @@ impl CodexMcp {
         CodexMcp {
             engine,
             tools: Arc::new(all_tools()),
+            cancels: Arc::default(),
         }
     }
 
@@ -44,6 +61,27 @@ impl CodexMcp {
         TaskSpec::try_from(self.args::<TaskRequest>(kind, args)?)
     }
 
+    /// Resolves when the client gives up on request `id`: with the reason of its cancel, or
+    /// as gone when its connection closed.
+    async fn call_end(&self, ctx: RequestContext<RoleServer>) -> CallEnd {
+        ctx.ct.cancelled().await;
+        let deadline = tokio::time::Instant::now() + REASON_WAIT;
+        loop {
+            let reason = self
+                .cancels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&ctx.id);
+            if let Some(reason) = reason {
+                return CallEnd::Cancelled(reason);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return CallEnd::Gone;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     async fn run_codex(
         &self,
         args: Option<&JsonObject>,
@@ -51,15 +89,15 @@ impl CodexMcp {
     ) -> Result<CallToolResult, EngineError> {
         let spec = self.spec(ToolKind::Codex, args)?;
         let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
-        let view = self
+        let mut view = self
             .engine
-            .run(spec, ctx.ct.cancelled_owned(), |view| {
-                reporter.report(&view)
-            })
+            .run(spec, self.call_end(ctx), |view| reporter.report(&view))
             .await?;
+        view.fit(0, self.engine.result_budget());
         // A finished task that did not complete is a tool error: the call did not do its job,
         // and the structured body says why.
-        Ok(structured(&view, !view.success))
+        let failed = view.status.is_final() && !view.success;
+        Ok(structured(&view, failed))
     }
 
     async fn dispatch(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
@@ -67,15 +105,62 @@ impl CodexMcp {
         Ok(structured(&self.engine.dispatch(spec).await?, false))
     }
 
-    async fn status(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
+    async fn status(
+        &self,
+        args: Option<&JsonObject>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, EngineError> {
         let args: StatusArgs = self.args(ToolKind::Status, args)?;
-        let result = match args.task_id {
-            Some(id) => {
+        let wait = Duration::from_secs(args.wait_seconds.unwrap_or(0));
+        let budget = self.engine.result_budget();
+        let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
+        let result = match (args.task_id, args.task_ids) {
+            (Some(_), Some(_)) => {
+                return Err(EngineError::invalid(
+                    "task_ids",
+                    "give either `task_id` (one task) or `task_ids` (several), not both",
+                ));
+            }
+            (Some(id), None) => {
                 let id = parse_task_id(&id)?;
-                let view = self.engine.run_blocking(move |e| e.status(&id)).await?;
+                if !wait.is_zero() {
+                    let ids = [id.clone()];
+                    self.engine
+                        .wait_tasks(&ids, WaitFor::All, wait, |v| reporter.report_all(v))
+                        .await;
+                }
+                let mut view = self.engine.run_blocking(move |e| e.status(&id)).await?;
+                let offset = usize::try_from(args.result_offset.unwrap_or(0)).unwrap_or(usize::MAX);
+                view.fit(offset, budget);
                 StatusResult::Task(Box::new(view))
             }
-            None => {
+            (None, Some(ids)) => {
+                if args.result_offset.is_some() {
+                    return Err(EngineError::invalid(
+                        "result_offset",
+                        "it pages one task's answer: use it with `task_id`, not `task_ids`",
+                    ));
+                }
+                let mode = match args.wait_for {
+                    Some(WaitForArg::Any) => WaitFor::Any,
+                    _ => WaitFor::All,
+                };
+                StatusResult::Batch(self.batch(&ids, mode, wait, &mut reporter, budget).await)
+            }
+            (None, None) => {
+                if let Some(param) = [
+                    ("wait_seconds", !wait.is_zero()),
+                    ("wait_for", args.wait_for.is_some()),
+                    ("result_offset", args.result_offset.is_some()),
+                ]
+                .iter()
+                .find_map(|(p, given)| given.then_some(*p))
+                {
+                    return Err(EngineError::invalid(
+                        param,
+                        "it applies to tasks named by `task_id` or `task_ids`; the list has no use for it",
+                    ));
+                }
                 let limit = args.limit.unwrap_or(DEFAULT_LIST_LIMIT) as usize;
                 StatusResult::List(self.engine.run_blocking(move |e| e.list(limit)).await?)
             }
@@ -83,10 +168,43 @@ impl CodexMcp {
         Ok(structured(&result, false))
     }
 
+    /// Several tasks: an id that is not a task id is reported in its entry like an unknown one.
+    async fn batch(
+        &self,
+        ids: &[String],
+        mode: WaitFor,
+        wait: Duration,
+        reporter: &mut ProgressReporter,
+        budget: usize,
+    ) -> TaskBatch {
+        let parsed: Vec<_> = ids.iter().map(|id| parse_task_id(id)).collect();
+        let valid: Vec<_> = parsed.iter().flatten().cloned().collect();
+        if !wait.is_zero() && !valid.is_empty() {
+            self.engine
+                .wait_tasks(&valid, mode, wait, |v| reporter.report_all(v))
+                .await;
+        }
+        let mut found = self.engine.statuses(&valid).await.into_iter();
+        let views = parsed
+            .into_iter()
+            .map(|p| match p {
+                Ok(_) => found
+                    .next()
+                    .unwrap_or_else(|| Err(EngineError::Internal("missing status".into()))),
+                Err(e) => Err(e),
+            })
+            .collect();
+        TaskBatch::of(ids, views, budget)
+    }
+
     async fn cancel(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
         let args: CancelArgs = self.args(ToolKind::Cancel, args)?;
         let id = parse_task_id(&args.task_id)?;
-        let done = self.engine.run_blocking(move |e| e.cancel(&id)).await?;
+        let mut done = self
+            .engine
+            .run_blocking(move |e| e.cancel(&id, EndedBy::CancelTool, None))
+            .await?;
+        done.task.fit(0, self.engine.result_budget());
         Ok(structured(&done, false))
     }
 }
@@ -127,6 +245,21 @@ impl ServerHandler for CodexMcp {
         self.tools.iter().find(|t| t.name == name).cloned()
     }
 
+    async fn on_cancelled(
+        &self,
+        notification: CancelledNotificationParam,
+        _context: NotificationContext<RoleServer>,
+    ) {
+        let Some(id) = notification.request_id else {
+            return;
+        };
+        let mut cancels = self.cancels.lock().unwrap_or_else(|p| p.into_inner());
+        if cancels.len() >= REASONS_KEPT {
+            cancels.clear();
+        }
+        cancels.insert(id, notification.reason);
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -147,7 +280,7 @@ impl ServerHandler for CodexMcp {
         let outcome = match kind {
             ToolKind::Codex => self.run_codex(args, ctx).await,
             ToolKind::Dispatch => self.dispatch(args).await,
-            ToolKind::Status => self.status(args).await,
+            ToolKind::Status => self.status(args, ctx).await,
             ToolKind::Cancel => self.cancel(args).await,
         };
         let result = outcome.unwrap_or_else(|e| {

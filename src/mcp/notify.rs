@@ -1,15 +1,21 @@
-//! `notifications/progress` for a blocking `codex` call, sent only when the client asked for
-//! them (its request carried a progress token). They keep long calls alive in clients that
-//! time out idle requests, and show the user what Codex is doing.
+//! `notifications/progress` for calls that wait (a blocking `codex` call, a `codex_status`
+//! wait), sent only when the client asked for them (its request carried a progress token).
+//! They keep long calls alive in clients that time out idle requests, and show the person what
+//! Codex is doing now, in one line under 200 characters.
 
 use rmcp::RoleServer;
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::Peer;
 
-use crate::engine::TaskView;
+use crate::codex::Phase;
+use crate::engine::{EngineError, TaskView};
+use crate::store::now_ms;
 use crate::text::shorten;
 
-/// Sends the progress of one blocking call to its client.
+/// The longest progress line sent.
+const LINE_MAX: usize = 190;
+
+/// Sends the progress of one waiting call to its client.
 pub struct ProgressReporter {
     peer: Peer<RoleServer>,
     token: Option<ProgressToken>,
@@ -25,14 +31,27 @@ impl ProgressReporter {
         }
     }
 
-    /// Sends one notification (without waiting for the transport) with a growing counter.
+    /// Reports one task.
     pub fn report(&mut self, view: &TaskView) {
+        self.send(task_line(view));
+    }
+
+    /// Reports the tasks of a wait: one in full, several in brief.
+    pub fn report_all(&mut self, views: &[Result<TaskView, EngineError>]) {
+        match views {
+            [Ok(view)] => self.send(task_line(view)),
+            _ => self.send(tasks_line(views)),
+        }
+    }
+
+    /// Sends one notification (without waiting for the transport) with a growing counter.
+    fn send(&mut self, line: String) {
         let Some(token) = self.token.clone() else {
             return;
         };
         self.sent += 1;
-        let param =
-            ProgressNotificationParam::new(token, f64::from(self.sent)).with_message(message(view));
+        let param = ProgressNotificationParam::new(token, f64::from(self.sent))
+            .with_message(shorten(&line, LINE_MAX));
         let peer = self.peer.clone();
         tokio::spawn(async move {
             let _ = peer.notify_progress(param).await;
@@ -40,21 +59,72 @@ impl ProgressReporter {
     }
 }
 
-fn message(view: &TaskView) -> String {
-    match &view.progress {
-        Some(p) => {
-            let mut m = format!(
-                "{} · {:.0}s · {} commands · {} files changed",
-                p.phase.as_str(),
-                view.elapsed_seconds,
-                p.commands_run,
-                p.files_changed
-            );
-            if let Some(c) = &p.last_command {
-                m.push_str(&format!(" · last: {}", shorten(c, 80)));
-            }
-            m
+/// "running `cargo test` (12s) · 3 commands done · 2 files changed · 1m05s".
+pub fn task_line(view: &TaskView) -> String {
+    let Some(p) = &view.progress else {
+        return format!("{} · {}", view.status, duration(view.elapsed_seconds));
+    };
+    let mut line = format!(
+        "{} · {} commands done · {} files changed · {}",
+        doing(view, 60),
+        p.commands_run,
+        p.files_changed,
+        duration(view.elapsed_seconds)
+    );
+    if p.idle_seconds >= 60.0 {
+        line.push_str(&format!(" · no event for {}", duration(p.idle_seconds)));
+    }
+    line
+}
+
+/// "2 of 3 running · codex-a: running `cargo test` (12s) · codex-b: thinking".
+fn tasks_line(views: &[Result<TaskView, EngineError>]) -> String {
+    let running: Vec<&TaskView> = views
+        .iter()
+        .flatten()
+        .filter(|v| !v.status.is_final())
+        .collect();
+    let mut line = format!("{} of {} running", running.len(), views.len());
+    for v in running {
+        line.push_str(&format!(" · {}: {}", v.task_id, doing(v, 30)));
+    }
+    line
+}
+
+/// What a running task is doing now: "running `cargo test` (12s)", or its phase.
+fn doing(view: &TaskView, command_max: usize) -> String {
+    let Some(p) = &view.progress else {
+        return view.status.to_string();
+    };
+    match (p.phase, &p.last_command, p.command_started_at_ms) {
+        (Phase::RunningCommand, Some(cmd), Some(at)) => format!(
+            "running `{}` ({})",
+            shorten(cmd, command_max),
+            duration(now_ms().saturating_sub(at) as f64 / 1000.0)
+        ),
+        (Phase::RunningCommand, Some(cmd), None) => {
+            format!("running `{}`", shorten(cmd, command_max))
         }
-        None => view.status.to_string(),
+        (phase, _, _) => phase.as_str().replace('_', " "),
+    }
+}
+
+/// 12s, 1m05s, 2h03m.
+fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(super::duration(12.4), "12s");
+        assert_eq!(super::duration(65.0), "1m05s");
+        assert_eq!(super::duration(7380.0), "2h03m");
     }
 }

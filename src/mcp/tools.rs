@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::args::{CancelArgs, StatusArgs};
 use super::schema::{input_schema, output_schema};
-use crate::engine::{CancelView, DispatchView, TaskList, TaskRequest, TaskView};
+use crate::engine::{CancelView, DispatchView, TaskBatch, TaskList, TaskRequest, TaskView};
 
 /// One of the tools this server offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,29 +43,40 @@ impl ToolKind {
     }
 }
 
-/// What `codex_status` returns: one task (with `task_id`), or the list (without).
+/// What `codex_status` returns: one task (`task_id`), several (`task_ids`), or the list.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum StatusResult {
     Task(Box<TaskView>),
+    Batch(TaskBatch),
     List(TaskList),
 }
 
 /// The server's instructions to the calling model.
 pub const INSTRUCTIONS: &str = "\
 Delegates coding work to the OpenAI Codex CLI. Every task is kept on disk with its full log.
-- `codex`: run a task and wait for the answer. Use it for short questions and reviews.
-- `codex_dispatch`: start a task and get its `task_id` at once. Use it for anything that may take
-  minutes, or to run several tasks in parallel; then poll `codex_status` with the `task_id`.
-- `codex_status`: with `task_id`, live progress or the final result; without, the task list.
-- `codex_cancel`: stop a running task and everything it started.
+
+How to call it at least cost:
+- A quick question or a short review: `codex` (runs and waits for the answer).
+- Anything that may take more than a minute: `codex_dispatch` (returns a `task_id` at once),
+  then `codex_status` with that `task_id` and `wait_seconds` (up to 600): the call returns the
+  moment the task ends, so there is no need to poll. Repeat while `status` is `running`.
+- Several tasks: dispatch each, then one `codex_status` with `task_ids` and `wait_seconds`;
+  add `wait_for: \"any\"` to collect each as it lands.
+- A blocking `codex` call that your client moves to the background or times out keeps
+  running; its result stays in `codex_status` under its `task_id` (`codex-<topic>`).
+- `codex_cancel` stops a task and everything it started.
+
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
 `sandbox`: `read-only` for reviews and questions (every write is refused); `full-access` for
 implementation: Codex works in its own git worktree on branch `agent/<type>-<desc>`, never in the
 user's checkout; the result reports the branch, `commits_ahead` and `diff_stat` to review/merge.
 Several full-access tasks with different `<type>-<desc>` run in parallel.
+Per task you may set `model`, `reasoning_effort` and `profile` (e.g. a small model for a quick
+review) and `timeout_seconds` (the task fails with \"timed out\" when it passes).
 To continue a conversation, pass the `session_id` of an earlier result with a new topic version
-(e.g. `-v2`); a full-access follow-up reuses the same worktree and branch.";
+(e.g. `-v2`); a follow-up keeps the model and effort, and a full-access one the same worktree.
+`usage` is the task's own tokens; a long `result` is cut: read on with `result_offset`.";
 
 /// Every tool, in the order clients list them.
 pub fn all_tools() -> Vec<Tool> {
@@ -75,19 +86,19 @@ pub fn all_tools() -> Vec<Tool> {
 fn definition(kind: ToolKind) -> Tool {
     let (description, input, output, annotations): (&str, _, _, _) = match kind {
         ToolKind::Codex => (
-            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. For work that may take more than a minute or two, prefer codex_dispatch + codex_status.",
+            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. Use it for quick questions; for work that may take more than a minute, use codex_dispatch, then codex_status with `wait_seconds`. If the client stops waiting, the task keeps running and codex_status has its result.",
             input_schema::<TaskRequest>(),
             output_schema::<TaskView>(),
             acting("Run Codex and wait", false),
         ),
         ToolKind::Dispatch => (
-            "Start a Codex task in the background and return at once with its `task_id`. The task keeps running even if this server or the client exits. Follow it with codex_status (progress, then the full result) and stop it with codex_cancel. Full-access tasks also return `worktree_dir`, `agent_branch` and the `attach_command` to watch them.",
+            "Start a Codex task in the background and return at once with its `task_id`. The task keeps running even if this server or the client exits. Then call codex_status with the `task_id` and `wait_seconds` (up to 600) to get the result the moment it is ready, without polling; for several tasks, one codex_status with `task_ids`. Stop it with codex_cancel. Full-access tasks also return `worktree_dir`, `agent_branch` and the `attach_command` to watch them.",
             input_schema::<TaskRequest>(),
             output_schema::<DispatchView>(),
             acting("Start Codex in the background", false),
         ),
         ToolKind::Status => (
-            "With `task_id`: the task's status; while running, its live progress (phase, commands run, files changed, latest message and command, tokens so far); once finished, the same fields as the codex tool's result. Without `task_id`: the newest tasks, one object each (task_id, status, topic, sandbox, cwd, started_at, elapsed_seconds).",
+            "With `task_id`: the task's status; while running, its live progress (phase, commands run, files changed, latest message and command, `idle_seconds`); once finished, the same fields as the codex tool's result. Add `wait_seconds` (up to 600) to wait for the end in this one call. With `task_ids` (up to 20): each of those tasks, in order; with `wait_seconds` it waits for all of them, or with `wait_for: \"any\"` for the first. A long answer is cut: pass `result_offset` (the `next_offset` given) to read on. Without either: the newest tasks, one object each, with `total_usage`.",
             input_schema::<StatusArgs>(),
             output_schema::<StatusResult>(),
             read_only("Codex task status"),
@@ -99,7 +110,9 @@ fn definition(kind: ToolKind) -> Tool {
             acting("Cancel a Codex task", true),
         ),
     };
+    let title = annotations.title.clone().unwrap_or_default();
     Tool::new(kind.name(), description, input)
+        .with_title(title)
         .with_raw_output_schema(output)
         .with_annotations(annotations)
 }

@@ -10,7 +10,7 @@ mod supervisor;
 mod tmux;
 
 pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
-pub(crate) use outcome::conclude_from_files;
+pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};
 pub(crate) use supervisor::{LiveView, run_supervisor};
 pub(crate) use tmux::{Tmux, TmuxError, attach_command};

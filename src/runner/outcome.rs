@@ -5,9 +5,10 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::codex::{LineAssembler, MESSAGE_KEEP_CHARS, Progress, TurnEnd};
+use crate::codex::{LineAssembler, Progress, TurnEnd};
 use crate::store::{
-    Outcome, TaskFiles, TaskStatus, open_nofollow, read_json, read_tail, write_json,
+    CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, open_nofollow, read_json, read_tail,
+    write_json,
 };
 use crate::text::shorten;
 
@@ -21,66 +22,110 @@ pub struct ExitInfo {
     pub signal: Option<i32>,
 }
 
+/// How a run ended, as far as its supervisor saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunEnd {
+    /// `None` when the supervisor vanished and the exit status is unknown.
+    pub exit: Option<ExitInfo>,
+    /// Codex did finish its turn but did not exit, so the supervisor stopped it.
+    pub stopped_after_turn: bool,
+    /// The time limit (seconds) passed and the supervisor stopped codex.
+    pub timed_out: Option<u64>,
+}
+
+/// Who finalizes a run whose supervisor is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finalizer {
+    /// A server starting up.
+    Startup,
+    /// Any other reader of the task.
+    Reader,
+}
+
 /// Everything the outcome of a run depends on.
 struct Decision<'a> {
     progress: &'a Progress,
-    /// `None` when the supervisor vanished and the exit status is unknown.
-    exit: Option<ExitInfo>,
-    cancel_requested: bool,
-    /// Codex did finish its turn but did not exit, so the supervisor stopped it.
-    stopped_after_turn: bool,
+    end: RunEnd,
+    cancel: Option<CancelRequest>,
     stderr_tail: &'a str,
     log_file: &'a Path,
+    finalizer: Option<Finalizer>,
 }
 
 /// The final status and outcome of a run.
 fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
     let p = d.progress;
-    let exit_ok = match d.exit {
-        Some(e) => e.code == Some(0) || (d.stopped_after_turn && p.turn_completed()),
+    let exit_ok = match d.end.exit {
+        Some(e) => e.code == Some(0) || (d.end.stopped_after_turn && p.turn_completed()),
         None => true,
     };
+    let done = p.turn_completed() && exit_ok;
     let mut outcome = Outcome {
         session_id: p.session_id.clone(),
-        result: truncate_result(&p.answer, p.answer_chars, d.log_file),
-        exit_code: d.exit.and_then(|e| e.code),
+        result: p.answer.clone(),
+        exit_code: d.end.exit.and_then(|e| e.code),
         usage: p.usage,
         error: None,
+        ended_by: Some(EndedBy::Codex),
+        answer_chars: Some(p.answer_chars),
     };
-    let stderr = stderr_excerpt(d.stderr_tail);
-    let status = if d.cancel_requested && !(p.turn_completed() && exit_ok) {
-        outcome.error = Some("cancelled by codex_cancel".into());
-        TaskStatus::Cancelled
-    } else {
-        match (&p.turn_end, d.exit) {
-            (Some(TurnEnd::Completed), _) if exit_ok => TaskStatus::Completed,
-            (Some(TurnEnd::Failed { message }), _) => {
-                outcome.error = Some(format!("codex reported a failed turn: {message}"));
-                TaskStatus::Failed
-            }
-            (_, Some(e)) if !exit_ok || p.turn_end.is_none() => {
-                outcome.error = Some(format!(
-                    "codex {} without finishing the turn{}",
-                    describe_exit(e),
-                    stderr
-                        .map(|s| format!("; its stderr ends with:\n{s}"))
-                        .unwrap_or_default()
-                ));
-                TaskStatus::Failed
-            }
-            (_, None) => {
-                outcome.error = Some(format!(
-                    "interrupted: supervisor exited without a result{}",
-                    stderr
-                        .map(|s| format!("; codex's stderr ends with:\n{s}"))
-                        .unwrap_or_default()
-                ));
-                TaskStatus::Failed
-            }
-            _ => TaskStatus::Completed,
+    if let Some(cancel) = d.cancel.filter(|_| !done) {
+        outcome.error = Some(cancel_error(&cancel));
+        outcome.ended_by = Some(cancel.by);
+        return (TaskStatus::Cancelled, outcome);
+    }
+    if let Some(limit) = d.end.timed_out.filter(|_| !done) {
+        outcome.error = Some(format!(
+            "timed out after {limit} s (timeout_seconds): codex and everything it started were \
+             stopped. What it did so far is in the log: {}",
+            d.log_file.display()
+        ));
+        outcome.ended_by = Some(EndedBy::Timeout);
+        return (TaskStatus::Failed, outcome);
+    }
+    let stderr = stderr_excerpt(d.stderr_tail)
+        .map(|s| format!("; its stderr ends with:\n{s}"))
+        .unwrap_or_default();
+    let status = match (&p.turn_end, d.end.exit) {
+        (Some(TurnEnd::Completed), _) if exit_ok => TaskStatus::Completed,
+        (Some(TurnEnd::Failed { message }), _) => {
+            outcome.error = Some(format!("codex reported a failed turn: {message}"));
+            TaskStatus::Failed
         }
+        (_, Some(e)) if !exit_ok || p.turn_end.is_none() => {
+            let finished = if p.turn_completed() {
+                " after finishing the turn"
+            } else {
+                " without finishing the turn"
+            };
+            outcome.error = Some(format!("codex {}{finished}{stderr}", describe_exit(e)));
+            if e.code.is_none() {
+                outcome.ended_by = Some(EndedBy::Crash);
+            }
+            TaskStatus::Failed
+        }
+        (_, None) => {
+            outcome.error = Some(format!(
+                "interrupted: supervisor exited without a result{stderr}"
+            ));
+            outcome.ended_by = Some(EndedBy::Crash);
+            TaskStatus::Failed
+        }
+        _ => TaskStatus::Completed,
     };
+    if d.finalizer == Some(Finalizer::Startup) {
+        outcome.ended_by = Some(EndedBy::RecoveredAtStart);
+    }
     (status, outcome)
+}
+
+fn cancel_error(cancel: &CancelRequest) -> String {
+    match (cancel.by, &cancel.reason) {
+        (EndedBy::ClientCancel, Some(r)) => format!("cancelled by the client: {r}"),
+        (EndedBy::ClientCancel, None) => "cancelled by the client (it gave no reason)".into(),
+        (EndedBy::Cli, _) => "cancelled from the command line (codex-mcp cancel)".into(),
+        _ => "cancelled by codex_cancel".into(),
+    }
 }
 
 fn describe_exit(e: ExitInfo) -> String {
@@ -91,30 +136,34 @@ fn describe_exit(e: ExitInfo) -> String {
     }
 }
 
-/// The outcome of a run, decided from `progress` and how codex ended (`None`: unknown, the
-/// supervisor is gone) together with the task's files: whether a cancel was asked for and the
-/// end of codex's stderr. The progress is saved first, so its file agrees with the record.
-pub fn conclude(
+/// The outcome of a run, decided from `progress` and how codex ended together with the task's
+/// files: whether a cancel was asked for and the end of codex's stderr. The progress is saved
+/// first, so its file agrees with the record.
+pub fn conclude(files: &TaskFiles, progress: &Progress, end: RunEnd) -> (TaskStatus, Outcome) {
+    decide_from(files, progress, end, None)
+}
+
+/// The outcome of a run whose supervisor can no longer report one, decided from its files.
+pub fn conclude_from_files(files: &TaskFiles, finalizer: Finalizer) -> (TaskStatus, Outcome) {
+    decide_from(files, &scan_log(files), RunEnd::default(), Some(finalizer))
+}
+
+fn decide_from(
     files: &TaskFiles,
     progress: &Progress,
-    exit: Option<ExitInfo>,
-    stopped_after_turn: bool,
+    end: RunEnd,
+    finalizer: Option<Finalizer>,
 ) -> (TaskStatus, Outcome) {
     let _ = write_json(&files.progress(), progress);
     let stderr_tail = read_tail(&files.stderr(), STDERR_TAIL_BYTES);
     decide_outcome(Decision {
         progress,
-        exit,
-        cancel_requested: files.cancel_marker().exists(),
-        stopped_after_turn,
+        end,
+        cancel: files.cancel_request(),
         stderr_tail: &stderr_tail,
         log_file: &files.log(),
+        finalizer,
     })
-}
-
-/// The outcome of a run whose supervisor can no longer report one, decided from its files.
-pub fn conclude_from_files(files: &TaskFiles) -> (TaskStatus, Outcome) {
-    conclude(files, &scan_log(files), None, false)
 }
 
 /// Progress of a log, resumed from the last saved state: reads only what was not folded yet.
@@ -156,19 +205,6 @@ fn stderr_excerpt(tail: &str) -> Option<String> {
     Some(shorten(&useful[start..].join("\n"), 2_000))
 }
 
-/// The answer as reported: at most [`MESSAGE_KEEP_CHARS`] characters, with a note that gives
-/// the log's path when it was cut.
-fn truncate_result(answer: &str, total_chars: usize, log_file: &Path) -> String {
-    if total_chars <= MESSAGE_KEEP_CHARS && answer.chars().count() <= MESSAGE_KEEP_CHARS {
-        return answer.to_string();
-    }
-    let kept: String = answer.chars().take(MESSAGE_KEEP_CHARS).collect();
-    format!(
-        "{kept}\n\n[truncated: the answer has {total_chars} characters and only the first {MESSAGE_KEEP_CHARS} are shown; the full text is in {}]",
-        log_file.display()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,11 +224,18 @@ mod tests {
     ) -> (TaskStatus, Outcome) {
         decide_outcome(Decision {
             progress: p,
-            exit,
-            cancel_requested: cancel,
-            stopped_after_turn: false,
+            end: RunEnd {
+                exit,
+                ..RunEnd::default()
+            },
+            cancel: cancel.then(|| CancelRequest {
+                by: EndedBy::CancelTool,
+                reason: None,
+                at: String::new(),
+            }),
             stderr_tail: stderr,
             log_file: Path::new("/t/codex-exec.log"),
+            finalizer: None,
         })
     }
 
@@ -311,15 +354,84 @@ mod tests {
     }
 
     #[test]
-    fn long_answers_are_cut_with_a_pointer_to_the_log() {
-        let long = "é".repeat(MESSAGE_KEEP_CHARS + 5);
-        let r = truncate_result(
-            &long,
-            MESSAGE_KEEP_CHARS + 5,
-            Path::new("/t/codex-exec.log"),
+    fn who_ended_the_task_is_recorded() {
+        let running = progress("{\"type\":\"turn.started\"}\n");
+        let killed = Some(ExitInfo {
+            code: None,
+            signal: Some(15),
+        });
+        let end = |p: &Progress, end: RunEnd, cancel: Option<CancelRequest>, f| {
+            decide_outcome(Decision {
+                progress: p,
+                end,
+                cancel,
+                stderr_tail: "",
+                log_file: Path::new("/t/codex-exec.log"),
+                finalizer: f,
+            })
+        };
+        let client = CancelRequest {
+            by: EndedBy::ClientCancel,
+            reason: Some("AbortError: user-cancel".into()),
+            at: String::new(),
+        };
+        let (s, o) = end(
+            &running,
+            RunEnd {
+                exit: killed,
+                ..RunEnd::default()
+            },
+            Some(client),
+            None,
         );
-        assert!(r.chars().count() < MESSAGE_KEEP_CHARS + 300);
-        assert!(r.contains("/t/codex-exec.log") && r.contains("truncated"));
-        assert_eq!(truncate_result("short", 5, Path::new("/x")), "short");
+        assert_eq!(
+            (s, o.ended_by),
+            (TaskStatus::Cancelled, Some(EndedBy::ClientCancel))
+        );
+        assert_eq!(
+            o.error.unwrap(),
+            "cancelled by the client: AbortError: user-cancel"
+        );
+
+        let (s, o) = end(
+            &running,
+            RunEnd {
+                exit: killed,
+                timed_out: Some(30),
+                ..RunEnd::default()
+            },
+            None,
+            None,
+        );
+        assert_eq!(
+            (s, o.ended_by),
+            (TaskStatus::Failed, Some(EndedBy::Timeout))
+        );
+        let e = o.error.unwrap();
+        assert!(
+            e.contains("timed out after 30 s") && e.contains("/t/codex-exec.log"),
+            "{e}"
+        );
+
+        let (_, o) = end(&running, RunEnd::default(), None, Some(Finalizer::Startup));
+        assert_eq!(o.ended_by, Some(EndedBy::RecoveredAtStart));
+        let (_, o) = end(&running, RunEnd::default(), None, Some(Finalizer::Reader));
+        assert_eq!(o.ended_by, Some(EndedBy::Crash));
+        let done = progress(include_str!(
+            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+        ));
+        let (s, o) = end(
+            &done,
+            RunEnd {
+                exit: OK,
+                ..RunEnd::default()
+            },
+            None,
+            None,
+        );
+        assert_eq!(
+            (s, o.ended_by),
+            (TaskStatus::Completed, Some(EndedBy::Codex))
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -19,12 +19,14 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
-use super::outcome::{ExitInfo, conclude};
+use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::pane::render;
 use super::process::{list_processes, terminate_tree};
-use crate::codex::{LineAssembler, Progress, decode};
+use crate::codex::{Decoded, Event, Item, LineAssembler, MESSAGE_KEEP_CHARS, Progress, decode};
 use crate::config::Config;
-use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, open_nofollow, write_json};
+use crate::store::{
+    StoreError, TaskFiles, TaskMeta, now_ms, open_append, open_nofollow, write_atomic, write_json,
+};
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
@@ -87,7 +89,7 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
         return Ok(());
     }
     if files.cancel_marker().exists() {
-        return finish(files, &Progress::default(), None, false, Vec::new());
+        return finish(files, &Tracked::default(), RunEnd::default(), Vec::new());
     }
     view.show(&header(&meta, files));
     let mut child = match spawn_codex(files, &meta, env.as_ref()) {
@@ -98,24 +100,26 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
     files.update_meta(|m| m.codex_pid = Some(codex_pid as u32))?;
     let stop_signal = forward_signals(signals, codex_pid);
     let (tracked, drained) = start_pump(&mut child, files, view)?;
-    let (status, stopped_after_turn) = wait_codex(
+    let limits = Limits {
+        exit_grace: config.exit_grace,
+        deadline: meta
+            .timeout_seconds
+            .map(|s| (s, Instant::now() + Duration::from_secs(s))),
+    };
+    let waited = wait_codex(
         &mut child,
         &tracked,
         &files.progress(),
         &stop_signal,
-        config.exit_grace,
+        limits,
     );
     // Strays first: one that inherited codex's stdout would hold the pipe open and delay
     // the end of the log by the whole drain timeout.
     let strays = stop_strays();
     let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
-    let snapshot = lock(&tracked).progress.clone();
-    let exit = status.map(|s| ExitInfo {
-        code: s.code(),
-        signal: s.signal(),
-    });
-    let warnings = run_warnings(files, stopped_after_turn, &stop_signal, strays);
-    finish(files, &snapshot, exit, stopped_after_turn, warnings)?;
+    let warnings = run_warnings(files, waited.stopped_after_turn, &stop_signal, strays);
+    let snapshot = std::mem::take(&mut *lock(&tracked));
+    finish(files, &snapshot, waited, warnings)?;
     let status = files.read_meta().ok().flatten().map(|m| m.status);
     view.show(&format!(
         "\ntask {}; this window closes now.",
@@ -259,22 +263,22 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
         meta.argv.first().map(String::as_str).unwrap_or("?")
     );
     let _ = writeln!(open_append(&files.stderr())?, "{message}");
-    finish(
-        files,
-        &Progress::default(),
-        Some(ExitInfo {
+    let end = RunEnd {
+        exit: Some(ExitInfo {
             code: Some(127),
             signal: None,
         }),
-        false,
-        Vec::new(),
-    )
+        ..RunEnd::default()
+    };
+    finish(files, &Tracked::default(), end, Vec::new())
 }
 
 /// Progress plus when it was last saved. Saves are throttled; whatever a burst left unsaved is
 /// flushed by the wait loop once output goes quiet, so a status never lags for long.
 struct Tracked {
     progress: Progress,
+    /// The last agent message whole (progress keeps only its start), for `answer.md`.
+    answer: String,
     saved_at: Instant,
     dirty: bool,
 }
@@ -283,6 +287,7 @@ impl Default for Tracked {
     fn default() -> Self {
         Tracked {
             progress: Progress::default(),
+            answer: String::new(),
             saved_at: Instant::now() - PROGRESS_EVERY,
             dirty: false,
         }
@@ -319,42 +324,73 @@ fn pump(
         };
         // A full disk must not stop codex: progress still advances from what was read.
         let _ = log.write_all(&buf[..n]);
-        let mut t = lock(tracked);
-        let p = &mut t.progress;
-        let terminal_before = p.turn_end.is_some();
+        let mut guard = lock(tracked);
+        let t = &mut *guard;
+        let terminal_before = t.progress.turn_end.is_some();
         lines.feed(&buf[..n], |l| {
             let decoded = decode(&l);
             if let Some(text) = render(&decoded) {
                 view.show(&text);
             }
-            p.apply(&decoded);
+            t.progress.apply_at(&decoded, now_ms());
+            if let Decoded::Event {
+                event:
+                    Event::ItemCompleted {
+                        item: Item::AgentMessage { text },
+                    },
+                ..
+            } = decoded
+            {
+                t.answer = text;
+            }
         });
-        p.log_offset = lines.line_end_offset();
-        let turn_ended = p.turn_end.is_some() != terminal_before;
+        t.progress.log_offset = lines.line_end_offset();
+        let turn_ended = t.progress.turn_end.is_some() != terminal_before;
         t.dirty = true;
         t.save(progress_path, turn_ended);
+        drop(guard);
     }
     let mut t = lock(tracked);
     lines.finish(|l| t.progress.feed(l));
     t.save(progress_path, true);
 }
 
-/// Waits for codex, stopping it when asked by a signal or when it lingers after its turn.
+/// When the supervisor stops codex on its own.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// How long codex may linger after its turn.
+    exit_grace: Duration,
+    /// The task's time limit: its length in seconds, and when it passes.
+    deadline: Option<(u64, Instant)>,
+}
+
+/// Waits for codex, stopping it when asked by a signal, when it lingers after its turn, or when
+/// the task's time limit passes (then with its whole process tree).
 fn wait_codex(
     child: &mut Child,
     tracked: &Mutex<Tracked>,
     progress_path: &Path,
     stop_signal: &AtomicI32,
-    grace: Duration,
-) -> (Option<ExitStatus>, bool) {
+    limits: Limits,
+) -> RunEnd {
     let mut turn_done_at: Option<Instant> = None;
     let mut term_sent_at: Option<Instant> = None;
-    let mut stopped_after_turn = false;
+    let mut end = RunEnd::default();
     loop {
         match child.try_wait() {
-            Ok(Some(status)) => return (Some(status), stopped_after_turn),
+            Ok(Some(status)) => {
+                end.exit = Some(ExitInfo {
+                    code: status.code(),
+                    signal: status.signal(),
+                });
+                return end;
+            }
             Ok(None) => {}
-            Err(_) => return (None, stopped_after_turn),
+            // The supervisor saw codex end even when it could not read its status.
+            Err(_) => {
+                end.exit = Some(ExitInfo::default());
+                return end;
+            }
         }
         {
             let mut t = lock(tracked);
@@ -363,10 +399,19 @@ fn wait_codex(
                 turn_done_at = Some(Instant::now());
             }
         }
-        let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= grace);
+        if let Some((seconds, at)) = limits.deadline
+            && end.timed_out.is_none()
+            && Instant::now() >= at
+        {
+            end.timed_out = Some(seconds);
+            // TERM to codex and every descendant, KILL to what is left after the grace.
+            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
+            term_sent_at = Some(Instant::now());
+        }
+        let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= limits.exit_grace);
         let asked = stop_signal.load(Ordering::SeqCst) != 0;
         if (lingering || asked) && term_sent_at.is_none() {
-            stopped_after_turn = lingering && !asked;
+            end.stopped_after_turn = lingering && !asked;
             let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
             term_sent_at = Some(Instant::now());
         }
@@ -382,14 +427,16 @@ fn wait_codex(
 /// also see why it needs attention.
 fn finish(
     files: &TaskFiles,
-    progress: &Progress,
-    exit: Option<ExitInfo>,
-    stopped_after_turn: bool,
+    tracked: &Tracked,
+    end: RunEnd,
     warnings: Vec<String>,
 ) -> Result<(), StoreError> {
-    // The supervisor saw codex end even when it could not read its status.
-    let exit = exit.or(Some(ExitInfo::default()));
-    let (status, outcome) = conclude(files, progress, exit, stopped_after_turn);
+    // The record holds the start of the answer; a long one is kept whole beside it, so a
+    // caller can page through it.
+    if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS {
+        let _ = write_atomic(&files.answer(), tracked.answer.as_bytes());
+    }
+    let (status, outcome) = conclude(files, &tracked.progress, end);
     files.update_meta(|m| {
         if m.finish(status, outcome) {
             m.warnings.extend(warnings);

@@ -8,23 +8,32 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::OFlag;
 
 use super::fsutil::{ensure_private_dir, read_json, write_json};
-use super::{StoreError, TaskId, TaskMeta, TaskSummary};
+use super::{CancelRequest, EndedBy, StoreError, TaskId, TaskMeta, TaskSummary};
 
 const TASKS_DIR: &str = "tasks";
 
-/// The shared folder of every task: `<home>/tasks/<task_id>/`.
+/// The shared folder of every task: `<home>/tasks/<task_id>/`. It is created by the first task
+/// that needs it, not when a server starts: a client checking the server's health must leave
+/// nothing behind.
 #[derive(Debug, Clone)]
 pub struct Store {
+    home: PathBuf,
     tasks: PathBuf,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store under `home`, e.g. `~/.codexmcp`.
-    pub fn open(home: &Path) -> Result<Store, StoreError> {
-        ensure_private_dir(home)?;
-        let tasks = home.join(TASKS_DIR);
-        ensure_private_dir(&tasks)?;
-        Ok(Store { tasks })
+    /// The store under `home`, e.g. `~/.codexmcp`; nothing is created yet.
+    pub fn at(home: &Path) -> Store {
+        Store {
+            home: home.to_path_buf(),
+            tasks: home.join(TASKS_DIR),
+        }
+    }
+
+    /// Creates the store's folders (0700) if they are missing.
+    pub fn ensure(&self) -> Result<(), StoreError> {
+        ensure_private_dir(&self.home)?;
+        ensure_private_dir(&self.tasks)
     }
 
     pub fn task(&self, task_id: &TaskId) -> TaskFiles {
@@ -33,8 +42,10 @@ impl Store {
         }
     }
 
-    /// Serializes task creation across every server process sharing this store.
+    /// Serializes task creation across every server process sharing this store (creating the
+    /// store first when needed).
     pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        self.ensure()?;
         let path = self.tasks.join(".lock");
         let file = open_lock_file(&path)?;
         file.lock().map_err(|e| StoreError::io(&path, e))?;
@@ -44,7 +55,11 @@ impl Store {
     /// Task ids present in the store (folder names), in no particular order. Folders whose
     /// name is not a task id are not tasks.
     pub fn task_ids(&self) -> Result<Vec<TaskId>, StoreError> {
-        let rd = std::fs::read_dir(&self.tasks).map_err(|e| StoreError::io(&self.tasks, e))?;
+        let rd = match std::fs::read_dir(&self.tasks) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io(&self.tasks, e)),
+        };
         Ok(rd
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
@@ -98,6 +113,29 @@ impl TaskFiles {
     }
     pub fn cancel_marker(&self) -> PathBuf {
         self.dir.join("cancel-requested")
+    }
+    /// The whole final answer, however long (the record holds its start).
+    pub fn answer(&self) -> PathBuf {
+        self.dir.join("answer.md")
+    }
+
+    /// Who asked for this task to stop, when someone did. A marker from an older version
+    /// (a bare timestamp) was written by `codex_cancel`.
+    pub fn cancel_request(&self) -> Option<CancelRequest> {
+        let path = self.cancel_marker();
+        match read_json::<CancelRequest>(&path) {
+            Ok(found) => found,
+            Err(_) => path.exists().then(|| CancelRequest {
+                by: EndedBy::CancelTool,
+                reason: None,
+                at: String::new(),
+            }),
+        }
+    }
+
+    /// Records a request to stop this task, which its supervisor honours.
+    pub fn request_cancel(&self, request: &CancelRequest) -> Result<(), StoreError> {
+        write_json(&self.cancel_marker(), request)
     }
 
     /// Creates the folder; fails if it already exists, which is how ids stay unique.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codex::Usage;
+use crate::codex::{CodexOptions, Usage};
 
 /// What codex may do: `read-only` (every write refused by the OS sandbox) or `full-access`
 /// (anything, inside the task's own git worktree).
@@ -61,14 +61,52 @@ impl std::fmt::Display for Sandbox {
     }
 }
 
+/// Who or what ended a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// Codex finished (well or not) on its own.
+    Codex,
+    /// A `codex_cancel` call.
+    CancelTool,
+    /// The MCP client cancelled the blocking call that ran the task.
+    ClientCancel,
+    /// A person at the command line.
+    Cli,
+    /// The task's time limit passed.
+    Timeout,
+    /// Codex or its supervisor died unexpectedly.
+    Crash,
+    /// A server starting up found the task's supervisor gone and finalized it.
+    RecoveredAtStart,
+}
+
+/// A request to stop a task, as its `cancel-requested` file holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequest {
+    pub by: EndedBy,
+    /// The client's reason, when it gave one.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// RFC 3339 UTC.
+    pub at: String,
+}
+
 /// What a finished task produced. Written once, when the task leaves `running`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcome {
     pub session_id: Option<String>,
+    /// The start of Codex's answer (all of it when short; `answer.md` holds a long one).
     pub result: String,
     pub exit_code: Option<i32>,
+    /// The session's token total as codex reported it at the end of the turn.
     pub usage: Usage,
     pub error: Option<String>,
+    #[serde(default)]
+    pub ended_by: Option<EndedBy>,
+    /// The whole answer's length in characters.
+    #[serde(default)]
+    pub answer_chars: Option<usize>,
 }
 
 /// Everything known about one task, as `meta.json` holds it.
@@ -104,6 +142,16 @@ pub struct TaskMeta {
     /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
     #[serde(default)]
     pub tmux_session: Option<String>,
+    /// How codex runs: the options the call gave, else those of the session's previous task,
+    /// else the configured defaults.
+    #[serde(default)]
+    pub options: CodexOptions,
+    /// The time limit in seconds, counted from when codex starts.
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    /// A resume: the session's token total before this task, when the store knows it.
+    #[serde(default)]
+    pub usage_before: Option<Usage>,
 }
 
 /// The git worktree of a full-access task.
@@ -149,11 +197,48 @@ pub struct TaskSummary {
     pub ended_at_ms: Option<u64>,
     #[serde(default)]
     pub worktree: Option<WorktreeRecord>,
+    pub resume_session_id: Option<String>,
+    #[serde(default)]
+    pub options: CodexOptions,
+    #[serde(default)]
+    pub usage_before: Option<Usage>,
+    pub outcome: Option<OutcomeSummary>,
+}
+
+/// The small fields of [`Outcome`] (its `result` is skipped unread).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutcomeSummary {
+    pub session_id: Option<String>,
+    pub usage: Usage,
 }
 
 impl TaskSummary {
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
         elapsed_seconds(self.started_at_ms, self.ended_at_ms, now_ms)
+    }
+
+    /// The Codex session this task ran in, when known.
+    pub fn session_id(&self) -> Option<&str> {
+        self.outcome
+            .as_ref()
+            .and_then(|o| o.session_id.as_deref())
+            .or(self.resume_session_id.as_deref())
+    }
+
+    /// This task's own tokens, and whether that is really the session's running total (a
+    /// resume whose earlier total the store does not know).
+    pub fn own_usage(&self) -> (Usage, bool) {
+        let total = self.outcome.as_ref().map(|o| o.usage).unwrap_or_default();
+        own_usage(total, self.resume_session_id.is_some(), self.usage_before)
+    }
+}
+
+/// The tokens a task used itself: the session's total after it minus the total before it.
+pub fn own_usage(total: Usage, resumed: bool, before: Option<Usage>) -> (Usage, bool) {
+    match (resumed, before) {
+        (false, _) => (total, false),
+        (true, Some(b)) => (total.minus(&b), false),
+        (true, None) => (total, true),
     }
 }
 

@@ -14,5 +14,8 @@ pub(crate) use fsutil::{
     open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
 pub(crate) use layout::{Store, TaskFiles};
-pub(crate) use meta::{Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord};
+pub(crate) use meta::{
+    CancelRequest, EndedBy, Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord,
+    own_usage,
+};
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

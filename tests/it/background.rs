@@ -67,7 +67,8 @@ async fn dispatch_returns_at_once_then_status_follows_and_cancel_kills_the_tree(
     );
     let after = call_body(&client, "codex_status", json!({"task_id": id})).await;
     assert_eq!(after["status"], "cancelled");
-    assert!(after["error"].as_str().unwrap().contains("cancel"));
+    assert_eq!(after["error"], "cancelled by codex_cancel");
+    assert_eq!(after["ended_by"], "cancel_tool");
 
     // Cancelling again changes nothing and says so.
     let again = call_body(&client, "codex_cancel", json!({"task_id": id})).await;

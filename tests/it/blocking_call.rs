@@ -1,35 +1,14 @@
 //! A blocking `codex` call as a client sees it: progress notifications while it runs, and the
 //! task stopped when the client cancels the call.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, ClientRequest, ProgressNotificationParam,
-};
-use rmcp::service::{NotificationContext, PeerRequestOptions};
-use rmcp::{ClientHandler, RoleClient};
+use rmcp::RoleClient;
+use rmcp::model::{CallToolRequest, CallToolRequestParams, ClientRequest};
+use rmcp::service::PeerRequestOptions;
 use serde_json::json;
 
 use crate::support::*;
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
-
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _ctx: NotificationContext<RoleClient>,
-    ) {
-        self.0.lock().unwrap().push(params);
-    }
-}
-
-async fn recording_client(fx: &Fixture) -> (Client<Recorder>, Recorder) {
-    let rec = Recorder::default();
-    (fx.client_with(rec.clone()).await, rec)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_blocking_call_sends_progress() {
@@ -43,14 +22,14 @@ async fn a_long_blocking_call_sends_progress() {
     let r = client.call_tool(params).await.unwrap();
     contract::check_result("codex", &r);
     assert_eq!(body(&r)["result"], "slow but sure");
-    let seen = rec.0.lock().unwrap().clone();
+    let seen = rec.notifications();
     assert!(
         !seen.is_empty(),
         "no progress notification during a 4.5 s call"
     );
     let msg = seen[0].message.clone().unwrap_or_default();
     assert!(
-        msg.contains("commands") && msg.contains("files changed"),
+        msg.contains("commands done") && msg.contains("files changed"),
         "{msg}"
     );
     assert!(
@@ -60,21 +39,21 @@ async fn a_long_blocking_call_sends_progress() {
     client.cancel().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn cancelling_the_call_stops_the_task() {
-    let fx = Fixture::new().await;
-    let (client, _) = recording_client(&fx).await;
-    let params = CallToolRequestParams::new("codex").with_arguments(args(task(
-        "@shell sleep 3072\n@answer never",
-        &fx.work,
-        "review-interrupted-v1",
-    )));
-    let handle = start_call(&client, params).await;
-    let id = "codex-review-interrupted-v1";
+/// Starts a blocking `codex` call for `prompt` and returns once its command runs.
+async fn call_with_running_command(
+    client: &Client<Recorder>,
+    fx: &Fixture,
+    prompt: &str,
+    topic: &str,
+) -> rmcp::service::RequestHandle<RoleClient> {
+    let params =
+        CallToolRequestParams::new("codex").with_arguments(args(task(prompt, &fx.work, topic)));
+    let handle = start_call(client, params).await;
+    let id = format!("codex-{topic}");
     // The same client asks for status while its blocking call runs.
     let mut waited = 0;
     loop {
-        let r = call(&client, "codex_status", json!({"task_id": id})).await;
+        let r = call(client, "codex_status", json!({"task_id": id})).await;
         // The call may not have created the task yet.
         let v = if is_error(&r) {
             json!(error_text(&r))
@@ -82,30 +61,77 @@ async fn cancelling_the_call_stops_the_task() {
             body(&r)
         };
         if v["progress"]["phase"] == "running_command" {
-            break;
+            return handle;
         }
         waited += 1;
         assert!(waited < 300, "the command never started: {v}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_interrupt_stops_the_task_and_says_who_and_why() {
+    let fx = Fixture::new().await;
+    let (client, _) = recording_client(&fx).await;
+    let topic = "review-interrupted-v1";
+    let handle =
+        call_with_running_command(&client, &fx, "@shell sleep 3072\n@answer never", topic).await;
     assert!(!pids_matching("sleep 3072").is_empty());
     handle
-        .cancel(Some("user pressed Esc".into()))
+        .cancel(Some("AbortError: user-cancel".into()))
         .await
         .unwrap();
-    let mut waited = 0;
-    loop {
-        let v = body(&call(&client, "codex_status", json!({"task_id": id})).await);
-        if v["status"] == "cancelled" {
-            break;
-        }
-        waited += 1;
-        assert!(waited < 150, "the task was not cancelled: {v}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let v = wait_final(
+        &client,
+        "codex-review-interrupted-v1",
+        Duration::from_secs(15),
+    )
+    .await;
+    assert_eq!(v["status"], "cancelled", "{v}");
+    assert_eq!(v["ended_by"], "client_cancel");
+    assert_eq!(
+        v["error"],
+        "cancelled by the client: AbortError: user-cancel"
+    );
     assert!(
         pids_matching("sleep 3072").is_empty(),
         "the command survived"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_timing_out_leaves_the_task_running_and_its_result_in_status() {
+    let fx = Fixture::new().await;
+    let (client, _) = recording_client(&fx).await;
+    let topic = "review-timed_out_client-v1";
+    let handle =
+        call_with_running_command(&client, &fx, "@shell sleep 4\n@answer survived", topic).await;
+    // What Claude Code sends when its MCP_TOOL_TIMEOUT fires.
+    handle
+        .cancel(Some("McpError: MCP error -32001: Request timed out".into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let running = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": "codex-review-timed_out_client-v1"}),
+    )
+    .await;
+    assert_eq!(running["status"], "running", "{running}");
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": "codex-review-timed_out_client-v1", "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "survived");
+    assert_eq!(v["ended_by"], "codex");
+    assert!(
+        v["warnings"].to_string().contains("stopped waiting"),
+        "the answer must say the client's call ended early: {v}"
     );
     client.cancel().await.unwrap();
 }

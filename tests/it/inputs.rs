@@ -83,6 +83,32 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
         ),
         (with("session_id", json!("--last")), "session_id", "UUID"),
         (
+            with("model", json!("--dangerous")),
+            "model",
+            "not a model name",
+        ),
+        (with("model", json!("a b")), "model", "letters, digits"),
+        (
+            with("profile", json!("../x")),
+            "profile",
+            "not a profile name",
+        ),
+        (
+            with("reasoning_effort", json!("extreme")),
+            "reasoning_effort",
+            "one of `minimal`, `low`, `medium`, `high`, `xhigh`",
+        ),
+        (
+            with("timeout_seconds", json!(0)),
+            "timeout_seconds",
+            "1 to 86400",
+        ),
+        (
+            with("timeout_seconds", json!(86_401)),
+            "timeout_seconds",
+            "1 to 86400",
+        ),
+        (
             with("session_id", json!("not-a-uuid")),
             "session_id",
             "UUID",
@@ -90,7 +116,7 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
         (
             with("extra", json!(1)),
             "extra",
-            "accepts: prompt, cwd, topic, sandbox, session_id",
+            "accepts: prompt, cwd, topic, sandbox, session_id, timeout_seconds, model, reasoning_effort, profile",
         ),
     ];
     for tool in ["codex", "codex_dispatch"] {
@@ -124,9 +150,33 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
         ("codex_status", json!({"limit": 0}), "limit", "1 to 200"),
         (
             "codex_status",
+            json!({"task_ids": []}),
+            "task_ids",
+            "1 to 20",
+        ),
+        (
+            "codex_status",
+            json!({"task_id": "codex-a-b-v1", "task_ids": ["codex-a-b-v1"]}),
+            "task_ids",
+            "not both",
+        ),
+        (
+            "codex_status",
+            json!({"wait_seconds": 5}),
+            "wait_seconds",
+            "task_id",
+        ),
+        (
+            "codex_status",
+            json!({"task_id": "codex-a-b-v1", "wait_seconds": 601}),
+            "wait_seconds",
+            "0 to 600",
+        ),
+        (
+            "codex_status",
             json!({"verbose": true}),
             "verbose",
-            "accepts: task_id, limit",
+            "accepts: task_id, task_ids, wait_seconds, wait_for, result_offset, limit",
         ),
         ("codex_cancel", json!({}), "task_id", "required"),
         (

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod agent_loop;
 mod background;
 mod blocking_call;
 mod cli;

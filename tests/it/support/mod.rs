@@ -5,10 +5,11 @@ pub mod contract;
 pub mod model;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ProgressNotificationParam};
+use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
@@ -33,6 +34,39 @@ pub fn codex_bin() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// A client handler that keeps every progress notification it receives.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
+
+impl Recorder {
+    pub fn notifications(&self) -> Vec<ProgressNotificationParam> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        self.notifications()
+            .into_iter()
+            .filter_map(|n| n.message)
+            .collect()
+    }
+}
+
+impl ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _ctx: NotificationContext<RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params);
+    }
+}
+
+/// A client that records the progress the server sends it.
+pub async fn recording_client(fx: &Fixture) -> (Client<Recorder>, Recorder) {
+    let rec = Recorder::default();
+    (fx.client_with(rec.clone()).await, rec)
 }
 
 /// The documented variable naming the codex executable.

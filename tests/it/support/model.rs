@@ -10,6 +10,9 @@
 //! - `@delay_ms <n>`: wait before every reply (a slow model);
 //! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`).
 //!
+//! A request for a model whose name starts with `unknown-` gets HTTP 400 with the message a
+//! real backend gives, so a test can see codex's refusal reach the caller.
+//!
 //! The step is the number of tool outputs after the last user message, so the server keeps no
 //! state per conversation and a resumed session starts from its new prompt.
 
@@ -134,6 +137,21 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         return respond(&mut stream, "400 Bad Request", "text/plain", b"bad json").await;
     };
     recorded.lock().unwrap().push(request.clone());
+    if let Some(model) = request["model"]
+        .as_str()
+        .filter(|m| m.starts_with("unknown-"))
+    {
+        let body = json!({"error": {
+            "message": format!("The model `{model}` does not exist or you do not have access to it."),
+            "type": "invalid_request_error", "code": "model_not_found"}});
+        return respond(
+            &mut stream,
+            "400 Bad Request",
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .await;
+    }
     let script = Script::parse(&last_user_text(&request).unwrap_or_default());
     if script.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;

@@ -1,0 +1,42 @@
+//! What the store knows about a Codex session from the tasks that ran in it: the options a
+//! follow-up inherits, and the session's token total before the follow-up (so its own usage
+//! is a difference, not the session's running total).
+
+use super::Engine;
+use crate::codex::{CodexOptions, Usage};
+use crate::store::{TaskStatus, TaskSummary};
+
+/// The earlier tasks of one session, as far as they matter to the next one.
+#[derive(Debug, Clone, Default)]
+pub struct SessionHistory {
+    /// The options of the newest task of the session.
+    pub options: CodexOptions,
+    /// The session's token total after its newest finished turn, when codex reported one.
+    pub usage_total: Option<Usage>,
+}
+
+impl Engine {
+    /// Reads only the small fields of each record.
+    pub(super) fn session_history(&self, session_id: &str) -> SessionHistory {
+        let mut tasks: Vec<TaskSummary> = self
+            .store
+            .task_ids()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| self.store.task(id).read_summary().ok().flatten())
+            .filter(|t| t.session_id() == Some(session_id))
+            .collect();
+        tasks.sort_by_key(|t| t.started_at_ms);
+        let options = tasks.last().map(|t| t.options.clone()).unwrap_or_default();
+        let usage_total = tasks
+            .iter()
+            .rev()
+            .filter(|t| t.status != TaskStatus::Running)
+            .filter_map(|t| t.outcome.as_ref().map(|o| o.usage))
+            .find(|u| !u.is_zero());
+        SessionHistory {
+            options,
+            usage_total,
+        }
+    }
+}
