@@ -114,7 +114,7 @@ impl CodexMcp {
         let wait = Duration::from_secs(args.wait_seconds.unwrap_or(0));
         let budget = self.engine.result_budget();
         let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
-        let result = match (args.task_id, args.task_ids) {
+        let result = match (args.task_id.clone(), args.task_ids.clone()) {
             (Some(_), Some(_)) => {
                 return Err(EngineError::invalid(
                     "task_ids",
@@ -147,25 +147,26 @@ impl CodexMcp {
                 };
                 StatusResult::Batch(self.batch(&ids, mode, wait, &mut reporter, budget).await)
             }
-            (None, None) => {
-                if let Some(param) = [
-                    ("wait_seconds", !wait.is_zero()),
-                    ("wait_for", args.wait_for.is_some()),
-                    ("result_offset", args.result_offset.is_some()),
-                ]
-                .iter()
-                .find_map(|(p, given)| given.then_some(*p))
-                {
-                    return Err(EngineError::invalid(
-                        param,
-                        "it applies to tasks named by `task_id` or `task_ids`; the list has no use for it",
-                    ));
-                }
-                let limit = args.limit.unwrap_or(DEFAULT_LIST_LIMIT) as usize;
-                StatusResult::List(self.engine.run_blocking(move |e| e.list(limit)).await?)
-            }
+            (None, None) => StatusResult::List(self.list(&args).await?),
         };
         Ok(structured(&result, false))
+    }
+
+    /// The task list; the parameters that concern named tasks are refused by name.
+    async fn list(&self, args: &StatusArgs) -> Result<crate::engine::TaskList, EngineError> {
+        let given = [
+            ("wait_seconds", args.wait_seconds.is_some_and(|w| w > 0)),
+            ("wait_for", args.wait_for.is_some()),
+            ("result_offset", args.result_offset.is_some()),
+        ];
+        if let Some((param, _)) = given.iter().find(|(_, g)| *g) {
+            return Err(EngineError::invalid(
+                *param,
+                "it applies to tasks named by `task_id` or `task_ids`; the list has no use for it",
+            ));
+        }
+        let limit = args.limit.unwrap_or(DEFAULT_LIST_LIMIT) as usize;
+        self.engine.run_blocking(move |e| e.list(limit)).await
     }
 
     /// Several tasks: an id that is not a task id is reported in its entry like an unknown one.

@@ -6,6 +6,8 @@ mod launch;
 mod outcome;
 mod pane;
 mod process;
+mod pump;
+mod scan;
 mod supervisor;
 mod tmux;
 

@@ -2,14 +2,11 @@
 //! The supervisor decides when codex exits; a cancel or a recovery decides from the task's
 //! files when the supervisor cannot. Both go through [`conclude`].
 
-use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::codex::{LineAssembler, Progress, TurnEnd};
-use crate::store::{
-    CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, open_nofollow, read_json, read_tail,
-    write_json,
-};
+use super::scan::scan_log;
+use crate::codex::{Progress, TurnEnd};
+use crate::store::{CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, read_tail, write_json};
 use crate::text::shorten;
 
 /// How much of codex's stderr is read for an error message.
@@ -69,8 +66,8 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
         ended_by: Some(EndedBy::Codex),
         answer_chars: Some(p.answer_chars),
     };
-    if let Some(cancel) = d.cancel.filter(|_| !done) {
-        outcome.error = Some(cancel_error(&cancel));
+    if let Some(cancel) = d.cancel.as_ref().filter(|_| !done) {
+        outcome.error = Some(cancel_error(cancel));
         outcome.ended_by = Some(cancel.by);
         return (TaskStatus::Cancelled, outcome);
     }
@@ -83,10 +80,20 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
         outcome.ended_by = Some(EndedBy::Timeout);
         return (TaskStatus::Failed, outcome);
     }
+    let status = natural_end(&d, exit_ok, &mut outcome);
+    if d.finalizer == Some(Finalizer::Startup) {
+        outcome.ended_by = Some(EndedBy::RecoveredAtStart);
+    }
+    (status, outcome)
+}
+
+/// How a run ended that nobody stopped: by codex's events and its exit.
+fn natural_end(d: &Decision<'_>, exit_ok: bool, outcome: &mut Outcome) -> TaskStatus {
+    let p = d.progress;
     let stderr = stderr_excerpt(d.stderr_tail)
         .map(|s| format!("; its stderr ends with:\n{s}"))
         .unwrap_or_default();
-    let status = match (&p.turn_end, d.end.exit) {
+    match (&p.turn_end, d.end.exit) {
         (Some(TurnEnd::Completed), _) if exit_ok => TaskStatus::Completed,
         (Some(TurnEnd::Failed { message }), _) => {
             outcome.error = Some(format!("codex reported a failed turn: {message}"));
@@ -112,11 +119,7 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
             TaskStatus::Failed
         }
         _ => TaskStatus::Completed,
-    };
-    if d.finalizer == Some(Finalizer::Startup) {
-        outcome.ended_by = Some(EndedBy::RecoveredAtStart);
     }
-    (status, outcome)
 }
 
 fn cancel_error(cancel: &CancelRequest) -> String {
@@ -166,32 +169,6 @@ fn decide_from(
     })
 }
 
-/// Progress of a log, resumed from the last saved state: reads only what was not folded yet.
-pub fn scan_log(files: &TaskFiles) -> Progress {
-    let mut progress: Progress = read_json(&files.progress())
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let Ok(mut f) = open_nofollow(&files.log()) else {
-        return progress;
-    };
-    let start = progress.log_offset;
-    if f.seek(SeekFrom::Start(start)).is_err() {
-        return progress;
-    }
-    let mut lines = LineAssembler::starting_at(start);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => lines.feed(&buf[..n], |l| progress.feed(l)),
-        }
-    }
-    lines.finish(|l| progress.feed(l));
-    progress.log_offset = lines.line_end_offset();
-    progress
-}
-
 /// The last lines of stderr that say something (codex prints a harmless banner there).
 fn stderr_excerpt(tail: &str) -> Option<String> {
     let useful: Vec<&str> = tail
@@ -208,7 +185,7 @@ fn stderr_excerpt(tail: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codex::Usage;
+    use crate::codex::{LineAssembler, Usage};
 
     fn progress(jsonl: &str) -> Progress {
         let mut p = Progress::default();

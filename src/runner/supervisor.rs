@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -20,15 +19,12 @@ use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
 use super::outcome::{ExitInfo, RunEnd, conclude};
-use super::pane::render;
 use super::process::{list_processes, terminate_tree};
-use crate::codex::{Decoded, Event, Item, LineAssembler, MESSAGE_KEEP_CHARS, Progress, decode};
+use super::pump::{Tracked, lock, pump};
+use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::config::Config;
-use crate::store::{
-    StoreError, TaskFiles, TaskMeta, now_ms, open_append, open_nofollow, write_atomic, write_json,
-};
+use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, open_nofollow, write_atomic};
 
-const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 /// How long codex gets between SIGTERM and SIGKILL.
@@ -45,7 +41,7 @@ pub enum LiveView {
 
 impl LiveView {
     /// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
-    fn show(self, text: &str) {
+    pub(super) fn show(self, text: &str) {
         if self == LiveView::Pane {
             let _ = writeln!(std::io::stdout(), "{text}");
         }
@@ -273,88 +269,6 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
     finish(files, &Tracked::default(), end, Vec::new())
 }
 
-/// Progress plus when it was last saved. Saves are throttled; whatever a burst left unsaved is
-/// flushed by the wait loop once output goes quiet, so a status never lags for long.
-struct Tracked {
-    progress: Progress,
-    /// The last agent message whole (progress keeps only its start), for `answer.md`.
-    answer: String,
-    saved_at: Instant,
-    dirty: bool,
-}
-
-impl Default for Tracked {
-    fn default() -> Self {
-        Tracked {
-            progress: Progress::default(),
-            answer: String::new(),
-            saved_at: Instant::now() - PROGRESS_EVERY,
-            dirty: false,
-        }
-    }
-}
-
-impl Tracked {
-    fn save(&mut self, path: &Path, force: bool) {
-        if force || (self.dirty && self.saved_at.elapsed() >= PROGRESS_EVERY) {
-            let _ = write_json(path, &self.progress);
-            self.saved_at = Instant::now();
-            self.dirty = false;
-        }
-    }
-}
-
-/// Copies codex's stdout to the log byte for byte; each line is decoded once, then folded into
-/// the progress and shown in the pane.
-fn pump(
-    mut stdout: impl Read,
-    mut log: File,
-    tracked: &Mutex<Tracked>,
-    progress_path: &Path,
-    view: LiveView,
-) {
-    let mut lines = LineAssembler::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match stdout.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        // A full disk must not stop codex: progress still advances from what was read.
-        let _ = log.write_all(&buf[..n]);
-        let mut guard = lock(tracked);
-        let t = &mut *guard;
-        let terminal_before = t.progress.turn_end.is_some();
-        lines.feed(&buf[..n], |l| {
-            let decoded = decode(&l);
-            if let Some(text) = render(&decoded) {
-                view.show(&text);
-            }
-            t.progress.apply_at(&decoded, now_ms());
-            if let Decoded::Event {
-                event:
-                    Event::ItemCompleted {
-                        item: Item::AgentMessage { text },
-                    },
-                ..
-            } = decoded
-            {
-                t.answer = text;
-            }
-        });
-        t.progress.log_offset = lines.line_end_offset();
-        let turn_ended = t.progress.turn_end.is_some() != terminal_before;
-        t.dirty = true;
-        t.save(progress_path, turn_ended);
-        drop(guard);
-    }
-    let mut t = lock(tracked);
-    lines.finish(|l| t.progress.feed(l));
-    t.save(progress_path, true);
-}
-
 /// When the supervisor stops codex on its own.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -443,8 +357,4 @@ fn finish(
         }
     })?;
     Ok(())
-}
-
-fn lock(p: &Mutex<Tracked>) -> std::sync::MutexGuard<'_, Tracked> {
-    p.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
