@@ -123,8 +123,14 @@ impl Config {
                 })
             })
         };
+        // Relative paths are resolved now, against this process's directory: a supervisor in a
+        // tmux pane runs elsewhere, and must find the same store.
+        let path = |v: OsString| {
+            let p = PathBuf::from(v);
+            std::path::absolute(&p).unwrap_or(p)
+        };
         let store_home = get(HOME_VAR)
-            .map(PathBuf::from)
+            .map(path)
             .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
         Config {
             store_home,
@@ -132,7 +138,7 @@ impl Config {
             model: setting(MODEL_VARS),
             profile: setting(PROFILE_VARS),
             reasoning_effort: setting(REASONING_EFFORT_VARS),
-            worktree_root: get(WORKTREE_ROOT_VAR).map(PathBuf::from),
+            worktree_root: get(WORKTREE_ROOT_VAR).map(path),
             exit_grace: get(EXIT_GRACE_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
                 .map(Duration::from_millis)
@@ -141,7 +147,7 @@ impl Config {
             max_result_chars: get(MAX_RESULT_CHARS_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
-            log_file: get(LOG_FILE_VAR).map(PathBuf::from),
+            log_file: get(LOG_FILE_VAR).map(path),
             log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
             search_path: lookup("PATH").unwrap_or_default(),
         }
@@ -203,6 +209,13 @@ mod tests {
         assert_eq!(c.reasoning_effort.map(|s| s.value), Some("high".into()));
         assert_eq!(c.exit_grace, DEFAULT_EXIT_GRACE);
         assert_eq!(c.store_home, Some(PathBuf::from("/store")));
+        let c = config(&[
+            ("CODEXMCP_HOME", "relstore"),
+            ("CODEXMCP_LOG_FILE", "x.log"),
+        ]);
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(c.store_home, Some(here.join("relstore")));
+        assert_eq!(c.log_file, Some(here.join("x.log")));
         assert_eq!(
             config(&[("CODEXMCP_EXIT_GRACE_MS", "300")]).exit_grace,
             Duration::from_millis(300)

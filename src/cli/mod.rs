@@ -161,13 +161,11 @@ fn init_logging(config: &Config) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
-    let file = config.log_file.as_ref().and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
+    // At debug level the log holds prompts: private like every other file of codex-mcp.
+    let file = config
+        .log_file
+        .as_ref()
+        .and_then(|p| crate::store::open_append(p).ok());
     let _ = match file {
         Some(f) => builder.with_writer(std::sync::Mutex::new(f)).try_init(),
         None => builder.with_writer(std::io::stderr).try_init(),

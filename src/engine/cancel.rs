@@ -7,7 +7,7 @@ use super::view::{CancelView, TaskView};
 use super::{Engine, EngineError};
 use crate::runner::{Finalizer, Tmux, conclude_from_files, terminate_tree};
 use crate::store::{
-    CancelRequest, EndedBy, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
+    CancelRequest, EndedBy, Liveness, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
 };
 
 const TERM_GRACE: Duration = Duration::from_secs(5);
@@ -44,7 +44,10 @@ impl Engine {
         // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would
         // have been finalized above). Codex and its commands are found as its descendants and
         // group members; codex's own recorded pid may already belong to someone else.
-        if let Some(sup) = meta.supervisor_pid.filter(|_| files.supervisor_alive()) {
+        if let Some(sup) = meta
+            .supervisor_pid
+            .filter(|_| files.supervisor_liveness() == Liveness::Alive)
+        {
             let sup = sup as i32;
             terminate_tree(&[sup], Some(sup), TERM_GRACE).map_err(|pids| {
                 EngineError::StillAlive {
@@ -62,6 +65,7 @@ impl Engine {
         let (meta, _) = files
             .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
+        let meta = self.settle(&files, meta)?;
         Ok(CancelView {
             cancelled: meta.status == TaskStatus::Cancelled,
             task: TaskView::build(&files, &meta),

@@ -47,6 +47,13 @@ pub enum EngineError {
          Start codex-mcp by its absolute path"
     )]
     NoExecutable(#[source] std::io::Error),
+    #[error(
+        "this server's own program `{}` is gone (upgraded or removed since the server started), \
+         and no `codex-mcp` is on PATH to run the task's supervisor. Restart the MCP server \
+         (in Claude Code: /mcp, then reconnect)",
+        .0.display()
+    )]
+    ExecutableGone(PathBuf),
     #[error("internal error: {0}; the task store is unchanged, try the call again")]
     Internal(String),
     #[error(

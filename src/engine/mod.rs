@@ -8,6 +8,7 @@ mod error;
 mod history;
 mod listing;
 mod recover;
+mod settle;
 mod spec;
 mod start;
 mod status;

@@ -6,22 +6,38 @@ use std::time::Duration;
 
 use super::{Engine, EngineError};
 use crate::runner::{Finalizer, Tmux, conclude_from_files, list_processes, terminate_tree};
-use crate::store::{TaskFiles, TaskMeta, now_ms};
+use crate::store::{Liveness, TaskFiles, TaskMeta, now_ms};
 
 /// How long a freshly created task may go without its supervisor taking its lock.
 const STARTUP_GRACE_MS: u64 = 30_000;
-
-/// True when a task recorded as running has no supervisor any more.
-fn is_orphaned(files: &TaskFiles, meta: &TaskMeta) -> bool {
-    if meta.status.is_final() || files.supervisor_alive() {
-        return false;
-    }
-    // Before the supervisor takes its lock there is a short window; only a task that has
-    // been without one for long is declared dead.
-    meta.supervisor_pid.is_some() || now_ms().saturating_sub(meta.started_at_ms) > STARTUP_GRACE_MS
-}
+/// A supervisor that has not taken its lock this long after launch, and has said why in its
+/// log or lost its tmux session, did not start.
+const EARLY_DEATH_MS: u64 = 1_000;
 
 impl Engine {
+    /// True when a task recorded as running has no supervisor any more.
+    fn is_orphaned(&self, files: &TaskFiles, meta: &TaskMeta) -> bool {
+        if meta.status.is_final() || files.supervisor_liveness() != Liveness::Dead {
+            return false;
+        }
+        if meta.supervisor_pid.is_some() {
+            return true;
+        }
+        // Before the supervisor takes its lock there is a short window. A supervisor that
+        // wrote an error and is gone, or whose tmux session is gone, will not take it.
+        let age = now_ms().saturating_sub(meta.started_at_ms);
+        age > STARTUP_GRACE_MS
+            || (age > EARLY_DEATH_MS
+                && (!files.supervisor_log_tail().is_empty() || self.session_gone(meta)))
+    }
+
+    fn session_gone(&self, meta: &TaskMeta) -> bool {
+        match (&meta.tmux_session, Tmux::locate(&self.config)) {
+            (Some(session), Ok(tmux)) => !tmux.has_session(session),
+            _ => false,
+        }
+    }
+
     /// Finalizes an orphaned task from its log and stops any of its processes still running.
     /// Returns the record as it stands afterwards.
     pub(super) fn finalize_orphan(
@@ -57,15 +73,18 @@ impl Engine {
         let Some(meta) = files.read_meta()? else {
             return Ok(None);
         };
-        let dead = known_exited && !meta.status.is_final() && !files.supervisor_alive();
-        if !dead && !is_orphaned(files, &meta) {
+        let dead = known_exited
+            && !meta.status.is_final()
+            && files.supervisor_liveness() == Liveness::Dead;
+        if !dead && !self.is_orphaned(files, &meta) {
             return Ok(Some(meta));
         }
         self.stop_leftovers(&meta);
+        files.discard_launch_env();
         let (status, outcome) = conclude_from_files(files, finalizer);
         let updated = files.update_meta(|m| {
             // Re-checked under the task lock: another server may have finalized it meanwhile.
-            if !files.supervisor_alive() {
+            if files.supervisor_liveness() == Liveness::Dead {
                 m.finish(status, outcome);
             }
         })?;

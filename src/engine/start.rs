@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
+use crate::config::is_executable;
 use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
 use crate::store::{
     Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
@@ -24,6 +25,8 @@ pub struct Started {
 
 /// What a start needs that can be found and checked before anything is written.
 struct Preflight {
+    /// The program that runs the supervisor.
+    exe: PathBuf,
     codex: PathBuf,
     /// What codex runs with: the call's options, else the session's, else the configured ones.
     options: CodexOptions,
@@ -62,6 +65,7 @@ impl Engine {
 
     /// Everything that can be checked is checked before anything is written.
     fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
+        let exe = self.supervisor_exe()?;
         let codex = locate_codex(&self.config)?;
         let defaults = CodexOptions::from_config(&self.config)?;
         let history = spec
@@ -84,13 +88,12 @@ impl Engine {
             Sandbox::FullAccess => {
                 let tmux = Tmux::locate(&self.config)?;
                 let session = format!("codex-{}", spec.topic.full);
-                if tmux.has_session(&session) {
-                    return Err(TmuxError::SessionExists(session).into());
-                }
+                self.clear_leftover_session(&tmux, &session)?;
                 Some((tmux, session))
             }
         };
         Ok(Preflight {
+            exe,
             codex,
             options,
             timeout_seconds,
@@ -151,6 +154,8 @@ impl Engine {
             options: pre.options.clone(),
             timeout_seconds: pre.timeout_seconds,
             usage_before: pre.usage_before,
+            settled: false,
+            branch_summary: None,
         };
         write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
         files.write_meta(&meta)?;
@@ -166,17 +171,27 @@ impl Engine {
         files: &TaskFiles,
     ) -> Result<Started, EngineError> {
         let launched: Result<_, LaunchError> = match &pre.tmux {
-            None => spawn_supervisor(&self.exe, &files.dir, &files.supervisor_log()).map(Some),
+            None => spawn_supervisor(&pre.exe, &files.dir, &files.supervisor_log())
+                .map(|child| (Some(child), Vec::new())),
             Some((tmux, session)) => {
-                launch_in_tmux(tmux, &self.exe, &files.dir, session, &meta.run_dir).map(|()| None)
+                launch_in_tmux(tmux, &pre.exe, &files.dir, session).map(|w| (None, w))
             }
         };
         match launched {
-            Ok(child) => Ok(Started {
-                task_id,
-                meta,
-                child,
-            }),
+            Ok((child, warnings)) => {
+                let meta = if warnings.is_empty() {
+                    meta
+                } else {
+                    files
+                        .update_meta(|m| m.warnings.extend(warnings))?
+                        .map_or(meta, |(m, ())| m)
+                };
+                Ok(Started {
+                    task_id,
+                    meta,
+                    child,
+                })
+            }
             Err(e) => {
                 let _ = files.update_meta(|m| {
                     m.finish(
@@ -187,9 +202,47 @@ impl Engine {
                         },
                     )
                 });
+                files.discard_launch_env();
                 Err(e.into())
             }
         }
+    }
+
+    /// A session named like the task's that an earlier, finished task of codex-mcp left (a
+    /// user's `remain-on-exit`, a killed supervisor) is closed; anyone else's is refused. One
+    /// of a running task is left for the topic check to refuse with its task id.
+    fn clear_leftover_session(&self, tmux: &Tmux, session: &str) -> Result<(), EngineError> {
+        if !tmux.has_session(session) {
+            return Ok(());
+        }
+        let Some(tag) = tmux.session_tag(session) else {
+            return Err(TmuxError::SessionExists(session.to_string()).into());
+        };
+        let running = TaskId::parse(&tag)
+            .ok()
+            .and_then(|id| self.finalize_orphan(&self.store.task(&id)).ok().flatten())
+            .is_some_and(|m| !m.status.is_final());
+        if !running {
+            tmux.kill_session(session)?;
+        }
+        Ok(())
+    }
+
+    /// The program that runs supervisors: this executable, or, when a package upgrade removed
+    /// or replaced it since this server started, the installed `codex-mcp` found again.
+    fn supervisor_exe(&self) -> Result<PathBuf, EngineError> {
+        // Linux names a deleted executable "<path> (deleted)".
+        let named = self.exe.to_string_lossy();
+        let original = PathBuf::from(named.trim_end_matches(" (deleted)"));
+        [
+            Some(self.exe.clone()),
+            Some(original),
+            self.config.find_on_path("codex-mcp"),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| is_executable(p))
+        .ok_or_else(|| EngineError::ExecutableGone(self.exe.clone()))
     }
 
     /// The worktree of `<type>-<desc>`, refused while another running task uses it.

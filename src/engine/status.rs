@@ -13,11 +13,14 @@ impl Engine {
         Ok(TaskView::build(&files, &meta))
     }
 
-    /// The task's record after finalizing it if its supervisor is gone.
+    /// The task's record after finalizing it if its supervisor is gone, and completing it if it
+    /// is finished.
     pub fn current_meta(&self, task_id: &TaskId) -> Result<TaskMeta, EngineError> {
         let files = self.store.task(task_id);
-        self.finalize_orphan(&files)?
-            .ok_or_else(|| EngineError::NotFound(task_id.clone()))
+        let meta = self
+            .finalize_orphan(&files)?
+            .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
+        self.settle(&files, meta)
     }
 
     /// Finalizes every task left `running` by supervisors that are gone. Run at startup.

@@ -11,7 +11,6 @@ use crate::runner::attach_command;
 use crate::store::{
     EndedBy, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json,
 };
-use crate::workspace::summarize;
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
 /// carry the result fields; running ones carry `progress`.
@@ -225,22 +224,12 @@ impl TaskView {
         p.usage
     }
 
-    /// Read live from the worktree: a finished task's branch is what the caller reviews or
-    /// merges next.
+    /// What the task changed on its branch, as taken when it ended.
     fn add_git_summary(&mut self, meta: &TaskMeta) {
-        let (Some(iso), Some(wt)) = (self.isolation.as_mut(), &meta.worktree) else {
-            return;
-        };
-        match summarize(&wt.dir, &wt.base_branch) {
-            Ok(g) => {
-                iso.commits_ahead = Some(g.commits_ahead);
-                iso.diff_stat = Some(g.diff_stat);
-                iso.uncommitted_changes = Some(g.uncommitted_changes);
-            }
-            Err(e) => self.warnings.push(format!(
-                "cannot read the worktree `{}`: {e}",
-                wt.dir.display()
-            )),
+        if let (Some(iso), Some(g)) = (self.isolation.as_mut(), &meta.branch_summary) {
+            iso.commits_ahead = Some(g.commits_ahead);
+            iso.diff_stat = Some(g.diff_stat.clone());
+            iso.uncommitted_changes = Some(g.uncommitted_changes);
         }
     }
 }

@@ -8,11 +8,7 @@ use std::process::Stdio;
 
 use super::supervisor::LiveView;
 use super::tmux::{Tmux, TmuxError};
-use crate::store::{StoreError, open_append, read_json, write_json};
-
-/// Written by the server, read and deleted by the supervisor: the exact environment codex must
-/// get. A tmux pane inherits the tmux server's environment, which may be days old.
-const LAUNCH_ENV_FILE: &str = "launch-env.json";
+use crate::store::{StoreError, TaskFiles, open_append, read_json, write_json};
 
 /// Why a supervisor could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -57,23 +53,31 @@ pub fn spawn_supervisor(
 }
 
 /// Starts the supervisor as the only process of a detached tmux session, with a live view of
-/// the run in the pane.
+/// the run in the pane. Returns what the caller should know about the user's tmux settings.
 pub fn launch_in_tmux(
     tmux: &Tmux,
     exe: &Path,
     task_dir: &Path,
     session: &str,
-    run_dir: &Path,
-) -> Result<(), LaunchError> {
-    let env_file = task_dir.join(LAUNCH_ENV_FILE);
-    save_environment(&env_file)?;
+) -> Result<Vec<String>, LaunchError> {
+    // The exact environment codex must get: a tmux pane inherits the tmux server's
+    // environment, which may be days old.
+    let files = TaskFiles::at(task_dir);
+    save_environment(&files.launch_env())?;
     let mut argv: Vec<OsString> = vec![exe.into()];
     argv.extend(supervisor_args(task_dir, LiveView::Pane));
-    tmux.new_session(session, run_dir, &argv).map_err(|e| {
-        // Nobody will read it now, and it may hold API keys.
-        let _ = std::fs::remove_file(&env_file);
-        e.into()
-    })
+    let tag = task_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The pane starts in the task folder, whose path cannot end in `;` (tmux would split its
+    // command there); the supervisor gives codex its own directory.
+    tmux.new_session(session, task_dir, &argv, &tag)
+        .map_err(|e| {
+            // Nobody will read it now, and it may hold API keys.
+            files.discard_launch_env();
+            e.into()
+        })
 }
 
 /// `supervise [--view] <task_dir>`, which the command line turns back into a supervisor.
@@ -95,9 +99,8 @@ fn save_environment(path: &Path) -> Result<(), StoreError> {
 }
 
 /// The saved environment, removed from disk as it is read (it may hold API keys).
-pub fn take_environment(task_dir: &Path) -> Option<BTreeMap<String, String>> {
-    let path = task_dir.join(LAUNCH_ENV_FILE);
-    let env = read_json(&path).ok().flatten();
-    let _ = std::fs::remove_file(&path);
+pub fn take_environment(files: &TaskFiles) -> Option<BTreeMap<String, String>> {
+    let env = read_json(&files.launch_env()).ok().flatten();
+    files.discard_launch_env();
     env
 }

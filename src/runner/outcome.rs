@@ -7,10 +7,12 @@ use std::path::Path;
 use super::scan::scan_log;
 use crate::codex::{Progress, TurnEnd};
 use crate::store::{CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, read_tail, write_json};
-use crate::text::shorten;
+use crate::text::keep_end;
 
 /// How much of codex's stderr is read for an error message.
 const STDERR_TAIL_BYTES: u64 = 8 * 1024;
+/// How much of it an error message keeps.
+const STDERR_KEEP_CHARS: usize = 2_000;
 
 /// How the codex process ended, when that is known.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,6 +47,8 @@ struct Decision<'a> {
     end: RunEnd,
     cancel: Option<CancelRequest>,
     stderr_tail: &'a str,
+    /// What the supervisor itself last said (it writes there only when something is wrong).
+    supervisor_tail: &'a str,
     log_file: &'a Path,
     finalizer: Option<Finalizer>,
 }
@@ -112,9 +116,14 @@ fn natural_end(d: &Decision<'_>, exit_ok: bool, outcome: &mut Outcome) -> TaskSt
             TaskStatus::Failed
         }
         (_, None) => {
-            outcome.error = Some(format!(
-                "interrupted: supervisor exited without a result{stderr}"
-            ));
+            outcome.error = Some(if p.events == 0 && !d.supervisor_tail.is_empty() {
+                format!(
+                    "the task's supervisor could not start codex; it said:\n{}",
+                    d.supervisor_tail
+                )
+            } else {
+                format!("interrupted: supervisor exited without a result{stderr}")
+            });
             outcome.ended_by = Some(EndedBy::Crash);
             TaskStatus::Failed
         }
@@ -159,11 +168,13 @@ fn decide_from(
 ) -> (TaskStatus, Outcome) {
     let _ = write_json(&files.progress(), progress);
     let stderr_tail = read_tail(&files.stderr(), STDERR_TAIL_BYTES);
+    let supervisor_tail = files.supervisor_log_tail();
     decide_outcome(Decision {
         progress,
         end,
         cancel: files.cancel_request(),
         stderr_tail: &stderr_tail,
+        supervisor_tail: &supervisor_tail,
         log_file: &files.log(),
         finalizer,
     })
@@ -179,7 +190,8 @@ fn stderr_excerpt(tail: &str) -> Option<String> {
         return None;
     }
     let start = useful.len().saturating_sub(20);
-    Some(shorten(&useful[start..].join("\n"), 2_000))
+    // The cause is usually the last line ("Error: invalid API key"): keep the end.
+    Some(keep_end(&useful[start..].join("\n"), STDERR_KEEP_CHARS))
 }
 
 #[cfg(test)]
@@ -211,6 +223,7 @@ mod tests {
                 at: String::new(),
             }),
             stderr_tail: stderr,
+            supervisor_tail: "",
             log_file: Path::new("/t/codex-exec.log"),
             finalizer: None,
         })
@@ -331,6 +344,20 @@ mod tests {
     }
 
     #[test]
+    fn the_end_of_long_stderr_lines_is_kept() {
+        let p = progress("{\"type\":\"turn.started\"}\n");
+        let noise = format!("WARN {}\n", "x".repeat(1_500));
+        let stderr = format!("{}Error: invalid API key\n", noise.repeat(5));
+        let exit = Some(ExitInfo {
+            code: Some(1),
+            signal: None,
+        });
+        let e = decide(&p, exit, false, &stderr).1.error.unwrap();
+        assert!(e.ends_with("Error: invalid API key"), "{e}");
+        assert!(e.chars().count() < STDERR_KEEP_CHARS + 200);
+    }
+
+    #[test]
     fn who_ended_the_task_is_recorded() {
         let running = progress("{\"type\":\"turn.started\"}\n");
         let killed = Some(ExitInfo {
@@ -343,6 +370,7 @@ mod tests {
                 end,
                 cancel,
                 stderr_tail: "",
+                supervisor_tail: "",
                 log_file: Path::new("/t/codex-exec.log"),
                 finalizer: f,
             })

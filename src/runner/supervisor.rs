@@ -57,7 +57,12 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    match supervise(&TaskFiles::at(task_dir), view) {
+    let files = TaskFiles::at(task_dir);
+    if view == LiveView::Pane {
+        // A pane's output vanishes with its session: errors go where a reader finds them.
+        keep_stderr_in(&files.supervisor_log());
+    }
+    match supervise(&files, view) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -66,8 +71,17 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     }
 }
 
+/// Points this process's stderr at `log` (appending).
+fn keep_stderr_in(log: &Path) {
+    use std::os::fd::AsRawFd;
+    if let Ok(file) = open_append(log) {
+        // SAFETY: dup2 on two valid descriptors; fd 2 is replaced atomically.
+        let _ = unsafe { nix::libc::dup2(file.as_raw_fd(), 2) };
+    }
+}
+
 fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
-    let env = super::launch::take_environment(&files.dir);
+    let env = super::launch::take_environment(files);
     let config = match &env {
         Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
         None => Config::from_env(),

@@ -34,6 +34,12 @@ pub enum TmuxError {
     SessionStuck(String),
 }
 
+/// A session option holding the task id, so a session is known to be codex-mcp's own.
+const TASK_TAG: &str = "@codexmcp-task";
+/// Server and global options saved while a session is made (see [`Tmux::new_session`]).
+const EXIT_UNATTACHED_WAS: &str = "@codexmcp-exit-unattached-was";
+const DESTROY_UNATTACHED_WAS: &str = "@codexmcp-destroy-unattached-was";
+
 /// The tmux executable found on `PATH`.
 #[derive(Debug, Clone)]
 pub struct Tmux {
@@ -60,24 +66,58 @@ impl Tmux {
     }
 
     /// Starts a detached session running `argv` directly (tmux execs it without a shell
-    /// when given more than one argument).
-    pub fn new_session(&self, name: &str, dir: &Path, argv: &[OsString]) -> Result<(), TmuxError> {
-        let out = self
-            .command()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                "-c",
-            ])
-            .arg(dir)
-            .arg("--")
-            .args(argv)
+    /// when given more than one argument), tagged with `tag` (the task id). Returns what the
+    /// caller should know about the user's tmux settings.
+    ///
+    /// The user's settings must not change how a task runs: `destroy-unattached` would end the
+    /// session at once, `exit-unattached` the whole server, `remain-on-exit` would keep a
+    /// finished task's session. The options are set in the same command sequence as the
+    /// session is made, since tmux's server loop runs between separate commands; within a
+    /// sequence, commands after `new-session` apply to the new session without a target.
+    pub fn new_session(
+        &self,
+        name: &str,
+        dir: &Path,
+        argv: &[OsString],
+        tag: &str,
+    ) -> Result<Vec<String>, TmuxError> {
+        let mut c = self.command();
+        c.args([
+            "set-option",
+            "-sF",
+            EXIT_UNATTACHED_WAS,
+            "#{exit-unattached}",
+            ";",
+        ])
+        .args(["set-option", "-s", "exit-unattached", "off", ";"])
+        .args([
+            "set-option",
+            "-gF",
+            DESTROY_UNATTACHED_WAS,
+            "#{destroy-unattached}",
+            ";",
+        ])
+        .args(["set-option", "-g", "destroy-unattached", "off", ";"])
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            "-c",
+        ])
+        .arg(dir)
+        .arg("--")
+        .args(argv)
+        .args([";", "set-option", "destroy-unattached", "off"])
+        .args([";", "set-option", "-w", "remain-on-exit", "off"])
+        .args([";", "set-option", TASK_TAG, tag])
+        .args([";", "set-option", "-gF", "destroy-unattached"])
+        .arg(format!("#{{{DESTROY_UNATTACHED_WAS}}}"));
+        let out = c
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
@@ -85,13 +125,43 @@ impl Tmux {
                 bin: self.bin.clone(),
                 source,
             })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(TmuxError::NewSession {
+        if !out.status.success() {
+            return Err(TmuxError::NewSession {
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
+            });
         }
+        let mut warnings = Vec::new();
+        if matches!(
+            self.show(&["-sv", EXIT_UNATTACHED_WAS]).as_deref(),
+            Some("1" | "on")
+        ) {
+            warnings.push(
+                "your tmux server had `exit-unattached` on, which would end every task session \
+                 when no client is attached; codex-mcp turned it off (`tmux set-option -s \
+                 exit-unattached on` restores it)"
+                    .into(),
+            );
+        }
+        Ok(warnings)
+    }
+
+    /// The task id a session of codex-mcp was tagged with; `None` for anyone else's session.
+    pub fn session_tag(&self, name: &str) -> Option<String> {
+        self.show(&["-t", &format!("={name}"), "-v", TASK_TAG])
+            .filter(|t| !t.is_empty())
+    }
+
+    fn show(&self, args: &[&str]) -> Option<String> {
+        let out = self
+            .command()
+            .arg("show-options")
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     pub fn has_session(&self, name: &str) -> bool {

@@ -17,13 +17,26 @@ const DIR_MODE: u32 = 0o700;
 const FILE_MODE: u32 = 0o600;
 
 /// Creates `path` (and missing parents) as a 0700 directory. An existing symlink in its place
-/// is refused rather than followed.
+/// is refused rather than followed, and so is a directory another user owns: its owner could
+/// rewrite the task records whose command lines the supervisor runs.
 pub fn ensure_private_dir(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::MetadataExt;
     match fs::symlink_metadata(path) {
         Ok(md) if md.file_type().is_symlink() => Err(StoreError::Unsafe {
             path: path.to_path_buf(),
             reason: "it is a symbolic link".into(),
         }),
+        Ok(md) if md.is_dir() && md.uid() != nix::unistd::geteuid().as_raw() => {
+            Err(StoreError::Unsafe {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "it belongs to user id {}, not to you (user id {}); use a store of your own \
+                     (set CODEXMCP_HOME)",
+                    md.uid(),
+                    nix::unistd::geteuid()
+                ),
+            })
+        }
         Ok(md) if md.is_dir() => {
             if md.permissions().mode() & 0o077 != 0 {
                 fs::set_permissions(path, fs::Permissions::from_mode(DIR_MODE))

@@ -114,6 +114,15 @@ impl TaskFiles {
     pub fn cancel_marker(&self) -> PathBuf {
         self.dir.join("cancel-requested")
     }
+    /// The environment a full-access task's supervisor must give codex (it may hold API keys:
+    /// removed as soon as it is read, and whenever the task ends).
+    pub fn launch_env(&self) -> PathBuf {
+        self.dir.join("launch-env.json")
+    }
+    /// Removes what must not outlive a task: the handed-over environment.
+    pub fn discard_launch_env(&self) {
+        let _ = std::fs::remove_file(self.launch_env());
+    }
     /// The whole final answer, however long (the record holds its start).
     pub fn answer(&self) -> PathBuf {
         self.dir.join("answer.md")
@@ -178,17 +187,27 @@ impl TaskFiles {
         Ok(Some((meta, r)))
     }
 
-    /// True while the supervisor process of this task holds its lock.
-    pub fn supervisor_alive(&self) -> bool {
+    /// Whether the supervisor process of this task holds its lock. A lock that cannot be
+    /// opened or tried says nothing, and a task is never declared dead on that.
+    pub fn supervisor_liveness(&self) -> Liveness {
         let path = self.alive_lock();
-        let Ok(file) = open_lock_file(&path) else {
-            return false;
+        let file = match open_lock_file(&path) {
+            Ok(f) => f,
+            Err(_) if !self.dir.is_dir() => return Liveness::Dead,
+            Err(_) => return Liveness::Unknown,
         };
         match file.try_lock() {
-            Ok(()) => false,
-            Err(std::fs::TryLockError::WouldBlock) => true,
-            Err(std::fs::TryLockError::Error(_)) => false,
+            Ok(()) => Liveness::Dead,
+            Err(std::fs::TryLockError::WouldBlock) => Liveness::Alive,
+            Err(std::fs::TryLockError::Error(_)) => Liveness::Unknown,
         }
+    }
+
+    /// The end of the supervisor's own log: what it said before it died.
+    pub fn supervisor_log_tail(&self) -> String {
+        super::read_tail(&self.supervisor_log(), 2_000)
+            .trim()
+            .to_string()
     }
 
     /// Takes the liveness lock for the life of the returned file (the supervisor's side).
@@ -215,6 +234,15 @@ impl TaskFiles {
     }
 }
 
+/// What a task's liveness lock says of its supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Alive,
+    Dead,
+    /// The lock could not be opened or tried (out of descriptors, permissions).
+    Unknown,
+}
+
 /// Held while a task record is being changed.
 pub struct TaskLock {
     _file: File,
@@ -238,6 +266,20 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn a_lock_that_cannot_be_opened_is_not_a_dead_supervisor() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let files = TaskFiles {
+            dir: dir.path().to_path_buf(),
+        };
+        // A directory in the lock's place cannot be opened as a file.
+        std::fs::create_dir(files.alive_lock()).unwrap();
+        std::fs::set_permissions(files.alive_lock(), std::fs::Permissions::from_mode(0o700))
+            .unwrap();
+        assert_eq!(files.supervisor_liveness(), Liveness::Unknown);
+    }
+
+    #[test]
     fn a_momentary_liveness_probe_does_not_stop_a_supervisor_from_starting() {
         let dir = tempfile::tempdir().unwrap();
         let files = TaskFiles {
@@ -254,8 +296,8 @@ mod tests {
             .hold_alive_lock()
             .expect("the supervisor must wait out a probe");
         release.join().unwrap();
-        assert!(files.supervisor_alive());
+        assert_eq!(files.supervisor_liveness(), Liveness::Alive);
         drop(held);
-        assert!(!files.supervisor_alive());
+        assert_eq!(files.supervisor_liveness(), Liveness::Dead);
     }
 }

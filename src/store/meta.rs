@@ -152,6 +152,21 @@ pub struct TaskMeta {
     /// A resume: the session's token total before this task, when the store knows it.
     #[serde(default)]
     pub usage_before: Option<Usage>,
+    /// Set once a finished task's records are complete (its branch summary taken, its
+    /// session and handed-over environment gone), so that is done once.
+    #[serde(default)]
+    pub settled: bool,
+    /// Full-access: what the task changed on its branch, taken when it ended.
+    #[serde(default)]
+    pub branch_summary: Option<BranchSummary>,
+}
+
+/// What a full-access task changed on its branch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BranchSummary {
+    pub commits_ahead: usize,
+    pub diff_stat: String,
+    pub uncommitted_changes: usize,
 }
 
 /// The git worktree of a full-access task.

@@ -13,9 +13,9 @@ pub(crate) use error::StoreError;
 pub(crate) use fsutil::{
     open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
-pub(crate) use layout::{Store, TaskFiles};
+pub(crate) use layout::{Liveness, Store, TaskFiles};
 pub(crate) use meta::{
-    CancelRequest, EndedBy, Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord,
-    own_usage,
+    BranchSummary, CancelRequest, EndedBy, Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary,
+    WorktreeRecord, own_usage,
 };
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

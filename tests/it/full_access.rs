@@ -173,7 +173,7 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
             std::fs::read_to_string(wt.join(format!("{name}.txt"))).unwrap(),
             format!("{name}\n")
         );
-        assert_eq!(v["uncommitted_changes"], 1);
+        assert_eq!(v["uncommitted_changes"], 1, "{v}\n{}", read_meta(&fx, id));
         assert_eq!(v["commits_ahead"], 0);
     }
     assert!(!worktree_of(&fx, "implement-one").join("two.txt").exists());
