@@ -15,14 +15,23 @@ use super::lines::Line;
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct Usage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub cached_input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub output_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub reasoning_output_tokens: u64,
+}
+
+/// A field of a newer or odd schema: `null`, a missing value or one of another type reads as
+/// the default, so one field never costs the whole event.
+fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
 }
 
 impl Usage {
@@ -60,13 +69,26 @@ impl Usage {
     }
 }
 
+/// `turn.failed`'s error: an object with a `message`, or (seen in other schemas) the message
+/// itself.
+fn error_body<'de, D: Deserializer<'de>>(d: D) -> Result<ErrorBody, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    let message = v["message"].as_str().or(v.as_str()).unwrap_or_default();
+    Ok(ErrorBody {
+        message: message.to_string(),
+    })
+}
+
 /// One line of the stream, by its `type`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type")]
 pub enum Event {
     /// `thread.started`: the session (thread) id, a UUID that `codex exec resume` takes.
     #[serde(rename = "thread.started")]
-    ThreadStarted { thread_id: String },
+    ThreadStarted {
+        #[serde(default, deserialize_with = "lenient")]
+        thread_id: String,
+    },
     /// `turn.started`: the model began working on the prompt.
     #[serde(rename = "turn.started")]
     TurnStarted,
@@ -82,20 +104,20 @@ pub enum Event {
     /// `turn.completed`: the turn ended normally.
     #[serde(rename = "turn.completed")]
     TurnCompleted {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         usage: Usage,
     },
     /// `turn.failed`: the turn ended in an error; exit code 1 follows.
     #[serde(rename = "turn.failed")]
     TurnFailed {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "error_body")]
         error: ErrorBody,
     },
     /// `error`: a problem codex reports (retrying, a stream error). Only a following
     /// `turn.failed` makes it fatal.
     #[serde(rename = "error")]
     Error {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         message: String,
     },
     /// An event type this version does not know.
@@ -106,7 +128,7 @@ pub enum Event {
 /// The `error` object of `turn.failed`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct ErrorBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub message: String,
 }
 
@@ -116,48 +138,48 @@ pub struct ErrorBody {
 pub enum Item {
     /// Something the model says; the last one of a turn is the answer.
     AgentMessage {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         text: String,
     },
     /// A summary of the model's reasoning.
     Reasoning {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         text: String,
     },
     /// A shell command. `exit_code` and the output are known once it completed.
     CommandExecution {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         command: String,
         #[serde(default, rename = "aggregated_output")]
         output: CommandOutput,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         exit_code: Option<i32>,
     },
     /// Files added, deleted or updated by a patch.
     FileChange {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         changes: Vec<FileChange>,
     },
     /// A call to a tool of one of codex's own MCP servers.
     McpToolCall {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         server: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         tool: String,
     },
     /// A web search.
     WebSearch {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         query: String,
     },
     /// The model's plan, re-sent whole as it is ticked off.
     TodoList {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         items: Vec<TodoItem>,
     },
     /// A problem that does not end the turn (an unknown model slug, say).
     Error {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "lenient")]
         message: String,
     },
     /// An item type this version does not know.
@@ -166,20 +188,21 @@ pub enum Item {
 }
 
 /// One file of a `file_change` item.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct FileChange {
+    #[serde(default, deserialize_with = "lenient")]
     pub path: String,
     /// `add`, `delete` or `update`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub kind: String,
 }
 
 /// One entry of a `todo_list` item.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct TodoItem {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub completed: bool,
 }
 
@@ -198,7 +221,7 @@ pub const OUTPUT_TAIL_CHARS: usize = 2_000;
 impl<'de> Deserialize<'de> for CommandOutput {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CommandOutput;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a string")
@@ -214,6 +237,37 @@ impl<'de> Deserialize<'de> for CommandOutput {
                 })
             }
             fn visit_unit<E>(self) -> Result<CommandOutput, E> {
+                Ok(CommandOutput::default())
+            }
+            // Anything but a string is not output worth keeping, and no reason to lose the
+            // event.
+            fn visit_bool<E>(self, _: bool) -> Result<CommandOutput, E> {
+                Ok(CommandOutput::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<CommandOutput, E> {
+                Ok(CommandOutput::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<CommandOutput, E> {
+                Ok(CommandOutput::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<CommandOutput, E> {
+                Ok(CommandOutput::default())
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<CommandOutput, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(CommandOutput::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CommandOutput, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(CommandOutput::default())
             }
         }
@@ -239,7 +293,10 @@ pub fn decode(line: &Line<'_>) -> Decoded {
         Line::Whole(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Decoded::Blank,
         Line::Whole(bytes) => match serde_json::from_slice::<Event>(bytes) {
             Ok(event) => Decoded::Event { event, whole: true },
-            Err(_) => Decoded::Garbage,
+            Err(_) => match decode_loosely(bytes) {
+                Some(event) => Decoded::Event { event, whole: true },
+                None => Decoded::Garbage,
+            },
         },
         Line::Oversized(prefix) => match decode_prefix(&String::from_utf8_lossy(prefix)) {
             Some(event) => Decoded::Event {
@@ -249,6 +306,39 @@ pub fn decode(line: &Line<'_>) -> Decoded {
             None => Decoded::Garbage,
         },
     }
+}
+
+/// An event whose shape did not fit (a newer schema, an odd field): read by its `type`, so the
+/// end of a turn is never missed.
+fn decode_loosely(bytes: &[u8]) -> Option<Event> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let item = || serde_json::from_value(v["item"].clone()).unwrap_or(Item::Other);
+    Some(match v["type"].as_str()? {
+        "thread.started" => Event::ThreadStarted {
+            thread_id: text(&v["thread_id"]),
+        },
+        "turn.started" => Event::TurnStarted,
+        "item.started" => Event::ItemStarted { item: item() },
+        "item.updated" => Event::ItemUpdated { item: item() },
+        "item.completed" => Event::ItemCompleted { item: item() },
+        "turn.completed" => Event::TurnCompleted {
+            usage: serde_json::from_value(v["usage"].clone()).unwrap_or_default(),
+        },
+        "turn.failed" => Event::TurnFailed {
+            error: ErrorBody {
+                message: v["error"]["message"]
+                    .as_str()
+                    .or(v["error"].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            },
+        },
+        "error" => Event::Error {
+            message: text(&v["message"]),
+        },
+        _ => Event::Unknown,
+    })
 }
 
 /// An item event too large to parse whole: its first bytes still name the event and item
@@ -371,6 +461,61 @@ mod tests {
         ));
         assert_eq!(whole("Welcome to codex"), Decoded::Garbage);
         assert_eq!(whole("  "), Decoded::Blank);
+    }
+
+    #[test]
+    fn a_null_or_odd_field_never_hides_the_end_of_a_turn() {
+        for line in [
+            r#"{"type":"turn.completed","usage":{"input_tokens":null,"cached_input_tokens":5,"output_tokens":"7","reasoning_output_tokens":1.5}}"#,
+            r#"{"type":"turn.completed","usage":null}"#,
+            r#"{"type":"turn.completed","usage":"soon","extra":{"new":[1,2]}}"#,
+            r#"{"type":"turn.completed"}"#,
+        ] {
+            assert!(
+                matches!(
+                    whole(line),
+                    Decoded::Event {
+                        event: Event::TurnCompleted { .. },
+                        ..
+                    }
+                ),
+                "{line}"
+            );
+        }
+        let Decoded::Event {
+            event: Event::TurnCompleted { usage },
+            ..
+        } = whole(
+            r#"{"type":"turn.completed","usage":{"input_tokens":null,"cached_input_tokens":5}}"#,
+        )
+        else {
+            panic!()
+        };
+        assert_eq!((usage.input_tokens, usage.cached_input_tokens), (0, 5));
+        assert!(matches!(
+            whole(r#"{"type":"turn.failed","error":"quota"}"#),
+            Decoded::Event { event: Event::TurnFailed { error }, .. } if error.message == "quota"
+        ));
+        assert!(matches!(
+            whole(r#"{"type":"item.completed","item":{"type":"agent_message","text":null}}"#),
+            Decoded::Event {
+                event: Event::ItemCompleted {
+                    item: Item::AgentMessage { .. }
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            whole(
+                r#"{"type":"item.completed","item":{"type":"command_execution","command":"x","aggregated_output":{"weird":1},"exit_code":"0"}}"#
+            ),
+            Decoded::Event {
+                event: Event::ItemCompleted {
+                    item: Item::CommandExecution { .. }
+                },
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -80,6 +80,9 @@ pub struct Progress {
     /// When the command now running started (epoch ms).
     #[serde(default)]
     pub command_started_at_ms: Option<u64>,
+    /// When `last_error` arrived (epoch ms).
+    #[serde(default)]
+    pub last_error_at_ms: Option<u64>,
 }
 
 impl Progress {
@@ -112,6 +115,10 @@ impl Progress {
         };
         self.last_event_at_ms = Some(now_ms);
         match event {
+            Event::Error { .. }
+            | Event::ItemCompleted {
+                item: Item::Error { .. },
+            } => self.last_error_at_ms = Some(now_ms),
             Event::ItemStarted {
                 item: Item::CommandExecution { .. },
             } => self.command_started_at_ms = Some(now_ms),

@@ -19,6 +19,7 @@ impl Engine {
             return Ok(meta);
         }
         files.discard_launch_env();
+        files.release_reserve();
         if let Some(session) = &meta.tmux_session
             && let Ok(tmux) = Tmux::locate(&self.config)
         {

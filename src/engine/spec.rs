@@ -201,8 +201,21 @@ fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {
         ));
     }
     match std::fs::metadata(path) {
-        Ok(md) if md.is_dir() => std::fs::canonicalize(path)
-            .map_err(|e| EngineError::invalid("cwd", format!("cannot resolve `{c}`: {e}"))),
+        Ok(md) if md.is_dir() => {
+            let real = std::fs::canonicalize(path)
+                .map_err(|e| EngineError::invalid("cwd", format!("cannot resolve `{c}`: {e}")))?;
+            // Paths are kept in JSON records, which hold text only.
+            if real.to_str().is_none() {
+                return Err(EngineError::invalid(
+                    "cwd",
+                    format!(
+                        "`{c}` resolves to `{}`, which is not valid UTF-8; rename the directory or use another one",
+                        real.display()
+                    ),
+                ));
+            }
+            Ok(real)
+        }
         Ok(_) => Err(EngineError::invalid(
             "cwd",
             format!("`{c}` is not a directory"),

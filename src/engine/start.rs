@@ -13,7 +13,7 @@ use crate::store::{
     Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
     rfc3339, write_atomic,
 };
-use crate::workspace::{link_task, locate_worktree, prepare_worktree};
+use crate::workspace::{Worktree, link_task, locate_worktree, prepare_worktree};
 
 /// A task that was just launched. `child` is the supervisor when this process spawned it
 /// directly; awaiting it is how a blocking call learns of the end at once.
@@ -42,6 +42,8 @@ struct Placement {
     run_dir: PathBuf,
     sandbox: CodexSandbox,
     worktree: Option<WorktreeRecord>,
+    /// The worktree as prepared, to undo what it made if the start fails after all.
+    prepared: Option<Worktree>,
     tmux_session: Option<String>,
     warnings: Vec<String>,
 }
@@ -52,11 +54,11 @@ impl Engine {
     pub fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
         let pre = self.preflight(&spec)?;
         let (task_id, meta, files) = self.reserve(&spec, &pre)?;
-        let link = link_task(&spec.cwd, &spec.topic.full, &files.dir);
+        let linked = link_task(&spec.cwd, &spec.topic.full, &files.dir);
         let meta = files
-            .update_meta(|m| match link {
-                Ok(path) => m.link = Some(path),
-                Err(warning) => m.warnings.push(warning),
+            .update_meta(|m| {
+                m.link = linked.link;
+                m.warnings.extend(linked.warnings);
             })?
             .map(|(m, ())| m)
             .unwrap_or(meta);
@@ -116,11 +118,28 @@ impl Engine {
                 run_dir: spec.cwd.clone(),
                 sandbox: CodexSandbox::ReadOnly,
                 worktree: None,
+                prepared: None,
                 tmux_session: None,
                 warnings: Vec::new(),
             },
             Some((_, session)) => self.place_in_worktree(spec, session)?,
         };
+        let prepared = placement.prepared.clone();
+        // A task refused from here on leaves nothing: not its worktree, not its folder.
+        self.record(spec, pre, placement).inspect_err(|_| {
+            if let Some(wt) = &prepared {
+                wt.undo();
+            }
+        })
+    }
+
+    /// Takes a fresh id and writes the task's folder: its prompt and its record.
+    fn record(
+        &self,
+        spec: &TaskSpec,
+        pre: &Preflight,
+        placement: Placement,
+    ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let (task_id, files) = self.allocate(&spec.topic.full)?;
         let mut argv = vec![pre.codex.to_string_lossy().into_owned()];
         argv.extend(exec_argv(
@@ -157,8 +176,14 @@ impl Engine {
             settled: false,
             branch_summary: None,
         };
-        write_atomic(&files.prompt(), spec.prompt.as_bytes())?;
-        files.write_meta(&meta)?;
+        let written = write_atomic(&files.prompt(), spec.prompt.as_bytes())
+            .and_then(|()| files.write_meta(&meta))
+            .and_then(|()| files.make_reserve());
+        if let Err(e) = written {
+            // An empty folder would burn the id for good.
+            let _ = std::fs::remove_dir_all(&files.dir);
+            return Err(e.into());
+        }
         Ok((task_id, meta, files))
     }
 
@@ -275,16 +300,17 @@ impl Engine {
         }
         let wt = prepare_worktree(&spec.cwd, &key, root)?;
         Ok(Placement {
-            run_dir: wt.run_dir,
+            run_dir: wt.run_dir.clone(),
             sandbox: CodexSandbox::DangerFullAccess,
             worktree: Some(WorktreeRecord {
-                repo_root: wt.repo_root,
-                dir: wt.dir,
-                branch: wt.branch,
-                base_branch: wt.base_branch,
+                repo_root: wt.repo_root.clone(),
+                dir: wt.dir.clone(),
+                branch: wt.branch.clone(),
+                base_branch: wt.base_branch.clone(),
             }),
             tmux_session: Some(session.to_string()),
-            warnings: wt.warnings,
+            warnings: wt.warnings.clone(),
+            prepared: Some(wt),
         })
     }
 

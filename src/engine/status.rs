@@ -7,10 +7,24 @@ use crate::store::{TaskId, TaskMeta, TaskStatus};
 
 impl Engine {
     /// One task in full: its progress while it runs, its result once finished.
+    /// A full disk does not make this fail: the task is reported as recorded, and a warning
+    /// names the disk.
     pub fn status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
         let files = self.store.task(task_id);
-        let meta = self.current_meta(task_id)?;
-        Ok(TaskView::build(&files, &meta))
+        let meta = match self.current_meta(task_id) {
+            Ok(m) => m,
+            Err(EngineError::Store(e)) if e.is_disk_full() => files
+                .read_meta()?
+                .ok_or_else(|| EngineError::NotFound(task_id.clone()))?,
+            Err(e) => return Err(e),
+        };
+        let mut view = TaskView::build(&files, &meta);
+        if !meta.status.is_final()
+            && let Some(warning) = self.store.disk_full_warning()
+        {
+            view.warnings.push(warning);
+        }
+        Ok(view)
     }
 
     /// The task's record after finalizing it if its supervisor is gone, and completing it if it

@@ -132,6 +132,16 @@ pub struct ProgressView {
     /// Seconds since Codex's last event: a task that keeps growing this while `phase` stays
     /// the same may be stuck rather than thinking.
     pub idle_seconds: f64,
+    /// The latest problem Codex reported (e.g. "Reconnecting... 3/5 (stream disconnected…)"
+    /// while it cannot reach its model); it does not end the task by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// How long ago `last_error` was reported, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error_seconds_ago: Option<f64>,
+    /// True when the latest event is that error: Codex is retrying, not working.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retrying: bool,
     /// When the command now running started (epoch ms), for progress lines.
     #[serde(skip)]
     #[schemars(skip)]
@@ -219,6 +229,13 @@ impl TaskView {
             last_message: p.last_message,
             last_command: p.last_command,
             idle_seconds: seconds(now.saturating_sub(last)),
+            last_error_seconds_ago: p
+                .last_error
+                .as_ref()
+                .and(p.last_error_at_ms)
+                .map(|at| seconds(now.saturating_sub(at))),
+            retrying: p.last_error_at_ms.is_some() && p.last_error_at_ms >= p.last_event_at_ms,
+            last_error: p.last_error,
             command_started_at_ms: p.command_started_at_ms,
         });
         p.usage

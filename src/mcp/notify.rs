@@ -96,6 +96,9 @@ fn doing(view: &TaskView, command_max: usize) -> String {
     let Some(p) = &view.progress else {
         return view.status.to_string();
     };
+    if let (true, Some(e)) = (p.retrying, &p.last_error) {
+        return format!("retrying: {}", shorten(e, command_max + 20));
+    }
     match (p.phase, &p.last_command, p.command_started_at_ms) {
         (Phase::RunningCommand, Some(cmd), Some(at)) => format!(
             "running `{}` ({})",

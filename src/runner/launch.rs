@@ -64,7 +64,16 @@ pub fn launch_in_tmux(
     // environment, which may be days old.
     let files = TaskFiles::at(task_dir);
     save_environment(&files.launch_env())?;
-    let mut argv: Vec<OsString> = vec![exe.into()];
+    // The pane's output vanishes with its session, so the supervisor's stderr goes to its log
+    // from the first instant: even a program that cannot start leaves its words there. The
+    // script is a constant; the paths reach it as arguments, never as shell text.
+    let mut argv: Vec<OsString> = vec![
+        "/bin/sh".into(),
+        "-c".into(),
+        "exec \"$@\" 2>>\"$0\"".into(),
+        files.supervisor_log().into(),
+        exe.into(),
+    ];
     argv.extend(supervisor_args(task_dir, LiveView::Pane));
     let tag = task_dir
         .file_name()

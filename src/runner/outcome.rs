@@ -301,7 +301,7 @@ mod tests {
         let p = progress(include_str!(
             "../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
-        let (s, _) = decide(
+        let (s, o) = decide(
             &p,
             Some(ExitInfo {
                 code: Some(3),
@@ -311,6 +311,9 @@ mod tests {
             "boom",
         );
         assert_eq!(s, TaskStatus::Failed);
+        // It did finish its turn; the error must not say otherwise.
+        let e = o.error.unwrap();
+        assert!(e.contains("after finishing the turn"), "{e}");
     }
 
     #[test]

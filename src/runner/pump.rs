@@ -20,6 +20,8 @@ pub(super) struct Tracked {
     pub progress: Progress,
     /// The last agent message whole (progress keeps only its start), for `answer.md`.
     pub answer: String,
+    /// Why the log stopped being written, when it did (a full disk): it ends there.
+    pub log_error: Option<String>,
     saved_at: Instant,
     dirty: bool,
 }
@@ -29,6 +31,7 @@ impl Default for Tracked {
         Tracked {
             progress: Progress::default(),
             answer: String::new(),
+            log_error: None,
             saved_at: Instant::now() - PROGRESS_EVERY,
             dirty: false,
         }
@@ -56,6 +59,7 @@ pub(super) fn pump(
 ) {
     let mut lines = LineAssembler::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut logged: u64 = 0;
     loop {
         let n = match stdout.read(&mut buf) {
             Ok(0) => break,
@@ -63,10 +67,16 @@ pub(super) fn pump(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        // A full disk must not stop codex: progress still advances from what was read.
-        let _ = log.write_all(&buf[..n]);
         let mut guard = lock(tracked);
         let t = &mut *guard;
+        // A full disk must not stop codex: progress still advances from what was read. The log
+        // stops at the first failed write, so it holds no gap, and says so.
+        if t.log_error.is_none()
+            && let Err(e) = log.write_all(&buf[..n])
+        {
+            t.log_error = Some(format!("after {logged} bytes: {e}"));
+        }
+        logged += n as u64;
         let terminal_before = t.progress.turn_end.is_some();
         lines.feed(&buf[..n], |l| {
             let decoded = decode(&l);

@@ -57,26 +57,12 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    let files = TaskFiles::at(task_dir);
-    if view == LiveView::Pane {
-        // A pane's output vanishes with its session: errors go where a reader finds them.
-        keep_stderr_in(&files.supervisor_log());
-    }
-    match supervise(&files, view) {
+    match supervise(&TaskFiles::at(task_dir), view) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Points this process's stderr at `log` (appending).
-fn keep_stderr_in(log: &Path) {
-    use std::os::fd::AsRawFd;
-    if let Ok(file) = open_append(log) {
-        // SAFETY: dup2 on two valid descriptors; fd 2 is replaced atomically.
-        let _ = unsafe { nix::libc::dup2(file.as_raw_fd(), 2) };
     }
 }
 
@@ -357,18 +343,54 @@ fn finish(
     files: &TaskFiles,
     tracked: &Tracked,
     end: RunEnd,
-    warnings: Vec<String>,
+    mut warnings: Vec<String>,
 ) -> Result<(), StoreError> {
     // The record holds the start of the answer; a long one is kept whole beside it, so a
     // caller can page through it.
-    if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS {
-        let _ = write_atomic(&files.answer(), tracked.answer.as_bytes());
+    if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS
+        && let Err(e) = write_atomic(&files.answer(), tracked.answer.as_bytes())
+    {
+        warnings.push(format!(
+            "only the first {MESSAGE_KEEP_CHARS} characters of the answer were kept: {e}"
+        ));
+    }
+    if let Some(why) = &tracked.log_error {
+        warnings.push(format!(
+            "the log {} is incomplete: writing it stopped {why}. The result is complete",
+            files.log().display()
+        ));
     }
     let (status, outcome) = conclude(files, &tracked.progress, end);
-    files.update_meta(|m| {
-        if m.finish(status, outcome) {
-            m.warnings.extend(warnings);
+    record_final(files, |m| {
+        if m.finish(status, outcome.clone()) {
+            m.warnings.extend(warnings.iter().cloned());
         }
-    })?;
-    Ok(())
+    })
+}
+
+/// Writes the task's end. On a full disk the space reserved at the task's start is freed for
+/// it, and the write is retried until it succeeds: the outcome in hand (answer, session, usage)
+/// is never traded for an "interrupted".
+fn record_final(files: &TaskFiles, change: impl Fn(&mut TaskMeta)) -> Result<(), StoreError> {
+    let mut pause = Duration::from_millis(500);
+    let mut freed = false;
+    loop {
+        match files.update_meta(&change) {
+            Ok(_) => {
+                files.release_reserve();
+                return Ok(());
+            }
+            Err(e) if e.is_disk_full() => {
+                if !freed {
+                    files.release_reserve();
+                    freed = true;
+                    continue;
+                }
+                eprintln!("codex-mcp supervisor: {e}; retrying in {pause:?}");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }

@@ -147,7 +147,8 @@ impl Tmux {
 
     /// The task id a session of codex-mcp was tagged with; `None` for anyone else's session.
     pub fn session_tag(&self, name: &str) -> Option<String> {
-        self.show(&["-t", &format!("={name}"), "-v", TASK_TAG])
+        // show-options takes a pane target: `=name:` is the session `name` exactly.
+        self.show(&["-t", &format!("={name}:"), "-v", TASK_TAG])
             .filter(|t| !t.is_empty())
     }
 

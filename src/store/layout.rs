@@ -11,6 +11,10 @@ use super::fsutil::{ensure_private_dir, read_json, write_json};
 use super::{CancelRequest, EndedBy, StoreError, TaskId, TaskMeta, TaskSummary};
 
 const TASKS_DIR: &str = "tasks";
+/// Below this much free space, records may fail to be written.
+const LOW_SPACE_BYTES: u64 = 512 * 1024;
+/// Enough for a task's final record (its answer's first 40,000 characters included) twice.
+const RESERVE_BYTES: usize = 256 * 1024;
 
 /// The shared folder of every task: `<home>/tasks/<task_id>/`. It is created by the first task
 /// that needs it, not when a server starts: a client checking the server's health must leave
@@ -50,6 +54,24 @@ impl Store {
         let file = open_lock_file(&path)?;
         file.lock().map_err(|e| StoreError::io(&path, e))?;
         Ok(StoreLock { _file: file })
+    }
+
+    /// When the filesystem holding the store is (nearly) full: a warning naming it.
+    pub fn disk_full_warning(&self) -> Option<String> {
+        let at = if self.tasks.exists() {
+            &self.tasks
+        } else {
+            &self.home
+        };
+        let stat = nix::sys::statvfs::statvfs(at).ok()?;
+        let free = stat.blocks_available() as u64 * stat.fragment_size() as u64;
+        (free < LOW_SPACE_BYTES).then(|| {
+            format!(
+                "the disk holding the task store {} is full ({free} bytes free): task records \
+                 and logs cannot be written until space is freed there",
+                at.display()
+            )
+        })
     }
 
     /// Task ids present in the store (folder names), in no particular order. Folders whose
@@ -122,6 +144,18 @@ impl TaskFiles {
     /// Removes what must not outlive a task: the handed-over environment.
     pub fn discard_launch_env(&self) {
         let _ = std::fs::remove_file(self.launch_env());
+    }
+    /// Space set aside when the task is made, freed for the final write if the disk fills.
+    pub fn reserve(&self) -> PathBuf {
+        self.dir.join("reserved-space")
+    }
+    /// Sets [`TaskFiles::reserve`] aside: real blocks, not a sparse file.
+    pub fn make_reserve(&self) -> Result<(), StoreError> {
+        super::write_atomic(&self.reserve(), &vec![0u8; RESERVE_BYTES])
+    }
+    /// Gives the reserved space back.
+    pub fn release_reserve(&self) {
+        let _ = std::fs::remove_file(self.reserve());
     }
     /// The whole final answer, however long (the record holds its start).
     pub fn answer(&self) -> PathBuf {

@@ -10,9 +10,28 @@ use std::path::{Path, PathBuf};
 pub const LINK_DIR: &str = ".codex-tasks";
 const EXCLUDE_LINE: &str = ".codex-tasks/";
 
+/// What linking a task did: the link when it could be made, and what the caller should know.
+/// A missing link is a warning, not a reason to fail the task.
+pub struct Linked {
+    pub link: Option<PathBuf>,
+    pub warnings: Vec<String>,
+}
+
 /// Points `<cwd>/.codex-tasks/<topic>` at `task_dir`, replacing an older link atomically.
-/// Errors are returned as text: a missing link is a warning, not a reason to fail the task.
-pub fn link_task(cwd: &Path, topic: &str, task_dir: &Path) -> Result<PathBuf, String> {
+pub fn link_task(cwd: &Path, topic: &str, task_dir: &Path) -> Linked {
+    let mut warnings = Vec::new();
+    let link = make_link(cwd, topic, task_dir, &mut warnings)
+        .map_err(|w| warnings.push(w))
+        .ok();
+    Linked { link, warnings }
+}
+
+fn make_link(
+    cwd: &Path,
+    topic: &str,
+    task_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<PathBuf, String> {
     let dir = cwd.join(LINK_DIR);
     match fs::symlink_metadata(&dir) {
         Ok(md) if md.file_type().is_symlink() => {
@@ -29,7 +48,7 @@ pub fn link_task(cwd: &Path, topic: &str, task_dir: &Path) -> Result<PathBuf, St
             .or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?,
     }
-    exclude_from_git(cwd);
+    warnings.extend(exclude_from_git(cwd));
     let link = dir.join(topic);
     if let Ok(md) = fs::symlink_metadata(&link)
         && !md.file_type().is_symlink()
@@ -50,26 +69,59 @@ pub fn link_task(cwd: &Path, topic: &str, task_dir: &Path) -> Result<PathBuf, St
     Ok(link)
 }
 
-/// Adds `.codex-tasks/` to the repository's `info/exclude` once. Outside a repository, or
-/// when the file cannot be written, nothing happens: the link still works.
-fn exclude_from_git(cwd: &Path) {
-    let Ok(repo) = git2::Repository::discover(cwd) else {
-        return;
+/// Adds `.codex-tasks/` to the repository's `info/exclude` once. Outside a repository nothing
+/// happens: the link still works. The file is only written inside the repository's own git
+/// directory and never through a symbolic link; otherwise the reason comes back as a warning.
+fn exclude_from_git(cwd: &Path) -> Option<String> {
+    let repo = git2::Repository::discover(cwd).ok()?;
+    let skip = |why: &str| {
+        Some(format!(
+            "`.codex-tasks/` was not added to git's exclude file: {why}"
+        ))
     };
-    let info = repo.commondir().join("info");
-    let exclude = info.join("exclude");
-    let current = fs::read_to_string(&exclude).unwrap_or_default();
-    if current.lines().any(|l| l.trim() == EXCLUDE_LINE) {
-        return;
+    let (Ok(gitdir), Ok(common)) = (repo.path().canonicalize(), repo.commondir().canonicalize())
+    else {
+        return skip("the repository's git directory cannot be resolved");
+    };
+    // A linked worktree's git dir lives in `<common>/worktrees/`; a `commondir` that points
+    // anywhere else is a redirect into another repository.
+    if gitdir != common && !gitdir.starts_with(common.join("worktrees")) {
+        return skip(&format!(
+            "the repository's `commondir` points outside it, to {}",
+            common.display()
+        ));
     }
-    let _ = fs::create_dir_all(&info);
-    let Ok(mut f) = fs::OpenOptions::new()
+    let info = common.join("info");
+    match fs::symlink_metadata(&info) {
+        Ok(md) if !md.file_type().is_dir() => {
+            return skip(&format!("{} is not a plain directory", info.display()));
+        }
+        Ok(_) => {}
+        Err(_) => {
+            if fs::create_dir(&info).is_err() {
+                return skip(&format!("{} cannot be created", info.display()));
+            }
+        }
+    }
+    let exclude = info.join("exclude");
+    let current = match fs::symlink_metadata(&exclude) {
+        Ok(md) if md.file_type().is_symlink() || !md.is_file() => {
+            return skip(&format!("{} is a link or not a file", exclude.display()));
+        }
+        Ok(_) => fs::read_to_string(&exclude).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if current.lines().any(|l| l.trim() == EXCLUDE_LINE) {
+        return None;
+    }
+    let opened = fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o644)
-        .open(&exclude)
-    else {
-        return;
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&exclude);
+    let Ok(mut f) = opened else {
+        return skip(&format!("{} cannot be opened", exclude.display()));
     };
     let sep = if current.is_empty() || current.ends_with('\n') {
         ""
@@ -77,4 +129,5 @@ fn exclude_from_git(cwd: &Path) {
         "\n"
     };
     let _ = write!(f, "{sep}# codex-mcp task logs\n{EXCLUDE_LINE}\n");
+    None
 }

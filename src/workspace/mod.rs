@@ -8,4 +8,6 @@ mod worktree;
 
 pub(crate) use link::{LINK_DIR, link_task};
 pub(crate) use summary::summarize;
-pub(crate) use worktree::{WorktreeError, locate as locate_worktree, prepare as prepare_worktree};
+pub(crate) use worktree::{
+    Worktree, WorktreeError, locate as locate_worktree, prepare as prepare_worktree,
+};

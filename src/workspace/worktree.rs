@@ -51,6 +51,33 @@ pub struct Worktree {
     /// `cwd`'s counterpart inside the worktree.
     pub run_dir: PathBuf,
     pub warnings: Vec<String>,
+    /// What this call made (and [`Worktree::undo`] removes): the worktree, and the branch.
+    made_worktree: bool,
+    made_branch: bool,
+}
+
+impl Worktree {
+    /// Removes what preparing this worktree made, when a later step of starting the task
+    /// failed: nothing of a refused task is left behind. An existing worktree is kept.
+    pub fn undo(&self) {
+        if !self.made_worktree {
+            return;
+        }
+        let Ok(repo) = Repository::open(&self.repo_root) else {
+            return;
+        };
+        let admin_name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        undo(
+            &repo,
+            &admin_name,
+            &self.dir,
+            self.made_branch.then_some(self.branch.as_str()),
+        );
+    }
 }
 
 /// Where the worktree of a topic belongs, found without creating anything.
@@ -97,7 +124,7 @@ pub fn prepare(cwd: &Path, key: &str, root: Option<&Path>) -> Result<Worktree, W
         });
     }
     let mut warnings = Vec::new();
-    ensure_checkout(&place, &base_commit, &mut warnings)?;
+    let made = ensure_checkout(&place, &base_commit, &mut warnings)?;
     let run_dir = run_dir_in(&place, cwd, &mut warnings)?;
     let dirty = uncommitted_paths(&place.repo)?;
     if dirty > 0 {
@@ -113,6 +140,8 @@ pub fn prepare(cwd: &Path, key: &str, root: Option<&Path>) -> Result<Worktree, W
         base_branch,
         run_dir,
         warnings,
+        made_worktree: made.is_some(),
+        made_branch: made == Some(true),
     })
 }
 
@@ -135,17 +164,17 @@ fn current_branch(place: &WorktreePlace) -> Result<(String, git2::Commit<'_>), W
 
 /// Reuses the worktree at the place when it is on the agent branch, or creates it (and the
 /// branch, from `base`, when missing). Every conflicting state is refused before anything is
-/// made.
+/// made. Returns `None` when it reused one, else whether it also made the branch.
 fn ensure_checkout(
     place: &WorktreePlace,
     base: &git2::Commit<'_>,
     warnings: &mut Vec<String>,
-) -> Result<(), WorktreeError> {
+) -> Result<Option<bool>, WorktreeError> {
     let (repo, dir, branch) = (&place.repo, &place.dir, place.branch.as_str());
     let checkouts = checkouts(repo)?;
     if let Some(c) = checkouts.iter().find(|c| same_path(&c.path, dir)) {
         return match &c.branch {
-            Some(b) if b == branch => Ok(()),
+            Some(b) if b == branch => Ok(None),
             other => Err(WorktreeError::PathTaken {
                 path: dir.clone(),
                 reason: match other {
@@ -191,7 +220,7 @@ fn ensure_checkout(
             "branch `{branch}` already existed; the worktree continues from it"
         ));
     }
-    Ok(())
+    Ok(Some(created_branch))
 }
 
 /// `cwd`'s place in the repository, inside the worktree (made when the commit lacks it).

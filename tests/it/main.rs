@@ -18,3 +18,4 @@ mod outlive;
 mod readonly;
 mod store_layout;
 mod transcripts;
+mod trust;

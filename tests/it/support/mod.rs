@@ -203,7 +203,14 @@ stream_max_retries = 0
     }
 
     pub fn command(&self) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));
+        self.command_of(Path::new(env!("CARGO_BIN_EXE_codex-mcp")), &[])
+    }
+
+    /// The server command with this test's environment, as `program args…` (a copy of the
+    /// binary, or a wrapper that runs it).
+    pub fn command_of(&self, program: &Path, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args);
         for (k, _) in self.extra_env.iter().filter(|(_, v)| v.is_empty()) {
             cmd.env_remove(k);
         }
@@ -244,7 +251,16 @@ stream_max_retries = 0
 
     /// Like [`Fixture::client_with`], with the server's pid.
     pub async fn client_and_pid<H: ClientHandler>(&self, handler: H) -> (Client<H>, u32) {
-        let (transport, _stderr) = TokioChildProcess::builder(self.command())
+        self.client_of(self.command(), handler).await
+    }
+
+    /// Connects a client to the server that `command` starts.
+    pub async fn client_of<H: ClientHandler>(
+        &self,
+        command: tokio::process::Command,
+        handler: H,
+    ) -> (Client<H>, u32) {
+        let (transport, _stderr) = TokioChildProcess::builder(command)
             .stderr(std::process::Stdio::inherit())
             .spawn()
             .expect("start codex-mcp");

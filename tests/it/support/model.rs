@@ -8,7 +8,9 @@
 //! - `@answer <text>`: the final answer (default `done`);
 //! - `@answer_len <n>`: a final answer of `n` characters;
 //! - `@delay_ms <n>`: wait before every reply (a slow model);
-//! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`).
+//! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`);
+//! - `@cut_stream`: every reply stops after its first event, as a dropped connection does
+//!   (codex reports "Reconnecting..." and retries as its config allows).
 //!
 //! A request for a model whose name starts with `unknown-` gets HTTP 400 with the message a
 //! real backend gives, so a test can see codex's refusal reach the caller.
@@ -156,6 +158,15 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
     if script.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
     }
+    if script.cut_stream {
+        let frame = json!({"type": "response.created", "response": {"id": "resp_cut"}});
+        let sse = format!("event: response.created\ndata: {frame}\n\n");
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(sse.as_bytes()).await?;
+        return stream.shutdown().await;
+    }
     if script.fail {
         let body = json!({"error": {"message": "scripted model failure", "type": "server_error"}});
         return respond(
@@ -248,6 +259,7 @@ struct Script {
     answer: String,
     delay_ms: u64,
     fail: bool,
+    cut_stream: bool,
 }
 
 impl Script {
@@ -258,6 +270,7 @@ impl Script {
             answer: "done".into(),
             delay_ms: 0,
             fail: false,
+            cut_stream: false,
         };
         for line in prompt.lines() {
             let line = line.trim();
@@ -277,6 +290,8 @@ impl Script {
                 s.delay_ms = d.trim().parse().unwrap_or(0);
             } else if line == "@fail" {
                 s.fail = true;
+            } else if line == "@cut_stream" {
+                s.cut_stream = true;
             }
         }
         s

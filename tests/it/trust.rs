@@ -1,0 +1,568 @@
+//! Trust under faults: each fault found by attacking the server, reproduced, and pinned.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::*;
+
+/// A copy of the server binary at `dir/codex-mcp`, to remove or replace as an upgrade would.
+fn copy_of_the_server(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let copy = dir.join("codex-mcp");
+    std::fs::copy(env!("CARGO_BIN_EXE_codex-mcp"), &copy).unwrap();
+    copy
+}
+
+/// Replaces `path` the way a package manager does: a new file renamed over the old one.
+fn replace_with_script(path: &Path, script: &str) {
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, script).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relative_store_works_for_full_access_tasks() {
+    let mut fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    fx.extra_env
+        .push(("CODEXMCP_HOME".into(), "relstore".into()));
+    let mut cmd = fx.command();
+    cmd.current_dir(fx.tmp.path());
+    let (client, _) = fx.client_of(cmd, ()).await;
+    let v = call_body(
+        &client,
+        "codex",
+        full_task("@answer found the store", &fx.work, "fix-relative-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "found the store");
+    assert!(
+        fx.tmp
+            .path()
+            .join("relstore/tasks/codex-fix-relative-v1/meta.json")
+            .is_file()
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_program_is_found_again_or_refused_at_once() {
+    let mut fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let copy = copy_of_the_server(&fx.tmp.path().join("old-install"));
+    let (client, _) = fx.client_of(fx.command_of(&copy, &[]), ()).await;
+    std::fs::remove_file(&copy).unwrap();
+    let t0 = Instant::now();
+    let r = call(
+        &client,
+        "codex_dispatch",
+        full_task("@answer x", &fx.work, "fix-gone-v1"),
+    )
+    .await;
+    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert!(is_error(&r));
+    let text = error_text(&r);
+    assert!(
+        text.contains("is gone") && text.contains("Restart"),
+        "{text}"
+    );
+    client.cancel().await.unwrap();
+
+    // After an upgrade, the installed program is on PATH: the task runs with it.
+    let installed = fx.tmp.path().join("new-install");
+    std::fs::create_dir_all(&installed).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_codex-mcp"), installed.join("codex-mcp"))
+        .unwrap();
+    fx.extra_env.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            installed.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+    let copy = copy_of_the_server(&fx.tmp.path().join("old-install"));
+    let (client, _) = fx.client_of(fx.command_of(&copy, &[]), ()).await;
+    std::fs::remove_file(&copy).unwrap();
+    let v = call_body(
+        &client,
+        "codex",
+        full_task("@answer upgraded", &fx.work, "fix-upgraded-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_that_cannot_start_says_why_within_seconds() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let copy = copy_of_the_server(&fx.tmp.path().join("install"));
+    let (client, _) = fx.client_of(fx.command_of(&copy, &[]), ()).await;
+    // A broken upgrade: the program at the server's path no longer runs.
+    replace_with_script(
+        &copy,
+        "#!/bin/sh\necho 'codex-mcp: error while loading shared libraries: libbroken.so' >&2\nexit 127\n",
+    );
+    for (args, id) in [
+        (
+            full_task("@answer x", &fx.work, "fix-broken_fa-v1"),
+            "codex-fix-broken_fa-v1",
+        ),
+        (
+            task("@answer x", &fx.work, "fix-broken_ro-v1"),
+            "codex-fix-broken_ro-v1",
+        ),
+    ] {
+        let t0 = Instant::now();
+        let v = call_body(&client, "codex_dispatch", args).await;
+        assert_eq!(v["task_id"], id);
+        let v = call_body(
+            &client,
+            "codex_status",
+            json!({"task_id": id, "wait_seconds": 30}),
+        )
+        .await;
+        assert!(
+            t0.elapsed() < Duration::from_secs(4),
+            "took {:?}",
+            t0.elapsed()
+        );
+        assert_eq!(v["status"], "failed", "{v}");
+        let e = v["error"].as_str().unwrap();
+        assert!(e.contains("libbroken.so"), "{e}");
+        assert!(
+            !fx.task_dir(id).join("launch-env.json").exists(),
+            "the handed-over environment outlived the task"
+        );
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_tmux_settings_do_not_change_how_a_task_runs() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    std::fs::write(
+        fx.home.join(".tmux.conf"),
+        "set -g remain-on-exit on\nset -g destroy-unattached on\nset -s exit-unattached on\n",
+    )
+    .unwrap();
+    let client = fx.client().await;
+    let first = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell sleep 1\n@answer first",
+            &fx.work,
+            "fix-tmux_conf-v1",
+        ),
+    )
+    .await;
+    assert_eq!(first["status"], "completed", "{first}");
+    assert!(
+        first["warnings"].to_string().contains("exit-unattached"),
+        "{first}"
+    );
+    // The finished task's session is gone, so the topic runs again.
+    assert!(!fx.tmux_has_session("codex-fix-tmux_conf-v1"));
+    let again = call_body(
+        &client,
+        "codex",
+        full_task("@answer again", &fx.work, "fix-tmux_conf-v1"),
+    )
+    .await;
+    assert_eq!(again["status"], "completed", "{again}");
+    assert_eq!(again["task_id"], "codex-fix-tmux_conf-v1-r2");
+    // A session a finished task left behind no longer blocks its topic.
+    let mut c = fx.tmux();
+    c.args([
+        "new-session",
+        "-d",
+        "-s",
+        "codex-fix-tmux_conf-v1",
+        "sleep",
+        "600",
+        ";",
+        "set-option",
+        "@codexmcp-task",
+        "codex-fix-tmux_conf-v1-r2",
+    ]);
+    assert!(c.status().unwrap().success());
+    let third = call_body(
+        &client,
+        "codex_dispatch",
+        full_task(
+            "@shell sleep 2\n@answer third",
+            &fx.work,
+            "fix-tmux_conf-v1",
+        ),
+    )
+    .await;
+    assert_eq!(third["status"], "running", "{third}");
+    // While it runs, the user's own preference for new sessions is as they set it.
+    let out = fx
+        .tmux()
+        .args(["show-options", "-gv", "destroy-unattached"])
+        .output()
+        .unwrap();
+    let kept = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        kept.trim() == "on" || kept.trim() == "1",
+        "{kept} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = wait_final(
+        &client,
+        third["task_id"].as_str().unwrap(),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn git_exclude_is_never_written_through_a_link_or_into_another_repository() {
+    let fx = Fixture::new().await;
+    // info/exclude is a link to a file outside the repository.
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let outside = fx.tmp.path().join("outside.txt");
+    std::fs::write(&outside, "untouched\n").unwrap();
+    let exclude = fx.work.join(".git/info/exclude");
+    let _ = std::fs::remove_file(&exclude);
+    std::os::unix::fs::symlink(&outside, &exclude).unwrap();
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer x", &fx.work, "review-link-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "untouched\n");
+    assert!(v["warnings"].to_string().contains("exclude"), "{v}");
+
+    // A checkout whose git dir's `commondir` points into another repository.
+    let victim = fx.tmp.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    init_repo(&victim, &[("a.txt", "a\n")]);
+    let victim_exclude = victim.join(".git/info/exclude");
+    let before = std::fs::read_to_string(&victim_exclude).unwrap_or_default();
+    let fake_git = fx.tmp.path().join("fake-gitdir");
+    std::fs::create_dir(&fake_git).unwrap();
+    std::fs::write(fake_git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(
+        fake_git.join("commondir"),
+        format!("{}\n", victim.join(".git").display()),
+    )
+    .unwrap();
+    let redirected = fx.tmp.path().join("redirected");
+    std::fs::create_dir(&redirected).unwrap();
+    std::fs::write(
+        fake_git.join("gitdir"),
+        format!("{}/.git\n", redirected.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        redirected.join(".git"),
+        format!("gitdir: {}\n", fake_git.display()),
+    )
+    .unwrap();
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer y", &redirected, "review-redirect-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        std::fs::read_to_string(&victim_exclude).unwrap_or_default(),
+        before,
+        "wrote into another repository's exclude file"
+    );
+    assert!(v["warnings"].to_string().contains("commondir"), "{v}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_of_another_user_is_refused_and_the_log_file_is_private() {
+    let mut fx = Fixture::new().await;
+    let log = fx.tmp.path().join("server.log");
+    fx.extra_env
+        .push(("CODEXMCP_LOG_FILE".into(), log.display().to_string()));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer x", &fx.work, "review-own-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed");
+    assert_eq!(mode(&log), 0o600);
+    client.cancel().await.unwrap();
+    // Only root can give the store away; elsewhere this part proves nothing and is skipped.
+    let nobody = nix::unistd::Uid::from_raw(65534);
+    if nix::unistd::chown(&fx.tasks_dir(), Some(nobody), None).is_err() {
+        eprintln!("note: not root, so a store of another user cannot be made here");
+        return;
+    }
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex",
+        task("@answer x", &fx.work, "review-foreign-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(
+        error_text(&r).contains("belongs to user id 65534"),
+        "{}",
+        error_text(&r)
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_removed_while_the_server_runs_is_made_again() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer one", &fx.work, "review-gone-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed");
+    std::fs::remove_dir_all(&fx.store_home).unwrap();
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer two", &fx.work, "review-gone-v2"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "two");
+    let list = call_body(&client, "codex_status", json!({})).await;
+    assert_eq!(list["total"], 1);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_tasks_branch_summary_is_taken_once() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        full_task(
+            "@shell printf 'x\\n' > made.txt\n@answer made",
+            &fx.work,
+            "fix-summary-v1",
+        ),
+    )
+    .await;
+    assert_eq!(v["uncommitted_changes"], 1, "{v}");
+    let wt = PathBuf::from(v["worktree_dir"].as_str().unwrap());
+    for i in 0..200 {
+        std::fs::write(wt.join(format!("later-{i}.txt")), "later\n").unwrap();
+    }
+    let again = call_body(&client, "codex_status", json!({"task_id": v["task_id"]})).await;
+    assert_eq!(
+        again["uncommitted_changes"], 1,
+        "the summary was taken again"
+    );
+    assert_eq!(again["diff_stat"], v["diff_stat"]);
+    client.cancel().await.unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cwd_that_is_not_utf8_is_refused_and_leaves_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let fx = Fixture::new().await;
+    let odd = fx.tmp.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir(&odd).unwrap();
+    init_repo(&odd, &[("a.txt", "a\n")]);
+    let plain = fx.tmp.path().join("plain-name");
+    std::os::unix::fs::symlink(&odd, &plain).unwrap();
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex",
+        full_task("@answer x", &plain, "fix-odd-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(
+        error_text(&r).contains("not valid UTF-8"),
+        "{}",
+        error_text(&r)
+    );
+    assert!(!git(&odd, &["branch", "--list"]).contains("agent/"));
+    assert_eq!(git(&odd, &["worktree", "list"]).lines().count(), 1);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_null_inside_the_usage_does_not_hide_a_finished_turn() {
+    let mut fx = Fixture::new().await;
+    let fake = fx.tmp.path().join("fake-codex");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncat > /dev/null\n\
+         echo '{\"type\":\"thread.started\",\"thread_id\":\"01a200e7-30c1-7f70-988f-0d0342cef250\"}'\n\
+         echo '{\"type\":\"turn.started\"}'\n\
+         echo '{\"type\":\"item.completed\",\"item\":{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"all done\"}}'\n\
+         echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":null,\"cached_input_tokens\":2,\"output_tokens\":3,\"reasoning_output_tokens\":null,\"new_field\":{}}}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    let client = fx.client().await;
+    let v = call_body(&client, "codex", task("go", &fx.work, "fix-drift-v1")).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "all done");
+    assert_eq!(v["usage"]["output_tokens"], 3);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_that_cannot_reach_its_model_says_it_is_retrying() {
+    let fx = Fixture::new().await;
+    let config = fx.codex_home.join("config.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("stream_max_retries = 0", "stream_max_retries = 100");
+    std::fs::write(&config, text).unwrap();
+    let (client, rec) = recording_client(&fx).await;
+    let id = call_body(
+        &client,
+        "codex_dispatch",
+        task("@cut_stream", &fx.work, "review-offline-v1"),
+    )
+    .await["task_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = wait_until(&client, &id, Duration::from_secs(60), |v| {
+        v["progress"]["retrying"] == true
+    })
+    .await;
+    assert_eq!(v["status"], "running");
+    let e = v["progress"]["last_error"].as_str().unwrap();
+    assert!(e.contains("Reconnecting"), "{e}");
+    assert!(v["progress"]["last_error_seconds_ago"].as_f64().unwrap() < 60.0);
+    let _ = call(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 4}),
+    )
+    .await;
+    assert!(
+        rec.messages()
+            .iter()
+            .any(|m| m.starts_with("retrying: Reconnecting")),
+        "{:?}",
+        rec.messages()
+    );
+    let _ = call(&client, "codex_cancel", json!({"task_id": id})).await;
+    client.cancel().await.unwrap();
+}
+
+/// Runs the server in a user and mount namespace of its own, with the store on a tmpfs of
+/// `size`: a full disk without root and without touching the machine's disks.
+#[cfg(target_os = "linux")]
+fn server_on_a_small_disk(fx: &Fixture, size: &str) -> tokio::process::Command {
+    std::fs::create_dir_all(&fx.store_home).unwrap();
+    let script = format!("mount -t tmpfs -o size={size} tmpfs \"$0\" && exec \"$1\"",);
+    let store = fx.store_home.display().to_string();
+    fx.command_of(
+        Path::new("unshare"),
+        &[
+            "-Urm",
+            "sh",
+            "-c",
+            &script,
+            &store,
+            env!("CARGO_BIN_EXE_codex-mcp"),
+        ],
+    )
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_keeps_the_answer_and_says_which_disk() {
+    let mut fx = Fixture::new().await;
+    let fake = fx.tmp.path().join("fake-codex");
+    // 5 MB of output into a 3 MB store, then a pause, then the answer.
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncat > /dev/null\n\
+         echo '{\"type\":\"thread.started\",\"thread_id\":\"01a200e7-30c1-7f70-988f-0d0342cef250\"}'\n\
+         echo '{\"type\":\"turn.started\"}'\n\
+         printf '{\"type\":\"item.completed\",\"item\":{\"id\":\"c\",\"type\":\"command_execution\",\"command\":\"fill\",\"aggregated_output\":\"'\n\
+         head -c 5000000 /dev/zero | tr '\\0' x\n\
+         printf '\",\"exit_code\":0,\"status\":\"completed\"}}\\n'\n\
+         sleep 3\n\
+         echo '{\"type\":\"item.completed\",\"item\":{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"finished despite the full disk\"}}'\n\
+         echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":5,\"cached_input_tokens\":0,\"output_tokens\":6,\"reasoning_output_tokens\":0}}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
+    let id = call_body(
+        &client,
+        "codex_dispatch",
+        task("go", &fx.work, "fix-full_disk-v1"),
+    )
+    .await["task_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // While the disk is full, status answers, names the disk, and says running.
+    let v = wait_until(&client, &id, Duration::from_secs(30), |v| {
+        v["warnings"].to_string().contains("is full")
+    })
+    .await;
+    assert_eq!(v["status"], "running", "{v}");
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains(&fx.store_home.display().to_string()),
+        "{v}"
+    );
+    // A new task is refused with the same words, and leaves no empty folder.
+    let r = call(
+        &client,
+        "codex_dispatch",
+        task("go", &fx.work, "fix-another-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(error_text(&r).contains("full"), "{}", error_text(&r));
+    // The finished turn is kept: completed, with its answer, and the log said incomplete.
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "finished despite the full disk");
+    assert_eq!(v["usage"]["output_tokens"], 6);
+    assert!(v["warnings"].to_string().contains("incomplete"), "{v}");
+    let list = call_body(&client, "codex_status", json!({})).await;
+    assert_eq!(list["total"], 1, "a refused start left a folder: {list}");
+    client.cancel().await.unwrap();
+}
