@@ -22,6 +22,10 @@ pub(crate) const LOG_FILE_VAR: &str = "CODEXMCP_LOG_FILE";
 pub(crate) const TASK_TIMEOUT_VAR: &str = "CODEXMCP_TASK_TIMEOUT";
 /// The most characters one tool result may hold.
 pub(crate) const MAX_RESULT_CHARS_VAR: &str = "CODEXMCP_MAX_RESULT_CHARS";
+/// Set by codex-mcp in the environment of every Codex it runs: how deep in delegation it is.
+pub(crate) const DEPTH_VAR: &str = "CODEXMCP_DEPTH";
+/// How deep delegation may go.
+pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 
 /// Each setting that is passed on to codex has a documented `CODEXMCP_` name first, then
 /// accepted spellings: the older `CODEX_` names looked like the Codex CLI's own variables.
@@ -81,6 +85,10 @@ pub(crate) struct Config {
     pub task_timeout: Option<Setting>,
     /// The most characters one tool result may hold.
     pub max_result_chars: usize,
+    /// How many codex-mcp tasks this process runs inside (0: none).
+    pub depth: u32,
+    /// The deepest a task may be started: a server at this depth refuses.
+    pub max_depth: u32,
     /// Logs go to this file instead of stderr.
     pub log_file: Option<PathBuf>,
     /// `RUST_LOG`: which logs are written (tracing's filter syntax).
@@ -129,6 +137,9 @@ impl Config {
             let p = PathBuf::from(v);
             std::path::absolute(&p).unwrap_or(p)
         };
+        let number = |name: &str| {
+            get(name).and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u32>().ok()))
+        };
         let store_home = get(HOME_VAR)
             .map(path)
             .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
@@ -147,6 +158,8 @@ impl Config {
             max_result_chars: get(MAX_RESULT_CHARS_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
+            depth: number(DEPTH_VAR).unwrap_or(0),
+            max_depth: number(MAX_DEPTH_VAR).unwrap_or(1),
             log_file: get(LOG_FILE_VAR).map(path),
             log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
             search_path: lookup("PATH").unwrap_or_default(),

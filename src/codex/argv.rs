@@ -18,6 +18,15 @@ pub enum CodexSandbox {
 }
 
 impl CodexSandbox {
+    /// The mode a task of `meta` runs codex in: full-access tasks are isolated by their
+    /// worktree instead.
+    pub fn of_task(meta: &crate::store::TaskMeta) -> CodexSandbox {
+        match meta.sandbox {
+            crate::store::Sandbox::ReadOnly => CodexSandbox::ReadOnly,
+            crate::store::Sandbox::FullAccess => CodexSandbox::DangerFullAccess,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CodexSandbox::ReadOnly => "read-only",

@@ -54,6 +54,12 @@ pub enum EngineError {
         .0.display()
     )]
     ExecutableGone(PathBuf),
+    #[error(
+        "this server runs inside a Codex task started by codex-mcp (delegation depth {depth}), \
+         and CODEXMCP_MAX_DEPTH={max} allows no deeper tasks: Codex would be delegating to \
+         itself. Do this work directly; raise CODEXMCP_MAX_DEPTH where nesting is intended"
+    )]
+    TooDeep { depth: u32, max: u32 },
     #[error("internal error: {0}; the task store is unchanged, try the call again")]
     Internal(String),
     #[error(

@@ -15,6 +15,8 @@ use crate::codex::{
 };
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
 
+/// The most retries a task may ask for.
+pub const MAX_RETRIES: u32 = 3;
 /// The longest time limit a task may set: one day.
 pub const MAX_TIMEOUT_SECONDS: u64 = 86_400;
 
@@ -67,6 +69,12 @@ pub struct TaskRequest {
     /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
     #[serde(default)]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// Optional, 0 to 3 (default 0). How many times a failure that may pass (a rate limit, the
+    /// network, a crashed Codex) is retried: after a pause, the same Codex session is resumed
+    /// with a short "continue where you stopped" prompt. Each attempt is listed in the result.
+    #[serde(default)]
+    #[schemars(range(max = MAX_RETRIES))]
+    pub retries: Option<u32>,
     /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
     /// Kept by a follow-up unless it names another.
     #[serde(default)]
@@ -116,6 +124,8 @@ pub struct TaskSpec {
     pub options: CodexOptions,
     /// The time limit the caller named.
     pub timeout_seconds: Option<u64>,
+    /// How many times a retryable failure is retried.
+    pub retries: u32,
 }
 
 impl TryFrom<TaskRequest> for TaskSpec {
@@ -140,6 +150,7 @@ impl TryFrom<TaskRequest> for TaskSpec {
                     .transpose()?,
             },
             timeout_seconds: r.timeout_seconds,
+            retries: r.retries.unwrap_or(0),
         })
     }
 }

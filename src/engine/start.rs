@@ -67,6 +67,12 @@ impl Engine {
 
     /// Everything that can be checked is checked before anything is written.
     fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
+        if self.config.depth >= self.config.max_depth {
+            return Err(EngineError::TooDeep {
+                depth: self.config.depth,
+                max: self.config.max_depth,
+            });
+        }
         let exe = self.supervisor_exe()?;
         let codex = locate_codex(&self.config)?;
         let defaults = CodexOptions::from_config(&self.config)?;
@@ -173,6 +179,8 @@ impl Engine {
             options: pre.options.clone(),
             timeout_seconds: pre.timeout_seconds,
             usage_before: pre.usage_before,
+            retries: spec.retries,
+            attempts: Vec::new(),
             settled: false,
             branch_summary: None,
         };

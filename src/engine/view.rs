@@ -9,7 +9,8 @@ use super::answer::Answer;
 use crate::codex::{Phase, Progress, Usage};
 use crate::runner::attach_command;
 use crate::store::{
-    EndedBy, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json,
+    Attempt, EndedBy, Failure, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage,
+    read_json,
 };
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
@@ -73,6 +74,14 @@ pub struct TaskView {
     /// What went wrong, when the task did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A failed task: `kind` (authentication, rate_limit, model_unavailable, network,
+    /// invalid_request, sandbox, timeout, process_crash, interrupted, disk_full, unknown),
+    /// `retryable`, a `hint` on what to do, and `detail` (Codex's message, its stderr's end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// The attempts that failed and were retried (`retries`), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
     /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
     /// `cli`, `timeout`, `crash`, or `recovered_at_start`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -178,6 +187,8 @@ impl TaskView {
             started_at: meta.started_at.clone(),
             ended_at: meta.ended_at.clone(),
             error: None,
+            failure: None,
+            attempts: meta.attempts.clone(),
             ended_by: None,
             warnings: meta.warnings.clone(),
             progress: None,
@@ -190,6 +201,7 @@ impl TaskView {
                 view.answer = Some(Answer::of(files, o));
                 view.exit_code = o.exit_code;
                 view.error = o.error.clone();
+                view.failure = o.failure.clone();
                 view.ended_by = o.ended_by;
                 o.usage
             }

@@ -2,6 +2,7 @@
 //! (a new session, or a tmux session for full-access tasks), how its outcome is decided, and
 //! how a process tree is stopped.
 
+mod failure;
 mod launch;
 mod outcome;
 mod pane;

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::failure::{FailedRun, classify};
 use super::scan::scan_log;
 use crate::codex::{Progress, TurnEnd};
 use crate::store::{CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, read_tail, write_json};
@@ -30,6 +31,8 @@ pub struct RunEnd {
     pub stopped_after_turn: bool,
     /// The time limit (seconds) passed and the supervisor stopped codex.
     pub timed_out: Option<u64>,
+    /// The log could not be written in full (a full disk).
+    pub log_incomplete: bool,
 }
 
 /// Who finalizes a run whose supervisor is gone.
@@ -69,6 +72,7 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
         error: None,
         ended_by: Some(EndedBy::Codex),
         answer_chars: Some(p.answer_chars),
+        failure: None,
     };
     if let Some(cancel) = d.cancel.as_ref().filter(|_| !done) {
         outcome.error = Some(cancel_error(cancel));
@@ -82,13 +86,29 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
             d.log_file.display()
         ));
         outcome.ended_by = Some(EndedBy::Timeout);
-        return (TaskStatus::Failed, outcome);
+        return with_failure(&d, TaskStatus::Failed, outcome);
     }
     let status = natural_end(&d, exit_ok, &mut outcome);
     if d.finalizer == Some(Finalizer::Startup) {
         outcome.ended_by = Some(EndedBy::RecoveredAtStart);
     }
-    (status, outcome)
+    with_failure(&d, status, outcome)
+}
+
+/// A failed run gets its kind of failure and what to do about it.
+fn with_failure(d: &Decision<'_>, status: TaskStatus, mut o: Outcome) -> (TaskStatus, Outcome) {
+    if status == TaskStatus::Failed {
+        let stderr = stderr_excerpt(d.stderr_tail).unwrap_or_default();
+        o.failure = Some(classify(&FailedRun {
+            ended_by: o.ended_by,
+            error: o.error.as_deref().unwrap_or_default(),
+            stderr: &stderr,
+            crashed: d.end.exit.is_some_and(|e| e.code.is_none())
+                || (d.end.exit.is_some() && d.progress.turn_end.is_none()),
+            log_incomplete: d.end.log_incomplete,
+        }));
+    }
+    (status, o)
 }
 
 /// How a run ended that nobody stopped: by codex's events and its exit.

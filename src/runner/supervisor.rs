@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::Receiver;
@@ -22,11 +22,17 @@ use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, lock, pump};
 use crate::codex::MESSAGE_KEEP_CHARS;
-use crate::config::Config;
-use crate::store::{StoreError, TaskFiles, TaskMeta, open_append, open_nofollow, write_atomic};
+use crate::codex::{CodexSandbox, exec_argv};
+use crate::config::{Config, DEPTH_VAR};
+use crate::store::{
+    Attempt, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms, open_append,
+    open_nofollow, rfc3339, write_atomic,
+};
 
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+/// The pause before the first retry; it doubles for each further one.
+const RETRY_BACKOFF: Duration = Duration::from_secs(2);
 /// How long codex gets between SIGTERM and SIGKILL.
 const KILL_AFTER: Duration = Duration::from_secs(5);
 
@@ -84,44 +90,204 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
     if meta.status.is_final() {
         return Ok(());
     }
+    let stop = forward_signals(signals);
     if files.cancel_marker().exists() {
-        return finish(files, &Tracked::default(), RunEnd::default(), Vec::new());
+        return finish_cancelled(files);
     }
     view.show(&header(&meta, files));
-    let mut child = match spawn_codex(files, &meta, env.as_ref()) {
-        Ok(c) => c,
-        Err(e) => return fail_to_start(files, &meta, &e),
-    };
-    let codex_pid = child.id() as i32;
-    files.update_meta(|m| m.codex_pid = Some(codex_pid as u32))?;
-    let stop_signal = forward_signals(signals, codex_pid);
-    let (tracked, drained) = start_pump(&mut child, files, view)?;
     let limits = Limits {
         exit_grace: config.exit_grace,
         deadline: meta
             .timeout_seconds
             .map(|s| (s, Instant::now() + Duration::from_secs(s))),
     };
-    let waited = wait_codex(
-        &mut child,
-        &tracked,
-        &files.progress(),
-        &stop_signal,
-        limits,
-    );
-    // Strays first: one that inherited codex's stdout would hold the pipe open and delay
-    // the end of the log by the whole drain timeout.
-    let strays = stop_strays();
-    let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
-    let warnings = run_warnings(files, waited.stopped_after_turn, &stop_signal, strays);
-    let snapshot = std::mem::take(&mut *lock(&tracked));
-    finish(files, &snapshot, waited, warnings)?;
+    let launch = Launch {
+        env: env.as_ref(),
+        depth: config.depth + 1,
+    };
+    let mut attempt = Try::first(files, &meta);
+    loop {
+        let run = match run_once(files, &meta, &attempt, &launch, view, &stop, limits) {
+            Ok(run) => run,
+            Err(e) => return fail_to_start(files, &meta, &e),
+        };
+        let (status, outcome) = conclude(files, &run.tracked.progress, run.end);
+        if let Some(next) = attempt.retry(files, &meta, &outcome, &stop) {
+            record_attempt(files, &attempt, &outcome, view)?;
+            if !backoff(attempt.number, files, &stop) {
+                return finish_cancelled(files);
+            }
+            attempt = next;
+            continue;
+        }
+        finish(files, &run.tracked, status, outcome, run.warnings)?;
+        break;
+    }
     let status = files.read_meta().ok().flatten().map(|m| m.status);
     view.show(&format!(
         "\ntask {}; this window closes now.",
         status.map_or("?", |s| s.as_str())
     ));
     Ok(())
+}
+
+/// What every run of codex gets besides its command line.
+struct Launch<'a> {
+    /// The environment handed over by the server (full-access tasks), else this process's.
+    env: Option<&'a BTreeMap<String, String>>,
+    /// How deep in delegation codex runs: a codex-mcp started inside it sees this and refuses
+    /// to go deeper than CODEXMCP_MAX_DEPTH.
+    depth: u32,
+}
+
+/// One run of codex: the first, or a retry that resumes the session.
+struct Try {
+    number: u32,
+    argv: Vec<String>,
+    prompt: PathBuf,
+}
+
+/// What one run of codex left.
+struct Ran {
+    tracked: Tracked,
+    end: RunEnd,
+    warnings: Vec<String>,
+}
+
+impl Try {
+    fn first(files: &TaskFiles, meta: &TaskMeta) -> Try {
+        Try {
+            number: 1,
+            argv: meta.argv.clone(),
+            prompt: files.prompt(),
+        }
+    }
+
+    /// The next attempt, when this one failed in a way worth retrying, retries are left, and
+    /// nobody asked to stop. It resumes the session when there is one.
+    fn retry(
+        &self,
+        files: &TaskFiles,
+        meta: &TaskMeta,
+        outcome: &Outcome,
+        stop: &Stop,
+    ) -> Option<Try> {
+        let failure = outcome.failure.as_ref().filter(|f| f.retryable)?;
+        if self.number > meta.retries
+            || stop.requested()
+            || files.cancel_marker().exists()
+            || outcome.ended_by == Some(EndedBy::Timeout)
+        {
+            return None;
+        }
+        let Some(session) = &outcome.session_id else {
+            return Some(Try {
+                number: self.number + 1,
+                ..Try::first(files, meta)
+            });
+        };
+        let prompt = files.retry_prompt();
+        let text = format!(
+            "Your previous attempt at this task stopped because of an error ({:?}: {}). \
+             Continue where you stopped and finish the task as it was asked.",
+            failure.kind,
+            outcome
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
+        );
+        write_atomic(&prompt, text.as_bytes()).ok()?;
+        let mut argv = vec![meta.argv.first()?.clone()];
+        argv.extend(exec_argv(
+            CodexSandbox::of_task(meta),
+            &meta.run_dir,
+            Some(session),
+            &meta.options,
+        ));
+        Some(Try {
+            number: self.number + 1,
+            argv,
+            prompt,
+        })
+    }
+}
+
+/// Runs codex once, to its end.
+fn run_once(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    attempt: &Try,
+    launch: &Launch<'_>,
+    view: LiveView,
+    stop: &Stop,
+    limits: Limits,
+) -> std::io::Result<Ran> {
+    let mut child = spawn_codex(files, meta, attempt, launch)?;
+    let codex_pid = child.id() as i32;
+    stop.codex_pid.store(codex_pid, Ordering::SeqCst);
+    let _ = files.update_meta(|m| m.codex_pid = Some(codex_pid as u32));
+    let (tracked, drained) = start_pump(&mut child, files, view).map_err(std::io::Error::other)?;
+    let mut end = wait_codex(&mut child, &tracked, &files.progress(), stop, limits);
+    // Strays first: one that inherited codex's stdout would hold the pipe open and delay
+    // the end of the log by the whole drain timeout.
+    let strays = stop_strays();
+    let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
+    let warnings = run_warnings(files, end.stopped_after_turn, stop, strays);
+    let tracked = std::mem::take(&mut *lock(&tracked));
+    end.log_incomplete = tracked.log_error.is_some();
+    Ok(Ran {
+        tracked,
+        end,
+        warnings,
+    })
+}
+
+/// Notes a failed attempt that will be retried, in the record and the pane.
+fn record_attempt(
+    files: &TaskFiles,
+    attempt: &Try,
+    outcome: &Outcome,
+    view: LiveView,
+) -> Result<(), StoreError> {
+    let Some(failure) = &outcome.failure else {
+        return Ok(());
+    };
+    let error = outcome.error.clone().unwrap_or_default();
+    view.show(&format!(
+        "attempt {} failed ({:?}): {error}; retrying",
+        attempt.number, failure.kind
+    ));
+    files.update_meta(|m| {
+        m.attempts.push(Attempt {
+            attempt: attempt.number,
+            ended_at: rfc3339(now_ms()),
+            failure: failure.kind,
+            error: error.clone(),
+        })
+    })?;
+    Ok(())
+}
+
+/// Waits before retry `number` + 1 (2 s, 4 s, 8 s). False when a stop was asked for meanwhile.
+fn backoff(number: u32, files: &TaskFiles, stop: &Stop) -> bool {
+    let until = Instant::now() + RETRY_BACKOFF * 2u32.pow(number.saturating_sub(1));
+    while Instant::now() < until {
+        if stop.requested() || files.cancel_marker().exists() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// Records a task that was asked to stop before codex ran (again).
+fn finish_cancelled(files: &TaskFiles) -> Result<(), StoreError> {
+    let tracked = Tracked::default();
+    let (status, outcome) = conclude(files, &tracked.progress, RunEnd::default());
+    finish(files, &tracked, status, outcome, Vec::new())
 }
 
 /// What the pane shows first: which task this is, where it runs, and where its log is.
@@ -135,17 +301,36 @@ fn header(meta: &TaskMeta, files: &TaskFiles) -> String {
     )
 }
 
+/// What the signal thread shares: which stop signal arrived, and the codex to pass it on to.
+#[derive(Clone)]
+struct Stop {
+    signal: Arc<AtomicI32>,
+    codex_pid: Arc<AtomicI32>,
+}
+
+impl Stop {
+    fn requested(&self) -> bool {
+        self.signal.load(Ordering::SeqCst) != 0
+    }
+}
+
 /// A signal thread: records which stop signal arrived and passes SIGTERM on to codex.
-fn forward_signals(signals: SigSet, codex_pid: i32) -> Arc<AtomicI32> {
-    let stop_signal = Arc::new(AtomicI32::new(0));
-    let seen = stop_signal.clone();
+fn forward_signals(signals: SigSet) -> Stop {
+    let stop = Stop {
+        signal: Arc::new(AtomicI32::new(0)),
+        codex_pid: Arc::new(AtomicI32::new(0)),
+    };
+    let seen = stop.clone();
     std::thread::spawn(move || {
         while let Ok(sig) = signals.wait() {
-            seen.store(sig as i32, Ordering::SeqCst);
-            let _ = kill(Pid::from_raw(codex_pid), Signal::SIGTERM);
+            seen.signal.store(sig as i32, Ordering::SeqCst);
+            let pid = seen.codex_pid.load(Ordering::SeqCst);
+            if pid > 0 {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            }
         }
     });
-    stop_signal
+    stop
 }
 
 /// A reader thread for codex's stdout; the receiver hears when it has read everything.
@@ -172,14 +357,14 @@ fn start_pump(
 fn run_warnings(
     files: &TaskFiles,
     stopped_after_turn: bool,
-    stop_signal: &AtomicI32,
+    stop: &Stop,
     strays: usize,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     if stopped_after_turn {
         warnings.push("codex did not exit after finishing its turn and was stopped".into());
     }
-    if let Ok(sig) = Signal::try_from(stop_signal.load(Ordering::SeqCst))
+    if let Ok(sig) = Signal::try_from(stop.signal.load(Ordering::SeqCst))
         && !files.cancel_marker().exists()
     {
         let hint = if sig == Signal::SIGHUP {
@@ -233,13 +418,14 @@ fn missing(files: &TaskFiles) -> StoreError {
 fn spawn_codex(
     files: &TaskFiles,
     meta: &TaskMeta,
-    env: Option<&BTreeMap<String, String>>,
+    attempt: &Try,
+    launch: &Launch<'_>,
 ) -> std::io::Result<Child> {
-    let (program, args) = meta
+    let (program, args) = attempt
         .argv
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
-    let prompt = open_nofollow(&files.prompt())?;
+    let prompt = open_nofollow(&attempt.prompt)?;
     let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -247,9 +433,10 @@ fn spawn_codex(
         .stdin(Stdio::from(prompt))
         .stdout(Stdio::piped())
         .stderr(Stdio::from(stderr));
-    if let Some(env) = env {
+    if let Some(env) = launch.env {
         cmd.env_clear().envs(env);
     }
+    cmd.env(DEPTH_VAR, launch.depth.to_string());
     cmd.spawn()
 }
 
@@ -266,7 +453,9 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
         }),
         ..RunEnd::default()
     };
-    finish(files, &Tracked::default(), end, Vec::new())
+    let tracked = Tracked::default();
+    let (status, outcome) = conclude(files, &tracked.progress, end);
+    finish(files, &tracked, status, outcome, Vec::new())
 }
 
 /// When the supervisor stops codex on its own.
@@ -284,7 +473,7 @@ fn wait_codex(
     child: &mut Child,
     tracked: &Mutex<Tracked>,
     progress_path: &Path,
-    stop_signal: &AtomicI32,
+    stop: &Stop,
     limits: Limits,
 ) -> RunEnd {
     let mut turn_done_at: Option<Instant> = None;
@@ -323,7 +512,7 @@ fn wait_codex(
             term_sent_at = Some(Instant::now());
         }
         let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= limits.exit_grace);
-        let asked = stop_signal.load(Ordering::SeqCst) != 0;
+        let asked = stop.requested();
         if (lingering || asked) && term_sent_at.is_none() {
             end.stopped_after_turn = lingering && !asked;
             let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
@@ -342,7 +531,8 @@ fn wait_codex(
 fn finish(
     files: &TaskFiles,
     tracked: &Tracked,
-    end: RunEnd,
+    status: TaskStatus,
+    outcome: Outcome,
     mut warnings: Vec<String>,
 ) -> Result<(), StoreError> {
     // The record holds the start of the answer; a long one is kept whole beside it, so a
@@ -360,7 +550,6 @@ fn finish(
             files.log().display()
         ));
     }
-    let (status, outcome) = conclude(files, &tracked.progress, end);
     record_final(files, |m| {
         if m.finish(status, outcome.clone()) {
             m.warnings.extend(warnings.iter().cloned());

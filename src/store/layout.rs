@@ -157,6 +157,10 @@ impl TaskFiles {
     pub fn release_reserve(&self) {
         let _ = std::fs::remove_file(self.reserve());
     }
+    /// The prompt of a retry, which resumes the session.
+    pub fn retry_prompt(&self) -> PathBuf {
+        self.dir.join("retry-prompt.md")
+    }
     /// The whole final answer, however long (the record holds its start).
     pub fn answer(&self) -> PathBuf {
         self.dir.join("answer.md")

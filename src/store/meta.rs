@@ -81,6 +81,46 @@ pub enum EndedBy {
     RecoveredAtStart,
 }
 
+/// What kind of failure a failed task had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Authentication,
+    RateLimit,
+    ModelUnavailable,
+    Network,
+    InvalidRequest,
+    Sandbox,
+    Timeout,
+    ProcessCrash,
+    Interrupted,
+    DiskFull,
+    Unknown,
+}
+
+/// Why a task failed, in a form a caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// True when running it again (with its `session_id`) may well succeed.
+    pub retryable: bool,
+    /// One sentence on what to do.
+    pub hint: String,
+    /// Codex's own message and the end of its stderr.
+    pub detail: String,
+}
+
+/// One attempt of a task that was retried after a retryable failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Attempt {
+    /// 1 for the first run.
+    pub attempt: u32,
+    /// RFC 3339 UTC.
+    pub ended_at: String,
+    pub failure: FailureKind,
+    pub error: String,
+}
+
 /// A request to stop a task, as its `cancel-requested` file holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
@@ -107,6 +147,9 @@ pub struct Outcome {
     /// The whole answer's length in characters.
     #[serde(default)]
     pub answer_chars: Option<usize>,
+    /// A failed task: what kind of failure, and what to do.
+    #[serde(default)]
+    pub failure: Option<Failure>,
 }
 
 /// Everything known about one task, as `meta.json` holds it.
@@ -152,6 +195,12 @@ pub struct TaskMeta {
     /// A resume: the session's token total before this task, when the store knows it.
     #[serde(default)]
     pub usage_before: Option<Usage>,
+    /// How many times a retryable failure is retried (resuming the session).
+    #[serde(default)]
+    pub retries: u32,
+    /// The attempts that failed and were retried, oldest first.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
     /// Set once a finished task's records are complete (its branch summary taken, its
     /// session and handed-over environment gone), so that is done once.
     #[serde(default)]

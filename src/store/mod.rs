@@ -15,7 +15,7 @@ pub(crate) use fsutil::{
 };
 pub(crate) use layout::{Liveness, Store, TaskFiles};
 pub(crate) use meta::{
-    BranchSummary, CancelRequest, EndedBy, Outcome, Sandbox, TaskMeta, TaskStatus, TaskSummary,
-    WorktreeRecord, own_usage,
+    Attempt, BranchSummary, CancelRequest, EndedBy, Failure, FailureKind, Outcome, Sandbox,
+    TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, own_usage,
 };
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

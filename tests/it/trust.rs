@@ -566,3 +566,175 @@ async fn a_full_disk_keeps_the_answer_and_says_which_disk() {
     assert_eq!(list["total"], 1, "a refused start left a folder: {list}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_failure_says_its_kind_and_what_to_do() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let cases = [
+        (
+            "@status 401 Incorrect API key provided",
+            "authentication",
+            false,
+            "codex login",
+        ),
+        (
+            "@status 429 Rate limit reached for requests",
+            "rate_limit",
+            true,
+            "Wait",
+        ),
+    ];
+    for (i, (prompt, kind, retryable, hint)) in cases.into_iter().enumerate() {
+        let r = call(
+            &client,
+            "codex",
+            task(prompt, &fx.work, &format!("review-fail_{i}-v1")),
+        )
+        .await;
+        let v = body(&r);
+        eprintln!("{}", v["failure"]);
+        assert_eq!(v["status"], "failed", "{v}");
+        assert_eq!(v["failure"]["kind"], kind, "{v}");
+        assert_eq!(v["failure"]["retryable"], retryable);
+        assert!(v["failure"]["hint"].as_str().unwrap().contains(hint), "{v}");
+        assert!(!v["failure"]["detail"].as_str().unwrap().is_empty());
+        assert_eq!(v["ended_by"], "codex");
+    }
+    let v = body(
+        &call(
+            &client,
+            "codex",
+            with_args(
+                task("@answer x", &fx.work, "review-fail_model-v1"),
+                json!({"model": "unknown-model-1"}),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(v["failure"]["kind"], "model_unavailable", "{v}");
+    assert!(v["failure"]["hint"].as_str().unwrap().contains("`model`"));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retryable_failure_is_retried_by_resuming_the_session() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let t0 = Instant::now();
+    let v = call_body(
+        &client,
+        "codex",
+        with_args(
+            task(
+                "@status 429 Rate limit reached",
+                &fx.work,
+                "review-retried-v1",
+            ),
+            json!({"retries": 2}),
+        ),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "done");
+    assert_eq!(v["attempts"][0]["attempt"], 1);
+    assert_eq!(v["attempts"][0]["failure"], "rate_limit");
+    assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
+    assert!(
+        t0.elapsed() >= Duration::from_secs(2),
+        "no pause before the retry"
+    );
+    // The retry resumed the same session, with the short prompt.
+    let prompts = fx.model.prompts();
+    assert!(
+        prompts
+            .iter()
+            .any(|p| p.contains("Continue where you stopped")),
+        "{prompts:?}"
+    );
+    let argv = read_meta(&fx, "codex-review-retried-v1")["argv"].clone();
+    assert!(
+        !argv.to_string().contains("resume"),
+        "the record keeps the first command line"
+    );
+    // A failure that will not pass is not retried.
+    let v = call_body(
+        &client,
+        "codex",
+        with_args(
+            task(
+                "@status 401 Incorrect API key provided",
+                &fx.work,
+                "review-not_retried-v1",
+            ),
+            json!({"retries": 3}),
+        ),
+    )
+    .await;
+    assert_eq!(v["status"], "failed");
+    assert!(v.get("attempts").is_none(), "{v}");
+    client.cancel().await.unwrap();
+}
+
+fn with_args(mut args: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    for (k, v) in extra.as_object().unwrap() {
+        args[k] = v.clone();
+    }
+    args
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_inside_a_task_does_not_delegate_without_end() {
+    let mut fx = Fixture::new().await;
+    let client = fx.client().await;
+    // Codex runs marked one level deep.
+    let v = call_body(
+        &client,
+        "codex",
+        task(
+            "@shell echo depth=$CODEXMCP_DEPTH\n@answer seen",
+            &fx.work,
+            "review-depth-v1",
+        ),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(
+        fx.model
+            .tool_outputs()
+            .iter()
+            .any(|o| o.contains("depth=1")),
+        "{:?}",
+        fx.model.tool_outputs()
+    );
+    client.cancel().await.unwrap();
+
+    // A server started inside that task (it inherits the mark) refuses, saying why.
+    fx.extra_env.push(("CODEXMCP_DEPTH".into(), "1".into()));
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex_dispatch",
+        task("@answer x", &fx.work, "review-nested-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    let text = error_text(&r);
+    assert!(
+        text.contains("CODEXMCP_MAX_DEPTH") && text.contains("depth 1"),
+        "{text}"
+    );
+    client.cancel().await.unwrap();
+
+    // Where nesting is intended, the limit can be raised.
+    fx.extra_env.push(("CODEXMCP_MAX_DEPTH".into(), "2".into()));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer nested", &fx.work, "review-nested-v2"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    client.cancel().await.unwrap();
+}

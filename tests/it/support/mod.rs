@@ -229,6 +229,11 @@ stream_max_retries = 0
             "CODEXMCP_CODEX_REASONING_EFFORT",
             "CODEXMCP_WORKTREE_ROOT",
             "CODEXMCP_EXIT_GRACE_MS",
+            "CODEXMCP_DEPTH",
+            "CODEXMCP_MAX_DEPTH",
+            "CODEXMCP_TASK_TIMEOUT",
+            "CODEXMCP_MAX_PARALLEL",
+            "CODEXMCP_READONLY_FALLBACK",
             "OPENAI_API_KEY",
             "CODEXMCP_LOG_FILE",
         ] {

@@ -9,6 +9,7 @@
 //! - `@answer_len <n>`: a final answer of `n` characters;
 //! - `@delay_ms <n>`: wait before every reply (a slow model);
 //! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`);
+//! - `@status <code> <message>`: every request gets that HTTP status and error message;
 //! - `@cut_stream`: every reply stops after its first event, as a dropped connection does
 //!   (codex reports "Reconnecting..." and retries as its config allows).
 //!
@@ -167,6 +168,16 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         stream.write_all(sse.as_bytes()).await?;
         return stream.shutdown().await;
     }
+    if let Some((code, message)) = &script.status {
+        let body = json!({"error": {"message": message, "type": "error"}});
+        return respond(
+            &mut stream,
+            &format!("{code} Error"),
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .await;
+    }
     if script.fail {
         let body = json!({"error": {"message": "scripted model failure", "type": "server_error"}});
         return respond(
@@ -260,6 +271,7 @@ struct Script {
     delay_ms: u64,
     fail: bool,
     cut_stream: bool,
+    status: Option<(u16, String)>,
 }
 
 impl Script {
@@ -271,6 +283,7 @@ impl Script {
             delay_ms: 0,
             fail: false,
             cut_stream: false,
+            status: None,
         };
         for line in prompt.lines() {
             let line = line.trim();
@@ -290,6 +303,9 @@ impl Script {
                 s.delay_ms = d.trim().parse().unwrap_or(0);
             } else if line == "@fail" {
                 s.fail = true;
+            } else if let Some(rest) = line.strip_prefix("@status ") {
+                let (code, message) = rest.split_once(' ').unwrap_or((rest, "error"));
+                s.status = Some((code.parse().unwrap_or(500), message.to_string()));
             } else if line == "@cut_stream" {
                 s.cut_stream = true;
             }
