@@ -24,6 +24,8 @@ pub(crate) const TASK_TIMEOUT_VAR: &str = "CODEXMCP_TASK_TIMEOUT";
 pub(crate) const MAX_RESULT_CHARS_VAR: &str = "CODEXMCP_MAX_RESULT_CHARS";
 /// Set by codex-mcp in the environment of every Codex it runs: how deep in delegation it is.
 pub(crate) const DEPTH_VAR: &str = "CODEXMCP_DEPTH";
+/// How many tasks may run at once, across every server sharing the store.
+pub(crate) const MAX_PARALLEL_VAR: &str = "CODEXMCP_MAX_PARALLEL";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 
@@ -85,6 +87,8 @@ pub(crate) struct Config {
     pub task_timeout: Option<Setting>,
     /// The most characters one tool result may hold.
     pub max_result_chars: usize,
+    /// How many tasks may run at once (at least 1).
+    pub max_parallel: usize,
     /// How many codex-mcp tasks this process runs inside (0: none).
     pub depth: u32,
     /// The deepest a task may be started: a server at this depth refuses.
@@ -158,6 +162,7 @@ impl Config {
             max_result_chars: get(MAX_RESULT_CHARS_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
+            max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
             depth: number(DEPTH_VAR).unwrap_or(0),
             max_depth: number(MAX_DEPTH_VAR).unwrap_or(1),
             log_file: get(LOG_FILE_VAR).map(path),

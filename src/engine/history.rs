@@ -4,7 +4,7 @@
 
 use super::Engine;
 use crate::codex::{CodexOptions, Usage};
-use crate::store::{TaskStatus, TaskSummary};
+use crate::store::TaskSummary;
 
 /// The earlier tasks of one session, as far as they matter to the next one.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +31,7 @@ impl Engine {
         let usage_total = tasks
             .iter()
             .rev()
-            .filter(|t| t.status != TaskStatus::Running)
+            .filter(|t| t.status.is_final())
             .filter_map(|t| t.outcome.as_ref().map(|o| o.usage))
             .find(|u| !u.is_zero());
         SessionHistory {

@@ -79,10 +79,7 @@ impl Engine {
         });
         let total = tasks.len();
         tasks.truncate(limit);
-        for (t, files) in tasks
-            .iter_mut()
-            .filter(|(t, _)| t.status == TaskStatus::Running)
-        {
+        for (t, files) in tasks.iter_mut().filter(|(t, _)| !t.status.is_final()) {
             if self.finalize_orphan(files).is_ok()
                 && let Ok(Some(fresh)) = files.read_summary()
             {

@@ -69,17 +69,17 @@ pub struct TaskRequest {
     /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
     #[serde(default)]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
+    /// Kept by a follow-up unless it names another.
+    #[serde(default)]
+    #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
+    pub profile: Option<String>,
     /// Optional, 0 to 3 (default 0). How many times a failure that may pass (a rate limit, the
     /// network, a crashed Codex) is retried: after a pause, the same Codex session is resumed
     /// with a short "continue where you stopped" prompt. Each attempt is listed in the result.
     #[serde(default)]
     #[schemars(range(max = MAX_RETRIES))]
     pub retries: Option<u32>,
-    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
-    /// Kept by a follow-up unless it names another.
-    #[serde(default)]
-    #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
-    pub profile: Option<String>,
 }
 
 /// A checked topic, `<type>-<desc>-v<N>`.

@@ -184,9 +184,16 @@ impl Engine {
             settled: false,
             branch_summary: None,
         };
+        // Queued behind others, or when every place is taken; its supervisor waits for one.
+        let mut meta = meta;
+        let limit = self.config.max_parallel;
+        if !self.store.queue().is_empty() || self.store.free_slots(limit) == 0 {
+            meta.status = TaskStatus::Queued;
+        }
         let written = write_atomic(&files.prompt(), spec.prompt.as_bytes())
             .and_then(|()| files.write_meta(&meta))
-            .and_then(|()| files.make_reserve());
+            .and_then(|()| files.make_reserve())
+            .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));
         if let Err(e) = written {
             // An empty folder would burn the id for good.
             let _ = std::fs::remove_dir_all(&files.dir);
@@ -286,7 +293,7 @@ impl Engine {
         for id in self.store.task_ids()? {
             let files = self.store.task(&id);
             let uses_it = |t: &TaskSummary| {
-                t.status == TaskStatus::Running && t.worktree.as_ref().is_some_and(|w| w.dir == dir)
+                !t.status.is_final() && t.worktree.as_ref().is_some_and(|w| w.dir == dir)
             };
             // Cheap read first; only a task that claims the worktree is checked for life.
             if !files
@@ -298,7 +305,7 @@ impl Engine {
                 continue;
             }
             if let Ok(Some(meta)) = self.finalize_orphan(&files)
-                && meta.status == TaskStatus::Running
+                && !meta.status.is_final()
             {
                 return Err(EngineError::WorktreeBusy {
                     dir,
@@ -333,7 +340,7 @@ impl Engine {
             let Ok(Some(meta)) = self.finalize_orphan(&self.store.task(&id)) else {
                 continue;
             };
-            if meta.topic == spec.topic.full && meta.status == TaskStatus::Running {
+            if meta.topic == spec.topic.full && !meta.status.is_final() {
                 return Err(EngineError::TopicBusy {
                     topic: spec.topic.full.clone(),
                     task_id: id,

@@ -19,6 +19,9 @@ impl Engine {
             Err(e) => return Err(e),
         };
         let mut view = TaskView::build(&files, &meta);
+        if meta.status == TaskStatus::Queued {
+            view.queue_position = self.store.queue_position(task_id);
+        }
         if !meta.status.is_final()
             && let Some(warning) = self.store.disk_full_warning()
         {
@@ -49,7 +52,7 @@ impl Engine {
                     .read_summary()
                     .ok()
                     .flatten()
-                    .is_some_and(|t| t.status == TaskStatus::Running);
+                    .is_some_and(|t| !t.status.is_final());
                 running
                     && self
                         .finalize_at_start(&files)

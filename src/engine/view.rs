@@ -19,7 +19,12 @@ use crate::store::{
 pub struct TaskView {
     /// True when the task completed.
     pub success: bool,
+    /// `queued` (waiting for one of CODEXMCP_MAX_PARALLEL places), `running`, `completed`,
+    /// `failed` or `cancelled`.
     pub status: TaskStatus,
+    /// A queued task: its place in the queue (1 runs next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<usize>,
     /// `codex-<topic>`, or `codex-<topic>-r<N>` when the topic ran before.
     pub task_id: String,
     pub topic: String,
@@ -166,6 +171,7 @@ impl TaskView {
         let mut view = TaskView {
             success: meta.status == TaskStatus::Completed,
             status: meta.status,
+            queue_position: None,
             task_id: meta.task_id.clone(),
             topic: meta.topic.clone(),
             sandbox: meta.sandbox,
@@ -295,6 +301,7 @@ impl IsolationView {
 pub struct DispatchView {
     /// Use it with codex_status and codex_cancel.
     pub task_id: String,
+    /// `running`, or `queued` when CODEXMCP_MAX_PARALLEL tasks already run.
     pub status: TaskStatus,
     pub topic: String,
     /// RFC 3339 UTC.

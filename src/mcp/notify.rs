@@ -61,6 +61,9 @@ impl ProgressReporter {
 
 /// "running `cargo test` (12s) · 3 commands done · 2 files changed · 1m05s".
 pub fn task_line(view: &TaskView) -> String {
+    if let Some(n) = view.queue_position {
+        return format!("queued, position {n} · {}", duration(view.elapsed_seconds));
+    }
     let Some(p) = &view.progress else {
         return format!("{} · {}", view.status, duration(view.elapsed_seconds));
     };
@@ -84,7 +87,7 @@ fn tasks_line(views: &[Result<TaskView, EngineError>]) -> String {
         .flatten()
         .filter(|v| !v.status.is_final())
         .collect();
-    let mut line = format!("{} of {} running", running.len(), views.len());
+    let mut line = format!("{} of {} not finished", running.len(), views.len());
     for v in running {
         line.push_str(&format!(" · {}: {}", v.task_id, doing(v, 30)));
     }
@@ -93,6 +96,9 @@ fn tasks_line(views: &[Result<TaskView, EngineError>]) -> String {
 
 /// What a running task is doing now: "running `cargo test` (12s)", or its phase.
 fn doing(view: &TaskView, command_max: usize) -> String {
+    if let Some(n) = view.queue_position {
+        return format!("queued, position {n}");
+    }
     let Some(p) = &view.progress else {
         return view.status.to_string();
     };

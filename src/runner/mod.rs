@@ -8,6 +8,7 @@ mod outcome;
 mod pane;
 mod process;
 mod pump;
+mod queue;
 mod scan;
 mod supervisor;
 mod tmux;

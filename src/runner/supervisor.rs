@@ -21,6 +21,7 @@ use nix::unistd::Pid;
 use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, lock, pump};
+use super::queue::wait_for_slot;
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv};
 use crate::config::{Config, DEPTH_VAR};
@@ -94,7 +95,12 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
     if files.cancel_marker().exists() {
         return finish_cancelled(files);
     }
+    let stopped = || stop.requested() || files.cancel_marker().exists();
+    let Some(_slot) = wait_for_slot(files, &meta, config.max_parallel, stopped)? else {
+        return finish_cancelled(files);
+    };
     view.show(&header(&meta, files));
+    // The time limit counts from here: waiting in the queue does not use it up.
     let limits = Limits {
         exit_grace: config.exit_grace,
         deadline: meta

@@ -34,6 +34,18 @@ impl Store {
         }
     }
 
+    /// The store's root, e.g. `~/.codexmcp`.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The store of the task folder `dir` (`<home>/tasks/<id>`): what a supervisor, which is
+    /// handed its task's folder, shares with the servers.
+    pub fn of_task_dir(dir: &Path) -> Option<Store> {
+        let home = dir.parent()?.parent()?;
+        Some(Store::at(home))
+    }
+
     /// Creates the store's folders (0700) if they are missing.
     pub fn ensure(&self) -> Result<(), StoreError> {
         ensure_private_dir(&self.home)?;
@@ -286,7 +298,7 @@ pub struct TaskLock {
     _file: File,
 }
 
-fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+pub(super) fn open_lock_file(path: &Path) -> Result<File, StoreError> {
     OpenOptions::new()
         .read(true)
         .write(true)

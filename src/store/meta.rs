@@ -28,6 +28,8 @@ impl Sandbox {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
+    /// Waiting for one of the CODEXMCP_MAX_PARALLEL places to run.
+    Queued,
     Running,
     Completed,
     Failed,
@@ -36,11 +38,12 @@ pub enum TaskStatus {
 
 impl TaskStatus {
     pub fn is_final(self) -> bool {
-        !matches!(self, TaskStatus::Running)
+        !matches!(self, TaskStatus::Running | TaskStatus::Queued)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
+            TaskStatus::Queued => "queued",
             TaskStatus::Running => "running",
             TaskStatus::Completed => "completed",
             TaskStatus::Failed => "failed",

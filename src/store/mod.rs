@@ -6,6 +6,7 @@ mod error;
 mod fsutil;
 mod layout;
 mod meta;
+mod queue;
 mod task_id;
 
 pub(crate) use clock::{now_ms, rfc3339};
@@ -18,4 +19,5 @@ pub(crate) use meta::{
     Attempt, BranchSummary, CancelRequest, EndedBy, Failure, FailureKind, Outcome, Sandbox,
     TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, own_usage,
 };
+pub(crate) use queue::{QueueEntry, Slot};
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

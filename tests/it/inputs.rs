@@ -116,7 +116,7 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
         (
             with("extra", json!(1)),
             "extra",
-            "accepts: prompt, cwd, topic, sandbox, session_id, timeout_seconds, model, reasoning_effort, profile",
+            "accepts: prompt, cwd, topic, sandbox, session_id, timeout_seconds, model, reasoning_effort, profile, retries",
         ),
     ];
     for tool in ["codex", "codex_dispatch"] {

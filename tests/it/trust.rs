@@ -738,3 +738,167 @@ async fn a_server_inside_a_task_does_not_delegate_without_end() {
     assert_eq!(v["status"], "completed", "{v}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_share_a_capacity_of_three() {
+    let mut fx = Fixture::new().await;
+    // A codex of this test's own, so its processes can be told from other tests'.
+    let bin = fx.tmp.path().join("capbin");
+    std::fs::create_dir(&bin).unwrap();
+    let codex = bin.join("codex");
+    std::os::unix::fs::symlink(codex_bin(), &codex).unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), codex.display().to_string()));
+    fx.extra_env
+        .push(("CODEXMCP_MAX_PARALLEL".into(), "3".into()));
+    let a = std::sync::Arc::new(fx.client().await);
+    let b = std::sync::Arc::new(fx.client().await);
+    // Count codex processes all along.
+    let needle = codex.display().to_string();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut most = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(codex_runs(&needle));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            most
+        })
+    };
+    let mut calls = Vec::new();
+    for i in 0..40 {
+        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let args = task(
+            &format!("@delay_ms 300\n@answer answer {i}"),
+            &fx.work,
+            &format!("review-cap_{i}-v1"),
+        );
+        calls.push(tokio::spawn(async move {
+            call_body(&client, "codex_dispatch", args).await
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut queued = 0;
+    for c in calls {
+        let v = c.await.unwrap();
+        if v["status"] == "queued" {
+            queued += 1;
+        }
+        ids.push(v["task_id"].as_str().unwrap().to_string());
+    }
+    assert!(queued > 0, "with 40 tasks and 3 places, some must wait");
+    // A queued task says where it stands.
+    let last = call_body(&a, "codex_status", json!({"task_id": ids[39]})).await;
+    if last["status"] == "queued" {
+        assert!(last["queue_position"].as_u64().unwrap() >= 1, "{last}");
+    }
+    for chunk in ids.chunks(20) {
+        let v = call_body(
+            &b,
+            "codex_status",
+            json!({"task_ids": chunk, "wait_seconds": 300}),
+        )
+        .await;
+        assert_eq!(v["ended"], 20, "{v}");
+        for t in v["tasks"].as_array().unwrap() {
+            assert_eq!(t["status"], "completed", "{t}");
+        }
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = sampler.join().unwrap();
+    eprintln!("measured: at most {most} codex processes ran at once (limit 3)");
+    assert!((1..=3).contains(&most), "{most} codex processes at once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queued_task_can_be_cancelled_and_starts_in_order_without_a_server() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_MAX_PARALLEL".into(), "1".into()));
+    let (client, server) = fx.client_and_pid(()).await;
+    let first = call_body(
+        &client,
+        "codex_dispatch",
+        task(
+            "@shell sleep 2\n@answer first",
+            &fx.work,
+            "review-q_first-v1",
+        ),
+    )
+    .await;
+    assert_eq!(first["status"], "running");
+    let mut waiting = Vec::new();
+    for name in ["second", "third", "fourth"] {
+        let v = call_body(
+            &client,
+            "codex_dispatch",
+            task(
+                &format!("@answer {name}"),
+                &fx.work,
+                &format!("review-q_{name}-v1"),
+            ),
+        )
+        .await;
+        assert_eq!(v["status"], "queued", "{v}");
+        waiting.push(v["task_id"].as_str().unwrap().to_string());
+    }
+    let v = call_body(&client, "codex_status", json!({"task_id": waiting[1]})).await;
+    assert_eq!(
+        (v["status"].clone(), v["queue_position"].clone()),
+        (json!("queued"), json!(2))
+    );
+    // Cancelled while it waits: it never runs.
+    let c = call_body(&client, "codex_cancel", json!({"task_id": waiting[1]})).await;
+    assert_eq!(c["status"], "cancelled", "{c}");
+    // The queue goes on with no server at all.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    drop(client);
+    let t0 = Instant::now();
+    while read_meta(&fx, &waiting[2])["status"] != "completed" {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the queue stopped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ended = |id: &str| read_meta(&fx, id)["ended_at_ms"].as_u64().unwrap();
+    assert!(ended(first["task_id"].as_str().unwrap()) <= ended(&waiting[0]));
+    assert!(
+        ended(&waiting[0]) <= ended(&waiting[2]),
+        "started out of order"
+    );
+    assert_eq!(read_meta(&fx, &waiting[1])["status"], "cancelled");
+    assert!(
+        !fx.model
+            .prompts()
+            .iter()
+            .any(|p| p.contains("@answer third"))
+    );
+}
+
+/// Codex processes started by supervisors: those running `needle` whose parent does not run it
+/// too (node forks before it execs the native binary, and the fork looks the same for an
+/// instant).
+fn codex_runs(needle: &str) -> usize {
+    let out = std::process::Command::new("ps")
+        .args(["-A", "-ww", "-o", "pid=,ppid=,stat=,args="])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let runs: Vec<(i32, i32)> = text
+        .lines()
+        .filter(|l| l.contains(needle) && !l.contains("ps -A"))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let pid = f.next()?.parse().ok()?;
+            let ppid = f.next()?.parse().ok()?;
+            (!f.next()?.starts_with('Z')).then_some((pid, ppid))
+        })
+        .collect();
+    runs.iter()
+        .filter(|(_, ppid)| !runs.iter().any(|(pid, _)| pid == ppid))
+        .count()
+}

@@ -1,0 +1,90 @@
+//! A supervisor's wait for one of the CODEXMCP_MAX_PARALLEL places. The queue lives in the
+//! store, so tasks start in order as others end, whichever servers queued them and whether
+//! or not any server still runs.
+
+use std::time::Duration;
+
+use crate::store::{
+    Liveness, QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms,
+};
+
+const POLL: Duration = Duration::from_millis(100);
+/// A queued task whose supervisor has not taken its lock this long after launch is gone.
+const STARTUP_GRACE_MS: u64 = 30_000;
+
+/// Leaves the queue however the wait ends.
+struct InQueue(QueueEntry);
+
+impl Drop for InQueue {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
+
+/// Waits until this task may run, and returns its place, held until it is dropped; `None`
+/// when `stopped` said to stop first. The record says `queued` while it waits.
+pub(super) fn wait_for_slot(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    limit: usize,
+    stopped: impl Fn() -> bool,
+) -> Result<Option<Slot>, StoreError> {
+    let (Some(store), Ok(id)) = (Store::of_task_dir(&files.dir), TaskId::parse(&meta.task_id))
+    else {
+        return Ok(None);
+    };
+    let mine = InQueue(store.enqueue(&id, meta.started_at_ms)?);
+    let mut shown = meta.status;
+    loop {
+        if stopped() {
+            return Ok(None);
+        }
+        let ahead = store
+            .queue()
+            .into_iter()
+            .take_while(|e| e.task_id != mine.0.task_id)
+            .filter(|e| still_waiting(&store, e))
+            .count();
+        if ahead < store.free_slots(limit)
+            && let Some(slot) = store.take_slot(limit)?
+        {
+            drop(mine);
+            set_status(files, TaskStatus::Running)?;
+            return Ok(Some(slot));
+        }
+        if shown != TaskStatus::Queued {
+            set_status(files, TaskStatus::Queued)?;
+            shown = TaskStatus::Queued;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// An entry whose task ended or whose supervisor died waits for nothing: it is removed, so
+/// it holds up no one.
+fn still_waiting(store: &Store, entry: &QueueEntry) -> bool {
+    let files = store.task(&entry.task_id);
+    let waiting = match files.read_meta() {
+        Ok(Some(m)) if !m.status.is_final() => {
+            files.supervisor_liveness() != Liveness::Dead
+                || (m.supervisor_pid.is_none()
+                    && now_ms().saturating_sub(m.started_at_ms) < STARTUP_GRACE_MS)
+        }
+        Ok(_) => false,
+        // Unreadable now (being written): it may well be waiting.
+        Err(_) => true,
+    };
+    if !waiting {
+        entry.leave();
+    }
+    waiting
+}
+
+fn set_status(files: &TaskFiles, status: TaskStatus) -> Result<(), StoreError> {
+    files.update_meta(|m| {
+        if !m.status.is_final() {
+            m.status = status;
+        }
+    })?;
+    Ok(())
+}
