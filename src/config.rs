@@ -26,6 +26,8 @@ pub(crate) const MAX_RESULT_CHARS_VAR: &str = "CODEXMCP_MAX_RESULT_CHARS";
 pub(crate) const DEPTH_VAR: &str = "CODEXMCP_DEPTH";
 /// How many tasks may run at once, across every server sharing the store.
 pub(crate) const MAX_PARALLEL_VAR: &str = "CODEXMCP_MAX_PARALLEL";
+/// Read-only tasks without Codex's sandbox (for containers where it cannot start), audited.
+pub(crate) const READONLY_FALLBACK_VAR: &str = "CODEXMCP_READONLY_FALLBACK";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 
@@ -89,6 +91,8 @@ pub(crate) struct Config {
     pub max_result_chars: usize,
     /// How many tasks may run at once (at least 1).
     pub max_parallel: usize,
+    /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
+    pub readonly_fallback: bool,
     /// How many codex-mcp tasks this process runs inside (0: none).
     pub depth: u32,
     /// The deepest a task may be started: a server at this depth refuses.
@@ -163,6 +167,12 @@ impl Config {
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
             max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
+            readonly_fallback: get(READONLY_FALLBACK_VAR).is_some_and(|v| {
+                matches!(
+                    v.to_string_lossy().trim().to_ascii_lowercase().as_str(),
+                    "1" | "true" | "yes" | "on"
+                )
+            }),
             depth: number(DEPTH_VAR).unwrap_or(0),
             max_depth: number(MAX_DEPTH_VAR).unwrap_or(1),
             log_file: get(LOG_FILE_VAR).map(path),

@@ -22,8 +22,8 @@ impl CodexSandbox {
     /// worktree instead.
     pub fn of_task(meta: &crate::store::TaskMeta) -> CodexSandbox {
         match meta.sandbox {
-            crate::store::Sandbox::ReadOnly => CodexSandbox::ReadOnly,
-            crate::store::Sandbox::FullAccess => CodexSandbox::DangerFullAccess,
+            crate::store::Sandbox::ReadOnly if !meta.readonly_fallback => CodexSandbox::ReadOnly,
+            _ => CodexSandbox::DangerFullAccess,
         }
     }
 

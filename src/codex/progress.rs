@@ -83,7 +83,14 @@ pub struct Progress {
     /// When `last_error` arrived (epoch ms).
     #[serde(default)]
     pub last_error_at_ms: Option<u64>,
+    /// Commands that write (redirections, `rm`, `git commit`…), for the audit of a read-only
+    /// task that ran without Codex's sandbox. At most [`MUTATING_KEPT`].
+    #[serde(default)]
+    pub mutating_commands: Vec<String>,
 }
+
+/// How many writing commands are kept.
+const MUTATING_KEPT: usize = 50;
 
 impl Progress {
     pub fn turn_completed(&self) -> bool {
@@ -188,6 +195,9 @@ impl Progress {
                 self.commands_run += 1;
                 self.last_command = Some(shorten(command, SHORT));
                 self.phase = Phase::Thinking;
+                if writes_files(command) && self.mutating_commands.len() < MUTATING_KEPT {
+                    self.mutating_commands.push(shorten(command, SHORT));
+                }
             }
             Item::FileChange { changes } => {
                 for c in changes {
@@ -207,6 +217,11 @@ impl Progress {
         }
     }
 
+    /// The paths Codex's file changes touched (at most 1,000).
+    pub fn changed_paths(&self) -> impl Iterator<Item = &String> {
+        self.changed_paths.iter()
+    }
+
     fn note_path(&mut self, path: &str) {
         if self.changed_paths.contains(path) {
             return;
@@ -216,6 +231,95 @@ impl Progress {
             self.changed_paths.insert(path.to_string());
         }
     }
+}
+
+/// True for a shell command that writes files: a redirection into a file, or a program that
+/// creates, changes or removes files (`rm`, `mv`, `sed -i`, `git commit`, `npm install`…).
+pub fn writes_files(command: &str) -> bool {
+    let harmless = [
+        "2>&1",
+        ">&2",
+        "1>&2",
+        "2>/dev/null",
+        ">/dev/null",
+        "> /dev/null",
+        "&>/dev/null",
+    ];
+    let mut text = command.to_string();
+    for h in harmless {
+        text = text.replace(h, " ");
+    }
+    if text.contains('>') {
+        return true;
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || ";&|()'\"`".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    const WRITERS: &[&str] = &[
+        "rm",
+        "rmdir",
+        "mv",
+        "cp",
+        "touch",
+        "mkdir",
+        "ln",
+        "chmod",
+        "chown",
+        "truncate",
+        "dd",
+        "tee",
+        "install",
+        "patch",
+        "unlink",
+        "shred",
+        "apply_patch",
+    ];
+    const GIT_WRITES: &[&str] = &[
+        "add",
+        "commit",
+        "reset",
+        "checkout",
+        "switch",
+        "restore",
+        "rm",
+        "mv",
+        "stash",
+        "apply",
+        "am",
+        "merge",
+        "rebase",
+        "cherry-pick",
+        "revert",
+        "clean",
+        "push",
+        "pull",
+        "tag",
+        "init",
+        "clone",
+    ];
+    const INSTALLS: &[&str] = &["npm", "yarn", "pnpm", "pip", "pip3", "cargo", "go", "gem"];
+    words.iter().enumerate().any(|(i, w)| {
+        let next = words.get(i + 1).copied().unwrap_or_default();
+        let program = w.rsplit('/').next().unwrap_or(w);
+        WRITERS.contains(&program)
+            || ((program == "sed" || program == "perl")
+                && next.starts_with("-")
+                && next.contains('i'))
+            || (program == "git" && GIT_WRITES.contains(&next))
+            || (INSTALLS.contains(&program)
+                && [
+                    "install",
+                    "i",
+                    "ci",
+                    "add",
+                    "update",
+                    "get",
+                    "uninstall",
+                    "remove",
+                ]
+                .contains(&next))
+    })
 }
 
 #[cfg(test)]
@@ -317,6 +421,30 @@ mod tests {
         );
         assert_eq!(p.unparsed_lines, 2);
         assert_eq!(p.phase, Phase::Thinking);
+    }
+
+    #[test]
+    fn writing_commands_are_told_from_reading_ones() {
+        for c in [
+            "/bin/bash -lc 'echo x > f.txt'",
+            "/bin/bash -lc 'rm -rf build'",
+            "sed -i s/a/b/ x.rs",
+            "/bin/bash -lc 'git commit -am wip'",
+            "npm install left-pad",
+            "/usr/bin/touch a",
+        ] {
+            assert!(writes_files(c), "{c}");
+        }
+        for c in [
+            "/bin/bash -lc 'cat README.md'",
+            "rg -n foo 2>&1",
+            "ls -la >/dev/null",
+            "git status",
+            "git log --oneline",
+            "sed -n 1,5p x.rs",
+        ] {
+            assert!(!writes_files(c), "{c}");
+        }
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! environment handed to the supervisor.
 
 use super::{Engine, EngineError};
+use crate::codex::Progress;
 use crate::runner::Tmux;
-use crate::store::{BranchSummary, TaskFiles, TaskMeta};
-use crate::workspace::summarize;
+use crate::store::{
+    AuditMode, BranchSummary, ReadonlyAudit, TaskFiles, TaskMeta, Verdict, read_json,
+};
+use crate::workspace::{Snapshot, summarize};
 
 impl Engine {
     /// Returns the record as it stands afterwards.
@@ -45,11 +48,57 @@ impl Engine {
             },
             None => (None, None),
         };
+        let audit = meta.readonly_fallback.then(|| audit(files, &meta));
         let updated = files.update_meta(|m| {
             m.settled = true;
             m.branch_summary = summary;
             m.warnings.extend(warning);
+            m.readonly_audit = audit;
         })?;
         Ok(updated.map_or(meta, |(m, ())| m))
+    }
+}
+
+/// What an audited read-only task changed: the directory compared with its state before the
+/// task, plus the file changes Codex reported and the commands it ran that write. Any one of
+/// them is a violation; the comparison alone catches a write whatever made it.
+fn audit(files: &TaskFiles, meta: &TaskMeta) -> ReadonlyAudit {
+    let mut violations = match read_json::<Snapshot>(&files.audit_before()) {
+        Ok(Some(before)) => {
+            let after = Snapshot::take(&meta.cwd);
+            let mut v = after.changes_since(&before);
+            v.extend(
+                after
+                    .incomplete
+                    .map(|why| format!("not fully compared: {why}")),
+            );
+            v
+        }
+        _ => vec!["the directory's state before the task is missing; not compared".into()],
+    };
+    let progress: Progress = read_json(&files.progress())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    violations.extend(
+        progress
+            .changed_paths()
+            .map(|p| format!("file change by codex: {p}")),
+    );
+    violations.extend(
+        progress
+            .mutating_commands
+            .iter()
+            .map(|c| format!("command that writes: {c}")),
+    );
+    ReadonlyAudit {
+        mode: AuditMode::Fallback,
+        violations_detected: violations.len(),
+        verdict: if violations.is_empty() {
+            Verdict::Clean
+        } else {
+            Verdict::Violation
+        },
+        violations,
     }
 }

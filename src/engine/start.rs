@@ -11,9 +11,17 @@ use crate::config::is_executable;
 use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
 use crate::store::{
     Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
-    rfc3339, write_atomic,
+    rfc3339, write_atomic, write_json,
 };
-use crate::workspace::{Worktree, link_task, locate_worktree, prepare_worktree};
+use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
+
+/// The instruction an audited read-only task gets before its prompt, since no sandbox
+/// enforces it.
+const FALLBACK_PREAMBLE: &str = "IMPORTANT: this is a read-only task. Do not create, modify, \
+move or delete any file, do not commit, do not install anything: only read files and run \
+commands that change nothing. Every change is detected and reported.\n\n";
+const FALLBACK_WARNING: &str = "Codex's read-only sandbox is off (CODEXMCP_READONLY_FALLBACK): \
+Codex was told to change nothing, and `readonly_audit` says whether it did";
 
 /// A task that was just launched. `child` is the supervisor when this process spawned it
 /// directly; awaiting it is how a blocking call learns of the end at once.
@@ -120,6 +128,14 @@ impl Engine {
         let _guard = self.store.lock()?;
         self.refuse_if_topic_running(spec)?;
         let placement = match &pre.tmux {
+            None if self.config.readonly_fallback => Placement {
+                run_dir: spec.cwd.clone(),
+                sandbox: CodexSandbox::DangerFullAccess,
+                worktree: None,
+                prepared: None,
+                tmux_session: None,
+                warnings: vec![FALLBACK_WARNING.into()],
+            },
             None => Placement {
                 run_dir: spec.cwd.clone(),
                 sandbox: CodexSandbox::ReadOnly,
@@ -181,6 +197,8 @@ impl Engine {
             usage_before: pre.usage_before,
             retries: spec.retries,
             attempts: Vec::new(),
+            readonly_fallback: spec.sandbox == Sandbox::ReadOnly && self.config.readonly_fallback,
+            readonly_audit: None,
             settled: false,
             branch_summary: None,
         };
@@ -190,7 +208,19 @@ impl Engine {
         if !self.store.queue().is_empty() || self.store.free_slots(limit) == 0 {
             meta.status = TaskStatus::Queued;
         }
-        let written = write_atomic(&files.prompt(), spec.prompt.as_bytes())
+        let fallback = meta.readonly_fallback;
+        let prompt = if fallback {
+            format!("{FALLBACK_PREAMBLE}{}", spec.prompt)
+        } else {
+            spec.prompt.clone()
+        };
+        // What the directory holds before Codex runs, to audit what it holds after.
+        let snapshot = || match fallback {
+            true => write_json(&files.audit_before(), &Snapshot::take(&spec.cwd)),
+            false => Ok(()),
+        };
+        let written = write_atomic(&files.prompt(), prompt.as_bytes())
+            .and_then(|()| snapshot())
             .and_then(|()| files.write_meta(&meta))
             .and_then(|()| files.make_reserve())
             .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));

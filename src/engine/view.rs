@@ -9,8 +9,8 @@ use super::answer::Answer;
 use crate::codex::{Phase, Progress, Usage};
 use crate::runner::attach_command;
 use crate::store::{
-    Attempt, EndedBy, Failure, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage,
-    read_json,
+    Attempt, EndedBy, Failure, ReadonlyAudit, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms,
+    own_usage, read_json,
 };
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
@@ -84,6 +84,10 @@ pub struct TaskView {
     /// `retryable`, a `hint` on what to do, and `detail` (Codex's message, its stderr's end).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// A read-only task that ran without Codex's sandbox (CODEXMCP_READONLY_FALLBACK): what
+    /// the audit found once it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readonly_audit: Option<ReadonlyAudit>,
     /// The attempts that failed and were retried (`retries`), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
@@ -194,6 +198,7 @@ impl TaskView {
             ended_at: meta.ended_at.clone(),
             error: None,
             failure: None,
+            readonly_audit: meta.readonly_audit.clone(),
             attempts: meta.attempts.clone(),
             ended_by: None,
             warnings: meta.warnings.clone(),

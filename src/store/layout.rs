@@ -169,6 +169,10 @@ impl TaskFiles {
     pub fn release_reserve(&self) {
         let _ = std::fs::remove_file(self.reserve());
     }
+    /// The state of the task's directory before an audited read-only task ran.
+    pub fn audit_before(&self) -> PathBuf {
+        self.dir.join("audit-before.json")
+    }
     /// The prompt of a retry, which resumes the session.
     pub fn retry_prompt(&self) -> PathBuf {
         self.dir.join("retry-prompt.md")

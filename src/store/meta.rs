@@ -124,6 +124,35 @@ pub struct Attempt {
     pub error: String,
 }
 
+/// How a read-only task that ran without Codex's sandbox was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReadonlyAudit {
+    /// `fallback`: Codex ran with full access and an instruction to change nothing, because
+    /// CODEXMCP_READONLY_FALLBACK is on.
+    pub mode: AuditMode,
+    /// How many changes the audit found.
+    pub violations_detected: usize,
+    /// Each change: a path created, modified or deleted in the directory, a file change Codex
+    /// made, or a command that writes.
+    pub violations: Vec<String>,
+    pub verdict: Verdict,
+}
+
+/// How read-only was enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditMode {
+    Fallback,
+}
+
+/// Whether the audit found a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Clean,
+    Violation,
+}
+
 /// A request to stop a task, as its `cancel-requested` file holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
@@ -204,6 +233,12 @@ pub struct TaskMeta {
     /// The attempts that failed and were retried, oldest first.
     #[serde(default)]
     pub attempts: Vec<Attempt>,
+    /// A read-only task run with full access and audited (CODEXMCP_READONLY_FALLBACK).
+    #[serde(default)]
+    pub readonly_fallback: bool,
+    /// Its audit, taken when it ended.
+    #[serde(default)]
+    pub readonly_audit: Option<ReadonlyAudit>,
     /// Set once a finished task's records are complete (its branch summary taken, its
     /// session and handed-over environment gone), so that is done once.
     #[serde(default)]

@@ -3,10 +3,12 @@
 //! summary of what a task changed on its branch.
 
 mod link;
+mod snapshot;
 mod summary;
 mod worktree;
 
 pub(crate) use link::{LINK_DIR, link_task};
+pub(crate) use snapshot::Snapshot;
 pub(crate) use summary::summarize;
 pub(crate) use worktree::{
     Worktree, WorktreeError, locate as locate_worktree, prepare as prepare_worktree,

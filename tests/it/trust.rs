@@ -902,3 +902,111 @@ fn codex_runs(needle: &str) -> usize {
         .filter(|(_, ppid)| !runs.iter().any(|(pid, _)| pid == ppid))
         .count()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_read_only_fallback_audits_what_codex_changed() {
+    let mut fx = Fixture::new().await;
+    fx.use_bundled_model();
+    fx.extra_env
+        .push(("CODEXMCP_READONLY_FALLBACK".into(), "true".into()));
+    init_repo(
+        &fx.work,
+        &[("README.md", "hello\n"), ("src/lib.rs", "fn a() {}\n")],
+    );
+    let client = fx.client().await;
+    let audit = |v: &serde_json::Value| v["readonly_audit"].clone();
+
+    let clean = call_body(
+        &client,
+        "codex",
+        task(
+            "@shell cat README.md\n@answer looks fine",
+            &fx.work,
+            "review-clean-v1",
+        ),
+    )
+    .await;
+    assert_eq!(clean["status"], "completed", "{clean}");
+    assert_eq!(audit(&clean)["verdict"], "CLEAN", "{clean}");
+    assert_eq!(audit(&clean)["mode"], "fallback");
+    assert_eq!(audit(&clean)["violations_detected"], 0);
+    assert!(
+        clean["warnings"]
+            .to_string()
+            .contains("CODEXMCP_READONLY_FALLBACK")
+    );
+    assert!(
+        fx.model.prompts()[0].starts_with("IMPORTANT: this is a read-only task"),
+        "Codex was not told to change nothing"
+    );
+
+    let shell = call_body(
+        &client,
+        "codex",
+        task(
+            "@shell echo x > notes.txt\n@answer wrote",
+            &fx.work,
+            "review-shell_write-v1",
+        ),
+    )
+    .await;
+    let a = audit(&shell);
+    assert_eq!(a["verdict"], "VIOLATION", "{shell}");
+    let found = a["violations"].to_string();
+    assert!(found.contains("created: notes.txt"), "{found}");
+    assert!(found.contains("command that writes"), "{found}");
+
+    let patch = call_body(
+        &client,
+        "codex",
+        task(
+            "@add_file patched.txt hi\n@answer added",
+            &fx.work,
+            "review-patch_write-v1",
+        ),
+    )
+    .await;
+    let found = audit(&patch)["violations"].to_string();
+    assert_eq!(audit(&patch)["verdict"], "VIOLATION", "{patch}");
+    assert!(found.contains("created: patched.txt"), "{found}");
+    assert!(found.contains("file change by codex"), "{found}");
+
+    let deleted = call_body(
+        &client,
+        "codex",
+        task(
+            "@shell rm src/lib.rs\n@answer removed",
+            &fx.work,
+            "review-delete-v1",
+        ),
+    )
+    .await;
+    let found = audit(&deleted)["violations"].to_string();
+    assert!(found.contains("deleted: src/lib.rs"), "{found}");
+    // The audit is kept in the record: a later status says the same.
+    let again = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": deleted["task_id"]}),
+    )
+    .await;
+    assert_eq!(again["readonly_audit"], audit(&deleted));
+
+    // Outside git, files are compared by their hashes.
+    let plain = fx.tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("data.txt"), "1\n").unwrap();
+    let v = call_body(
+        &client,
+        "codex",
+        task(
+            "@shell printf '2\\n' >> data.txt\n@answer appended",
+            &plain,
+            "review-plain-v1",
+        ),
+    )
+    .await;
+    let found = audit(&v)["violations"].to_string();
+    assert!(found.contains("modified: data.txt"), "{found}");
+    client.cancel().await.unwrap();
+}
