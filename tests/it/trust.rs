@@ -1010,3 +1010,34 @@ async fn the_read_only_fallback_audits_what_codex_changed() {
     assert!(found.contains("modified: data.txt"), "{found}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocking_call_on_a_queued_task_says_where_it_waits() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_MAX_PARALLEL".into(), "1".into()));
+    let (client, rec) = recording_client(&fx).await;
+    let first = call_body(
+        &client,
+        "codex_dispatch",
+        task("@shell sleep 4\n@answer first", &fx.work, "review-busy-v1"),
+    )
+    .await;
+    assert_eq!(first["status"], "running");
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer waited my turn", &fx.work, "review-waiting-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "waited my turn");
+    assert!(
+        rec.messages()
+            .iter()
+            .any(|m| m.starts_with("queued, position 1")),
+        "{:?}",
+        rec.messages()
+    );
+    client.cancel().await.unwrap();
+}
