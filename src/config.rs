@@ -28,6 +28,8 @@ pub(crate) const DEPTH_VAR: &str = "CODEXMCP_DEPTH";
 pub(crate) const MAX_PARALLEL_VAR: &str = "CODEXMCP_MAX_PARALLEL";
 /// Read-only tasks without Codex's sandbox (for containers where it cannot start), audited.
 pub(crate) const READONLY_FALLBACK_VAR: &str = "CODEXMCP_READONLY_FALLBACK";
+/// A program run with one JSON argument when a task ends.
+pub(crate) const NOTIFY_VAR: &str = "CODEXMCP_NOTIFY";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 
@@ -91,6 +93,8 @@ pub(crate) struct Config {
     pub max_result_chars: usize,
     /// How many tasks may run at once (at least 1).
     pub max_parallel: usize,
+    /// The program run when a task ends: a path, or a JSON array of program and arguments.
+    pub notify: Option<Setting>,
     /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
     pub readonly_fallback: bool,
     /// How many codex-mcp tasks this process runs inside (0: none).
@@ -103,6 +107,12 @@ pub(crate) struct Config {
     pub log_filter: Option<String>,
     /// `PATH`, searched for `codex` and `tmux`.
     pub search_path: OsString,
+    /// `NO_COLOR`: print no colours even on a terminal.
+    pub no_color: bool,
+    /// `CODEX_HOME`, Codex's own settings folder (default `~/.codex`), for the doctor.
+    pub codex_home: Option<PathBuf>,
+    /// The first of Codex's API key variables that is set, for the doctor.
+    pub api_key_var: Option<&'static str>,
 }
 
 impl Setting {
@@ -167,6 +177,7 @@ impl Config {
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
             max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
+            notify: setting(&[NOTIFY_VAR]),
             readonly_fallback: get(READONLY_FALLBACK_VAR).is_some_and(|v| {
                 matches!(
                     v.to_string_lossy().trim().to_ascii_lowercase().as_str(),
@@ -178,6 +189,13 @@ impl Config {
             log_file: get(LOG_FILE_VAR).map(path),
             log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
             search_path: lookup("PATH").unwrap_or_default(),
+            no_color: get("NO_COLOR").is_some(),
+            codex_home: get("CODEX_HOME")
+                .map(path)
+                .or_else(|| dirs::home_dir().map(|h| h.join(".codex"))),
+            api_key_var: ["OPENAI_API_KEY", "CODEX_API_KEY"]
+                .into_iter()
+                .find(|v| get(v).is_some()),
         }
     }
 
@@ -187,6 +205,19 @@ impl Config {
             .map(|dir| dir.join(name))
             .find(|p| is_executable(p))
     }
+}
+
+static PROCESS: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+
+/// Fixes this process's configuration, once: code far from the command line (the hook that
+/// runs on every task's end) reads it with [`current`].
+pub(crate) fn install(config: Config) -> &'static Config {
+    PROCESS.get_or_init(|| config)
+}
+
+/// This process's configuration: the one installed, else the environment's.
+pub(crate) fn current() -> &'static Config {
+    PROCESS.get_or_init(Config::from_env)
 }
 
 /// True for a regular file with an execute bit.

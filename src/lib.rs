@@ -29,8 +29,9 @@
 //! Two leaf modules serve every layer: `config` (the settings, read once from the environment)
 //! and `text` (shortening text for one-line reports).
 //!
-//! Only [`cli::main`] is public: the binary is the product, and the tests drive it as a user's
-//! MCP client or a person at a terminal would.
+//! Only [`cli::main`] and [`scripted_model`] are public: the binary is the product, and the
+//! tests drive it as a user's MCP client or a person at a terminal would, against the scripted
+//! model that `codex-mcp doctor --smoke` also uses.
 
 #![deny(missing_docs)]
 
@@ -46,6 +47,7 @@ pub(crate) mod config;
 pub(crate) mod engine;
 pub(crate) mod mcp;
 pub(crate) mod runner;
+pub mod scripted_model;
 pub(crate) mod store;
 pub(crate) mod text;
 pub(crate) mod workspace;

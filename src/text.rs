@@ -22,6 +22,16 @@ pub(crate) fn keep_end(s: &str, max: usize) -> String {
     format!("…{tail}")
 }
 
+/// Seconds as a clock reads them: 12s, 1m05s, 2h03m.
+pub(crate) fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,6 +40,13 @@ mod tests {
     fn shorten_marks_the_cut() {
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("  abc \n", 4), "abc");
+    }
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(clock(12.4), "12s");
+        assert_eq!(clock(65.0), "1m05s");
+        assert_eq!(clock(7380.0), "2h03m");
     }
 
     #[test]

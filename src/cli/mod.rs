@@ -1,152 +1,192 @@
-//! The command line: with no arguments the binary is an MCP server on stdio; a few
-//! subcommands serve humans (and the supervisor mode serves the engine itself).
+//! The command line. With no command the binary is the stdio MCP server (what an MCP client
+//! runs); the commands serve the person who owns the machine, on the same engine and store as
+//! the servers, so what a person sees is what the calling model sees. `supervise` is the
+//! engine's own: the process that runs one task.
+
+mod doctor;
+mod events;
+mod gc;
+mod logs;
+mod run;
+mod serve;
+mod show;
+mod smoke;
+mod style;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{CommandFactory, Parser, Subcommand};
+
 use crate::config::Config;
-use crate::engine::{Engine, EngineError, TaskListEntry, parse_task_id};
+use crate::engine::{Engine, EngineError};
 use crate::runner::{LiveView, run_supervisor};
-use crate::text::keep_end;
 
-const USAGE: &str = "\
-codex-mcp: an MCP server (stdio) that delegates coding tasks to the OpenAI Codex CLI.
+const AFTER_HELP: &str = "\
+With no command, codex-mcp serves MCP on stdin/stdout: register it with
+  claude mcp add codex -- codex-mcp
+Environment variables: see docs/configuration.md. Every command: docs/cli.md.";
 
-Usage:
-  codex-mcp                 serve MCP on stdin/stdout (what an MCP client runs)
-  codex-mcp list [N]        show the newest N tasks (default 20)
-  codex-mcp status TASK_ID  show one task as JSON
-  codex-mcp --version       print the version
-  codex-mcp --help          print this help
+/// An MCP server that hands coding tasks to the OpenAI Codex CLI, and the commands to run,
+/// watch, steer and clean up those tasks from a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "codex-mcp", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-Register it with Claude Code:  claude mcp add codex -- codex-mcp
-Environment: see docs/configuration.md (CODEXMCP_HOME, CODEXMCP_CODEX_BIN, CODEXMCP_PROFILE, ...).";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP on stdin/stdout (the same as no command)
+    #[command(after_help = "Example:\n  claude mcp add codex -- codex-mcp serve")]
+    Serve,
+    /// Run a task and follow it to its answer (or start it with --detach)
+    Run(run::RunArgs),
+    /// The newest tasks, as a table
+    List(show::ListArgs),
+    /// One task: status, timings, model, usage, worktree, branch, the answer
+    Show(show::ShowArgs),
+    /// A task's log as a person reads it; -f follows it to the end
+    Logs(logs::LogsArgs),
+    /// Watch a task live: its tmux session, or its log for a read-only task
+    Attach(logs::AttachArgs),
+    /// Stop tasks and everything they started
+    Cancel(tasks::CancelArgs),
+    /// Wait for tasks to end
+    Wait(tasks::WaitArgs),
+    /// Remove old finished tasks, and the worktrees and branches that hold no work of their own
+    Gc(gc::GcArgs),
+    /// Check what tasks need (codex, login, git, tmux, the store, Codex's sandbox)
+    Doctor(doctor::DoctorArgs),
+    /// The log of every task's status changes
+    Events(events::EventsArgs),
+    /// A completion script for your shell
+    #[command(
+        after_help = "Example:\n  codex-mcp completions bash > ~/.local/share/bash-completion/completions/codex-mcp"
+    )]
+    Completions {
+        /// bash, zsh or fish
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// One task as JSON (the same as `show --json`)
+    #[command(hide = true)]
+    Status { task_id: String },
+    /// Runs one task (started by the engine, not by people)
+    #[command(hide = true)]
+    Supervise {
+        /// Show a readable account of the run on stdout (its tmux pane)
+        #[arg(long)]
+        view: bool,
+        task_dir: PathBuf,
+    },
+}
+
+/// The shells completion scripts are made for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
 
 /// Runs the program with this process's arguments: the MCP server, a command, or a task's
 /// supervisor.
 pub fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None => serve(),
-        Some("supervise") => {
-            let (view, rest) = match args.get(1).map(String::as_str) {
-                Some("--view") => (LiveView::Pane, &args[2..]),
-                _ => (LiveView::Off, &args[1..]),
-            };
-            match rest {
-                [dir] => {
-                    init_logging(&Config::from_env());
-                    run_supervisor(&PathBuf::from(dir), view)
-                }
-                _ => usage_error("supervise takes [--view] and one task folder"),
-            }
-        }
-        Some("--version" | "-V") => {
-            println!("codex-mcp {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some("list") => {
-            let limit = match args.get(1).map(|n| n.parse::<usize>()) {
-                None => 20,
-                Some(Ok(n)) if n > 0 => n,
-                _ => return usage_error("list takes a positive number"),
-            };
-            with_engine(|e| {
-                let l = e.list(limit)?;
-                for task in &l.tasks {
-                    println!("{}", list_line(task));
-                }
-                println!("({} of {} tasks)", l.shown, l.total);
-                Ok(())
-            })
-        }
-        Some("status") => match args.get(1) {
-            Some(id) => with_engine(|e| {
-                let mut view = e.status(&parse_task_id(id)?)?;
-                // A person at a terminal gets the whole answer.
-                view.fit(0, usize::MAX);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&view).unwrap_or_default()
-                );
-                Ok(())
-            }),
-            None => usage_error("status needs a task id"),
-        },
-        Some(other) => usage_error(&format!("unknown command `{other}`")),
-    }
-}
-
-fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("codex-mcp: {msg}\n\n{USAGE}");
-    ExitCode::from(2)
-}
-
-/// `task_id | status | started_at | elapsed | cwd`, the cwd cut to its last 80 characters.
-fn list_line(t: &TaskListEntry) -> String {
-    format!(
-        "{} | {} | {} | {}s | {}",
-        t.task_id,
-        t.status,
-        t.started_at,
-        t.elapsed_seconds,
-        keep_end(&t.cwd, 80)
-    )
-}
-
-fn with_engine(f: impl FnOnce(&Engine) -> Result<(), EngineError>) -> ExitCode {
-    match Engine::from_config(Config::from_env()).and_then(|e| f(&e)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
-            eprintln!("codex-mcp: {e}");
-            ExitCode::FAILURE
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        None | Some(Command::Serve) => serve::serve(),
+        Some(Command::Supervise { view, task_dir }) => {
+            init_logging(&Config::from_env());
+            let view = if view { LiveView::Pane } else { LiveView::Off };
+            run_supervisor(&task_dir, view)
+        }
+        Some(Command::Completions { shell }) => {
+            let shell = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "codex-mcp",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Some(command) => {
+            let config = crate::config::install(Config::from_env()).clone();
+            init_logging(&config);
+            person(command, config)
         }
     }
 }
 
-fn serve() -> ExitCode {
-    let config = Config::from_env();
-    init_logging(&config);
+/// The commands for people.
+fn person(command: Command, config: Config) -> ExitCode {
+    if let Command::Doctor(args) = &command {
+        return doctor::doctor(args, &config);
+    }
     let engine = match Engine::from_config(config) {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("codex-mcp: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return failed(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match command {
+        Command::Run(args) => run::run(args, &engine),
+        Command::List(args) => show::list(&args, &engine),
+        Command::Show(args) => show::show(&args, &engine),
+        Command::Status { task_id } => show::show(
+            &show::ShowArgs {
+                task_id,
+                json: true,
+            },
+            &engine,
+        ),
+        Command::Logs(args) => logs::logs(&args, &engine),
+        Command::Attach(args) => logs::attach(&args, &engine),
+        Command::Cancel(args) => tasks::cancel(&args, &engine),
+        Command::Wait(args) => tasks::wait(&args, &engine),
+        Command::Gc(args) => gc::gc(&args, &engine),
+        Command::Events(args) => events::events(&args, &engine),
+        Command::Serve
+        | Command::Supervise { .. }
+        | Command::Completions { .. }
+        | Command::Doctor(_) => ExitCode::SUCCESS,
+    }
+}
+
+/// Prints why a command failed; exit status 1.
+fn failed(e: &EngineError) -> ExitCode {
+    eprintln!("codex-mcp: {e}");
+    ExitCode::FAILURE
+}
+
+/// A runtime for the commands that wait.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("codex-mcp: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async move {
-        let recovering = engine.clone();
-        tokio::task::spawn_blocking(move || {
-            let n = recovering.recover_all();
-            if n > 0 {
-                tracing::info!(tasks = n, "finalized tasks whose supervisor had exited");
-            }
-        });
-        crate::mcp::serve_stdio(engine).await
-    });
-    // Blocking calls may still be waiting on children; the tasks themselves live on.
-    runtime.shutdown_background();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("codex-mcp: {e}");
             ExitCode::FAILURE
-        }
-    }
+        })
+}
+
+/// Prints `value` as pretty JSON (the same fields the tools give).
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// Logs go to stderr (stdout is the MCP channel), or to `CODEXMCP_LOG_FILE` when set;

@@ -6,6 +6,7 @@ mod events;
 mod lines;
 mod locate;
 mod progress;
+mod render;
 
 pub(crate) use argv::{
     CodexOptions, CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort,
@@ -15,3 +16,4 @@ pub(crate) use events::{Decoded, Event, Item, Usage, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, locate_codex};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};
+pub(crate) use render::{Detail, render};

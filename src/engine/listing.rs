@@ -59,11 +59,33 @@ impl TaskListEntry {
     }
 }
 
+/// Which tasks a list holds.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// The newest this many.
+    pub limit: usize,
+    /// Only tasks in this status.
+    pub status: Option<TaskStatus>,
+    /// Only tasks started for this directory.
+    pub cwd: Option<std::path::PathBuf>,
+    /// At most this many characters of entries (a tool result); none for a person.
+    pub budget: Option<usize>,
+}
+
 impl Engine {
-    /// The newest `limit` tasks, as many as fit the result budget. A task listed as running
-    /// whose supervisor is gone is finalized first, so the list never claims `running` for a
-    /// run that is over.
+    /// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
     pub fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
+        self.list_where(&ListFilter {
+            limit,
+            budget: Some(self.config.max_result_chars.saturating_sub(LIST_OVERHEAD)),
+            ..ListFilter::default()
+        })
+    }
+
+    /// The newest tasks `filter` lets through. A task listed as running whose supervisor is
+    /// gone is finalized first, so the list never claims `running` for a run that is over.
+    pub fn list_where(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
+        let limit = filter.limit;
         let ids = self.store.task_ids()?;
         let mut tasks: Vec<(TaskSummary, _)> = ids
             .into_iter()
@@ -71,14 +93,13 @@ impl Engine {
                 let files = self.store.task(&id);
                 files.read_summary().ok().flatten().map(|t| (t, files))
             })
+            .filter(|(t, _)| filter.cwd.as_ref().is_none_or(|c| &t.cwd == c))
             .collect();
         tasks.sort_by(|(a, _), (b, _)| {
             b.started_at_ms
                 .cmp(&a.started_at_ms)
                 .then(b.task_id.cmp(&a.task_id))
         });
-        let total = tasks.len();
-        tasks.truncate(limit);
         for (t, files) in tasks.iter_mut().filter(|(t, _)| !t.status.is_final()) {
             if self.finalize_orphan(files).is_ok()
                 && let Ok(Some(fresh)) = files.read_summary()
@@ -86,9 +107,14 @@ impl Engine {
                 *t = fresh;
             }
         }
+        if let Some(status) = filter.status {
+            tasks.retain(|(t, _)| t.status == status);
+        }
+        let total = tasks.len();
+        tasks.truncate(limit);
         let now = now_ms();
         let wanted = tasks.len();
-        let budget = self.config.max_result_chars.saturating_sub(LIST_OVERHEAD);
+        let budget = filter.budget.unwrap_or(usize::MAX);
         let mut used = 0;
         let mut total_usage = Usage::default();
         let entries: Vec<TaskListEntry> = tasks

@@ -5,6 +5,7 @@ mod answer;
 mod batch;
 mod cancel;
 mod error;
+mod gc;
 mod history;
 mod listing;
 mod recover;
@@ -17,7 +18,8 @@ mod wait;
 
 pub(crate) use batch::TaskBatch;
 pub(crate) use error::EngineError;
-pub(crate) use listing::{TaskList, TaskListEntry};
+pub(crate) use gc::GcRules;
+pub(crate) use listing::{ListFilter, TaskList, TaskListEntry};
 pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
 pub(crate) use view::{CancelView, DispatchView, TaskView};
 pub(crate) use wait::{CallEnd, WaitFor};
@@ -42,6 +44,16 @@ impl Engine {
     /// The most characters one tool result may hold.
     pub fn result_budget(&self) -> usize {
         self.config.max_result_chars
+    }
+
+    /// Whether people asked for no colours (NO_COLOR).
+    pub fn no_color(&self) -> bool {
+        self.config.no_color
+    }
+
+    /// The log of every task's status changes.
+    pub fn events_file(&self) -> std::path::PathBuf {
+        self.store.events_file()
     }
 }
 

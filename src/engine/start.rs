@@ -221,8 +221,8 @@ impl Engine {
         };
         let written = write_atomic(&files.prompt(), prompt.as_bytes())
             .and_then(|()| snapshot())
-            .and_then(|()| files.write_meta(&meta))
             .and_then(|()| files.make_reserve())
+            .and_then(|()| files.create_meta(&meta))
             .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));
         if let Err(e) = written {
             // An empty folder would burn the id for good.

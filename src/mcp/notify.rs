@@ -10,7 +10,7 @@ use rmcp::service::Peer;
 use crate::codex::Phase;
 use crate::engine::{EngineError, TaskView};
 use crate::store::now_ms;
-use crate::text::shorten;
+use crate::text::{clock as duration, shorten};
 
 /// The longest progress line sent.
 const LINE_MAX: usize = 190;
@@ -115,25 +115,5 @@ fn doing(view: &TaskView, command_max: usize) -> String {
             format!("running `{}`", shorten(cmd, command_max))
         }
         (phase, _, _) => phase.as_str().replace('_', " "),
-    }
-}
-
-/// 12s, 1m05s, 2h03m.
-fn duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn durations_read_like_a_clock() {
-        assert_eq!(super::duration(12.4), "12s");
-        assert_eq!(super::duration(65.0), "1m05s");
-        assert_eq!(super::duration(7380.0), "2h03m");
     }
 }

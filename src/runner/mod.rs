@@ -5,7 +5,6 @@
 mod failure;
 mod launch;
 mod outcome;
-mod pane;
 mod process;
 mod pump;
 mod queue;

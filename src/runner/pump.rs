@@ -7,9 +7,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::pane::render;
 use super::supervisor::LiveView;
-use crate::codex::{Decoded, Event, Item, LineAssembler, Progress, decode};
+use crate::codex::{Decoded, Detail, Event, Item, LineAssembler, Progress, decode, render};
 use crate::store::{now_ms, write_json};
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
@@ -80,7 +79,7 @@ pub(super) fn pump(
         let terminal_before = t.progress.turn_end.is_some();
         lines.feed(&buf[..n], |l| {
             let decoded = decode(&l);
-            if let Some(text) = render(&decoded) {
+            if let Some(text) = render(&decoded, Detail::Brief) {
                 view.show(&text);
             }
             t.progress.apply_at(&decoded, now_ms());

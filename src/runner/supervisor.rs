@@ -79,6 +79,8 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
         Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
         None => Config::from_env(),
     };
+    // The settings the task's end reads (its notify program) are the server's.
+    let config = crate::config::install(config).clone();
     // Signals are taken by a dedicated thread; every thread inherits this mask, and codex
     // gets a clean one because std resets it in the child.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);

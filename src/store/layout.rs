@@ -75,8 +75,7 @@ impl Store {
         } else {
             &self.home
         };
-        let stat = nix::sys::statvfs::statvfs(at).ok()?;
-        let free = stat.blocks_available() as u64 * stat.fragment_size() as u64;
+        let free = free_bytes(at)?;
         (free < LOW_SPACE_BYTES).then(|| {
             format!(
                 "the disk holding the task store {} is full ({free} bytes free): task records \
@@ -219,6 +218,13 @@ impl TaskFiles {
         write_json(&self.meta(), meta)
     }
 
+    /// Writes a new task's first record, and notes its creation in the event log.
+    pub fn create_meta(&self, meta: &TaskMeta) -> Result<(), StoreError> {
+        self.write_meta(meta)?;
+        super::events::on_transition(&self.dir, None, meta);
+        Ok(())
+    }
+
     /// Locks this task's record for a read-modify-write.
     pub fn lock(&self) -> Result<TaskLock, StoreError> {
         let path = self.dir.join(".meta.lock");
@@ -236,8 +242,12 @@ impl TaskFiles {
         let Some(mut meta) = self.read_meta()? else {
             return Ok(None);
         };
+        let before = meta.status;
         let r = change(&mut meta);
         self.write_meta(&meta)?;
+        if meta.status != before {
+            super::events::on_transition(&self.dir, Some(before), &meta);
+        }
         Ok(Some((meta, r)))
     }
 
@@ -286,6 +296,14 @@ impl TaskFiles {
             }
         }
     }
+}
+
+/// Free space on the filesystem holding `path`, for this user.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let stat = nix::sys::statvfs::statvfs(path).ok()?;
+    // The field types differ between Linux and macOS.
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    Some(u64::from(stat.blocks_available()) * u64::from(stat.fragment_size()))
 }
 
 /// What a task's liveness lock says of its supervisor.

@@ -3,6 +3,7 @@
 
 mod clock;
 mod error;
+mod events;
 mod fsutil;
 mod layout;
 mod meta;
@@ -11,10 +12,11 @@ mod task_id;
 
 pub(crate) use clock::{now_ms, rfc3339};
 pub(crate) use error::StoreError;
+pub(crate) use events::TaskEvent;
 pub(crate) use fsutil::{
     open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
-pub(crate) use layout::{Liveness, Store, TaskFiles};
+pub(crate) use layout::{Liveness, Store, TaskFiles, free_bytes};
 pub(crate) use meta::{
     Attempt, AuditMode, BranchSummary, CancelRequest, EndedBy, Failure, FailureKind, Outcome,
     ReadonlyAudit, Sandbox, TaskMeta, TaskStatus, TaskSummary, Verdict, WorktreeRecord, own_usage,

@@ -2,11 +2,13 @@
 //! line in git's `info/exclude`), the isolated git worktree of a full-access task, and the
 //! summary of what a task changed on its branch.
 
+mod branch;
 mod link;
 mod snapshot;
 mod summary;
 mod worktree;
 
+pub(crate) use branch::{BranchWork, branch_work, remove_worktree_and_branch, uncommitted_changes};
 pub(crate) use link::{LINK_DIR, link_task};
 pub(crate) use snapshot::Snapshot;
 pub(crate) use summary::summarize;

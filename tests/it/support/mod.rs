@@ -2,7 +2,7 @@
 //! the real Codex CLI, and an MCP client speaking to the built binary over stdio.
 
 pub mod contract;
-pub mod model;
+pub use codex_mcp::scripted_model as model;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
-pub use model::MockModel;
+pub use codex_mcp::scripted_model::MockModel;
 
 /// An MCP client connected to the server binary; `H` handles what the server sends it.
 pub type Client<H = ()> = RunningService<RoleClient, H>;
@@ -111,21 +111,10 @@ impl Fixture {
         for d in [&home, &codex_home, &work, &tmux_tmpdir] {
             std::fs::create_dir_all(d).unwrap();
         }
-        let model = MockModel::start().await;
+        let model = MockModel::start().await.expect("start the scripted model");
         std::fs::write(
             codex_home.join("config.toml"),
-            format!(
-                r#"model = "mock-model"
-model_provider = "mock"
-[model_providers.mock]
-name = "mock"
-base_url = "http://127.0.0.1:{}/v1"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-"#,
-                model.port
-            ),
+            model.codex_config("mock-model"),
         )
         .unwrap();
         Fixture {
@@ -271,6 +260,48 @@ stream_max_retries = 0
             .expect("start codex-mcp");
         let pid = transport.id().expect("server pid");
         (handler.serve(transport).await.expect("MCP handshake"), pid)
+    }
+
+    /// The command line, with this test's environment, run in `dir` (default: the work dir).
+    pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));
+        for (k, _) in self.extra_env.iter().filter(|(_, v)| v.is_empty()) {
+            cmd.env_remove(k);
+        }
+        cmd.envs(self.env())
+            .env_remove("CODEXMCP_NOTIFY")
+            .env("NO_COLOR", "1")
+            .current_dir(&self.work)
+            .args(args);
+        for (k, v) in self.extra_env.iter().filter(|(_, v)| !v.is_empty()) {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs the command line to its end: exit status, stdout, stderr. Async, so the scripted
+    /// model in this test's runtime keeps answering meanwhile.
+    pub async fn cli(&self, args: &[&str]) -> (i32, String, String) {
+        self.cli_with_stdin(args, "").await
+    }
+
+    /// Like [`Fixture::cli`], with `input` on its stdin.
+    pub async fn cli_with_stdin(&self, args: &[&str], input: &str) -> (i32, String, String) {
+        use tokio::io::AsyncWriteExt;
+        let mut cmd = tokio::process::Command::from(self.cli_command(args));
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().await.unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     pub fn tasks_dir(&self) -> PathBuf {

@@ -1,5 +1,6 @@
 //! A scripted Responses-API model: an in-process HTTP server that codex talks to instead of
-//! OpenAI. What it answers is read from directives in the user's prompt, one per line:
+//! OpenAI, offline and without credentials. The test suite drives the real Codex CLI against
+//! it, and `codex-mcp doctor --smoke` uses it to prove an installation end to end. What it answers is read from directives in the user's prompt, one per line:
 //!
 //! - `@shell <command>`: a step that makes codex run the command (waiting for it);
 //! - `@add_file <path> <text>`: a step that makes codex create a file with `apply_patch`
@@ -26,23 +27,28 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Input tokens each reply reports.
 pub const USAGE_INPUT: u64 = 100;
+/// Cached input tokens each reply reports.
 pub const USAGE_CACHED: u64 = 10;
+/// Output tokens each reply reports.
 pub const USAGE_OUTPUT: u64 = 20;
+/// Reasoning tokens each reply reports.
 pub const USAGE_REASONING: u64 = 5;
 
+/// A running scripted model, serving until the runtime that started it ends.
 #[derive(Clone)]
 pub struct MockModel {
+    /// The loopback port it listens on: `http://127.0.0.1:<port>/v1` is its base URL.
     pub port: u16,
     requests: Arc<Mutex<Vec<Value>>>,
 }
 
 impl MockModel {
-    pub async fn start() -> MockModel {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let port = listener.local_addr().unwrap().port();
+    /// Starts the model on a free loopback port.
+    pub async fn start() -> std::io::Result<MockModel> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = requests.clone();
         tokio::spawn(async move {
@@ -53,12 +59,23 @@ impl MockModel {
                 });
             }
         });
-        MockModel { port, requests }
+        Ok(MockModel { port, requests })
+    }
+
+    /// The `config.toml` that points a Codex home at this model (`model` is the slug codex
+    /// is told; a bundled slug makes codex offer `apply_patch`).
+    pub fn codex_config(&self, model: &str) -> String {
+        format!(
+            "model = \"{model}\"\nmodel_provider = \"mock\"\n[model_providers.mock]\nname = \"mock\"\n\
+             base_url = \"http://127.0.0.1:{}/v1\"\nwire_api = \"responses\"\n\
+             request_max_retries = 0\nstream_max_retries = 0\n",
+            self.port
+        )
     }
 
     /// Every request body received so far.
     pub fn requests(&self) -> Vec<Value> {
-        self.requests.lock().unwrap().clone()
+        lock(&self.requests).clone()
     }
 
     /// The outputs of tool calls codex reported back (deduplicated: history repeats them).
@@ -139,7 +156,7 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return respond(&mut stream, "400 Bad Request", "text/plain", b"bad json").await;
     };
-    recorded.lock().unwrap().push(request.clone());
+    lock(&recorded).push(request.clone());
     if let Some(model) = request["model"]
         .as_str()
         .filter(|m| m.starts_with("unknown-"))
@@ -237,7 +254,7 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
     for f in frames {
         sse.push_str(&format!(
             "event: {}\ndata: {}\n\n",
-            f["type"].as_str().unwrap(),
+            f["type"].as_str().unwrap_or_default(),
             f
         ));
     }
@@ -350,6 +367,10 @@ fn tool_outputs_since_last_user(request: &Value) -> usize {
             )
         })
         .count()
+}
+
+fn lock(requests: &Mutex<Vec<Value>>) -> std::sync::MutexGuard<'_, Vec<Value>> {
+    requests.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -1,0 +1,411 @@
+//! `codex-mcp doctor`: checks what tasks need and says, one line each, what is wrong and how to
+//! fix it — offline, without calling a model. `--smoke` goes further: one read-only and one
+//! full-access task through the real Codex CLI against the scripted model built into this
+//! binary, in a temporary repository and store, cleaned up after.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::codex::locate_codex;
+use crate::config::{Config, is_executable};
+use crate::text::shorten;
+
+/// The Codex CLI version the tests run against.
+const TESTED_CODEX: &str = "0.169.0";
+
+/// `codex-mcp doctor`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  codex-mcp doctor\n  codex-mcp doctor --smoke\n  codex-mcp doctor --json\n\nExit status: 0 when everything a task needs works, 1 when something is broken."
+)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON
+    #[arg(long)]
+    json: bool,
+    /// Also run one read-only and one full-access task against a scripted model (offline)
+    #[arg(long)]
+    smoke: bool,
+}
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    Ok,
+    /// Works, with something worth knowing.
+    Note,
+    /// Something a task needs is broken.
+    Fail,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+struct Check {
+    check: &'static str,
+    status: Verdict,
+    detail: String,
+    /// What to do, when something is to be done.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    fix: String,
+}
+
+impl Check {
+    fn new(check: &'static str, status: Verdict, detail: impl Into<String>) -> Check {
+        Check {
+            check,
+            status,
+            detail: detail.into(),
+            fix: String::new(),
+        }
+    }
+
+    fn fix(mut self, fix: impl Into<String>) -> Check {
+        self.fix = fix.into();
+        self
+    }
+}
+
+/// Runs the checks (and the smoke test), prints them, and says whether all is well.
+pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
+    let mut checks = Vec::new();
+    let codex = check_codex(config, &mut checks);
+    checks.push(check_login(config, codex.as_deref()));
+    checks.push(check_program(
+        "git",
+        &["--version"],
+        "needed to work in repositories",
+        "install git",
+    ));
+    checks.push(check_program(
+        "tmux",
+        &["-V"],
+        "needed for full-access tasks",
+        "install tmux (apt install tmux, brew install tmux)",
+    ));
+    checks.push(check_store(config));
+    if let Some(codex) = &codex {
+        checks.push(check_sandbox(config, codex));
+    }
+    checks.extend(check_clients());
+    let broken = checks.iter().any(|c| c.status == Verdict::Fail);
+    if args.json {
+        super::print_json(&checks);
+    } else {
+        for c in &checks {
+            print_check(c);
+        }
+    }
+    // The smoke test needs no login (its model is built in), only a Codex that starts.
+    let smoke_ok = match (args.smoke, &codex) {
+        (false, _) => true,
+        (true, Some(_)) => super::smoke::smoke(config),
+        (true, None) => {
+            println!("\nthe smoke test needs a Codex CLI that starts (see above)");
+            false
+        }
+    };
+    if broken || !smoke_ok {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_check(c: &Check) {
+    let mark = match c.status {
+        Verdict::Ok => "✔",
+        Verdict::Note => "!",
+        Verdict::Fail => "✘",
+    };
+    let fix = if c.fix.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", c.fix)
+    };
+    println!("{mark} {:<9} {}{fix}", c.check, c.detail);
+}
+
+/// Runs `program args…` with a time limit; its stdout (or stderr) and whether it succeeded.
+pub(super) fn probe(program: &Path, args: &[&str], cwd: Option<&Path>) -> (bool, String) {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let Ok(mut child) = cmd.spawn() else {
+        return (false, format!("{} cannot be run", program.display()));
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (false, "did not answer within 30 s".into());
+            }
+        }
+    }
+    let Ok(out) = child.wait_with_output() else {
+        return (false, "its output could not be read".into());
+    };
+    let text = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .filter(|l| !l.starts_with("WARNING: proceeding"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let said = if stdout.trim().is_empty() {
+        stderr
+    } else {
+        stdout
+    };
+    (out.status.success(), said.trim().to_string())
+}
+
+fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<PathBuf> {
+    let codex = match locate_codex(config) {
+        Ok(p) => p,
+        Err(e) => {
+            checks.push(
+                Check::new("codex", Verdict::Fail, e.to_string())
+                    .fix("npm install -g @openai/codex, or set CODEXMCP_CODEX_BIN to its path"),
+            );
+            return None;
+        }
+    };
+    let (ok, said) = probe(&codex, &["--version"], None);
+    let line = said.lines().last().unwrap_or_default().to_string();
+    let check = if !ok {
+        Check::new(
+            "codex",
+            Verdict::Fail,
+            format!(
+                "{} does not start: {}",
+                codex.display(),
+                shorten(&said, 200)
+            ),
+        )
+        .fix("reinstall it: npm install -g @openai/codex")
+    } else if !line.ends_with(TESTED_CODEX) {
+        Check::new(
+            "codex",
+            Verdict::Note,
+            format!("{} ({line})", codex.display()),
+        )
+        .fix(format!(
+            "tested with {TESTED_CODEX}; other versions usually work"
+        ))
+    } else {
+        Check::new(
+            "codex",
+            Verdict::Ok,
+            format!("{} ({line})", codex.display()),
+        )
+    };
+    let works = check.status != Verdict::Fail;
+    checks.push(check);
+    works.then_some(codex)
+}
+
+fn check_login(config: &Config, codex: Option<&Path>) -> Check {
+    if let Some(codex) = codex {
+        let (ok, said) = probe(codex, &["login", "status"], None);
+        if ok {
+            return Check::new("login", Verdict::Ok, shorten(&said, 120));
+        }
+    }
+    if let Some(var) = config.api_key_var {
+        return Check::new("login", Verdict::Ok, format!("API key in {var}"));
+    }
+    // A provider of the user's own (a local model, a gateway) needs no OpenAI login.
+    let provider = config
+        .codex_home
+        .as_ref()
+        .and_then(|h| std::fs::read_to_string(h.join("config.toml")).ok())
+        .and_then(|text| {
+            text.lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("model_provider") && l.contains('='))
+                .and_then(|l| l.split('=').nth(1))
+                .map(|v| v.trim().trim_matches('"').to_string())
+        })
+        .filter(|p| p != "openai");
+    match provider {
+        Some(p) => Check::new(
+            "login",
+            Verdict::Note,
+            format!("not logged in to OpenAI; Codex uses the provider `{p}` from its config.toml"),
+        ),
+        None => Check::new(
+            "login",
+            Verdict::Fail,
+            "Codex is not logged in and no API key is set",
+        )
+        .fix("run `codex login`, or give the server OPENAI_API_KEY"),
+    }
+}
+
+fn check_program(name: &'static str, args: &[&str], why: &str, fix: &str) -> Check {
+    let config = crate::config::current();
+    let Some(path) = config.find_on_path(name) else {
+        return Check::new(name, Verdict::Fail, format!("not found on PATH ({why})")).fix(fix);
+    };
+    let (ok, said) = probe(&path, args, None);
+    if ok {
+        Check::new(
+            name,
+            Verdict::Ok,
+            format!(
+                "{} ({})",
+                path.display(),
+                said.lines().next().unwrap_or_default()
+            ),
+        )
+    } else {
+        Check::new(
+            name,
+            Verdict::Fail,
+            format!("{} does not start ({why})", path.display()),
+        )
+        .fix(fix)
+    }
+}
+
+fn check_store(config: &Config) -> Check {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Some(home) = config.store_home.clone() else {
+        return Check::new("store", Verdict::Fail, "no home directory to keep tasks in")
+            .fix("set CODEXMCP_HOME");
+    };
+    let Ok(md) = std::fs::symlink_metadata(&home) else {
+        let parent_ok = home.parent().is_some_and(|p| p.is_dir());
+        return if parent_ok {
+            Check::new(
+                "store",
+                Verdict::Ok,
+                format!("{} (made by the first task)", home.display()),
+            )
+        } else {
+            Check::new(
+                "store",
+                Verdict::Fail,
+                format!("{} cannot be made: its parent is missing", home.display()),
+            )
+            .fix("set CODEXMCP_HOME to a folder of yours")
+        };
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    if md.uid() != me || md.file_type().is_symlink() {
+        return Check::new(
+            "store",
+            Verdict::Fail,
+            format!("{} is not a folder of yours", home.display()),
+        )
+        .fix("set CODEXMCP_HOME to a folder of yours");
+    }
+    let probe_file = home.join(format!(".doctor-{}", std::process::id()));
+    if std::fs::write(&probe_file, b"").is_err() {
+        return Check::new(
+            "store",
+            Verdict::Fail,
+            format!("{} is not writable", home.display()),
+        )
+        .fix("check the folder's permissions and disk");
+    }
+    let _ = std::fs::remove_file(&probe_file);
+    let loose = md.permissions().mode() & 0o077 != 0;
+    let free = crate::store::free_bytes(&home).unwrap_or(u64::MAX);
+    let detail = format!("{} ({} MB free)", home.display(), free / 1_000_000);
+    if free < 100_000_000 {
+        Check::new("store", Verdict::Note, detail).fix("less than 100 MB free: logs may not fit")
+    } else if loose {
+        Check::new("store", Verdict::Note, detail).fix(format!("chmod 700 {}", home.display()))
+    } else {
+        Check::new("store", Verdict::Ok, detail)
+    }
+}
+
+fn check_sandbox(config: &Config, codex: &Path) -> Check {
+    let dir = std::env::temp_dir();
+    // By absolute path: the probe is about the sandbox, not about what PATH holds.
+    let (ok, said) = probe(
+        codex,
+        &["sandbox", "--", "/bin/sh", "-c", "exit 0"],
+        Some(&dir),
+    );
+    match (ok, config.readonly_fallback) {
+        (true, _) => Check::new("sandbox", Verdict::Ok, "Codex's read-only sandbox starts"),
+        (false, true) => Check::new(
+            "sandbox",
+            Verdict::Note,
+            format!("Codex's read-only sandbox cannot start ({}); CODEXMCP_READONLY_FALLBACK is on, so read-only tasks run audited", shorten(&said, 120)),
+        ),
+        (false, false) => Check::new(
+            "sandbox",
+            Verdict::Fail,
+            format!("Codex's read-only sandbox cannot start here ({})", shorten(&said, 160)),
+        )
+        .fix("common in containers: set CODEXMCP_READONLY_FALLBACK=1 (read-only tasks then run with an audit), or allow user namespaces (Ubuntu: sysctl kernel.apparmor_restrict_unprivileged_userns=0)"),
+    }
+}
+
+/// Which MCP clients have codex-mcp registered.
+fn check_clients() -> Vec<Check> {
+    let home = dirs::home_dir().unwrap_or_default();
+    let here = std::env::current_dir().unwrap_or_default();
+    let exe = std::env::current_exe().unwrap_or_default();
+    let found = |files: &[PathBuf]| -> Vec<String> {
+        files
+            .iter()
+            .filter_map(|f| {
+                let text = std::fs::read_to_string(f).ok()?;
+                text.contains("codex-mcp").then(|| f.display().to_string())
+            })
+            .collect()
+    };
+    let mut checks = Vec::new();
+    for (name, files, how) in [
+        (
+            "claude",
+            vec![home.join(".claude.json"), here.join(".mcp.json")],
+            format!("claude mcp add codex -- {}", exe.display()),
+        ),
+        (
+            "cursor",
+            vec![home.join(".cursor/mcp.json"), here.join(".cursor/mcp.json")],
+            "add codex-mcp to ~/.cursor/mcp.json (docs/cli.md shows the block)".to_string(),
+        ),
+    ] {
+        let seen = found(&files);
+        checks.push(if seen.is_empty() {
+            Check::new(name, Verdict::Note, "codex-mcp is not registered").fix(how)
+        } else {
+            Check::new(
+                name,
+                Verdict::Ok,
+                format!("registered in {}", seen.join(", ")),
+            )
+        });
+    }
+    checks.push(Check::new(
+        "program",
+        if is_executable(&exe) {
+            Verdict::Ok
+        } else {
+            Verdict::Note
+        },
+        exe.display().to_string(),
+    ));
+    checks
+}

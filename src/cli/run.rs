@@ -1,0 +1,199 @@
+//! `codex-mcp run`: a task from the terminal, followed live to its answer.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::logs::{LogReader, end_code};
+use super::show::readable;
+use super::style::Style;
+use crate::codex::{Detail, ReasoningEffort};
+use crate::engine::{Engine, EngineError, TaskRequest, TaskSpec, parse_task_id};
+use crate::store::{EndedBy, Sandbox, now_ms, rfc3339};
+
+/// The exit status after Ctrl-C, as shells report it.
+const INTERRUPTED: u8 = 130;
+
+/// `codex-mcp run`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  codex-mcp run \"Explain what src/main.rs does\"\n  codex-mcp run --sandbox full-access --topic fix-flaky_test-v1 \"Fix the flaky test in tests/net.rs\"\n  git diff | codex-mcp run --detach -\n\nExit status: 0 when the task completed, 1 when it did not, 130 after Ctrl-C (which cancels it)."
+)]
+pub struct RunArgs {
+    /// What Codex should do; `-` reads it from stdin
+    prompt: String,
+    /// read-only: Codex may not write; full-access: in its own git worktree and branch
+    #[arg(long, value_enum, default_value_t = SandboxArg::ReadOnly)]
+    sandbox: SandboxArg,
+    /// The directory Codex works in (default: the current one)
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    /// The task's name, `<type>-<desc>-v<N>` (default: run-<timestamp>-v1)
+    #[arg(long)]
+    topic: Option<String>,
+    /// The model Codex uses (`codex -m`)
+    #[arg(long)]
+    model: Option<String>,
+    /// How hard the model reasons
+    #[arg(long, value_enum)]
+    reasoning_effort: Option<EffortArg>,
+    /// A Codex profile (`codex -p`)
+    #[arg(long)]
+    profile: Option<String>,
+    /// The longest the task may run, in seconds
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Start the task, print its id and return at once
+    #[arg(long)]
+    detach: bool,
+    /// Print the task as JSON (the fields of codex_status) instead of the answer
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SandboxArg {
+    ReadOnly,
+    FullAccess,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EffortArg {
+    Minimal,
+    Low,
+    Medium,
+    High,
+    Xhigh,
+}
+
+impl RunArgs {
+    fn spec(&self) -> Result<TaskSpec, EngineError> {
+        let prompt = if self.prompt == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| EngineError::invalid("prompt", format!("cannot read stdin: {e}")))?;
+            text
+        } else {
+            self.prompt.clone()
+        };
+        let cwd = match &self.cwd {
+            Some(c) => std::path::absolute(c).unwrap_or_else(|_| c.clone()),
+            None => std::env::current_dir()
+                .map_err(|e| EngineError::invalid("cwd", format!("no current directory: {e}")))?,
+        };
+        let topic = self.topic.clone().unwrap_or_else(default_topic);
+        let request = TaskRequest {
+            prompt,
+            cwd: cwd.to_string_lossy().into_owned(),
+            topic,
+            sandbox: match self.sandbox {
+                SandboxArg::ReadOnly => Sandbox::ReadOnly,
+                SandboxArg::FullAccess => Sandbox::FullAccess,
+            },
+            session_id: None,
+            timeout_seconds: self.timeout,
+            model: self.model.clone(),
+            reasoning_effort: self.reasoning_effort.map(|e| match e {
+                EffortArg::Minimal => ReasoningEffort::Minimal,
+                EffortArg::Low => ReasoningEffort::Low,
+                EffortArg::Medium => ReasoningEffort::Medium,
+                EffortArg::High => ReasoningEffort::High,
+                EffortArg::Xhigh => ReasoningEffort::Xhigh,
+            }),
+            profile: self.profile.clone(),
+            retries: None,
+        };
+        TaskSpec::try_from(request)
+    }
+}
+
+/// `run-20261122_210455-v1`: unique to the second, valid as a topic.
+fn default_topic() -> String {
+    let stamp: String = rfc3339(now_ms())
+        .chars()
+        .take(19)
+        .filter(char::is_ascii_digit)
+        .collect();
+    format!("run-{}_{}-v1", &stamp[..8], &stamp[8..])
+}
+
+/// Starts the task and, unless detached, prints its feed (stderr) and answer (stdout).
+pub fn run(args: RunArgs, engine: &Engine) -> ExitCode {
+    let spec = match args.spec() {
+        Ok(s) => s,
+        Err(e) => return super::failed(&e),
+    };
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let result = runtime.block_on(follow_run(&args, engine, spec));
+    // A detached task's supervisor lives on; nothing here waits for it.
+    runtime.shutdown_background();
+    result
+}
+
+async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode {
+    let started = match engine.dispatch(spec).await {
+        Ok(v) => v,
+        Err(e) => return super::failed(&e),
+    };
+    let Ok(id) = parse_task_id(&started.task_id) else {
+        return ExitCode::FAILURE;
+    };
+    if args.detach {
+        if args.json {
+            match engine.status(&id) {
+                Ok(v) => super::print_json(&v),
+                Err(e) => return super::failed(&e),
+            }
+        } else {
+            println!("{}", started.task_id);
+        }
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("{} · {}", started.task_id, started.log_file);
+    let mut feed = LogReader::new(PathBuf::from(&started.log_file), Some(Detail::Feed));
+    let mut err = std::io::stderr();
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let ended = loop {
+        tokio::select! {
+            _ = &mut interrupted => {
+                let cancel = id.clone();
+                let _ = engine
+                    .run_blocking(move |e| e.cancel(&cancel, EndedBy::Cli, None))
+                    .await;
+                eprintln!("\ncancelled {}", started.task_id);
+                return ExitCode::from(INTERRUPTED);
+            }
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+        feed.print_new(&mut err);
+        let look = id.clone();
+        match engine.run_blocking(move |e| e.status(&look)).await {
+            Ok(v) if v.status.is_final() => break v,
+            Ok(_) => {}
+            Err(e) => return super::failed(&e),
+        }
+    };
+    feed.print_new(&mut err);
+    let mut ended = ended;
+    ended.fit(0, usize::MAX);
+    if args.json {
+        super::print_json(&ended);
+    } else if ended.success {
+        let answer = ended.result.clone().unwrap_or_default();
+        let _ = writeln!(std::io::stdout(), "{answer}");
+    } else {
+        eprint!(
+            "\n{}",
+            readable(&ended, Style::for_stdout(engine.no_color()))
+        );
+    }
+    end_code(&ended)
+}

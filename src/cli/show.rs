@@ -1,0 +1,244 @@
+//! `codex-mcp list` and `codex-mcp show`: tasks as a person reads them, or `--json` with the
+//! same fields `codex_status` gives.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::style::{Style, thousands};
+use crate::engine::{Engine, ListFilter, TaskListEntry, TaskView, parse_task_id};
+use crate::store::TaskStatus;
+use crate::text::{clock, keep_end};
+
+/// `codex-mcp list`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  codex-mcp list\n  codex-mcp list -n 50 --status failed\n  codex-mcp list --cwd . --json"
+)]
+pub struct ListArgs {
+    /// How many tasks, newest first
+    #[arg(short = 'n', long = "limit", default_value_t = 20)]
+    limit: usize,
+    /// Only tasks in this status: queued, running, completed, failed or cancelled
+    #[arg(long, value_parser = parse_status)]
+    status: Option<TaskStatus>,
+    /// Only tasks started for this directory
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    /// Print JSON: the fields of codex_status's list
+    #[arg(long)]
+    json: bool,
+}
+
+/// `codex-mcp show`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  codex-mcp show codex-review-auth_module-v1\n  codex-mcp show codex-review-auth_module-v1 --json"
+)]
+pub struct ShowArgs {
+    /// The task, e.g. codex-review-auth_module-v1
+    pub task_id: String,
+    /// Print JSON: the fields of codex_status for this task, with the whole answer
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_status(s: &str) -> Result<TaskStatus, String> {
+    serde_json::from_value(serde_json::Value::from(s)).map_err(|_| {
+        format!("`{s}` is not a status; use queued, running, completed, failed or cancelled")
+    })
+}
+
+/// Prints the table (or JSON).
+pub fn list(args: &ListArgs, engine: &Engine) -> ExitCode {
+    let cwd = args
+        .cwd
+        .as_ref()
+        .map(|c| std::fs::canonicalize(c).unwrap_or_else(|_| c.clone()));
+    let filter = ListFilter {
+        limit: args.limit,
+        status: args.status,
+        cwd,
+        budget: None,
+    };
+    let list = match engine.list_where(&filter) {
+        Ok(l) => l,
+        Err(e) => return super::failed(&e),
+    };
+    if args.json {
+        super::print_json(&list);
+        return ExitCode::SUCCESS;
+    }
+    let style = Style::for_stdout(engine.no_color());
+    if list.tasks.is_empty() {
+        println!("no tasks");
+        return ExitCode::SUCCESS;
+    }
+    print!("{}", table(&list.tasks, style));
+    println!(
+        "{}",
+        style.dim(&format!(
+            "{} of {} tasks · {} tokens",
+            list.shown,
+            list.total,
+            thousands(list.total_usage.total())
+        ))
+    );
+    ExitCode::SUCCESS
+}
+
+/// id, status, elapsed, tokens, topic, cwd: one task a line, columns aligned.
+fn table(tasks: &[TaskListEntry], style: Style) -> String {
+    let width = |f: &dyn Fn(&TaskListEntry) -> usize, title: &str| {
+        tasks.iter().map(f).max().unwrap_or(0).max(title.len())
+    };
+    let id_w = width(&|t| t.task_id.len(), "ID");
+    let topic_w = width(&|t| t.topic.len(), "TOPIC");
+    let mut out = style.bold(&format!(
+        "{:<id_w$}  {:<9}  {:>8}  {:>9}  {:<topic_w$}  CWD",
+        "ID", "STATUS", "ELAPSED", "TOKENS", "TOPIC"
+    ));
+    out.push('\n');
+    for t in tasks {
+        out.push_str(&format!(
+            "{:<id_w$}  {}  {:>8}  {:>9}  {:<topic_w$}  {}\n",
+            t.task_id,
+            style.status(t.status, 9),
+            clock(t.elapsed_seconds),
+            thousands(t.tokens),
+            t.topic,
+            keep_end(&t.cwd, 60)
+        ));
+    }
+    out
+}
+
+/// Prints one task (or its JSON).
+pub fn show(args: &ShowArgs, engine: &Engine) -> ExitCode {
+    let view = match parse_task_id(&args.task_id).and_then(|id| engine.status(&id)) {
+        Ok(mut v) => {
+            // A person at a terminal gets the whole answer.
+            v.fit(0, usize::MAX);
+            v
+        }
+        Err(e) => return super::failed(&e),
+    };
+    if args.json {
+        super::print_json(&view);
+    } else {
+        print!("{}", readable(&view, Style::for_stdout(engine.no_color())));
+    }
+    ExitCode::SUCCESS
+}
+
+/// A task as a person reads it.
+pub fn readable(v: &TaskView, style: Style) -> String {
+    let mut out = format!("{}  {}", style.bold(&v.task_id), style.status(v.status, 0));
+    if let Some(by) = v.ended_by {
+        let by = serde_json::to_value(by).unwrap_or_default();
+        out.push_str(&style.dim(&format!("  (ended by {})", by.as_str().unwrap_or("?"))));
+    }
+    if let Some(n) = v.queue_position {
+        out.push_str(&format!("  position {n} in the queue"));
+    }
+    out.push('\n');
+    let mut line = |label: &str, text: String| {
+        if !text.is_empty() {
+            out.push_str(&format!("{}  {text}\n", style.dim(&format!("{label:<9}"))));
+        }
+    };
+    let mut how = vec![v.sandbox.to_string()];
+    how.extend(v.model.as_ref().map(|m| format!("model {m}")));
+    how.extend(v.reasoning_effort.as_ref().map(|e| format!("effort {e}")));
+    how.extend(v.profile.as_ref().map(|p| format!("profile {p}")));
+    how.extend(
+        v.timeout_seconds
+            .map(|t| format!("time limit {}", clock(t as f64))),
+    );
+    line("topic", format!("{} · {}", v.topic, how.join(" · ")));
+    line("cwd", v.cwd.clone());
+    line(
+        "time",
+        format!(
+            "started {}{} · {}",
+            v.started_at,
+            v.ended_at
+                .as_ref()
+                .map(|e| format!(" · ended {e}"))
+                .unwrap_or_default(),
+            clock(v.elapsed_seconds)
+        ),
+    );
+    line("session", v.session_id.clone().unwrap_or_default());
+    line("usage", usage_line(v));
+    if let Some(p) = &v.progress {
+        line(
+            "progress",
+            format!(
+                "{} · {} commands · {} files changed · quiet for {}",
+                p.phase.as_str().replace('_', " "),
+                p.commands_run,
+                p.files_changed,
+                clock(p.idle_seconds)
+            ),
+        );
+        line("last", p.last_command.clone().unwrap_or_default());
+    }
+    if let Some(iso) = &v.isolation {
+        line(
+            "worktree",
+            format!(
+                "{} on {} (from {})",
+                iso.worktree_dir, iso.agent_branch, iso.base_branch
+            ),
+        );
+        if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
+            line(
+                "branch",
+                format!("{ahead} commit(s) ahead · {dirty} uncommitted change(s)"),
+            );
+        }
+        line("watch", iso.attach_command.clone());
+    }
+    line("log", v.log_file.clone());
+    if let Some(f) = &v.failure {
+        let kind = serde_json::to_value(f.kind).unwrap_or_default();
+        line(
+            "failure",
+            format!("{} — {}", kind.as_str().unwrap_or("?"), f.hint),
+        );
+    }
+    line("error", v.error.clone().unwrap_or_default());
+    for w in &v.warnings {
+        line("warning", w.clone());
+    }
+    if let Some(stat) = v.isolation.as_ref().and_then(|i| i.diff_stat.as_ref()) {
+        out.push_str(&format!("\n{stat}\n"));
+    }
+    if let Some(answer) = v.result.as_ref().filter(|a| !a.is_empty()) {
+        out.push_str(&format!("\n{}\n{answer}\n", style.bold("answer")));
+    }
+    out
+}
+
+fn usage_line(v: &TaskView) -> String {
+    let u = &v.usage;
+    if u.is_zero() && !v.status.is_final() {
+        return String::new();
+    }
+    let mut text = format!(
+        "{} in ({} cached) · {} out ({} reasoning)",
+        thousands(u.input_tokens),
+        thousands(u.cached_input_tokens),
+        thousands(u.output_tokens),
+        thousands(u.reasoning_output_tokens)
+    );
+    if v.session_usage != *u {
+        text.push_str(&format!(
+            " · session {}",
+            thousands(v.session_usage.total())
+        ));
+    }
+    text
+}

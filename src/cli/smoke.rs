@@ -1,0 +1,238 @@
+//! `codex-mcp doctor --smoke`: the self-check after installing, and the first thing to ask for
+//! in a bug report. Offline and without credentials: the scripted model built into this binary
+//! answers, the real Codex CLI runs one read-only and one full-access task in a temporary
+//! repository and store, and everything made is removed after.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::engine::{Engine, TaskRequest, TaskSpec, TaskView};
+use crate::scripted_model::MockModel;
+use crate::store::{Sandbox, TaskStatus, now_ms};
+
+/// Runs the smoke test, printing each step with its time; true when every step passed.
+pub fn smoke(config: &Config) -> bool {
+    println!("\nsmoke test: the real Codex CLI against a scripted model, offline");
+    let dir = std::env::temp_dir().join(format!(
+        "codex-mcp-smoke-{}-{}",
+        std::process::id(),
+        now_ms()
+    ));
+    let ok = match std::fs::create_dir_all(&dir) {
+        Ok(()) => steps(&dir, config),
+        Err(e) => {
+            report(false, "temporary folder", Instant::now(), &e.to_string());
+            false
+        }
+    };
+    let t = Instant::now();
+    if let Some(tmux) = config.find_on_path("tmux") {
+        let _ = std::process::Command::new(tmux)
+            .arg("kill-server")
+            .env("TMUX_TMPDIR", dir.join("tmux"))
+            .env_remove("TMUX")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    let removed = std::fs::remove_dir_all(&dir);
+    report(removed.is_ok(), "cleaned up", t, &dir.display().to_string());
+    println!(
+        "{}",
+        if ok {
+            "smoke test passed"
+        } else {
+            "smoke test FAILED"
+        }
+    );
+    ok
+}
+
+fn report(ok: bool, step: &str, since: Instant, detail: &str) {
+    let mark = if ok { "✔" } else { "✘" };
+    println!(
+        "{mark} {step:<22} {:>6} ms  {detail}",
+        since.elapsed().as_millis()
+    );
+}
+
+fn steps(dir: &Path, config: &Config) -> bool {
+    let t = Instant::now();
+    let repo = dir.join("repo");
+    let made = make_repository(&repo).and_then(|()| {
+        for d in ["codex-home", "store", "tmux"] {
+            std::fs::create_dir_all(dir.join(d)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+    report(
+        made.is_ok(),
+        "temporary repository",
+        t,
+        &made
+            .clone()
+            .err()
+            .unwrap_or_else(|| repo.display().to_string()),
+    );
+    if made.is_err() {
+        return false;
+    }
+    // SAFETY: no other thread runs yet in this process (the doctor's checks run programs but
+    // start no threads); the runtime below is made after. Codex, tmux and the supervisors read
+    // these from the environment they inherit.
+    unsafe {
+        std::env::set_var("CODEX_HOME", dir.join("codex-home"));
+        std::env::set_var("CODEXMCP_HOME", dir.join("store"));
+        std::env::set_var("TMUX_TMPDIR", dir.join("tmux"));
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
+        return false;
+    };
+    let ok = runtime.block_on(tasks(dir, &repo, config));
+    runtime.shutdown_background();
+    ok
+}
+
+async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
+    let t = Instant::now();
+    let model = match MockModel::start().await {
+        Ok(m) => m,
+        Err(e) => {
+            report(false, "scripted model", t, &e.to_string());
+            return false;
+        }
+    };
+    let written = std::fs::write(
+        dir.join("codex-home/config.toml"),
+        model.codex_config("mock-model"),
+    );
+    report(
+        written.is_ok(),
+        "scripted model",
+        t,
+        &format!("http://127.0.0.1:{}/v1", model.port),
+    );
+    let mut smoke_config = Config::from_env();
+    smoke_config.codex_bin = config.codex_bin.clone();
+    let engine = match Engine::from_config(smoke_config) {
+        Ok(e) => e,
+        Err(e) => {
+            report(false, "engine", t, &e.to_string());
+            return false;
+        }
+    };
+    let t = Instant::now();
+    let read_only = run_one(
+        &engine,
+        repo,
+        "smoke-read_only-v1",
+        Sandbox::ReadOnly,
+        "@shell touch smoke-write\n@answer read-only ok",
+    )
+    .await;
+    let ro_ok = read_only.as_ref().is_ok_and(|v| {
+        v.status == TaskStatus::Completed && v.result.as_deref() == Some("read-only ok")
+    });
+    let linked = repo
+        .join(".codex-tasks/smoke-read_only-v1/codex-exec.log")
+        .is_file();
+    let refused = !repo.join("smoke-write").exists();
+    report(
+        ro_ok && linked,
+        "read-only task",
+        t,
+        &describe(
+            &read_only,
+            &format!("log linked: {linked} · write refused by the sandbox: {refused}"),
+        ),
+    );
+    let t = Instant::now();
+    let full = run_one(
+        &engine,
+        repo,
+        "smoke-full_access-v1",
+        Sandbox::FullAccess,
+        "@shell printf 'smoke\\n' > smoke.txt && git add smoke.txt && git -c user.name=smoke -c user.email=smoke@localhost commit -qm smoke\n@answer full-access ok",
+    )
+    .await;
+    let fa_ok = full.as_ref().is_ok_and(|v| {
+        v.status == TaskStatus::Completed
+            && v.isolation.as_ref().and_then(|i| i.commits_ahead) == Some(1)
+    });
+    let worktree = full
+        .as_ref()
+        .ok()
+        .and_then(|v| v.isolation.as_ref())
+        .map(|i| {
+            format!(
+                "worktree {} · branch {} · 1 commit",
+                i.worktree_dir, i.agent_branch
+            )
+        })
+        .unwrap_or_default();
+    report(fa_ok, "full-access task", t, &describe(&full, &worktree));
+    ro_ok && linked && fa_ok
+}
+
+async fn run_one(
+    engine: &Engine,
+    repo: &Path,
+    topic: &str,
+    sandbox: Sandbox,
+    prompt: &str,
+) -> Result<TaskView, String> {
+    let request = TaskRequest {
+        prompt: prompt.into(),
+        cwd: repo.to_string_lossy().into_owned(),
+        topic: topic.into(),
+        sandbox,
+        session_id: None,
+        timeout_seconds: Some(120),
+        model: None,
+        reasoning_effort: None,
+        profile: None,
+        retries: None,
+    };
+    let spec = TaskSpec::try_from(request).map_err(|e| e.to_string())?;
+    let mut view = engine
+        .run(spec, std::future::pending(), |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    view.fit(0, 4_000);
+    Ok(view)
+}
+
+fn describe(view: &Result<TaskView, String>, extra: &str) -> String {
+    match view {
+        Ok(v) => format!(
+            "{} in {:.1} s · {extra}{}",
+            v.status,
+            v.elapsed_seconds,
+            v.error
+                .as_ref()
+                .map(|e| format!(" · {e}"))
+                .unwrap_or_default()
+        ),
+        Err(e) => e.clone(),
+    }
+}
+
+/// A repository with one commit on its branch, made with git2 (no identity needed).
+fn make_repository(repo: &Path) -> Result<(), String> {
+    let r = git2::Repository::init(repo).map_err(|e| e.to_string())?;
+    std::fs::write(repo.join("README.md"), "codex-mcp smoke test\n").map_err(|e| e.to_string())?;
+    let mut index = r.index().map_err(|e| e.to_string())?;
+    index
+        .add_path(Path::new("README.md"))
+        .map_err(|e| e.to_string())?;
+    let tree = index.write_tree().map_err(|e| e.to_string())?;
+    let tree = r.find_tree(tree).map_err(|e| e.to_string())?;
+    let who =
+        git2::Signature::now("codex-mcp doctor", "doctor@localhost").map_err(|e| e.to_string())?;
+    r.commit(Some("HEAD"), &who, &who, "smoke test", &tree, &[])
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! `codex-mcp cancel` and `codex-mcp wait`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::style::Style;
+use crate::engine::{Engine, TaskBatch, WaitFor, parse_task_id};
+use crate::store::{EndedBy, TaskStatus};
+use crate::text::{clock, shorten};
+
+/// The exit status of `wait` when its time ran out first.
+const TIME_RAN_OUT: u8 = 3;
+
+/// `codex-mcp cancel`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  codex-mcp cancel codex-fix-flaky_test-v1 codex-review-api-v1")]
+pub struct CancelArgs {
+    /// The tasks to stop
+    #[arg(required = true)]
+    task_ids: Vec<String>,
+}
+
+/// `codex-mcp wait`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  codex-mcp wait codex-review-api-v1 codex-review-db-v1 --timeout 600\n\nExit status: 0 when all completed, 1 when any did not, 3 when the time ran out first."
+)]
+pub struct WaitArgs {
+    /// The tasks to wait for
+    #[arg(required = true)]
+    task_ids: Vec<String>,
+    /// Wait at most this long
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Print JSON: the fields of codex_status with task_ids
+    #[arg(long)]
+    json: bool,
+}
+
+/// Stops each task (recorded as ended by the command line); 1 when one could not be.
+pub fn cancel(args: &CancelArgs, engine: &Engine) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    for raw in &args.task_ids {
+        match parse_task_id(raw).and_then(|id| engine.cancel(&id, EndedBy::Cli, None)) {
+            Ok(done) if done.cancelled => println!("cancelled {raw}"),
+            Ok(done) => println!("{raw} had already ended ({})", done.task.status),
+            Err(e) => {
+                eprintln!("codex-mcp: {e}");
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    code
+}
+
+/// Waits for the tasks and prints how each ended.
+pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
+    let ids: Vec<_> = match args.task_ids.iter().map(|t| parse_task_id(t)).collect() {
+        Ok(ids) => ids,
+        Err(e) => return super::failed(&e),
+    };
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    // No limit given: a year is as good as forever here.
+    let limit = Duration::from_secs(args.timeout.unwrap_or(365 * 24 * 3600));
+    let views = runtime.block_on(async {
+        engine.wait_tasks(&ids, WaitFor::All, limit, |_| {}).await;
+        engine.statuses(&ids).await
+    });
+    let batch = TaskBatch::of(&args.task_ids, views, usize::MAX);
+    if args.json {
+        super::print_json(&batch);
+    } else {
+        print_batch(&batch, Style::for_stdout(engine.no_color()));
+    }
+    let value = serde_json::to_value(&batch).unwrap_or_default();
+    let statuses: Vec<&str> = value["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["status"].as_str().unwrap_or_default())
+        .collect();
+    if statuses.iter().all(|s| *s == "completed") {
+        ExitCode::SUCCESS
+    } else if batch.running > 0 {
+        ExitCode::from(TIME_RAN_OUT)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_batch(batch: &TaskBatch, style: Style) {
+    let value = serde_json::to_value(batch).unwrap_or_default();
+    for t in value["tasks"].as_array().into_iter().flatten() {
+        let status: TaskStatus =
+            serde_json::from_value(t["status"].clone()).unwrap_or(TaskStatus::Failed);
+        let what = t["error"]
+            .as_str()
+            .or(t["result"].as_str())
+            .map(|s| shorten(s, 80))
+            .unwrap_or_default();
+        let elapsed = t["elapsed_seconds"].as_f64().map(clock).unwrap_or_default();
+        let name = t["task_id"].as_str().unwrap_or_default();
+        if t["status"] == "not_found" {
+            println!("{name}  not found");
+        } else {
+            println!("{name}  {}  {elapsed}  {what}", style.status(status, 9));
+        }
+    }
+}

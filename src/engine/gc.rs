@@ -1,0 +1,152 @@
+//! `codex-mcp gc`: for finished tasks older than a given age, removes the worktrees and
+//! `agent/*` branches that hold no work of their own, then the task folders and their
+//! `.codex-tasks` links. Never anything of a running task; never a branch with unmerged
+//! commits or a worktree with uncommitted changes unless forced; the folder of a task whose
+//! worktree is kept stays too.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Engine, EngineError};
+use crate::store::{TaskFiles, TaskMeta, WorktreeRecord, now_ms};
+use crate::workspace::{BranchWork, branch_work, remove_worktree_and_branch, uncommitted_changes};
+
+/// What gc does with one thing, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GcItem {
+    /// `worktree` (with its branch) or `task` (its folder and link).
+    pub kind: &'static str,
+    /// The worktree's path and branch, or the task id.
+    pub target: String,
+    pub remove: bool,
+    pub reason: String,
+}
+
+/// How gc chooses.
+#[derive(Debug, Clone, Copy)]
+pub struct GcRules {
+    /// Only tasks that ended at least this long ago.
+    pub older_than: Duration,
+    /// Also remove unmerged branches and worktrees with uncommitted changes.
+    pub force: bool,
+    /// Decide, print, and change nothing.
+    pub dry_run: bool,
+}
+
+impl Engine {
+    /// Decides (and, unless a dry run, does) what gc removes. Returns every decision.
+    pub fn gc(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
+        let cutoff = now_ms().saturating_sub(rules.older_than.as_millis() as u64);
+        let mut tasks: Vec<(TaskMeta, TaskFiles)> = Vec::new();
+        for id in self.store.task_ids()? {
+            let files = self.store.task(&id);
+            if let Ok(Some(m)) = self.finalize_orphan(&files) {
+                tasks.push((m, files));
+            }
+        }
+        let old = |m: &TaskMeta| m.status.is_final() && m.ended_at_ms.is_some_and(|e| e <= cutoff);
+        let mut items = Vec::new();
+        // Worktrees first: a task's folder goes only when its worktree does.
+        let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
+        for (m, _) in &tasks {
+            if let Some(wt) = &m.worktree {
+                by_worktree.entry(wt.dir.clone()).or_default().push(m);
+            }
+        }
+        let mut kept_worktrees = Vec::new();
+        for (dir, users) in &by_worktree {
+            let (remove, reason) = match users.iter().find(|m| !old(m)) {
+                Some(m) if !m.status.is_final() => {
+                    (false, format!("task {} is running", m.task_id))
+                }
+                Some(m) => (false, format!("task {} ended too recently", m.task_id)),
+                None => judge(users[0].worktree.as_ref(), rules.force),
+            };
+            let wt = users[0].worktree.as_ref();
+            let branch = wt.map(|w| w.branch.as_str()).unwrap_or("?");
+            let mut item = GcItem {
+                kind: "worktree",
+                target: format!("{} ({branch})", dir.display()),
+                remove,
+                reason,
+            };
+            if remove
+                && !rules.dry_run
+                && let Some(wt) = wt
+                && let Err(e) = remove_worktree_and_branch(&wt.repo_root, &wt.dir, &wt.branch)
+            {
+                item.remove = false;
+                item.reason = format!("could not be removed: {e}");
+            }
+            if !item.remove {
+                kept_worktrees.push(dir.clone());
+            }
+            items.push(item);
+        }
+        for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
+            let kept = m
+                .worktree
+                .as_ref()
+                .is_some_and(|w| kept_worktrees.contains(&w.dir));
+            let mut item = GcItem {
+                kind: "task",
+                target: m.task_id.clone(),
+                remove: !kept,
+                reason: if kept {
+                    "its worktree is kept".into()
+                } else {
+                    format!("ended {}", m.ended_at.clone().unwrap_or_default())
+                },
+            };
+            if item.remove && !rules.dry_run {
+                remove_task(m, files, &mut item);
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// Whether a worktree and its branch hold work of their own.
+fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
+    let Some(wt) = wt else {
+        return (false, "no worktree recorded".into());
+    };
+    let dirty = if wt.dir.exists() {
+        uncommitted_changes(&wt.dir).unwrap_or(0)
+    } else {
+        0
+    };
+    if dirty > 0 && !force {
+        return (
+            false,
+            format!("{dirty} uncommitted change(s) in the worktree (--force removes them)"),
+        );
+    }
+    let base = &wt.base_branch;
+    match branch_work(&wt.repo_root, &wt.branch, base) {
+        Ok(BranchWork::Missing) => (true, "its branch is already gone".into()),
+        Ok(BranchWork::Nothing) => (true, format!("no commits that {base} lacks")),
+        Ok(BranchWork::Merged) => (true, format!("its changes are already in {base}")),
+        Ok(BranchWork::Unmerged(n)) if force => (true, format!("{n} unmerged commit(s), --force")),
+        Ok(BranchWork::Unmerged(n)) => (
+            false,
+            format!("{n} commit(s) not in {base} (merge them, or --force)"),
+        ),
+        Err(e) => (false, format!("cannot judge its branch: {e}")),
+    }
+}
+
+/// Removes a task's folder, and its `.codex-tasks` link when it still points there.
+fn remove_task(m: &TaskMeta, files: &TaskFiles, item: &mut GcItem) {
+    if let Some(link) = &m.link
+        && std::fs::read_link(link).is_ok_and(|to| to == files.dir)
+    {
+        let _ = std::fs::remove_file(link);
+    }
+    if let Err(e) = std::fs::remove_dir_all(&files.dir) {
+        item.remove = false;
+        item.reason = format!("could not be removed: {e}");
+    }
+}

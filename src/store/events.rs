@@ -1,0 +1,138 @@
+//! `<home>/events.jsonl`: one line per change of any task's status, appended by every server
+//! and supervisor (a single `write` with `O_APPEND`, so lines from several processes never
+//! mix), and rotated to `events.jsonl.1` past a size, so it never grows without bound. When a
+//! task ends, `CODEXMCP_NOTIFY` is also run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use super::fsutil::open_append;
+use super::layout::open_lock_file;
+use super::{Store, TaskMeta, TaskStatus, now_ms, rfc3339};
+
+/// Past this size the log is rotated.
+const ROTATE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One change of a task's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskEvent {
+    /// RFC 3339 UTC.
+    pub time: String,
+    pub task_id: String,
+    /// `None` when the task was created.
+    pub from: Option<TaskStatus>,
+    pub to: TaskStatus,
+    /// `start`, `slot` (it got a place to run), `queued`, or who ended it: `codex`,
+    /// `cancel_tool`, `client_cancel`, `cli`, `timeout`, `crash`, `recovered_at_start`.
+    pub cause: String,
+}
+
+impl Store {
+    /// The event log.
+    pub fn events_file(&self) -> PathBuf {
+        self.home().join("events.jsonl")
+    }
+
+    /// Appends `event`; a log that cannot be written never stops a task.
+    pub fn record_event(&self, event: &TaskEvent) {
+        let Ok(mut line) = serde_json::to_vec(event) else {
+            return;
+        };
+        line.push(b'\n');
+        let path = self.events_file();
+        self.rotate_if_large(&path);
+        if let Ok(mut f) = open_append(&path) {
+            let _ = f.write_all(&line);
+        }
+    }
+
+    fn rotate_if_large(&self, path: &Path) {
+        let large = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.len() > ROTATE_BYTES);
+        if !large(path) {
+            return;
+        }
+        // One process rotates; the others see the fresh file when they look again.
+        let Ok(lock) = open_lock_file(&self.home().join(".events.lock")) else {
+            return;
+        };
+        if lock.lock().is_ok() && large(path) {
+            let _ = std::fs::rename(path, path.with_extension("jsonl.1"));
+        }
+    }
+}
+
+/// Records `meta`'s move from `from` (when it changed), and runs the notify program when the
+/// task ended.
+pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &TaskMeta) {
+    let Some(store) = Store::of_task_dir(task_dir) else {
+        return;
+    };
+    let ended_by = meta
+        .outcome
+        .as_ref()
+        .and_then(|o| o.ended_by)
+        .and_then(|e| serde_json::to_value(e).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    let cause = match (from, meta.status) {
+        (None, _) => "start".to_string(),
+        (_, to) if to.is_final() => ended_by.unwrap_or_else(|| "codex".into()),
+        (_, TaskStatus::Running) => "slot".into(),
+        _ => "queued".into(),
+    };
+    store.record_event(&TaskEvent {
+        time: rfc3339(now_ms()),
+        task_id: meta.task_id.clone(),
+        from,
+        to: meta.status,
+        cause,
+    });
+    if meta.status.is_final() {
+        notify(meta);
+    }
+}
+
+/// Runs `CODEXMCP_NOTIFY` (argv, no shell) with one JSON argument describing the ended task,
+/// as Codex's own `notify` setting does. It is not waited for, and cannot hold a task up.
+fn notify(meta: &TaskMeta) {
+    let Some(setting) = &crate::config::current().notify else {
+        return;
+    };
+    let argv: Vec<String> = if setting.value.trim_start().starts_with('[') {
+        serde_json::from_str(&setting.value).unwrap_or_default()
+    } else {
+        vec![setting.value.clone()]
+    };
+    let Some((program, args)) = argv.split_first() else {
+        return;
+    };
+    let outcome = meta.outcome.as_ref();
+    let summary = outcome
+        .and_then(|o| o.error.clone())
+        .or_else(|| outcome.map(|o| o.result.clone()))
+        .unwrap_or_default();
+    let payload = serde_json::json!({
+        "type": "task-ended",
+        "task_id": meta.task_id,
+        "status": meta.status,
+        "topic": meta.topic,
+        "cwd": meta.cwd,
+        "ended_by": outcome.and_then(|o| o.ended_by),
+        "summary": crate::text::shorten(&summary, 300),
+        "elapsed_seconds": meta.elapsed_seconds(now_ms()),
+        "log_file": meta.log_file,
+    });
+    let child = Command::new(program)
+        .args(args)
+        .arg(payload.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    if let Ok(mut child) = child {
+        // Reaped in the background: a server that runs for days gathers no zombies.
+        std::thread::spawn(move || child.wait());
+    }
+}
