@@ -136,3 +136,39 @@ fn notify(meta: &TaskMeta) {
         std::thread::spawn(move || child.wait());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_is_rotated_past_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        store.ensure().unwrap();
+        let event = |n: u32| TaskEvent {
+            time: rfc3339(now_ms()),
+            task_id: format!("codex-review-e_{n}-v1"),
+            from: Some(TaskStatus::Running),
+            to: TaskStatus::Completed,
+            cause: "codex".into(),
+        };
+        std::fs::write(store.events_file(), vec![b'x'; ROTATE_BYTES as usize + 1]).unwrap();
+        store.record_event(&event(1));
+        let rotated = store.events_file().with_extension("jsonl.1");
+        assert!(std::fs::metadata(&rotated).unwrap().len() > ROTATE_BYTES);
+        let fresh = std::fs::read_to_string(store.events_file()).unwrap();
+        assert_eq!(fresh.lines().count(), 1);
+        assert_eq!(
+            serde_json::from_str::<TaskEvent>(fresh.trim()).unwrap(),
+            event(1).clone().with_time(&fresh)
+        );
+    }
+
+    impl TaskEvent {
+        fn with_time(mut self, line: &str) -> TaskEvent {
+            self.time = serde_json::from_str::<TaskEvent>(line.trim()).unwrap().time;
+            self
+        }
+    }
+}

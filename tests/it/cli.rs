@@ -555,6 +555,28 @@ async fn events_from_two_servers_interleave_and_none_is_lost() {
         "{readable}"
     );
     assert!(readable.lines().count() >= 24);
+
+    // -f goes on printing what happens next.
+    let mut follower = tokio::process::Command::from(fx.cli_command(&["events", "-f"]));
+    follower
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut follower = follower.spawn().unwrap();
+    let v = call_body(
+        &a,
+        "codex",
+        task("@answer later", &fx.work, "review-ev_late-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    follower.start_kill().unwrap();
+    let out = follower.wait_with_output().await.unwrap();
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        seen.contains("codex-review-ev_late-v1  running → completed"),
+        "{seen}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
