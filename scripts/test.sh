@@ -1,30 +1,35 @@
 #!/usr/bin/env bash
-# The one test command: installs the pinned Codex CLI under target/ when missing, then runs
-# the whole suite against it. Extra arguments go to `cargo test`.
+# The one test command: installs the pinned Codex CLI and the pinned Claude Code under target/
+# when missing, then runs the whole suite against them. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CODEX_VERSION="0.169.0"
-PREFIX="target/codex-cli"
-SHIM="$PREFIX/node_modules/.bin/codex"
+# Claude Code 2.1.197 installs from npm with its native binary and runs offline; newer
+# versions may fetch their binary at install time.
+CLAUDE_VERSION="2.1.197"
 
-installed_version() {
-  [ -x "$SHIM" ] && "$SHIM" --version 2>/dev/null | awk '{print $NF}'
+# ensure PACKAGE VERSION DIR COMMAND: npm-installs PACKAGE@VERSION into target/DIR unless
+# `COMMAND --version` there already names VERSION; prints the command's path.
+ensure() {
+  local package="$1" version="$2" prefix="target/$3" shim="target/$3/node_modules/.bin/$4"
+  if ! { [ -x "$shim" ] && "$shim" --version 2>/dev/null | grep -qF "$version"; }; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "scripts/test.sh: npm is required to install $package@$version (install Node.js and npm)" >&2
+      exit 1
+    fi
+    echo "installing $package@$version into $prefix" >&2
+    mkdir -p "$prefix"
+    npm install --no-audit --no-fund --loglevel=error --prefix "$prefix" "$package@$version" >&2
+    if ! "$shim" --version 2>/dev/null | grep -qF "$version"; then
+      echo "scripts/test.sh: $package did not install correctly at $shim" >&2
+      exit 1
+    fi
+  fi
+  echo "$PWD/$shim"
 }
 
-if [ "$(installed_version || true)" != "$CODEX_VERSION" ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "scripts/test.sh: npm is required to install @openai/codex@$CODEX_VERSION (install Node.js and npm)" >&2
-    exit 1
-  fi
-  echo "installing @openai/codex@$CODEX_VERSION into $PREFIX" >&2
-  mkdir -p "$PREFIX"
-  npm install --no-audit --no-fund --loglevel=error --prefix "$PREFIX" "@openai/codex@$CODEX_VERSION" >&2
-  if [ "$(installed_version || true)" != "$CODEX_VERSION" ]; then
-    echo "scripts/test.sh: the Codex CLI did not install correctly at $SHIM" >&2
-    exit 1
-  fi
-fi
-
-export CODEXMCP_TEST_CODEX="$PWD/$SHIM"
+CODEXMCP_TEST_CODEX="$(ensure @openai/codex "$CODEX_VERSION" codex-cli codex)"
+CODEXMCP_TEST_CLAUDE="$(ensure @anthropic-ai/claude-code "$CLAUDE_VERSION" claude-code claude)"
+export CODEXMCP_TEST_CODEX CODEXMCP_TEST_CLAUDE
 exec cargo test --locked "$@"

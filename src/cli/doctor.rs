@@ -4,12 +4,13 @@
 //! binary, in a temporary repository and store, cleaned up after.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
 
+use super::install::{Client, Registered, registrations};
+use super::probe::probe;
 use crate::codex::locate_codex;
 use crate::config::{Config, is_executable};
 use crate::text::shorten;
@@ -90,7 +91,7 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     if let Some(codex) = &codex {
         checks.push(check_sandbox(config, codex));
     }
-    checks.extend(check_clients());
+    checks.extend(check_clients(config));
     let broken = checks.iter().any(|c| c.status == Verdict::Fail);
     if args.json {
         super::print_json(&checks);
@@ -127,50 +128,6 @@ fn print_check(c: &Check) {
         format!(" — {}", c.fix)
     };
     println!("{mark} {:<9} {}{fix}", c.check, c.detail);
-}
-
-/// Runs `program args…` with a time limit; its stdout (or stderr) and whether it succeeded.
-pub(super) fn probe(program: &Path, args: &[&str], cwd: Option<&Path>) -> (bool, String) {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
-    let Ok(mut child) = cmd.spawn() else {
-        return (false, format!("{} cannot be run", program.display()));
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return (false, "did not answer within 30 s".into());
-            }
-        }
-    }
-    let Ok(out) = child.wait_with_output() else {
-        return (false, "its output could not be read".into());
-    };
-    let text = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .lines()
-            .filter(|l| !l.starts_with("WARNING: proceeding"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    let said = if stdout.trim().is_empty() {
-        stderr
-    } else {
-        stdout
-    };
-    (out.status.success(), said.trim().to_string())
 }
 
 fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<PathBuf> {
@@ -360,43 +317,26 @@ fn check_sandbox(config: &Config, codex: &Path) -> Check {
     }
 }
 
-/// Which MCP clients have codex-mcp registered.
-fn check_clients() -> Vec<Check> {
+/// Which MCP clients have codex-mcp registered, and whether each entry still starts it.
+fn check_clients(config: &Config) -> Vec<Check> {
     let home = dirs::home_dir().unwrap_or_default();
     let here = std::env::current_dir().unwrap_or_default();
     let exe = std::env::current_exe().unwrap_or_default();
-    let found = |files: &[PathBuf]| -> Vec<String> {
-        files
-            .iter()
-            .filter_map(|f| {
-                let text = std::fs::read_to_string(f).ok()?;
-                text.contains("codex-mcp").then(|| f.display().to_string())
-            })
-            .collect()
-    };
+    let found = registrations(&home, &here);
     let mut checks = Vec::new();
-    for (name, files, how) in [
-        (
-            "claude",
-            vec![home.join(".claude.json"), here.join(".mcp.json")],
-            format!("claude mcp add codex -- {}", exe.display()),
-        ),
-        (
-            "cursor",
-            vec![home.join(".cursor/mcp.json"), here.join(".cursor/mcp.json")],
-            "add codex-mcp to ~/.cursor/mcp.json (docs/cli.md shows the block)".to_string(),
-        ),
-    ] {
-        let seen = found(&files);
-        checks.push(if seen.is_empty() {
-            Check::new(name, Verdict::Note, "codex-mcp is not registered").fix(how)
-        } else {
-            Check::new(
-                name,
-                Verdict::Ok,
-                format!("registered in {}", seen.join(", ")),
-            )
-        });
+    for client in [Client::Claude, Client::Cursor] {
+        let mut mine = found.iter().filter(|r| r.client == client).peekable();
+        if mine.peek().is_none() {
+            checks.push(
+                Check::new(
+                    client.as_str(),
+                    Verdict::Note,
+                    "codex-mcp is not registered",
+                )
+                .fix(format!("codex-mcp install {}", client.as_str())),
+            );
+        }
+        checks.extend(mine.map(|r| check_registration(r, config)));
     }
     checks.push(Check::new(
         "program",
@@ -408,4 +348,59 @@ fn check_clients() -> Vec<Check> {
         exe.display().to_string(),
     ));
     checks
+}
+
+/// Whether the client can start what the entry names.
+fn check_registration(r: &Registered, config: &Config) -> Check {
+    let check = r.client.as_str();
+    let at = format!("{} in {}", r.name, r.place);
+    if r.via_npx {
+        return Check::new(
+            check,
+            Verdict::Note,
+            format!(
+                "{at} starts codex-mcp through npx, whose start-up can miss the client's handshake"
+            ),
+        )
+        .fix(r.reinstall.clone());
+    }
+    let command = Path::new(&r.command);
+    if command.is_absolute() {
+        return if is_executable(command) {
+            Check::new(
+                check,
+                Verdict::Ok,
+                format!("registered: {at} → {}", r.command),
+            )
+        } else {
+            Check::new(
+                check,
+                Verdict::Fail,
+                format!(
+                    "{at} runs {}, which is not there: the client cannot start it",
+                    r.command
+                ),
+            )
+            .fix(r.reinstall.clone())
+        };
+    }
+    match config.find_on_path(&r.command) {
+        Some(found) => Check::new(
+            check,
+            Verdict::Note,
+            format!(
+                "{at} runs `{}` from PATH ({}); a client started from the desktop may not have \
+                 your shell's PATH",
+                r.command,
+                found.display()
+            ),
+        )
+        .fix(r.reinstall.clone()),
+        None => Check::new(
+            check,
+            Verdict::Fail,
+            format!("{at} runs `{}`, which is not on PATH", r.command),
+        )
+        .fix(r.reinstall.clone()),
+    }
 }

@@ -6,7 +6,9 @@
 mod doctor;
 mod events;
 mod gc;
+mod install;
 mod logs;
+mod probe;
 mod run;
 mod serve;
 mod show;
@@ -25,7 +27,7 @@ use crate::runner::{LiveView, run_supervisor};
 
 const AFTER_HELP: &str = "\
 With no command, codex-mcp serves MCP on stdin/stdout: register it with
-  claude mcp add codex -- codex-mcp
+  codex-mcp install claude        (or: codex-mcp install cursor)
 Environment variables: see docs/configuration.md. Every command: docs/cli.md.";
 
 /// An MCP server that hands coding tasks to the OpenAI Codex CLI, and the commands to run,
@@ -62,6 +64,10 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// The log of every task's status changes
     Events(events::EventsArgs),
+    /// Register this binary with Claude Code or Cursor
+    Install(install::InstallArgs),
+    /// Take the registration back out of Claude Code or Cursor
+    Uninstall(install::UninstallArgs),
     /// A completion script for your shell
     #[command(
         after_help = "Example:\n  codex-mcp completions bash > ~/.local/share/bash-completion/completions/codex-mcp"
@@ -133,8 +139,11 @@ pub fn main() -> ExitCode {
 
 /// The commands for people.
 fn person(command: Command, config: Config) -> ExitCode {
-    if let Command::Doctor(args) = &command {
-        return doctor::doctor(args, &config);
+    match &command {
+        Command::Doctor(args) => return doctor::doctor(args, &config),
+        Command::Install(args) => return install::install(args),
+        Command::Uninstall(args) => return install::uninstall(args),
+        _ => {}
     }
     let engine = match Engine::from_config(config) {
         Ok(e) => e,
@@ -160,7 +169,9 @@ fn person(command: Command, config: Config) -> ExitCode {
         Command::Serve
         | Command::Supervise { .. }
         | Command::Completions { .. }
-        | Command::Doctor(_) => ExitCode::SUCCESS,
+        | Command::Doctor(_)
+        | Command::Install(_)
+        | Command::Uninstall(_) => ExitCode::SUCCESS,
     }
 }
 

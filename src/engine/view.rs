@@ -33,11 +33,6 @@ pub struct TaskView {
     pub cwd: String,
     /// The Codex session; pass it back as `session_id` to continue this conversation.
     pub session_id: Option<String>,
-    /// Codex's final answer. One that does not fit the result's size budget
-    /// (CODEXMCP_MAX_RESULT_CHARS) is cut, ends with a note, and comes with
-    /// `result_total_chars` and `next_offset`: call codex_status with `result_offset` for more.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
     /// The whole answer's length in characters, when `result` holds only part of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_total_chars: Option<usize>,
@@ -103,6 +98,14 @@ pub struct TaskView {
     pub progress: Option<ProgressView>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<IsolationView>,
+    // Last, so that a client showing only the start of a long result (Claude Code shows its
+    // model a 2 KB preview of results over about 50,000 characters) still shows every other
+    // field, `next_offset` among them.
+    /// Codex's final answer. One that does not fit the result's size budget
+    /// (CODEXMCP_MAX_RESULT_CHARS) is cut, ends with a note, and comes with
+    /// `result_total_chars` and `next_offset`: call codex_status with `result_offset` for more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
     /// Where the whole answer is, for cutting and paging it.
     #[serde(skip)]
     #[schemars(skip)]

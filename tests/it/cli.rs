@@ -35,6 +35,8 @@ async fn help_version_and_usage_errors() {
         "events",
         "completions",
         "serve",
+        "install",
+        "uninstall",
     ] {
         let (code, out, _) = fx.cli(&[sub, "--help"]).await;
         assert_eq!(code, 0, "{sub} --help");

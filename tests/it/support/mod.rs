@@ -1,6 +1,7 @@
 //! Shared by the integration tests: a temp HOME/CODEX_HOME/store per test, the scripted model,
 //! the real Codex CLI, and an MCP client speaking to the built binary over stdio.
 
+pub mod anthropic;
 pub mod contract;
 pub use codex_mcp::scripted_model as model;
 
@@ -34,6 +35,34 @@ pub fn codex_bin() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// The pinned Claude Code that `scripts/test.sh` installs under target/ (never skipped either).
+pub fn claude_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CODEXMCP_TEST_CLAUDE") {
+        return PathBuf::from(p);
+    }
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/claude-code/node_modules/.bin/claude");
+    assert!(
+        p.exists(),
+        "Claude Code is not installed at {}. Run the test suite with `scripts/test.sh`, which \
+         installs @anthropic-ai/claude-code there, or set CODEXMCP_TEST_CLAUDE.",
+        p.display()
+    );
+    p
+}
+
+/// Settings that keep Claude Code from reaching out to the network on its own.
+pub fn claude_offline_env() -> Vec<(String, String)> {
+    [
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ("DISABLE_AUTOUPDATER", "1"),
+        ("DISABLE_TELEMETRY", "1"),
+        ("DISABLE_ERROR_REPORTING", "1"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec()
 }
 
 /// A client handler that keeps every progress notification it receives.

@@ -1,0 +1,223 @@
+//! Claude Code keeps its own configuration; its `claude mcp add` and `claude mcp remove` are
+//! the supported way in, so this drives them rather than editing Claude's files.
+
+use std::path::{Path, PathBuf};
+
+use super::{Entry, Registration, Scope, shell_words};
+use crate::cli::probe::probe;
+
+/// Registers the binary with `claude mcp add`.
+pub(super) fn install(
+    scope: Scope,
+    reg: &Registration,
+    force: bool,
+    dry_run: bool,
+) -> Result<String, String> {
+    let add = add_args(scope, reg);
+    let Some(claude) = claude_on_path() else {
+        let by_hand = format!("claude {}", shell_words(&add));
+        if dry_run {
+            return Ok(format!("would run (claude is not on PATH here): {by_hand}"));
+        }
+        return Err(format!(
+            "the `claude` command is not on PATH, so nothing was registered. Install Claude Code \
+             (npm install -g @anthropic-ai/claude-code) and run this again, or register by hand:\n  {by_hand}"
+        ));
+    };
+    if dry_run {
+        let mut said = format!("would run: {} {}", claude.display(), shell_words(&add));
+        if force {
+            said.push_str(&format!(
+                "\n(after `claude {}` if an entry of that name exists)",
+                shell_words(&remove_args(scope, &reg.name))
+            ));
+        }
+        return Ok(with_warning(said, reg));
+    }
+    let (ok, said) = run(&claude, &add);
+    if ok {
+        return Ok(with_warning(registered(scope, reg), reg));
+    }
+    if !said.contains("already exists") {
+        return Err(format!("`claude mcp add` failed: {said}"));
+    }
+    if already_there(&claude, scope, reg) {
+        return Ok(format!(
+            "{} is already registered with Claude Code ({} scope) as {}; nothing changed",
+            reg.name,
+            scope.as_str(),
+            reg.command.display()
+        ));
+    }
+    if !force {
+        return Err(format!(
+            "Claude Code already has an MCP server named {name} in its {scope} configuration. To \
+             replace it with this one: codex-mcp install claude --scope {scope} --force (or choose \
+             another --name)",
+            name = reg.name,
+            scope = scope.as_str()
+        ));
+    }
+    let (removed, said) = run(&claude, &remove_args(scope, &reg.name));
+    if !removed {
+        return Err(format!("`claude mcp remove` failed: {said}"));
+    }
+    match run(&claude, &add) {
+        (true, _) => Ok(with_warning(
+            format!("replaced the earlier entry\n{}", registered(scope, reg)),
+            reg,
+        )),
+        (false, said) => Err(format!(
+            "the earlier entry was removed but `claude mcp add` failed: {said}"
+        )),
+    }
+}
+
+/// Removes the registration with `claude mcp remove`.
+pub(super) fn uninstall(scope: Scope, entry: &Entry) -> Result<String, String> {
+    let remove = remove_args(scope, &entry.name);
+    let Some(claude) = claude_on_path() else {
+        return Err(format!(
+            "the `claude` command is not on PATH; remove the entry with: claude {}",
+            shell_words(&remove)
+        ));
+    };
+    if entry.dry_run {
+        return Ok(format!(
+            "would run: {} {}",
+            claude.display(),
+            shell_words(&remove)
+        ));
+    }
+    match run(&claude, &remove) {
+        (true, _) => Ok(format!(
+            "removed {} from Claude Code ({} scope)",
+            entry.name,
+            scope.as_str()
+        )),
+        (false, said) if said.contains("No MCP server") => Ok(format!(
+            "Claude Code has no MCP server named {} in its {} configuration; nothing to remove",
+            entry.name,
+            scope.as_str()
+        )),
+        (false, said) => Err(format!("`claude mcp remove` failed: {said}")),
+    }
+}
+
+/// Whether `claude mcp get` shows exactly this entry in this scope.
+fn already_there(claude: &Path, scope: Scope, reg: &Registration) -> bool {
+    let (ok, said) = run(claude, &["mcp".into(), "get".into(), reg.name.clone()]);
+    ok && shows_entry(&said, scope, reg)
+}
+
+/// Reads `claude mcp get`'s account of an entry: its scope, command, arguments, environment.
+fn shows_entry(said: &str, scope: Scope, reg: &Registration) -> bool {
+    let field = |name: &str| {
+        said.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    let scope_word = match scope {
+        Scope::User => "User",
+        Scope::Project => "Project",
+        Scope::Local => "Local",
+    };
+    let env: Vec<&str> = said
+        .lines()
+        .skip_while(|l| l.trim() != "Environment:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let mut want: Vec<String> = reg.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    want.sort();
+    let mut have: Vec<String> = env.iter().map(|s| s.to_string()).collect();
+    have.sort();
+    field("Scope:").is_some_and(|s| s.starts_with(scope_word))
+        && field("Command:") == Some(&*reg.command.to_string_lossy())
+        && field("Args:") == Some("")
+        && want == have
+}
+
+fn add_args(scope: Scope, reg: &Registration) -> Vec<String> {
+    let mut args: Vec<String> = ["mcp", "add", "--scope", scope.as_str(), &reg.name]
+        .map(String::from)
+        .to_vec();
+    for (name, value) in &reg.env {
+        args.push("-e".into());
+        args.push(format!("{name}={value}"));
+    }
+    // `-e` takes several values: `--` ends them before the command.
+    args.push("--".into());
+    args.push(reg.command.to_string_lossy().into_owned());
+    args
+}
+
+fn remove_args(scope: Scope, name: &str) -> Vec<String> {
+    ["mcp", "remove", "--scope", scope.as_str(), name]
+        .map(String::from)
+        .to_vec()
+}
+
+fn run(claude: &Path, args: &[String]) -> (bool, String) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    probe(claude, &args, None)
+}
+
+fn claude_on_path() -> Option<PathBuf> {
+    crate::config::current().find_on_path("claude")
+}
+
+fn registered(scope: Scope, reg: &Registration) -> String {
+    let mut said = format!(
+        "registered {} with Claude Code ({} scope): {}\ncheck it with: claude mcp list",
+        reg.name,
+        scope.as_str(),
+        reg.command.display()
+    );
+    if let Scope::Project = scope {
+        said.push_str(
+            "\nthe entry is in ./.mcp.json: Claude Code asks each person to approve it once \
+             (until then `claude mcp list` shows it as pending approval)",
+        );
+    }
+    said
+}
+
+fn with_warning(said: String, reg: &Registration) -> String {
+    match reg.path_warning() {
+        Some(w) => format!("{said}\n{w}"),
+        None => said,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET: &str = "codex:\n  Scope: User config (available in all your projects)\n  Status: ✔ Connected\n  Type: stdio\n  Command: /opt/codex-mcp\n  Args: \n  Environment:\n    A=1\n\nTo remove this server, run: claude mcp remove codex -s user\n";
+
+    fn reg(env: &[(&str, &str)]) -> Registration {
+        Registration {
+            name: "codex".into(),
+            command: PathBuf::from("/opt/codex-mcp"),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_identical_entry_is_recognised() {
+        assert!(shows_entry(GET, Scope::User, &reg(&[("A", "1")])));
+        assert!(!shows_entry(GET, Scope::Local, &reg(&[("A", "1")])));
+        assert!(!shows_entry(GET, Scope::User, &reg(&[])));
+        assert!(!shows_entry(
+            &GET.replace("/opt/codex-mcp", "/bin/cat"),
+            Scope::User,
+            &reg(&[("A", "1")])
+        ));
+    }
+}

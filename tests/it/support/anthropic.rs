@@ -1,0 +1,249 @@
+//! A scripted Anthropic Messages API, so that the real Claude Code can run offline against the
+//! built server (`ANTHROPIC_BASE_URL`). The script is a list of tool calls. To a request that
+//! offers tools, it answers with the next call the conversation has not made yet (counted by
+//! the tool results in it); once every call has its result, it answers by echoing the last
+//! result as text. To anything else (Claude Code's own side requests) it answers "ok". Every
+//! request is kept for the test to read.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the echoing answer starts with.
+pub const ECHO_PREFIX: &str = "TOOL RESULT:";
+
+#[derive(Clone)]
+pub struct ScriptedClaude {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+/// The tool calls the model makes, in order: (tool name, input).
+type Script = Arc<Vec<(String, Value)>>;
+
+impl ScriptedClaude {
+    /// Serves until the test's runtime ends; the model makes `calls` one after another.
+    pub async fn start(calls: &[(&str, Value)]) -> ScriptedClaude {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = requests.clone();
+        let script: Script = Arc::new(
+            calls
+                .iter()
+                .map(|(tool, input)| (tool.to_string(), input.clone()))
+                .collect(),
+        );
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (recorded, script) = (recorded.clone(), script.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, recorded, script).await;
+                });
+            }
+        });
+        ScriptedClaude { port, requests }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every request received: its path and JSON body.
+    pub fn requests(&self) -> Vec<(String, Value)> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The `tool_result` blocks Claude Code sent back to the model, in order (from the
+    /// longest conversation seen).
+    pub fn tool_results(&self) -> Vec<Value> {
+        self.requests()
+            .iter()
+            .map(|(_, body)| tool_results_in(body))
+            .max_by_key(Vec::len)
+            .unwrap_or_default()
+    }
+
+    /// The tool definitions Claude Code offered the model (from the first request offering any).
+    pub fn offered_tools(&self) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .find_map(|(_, b)| b["tools"].as_array().filter(|t| !t.is_empty()).cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// Every tool result in a request's conversation, oldest first.
+fn tool_results_in(body: &Value) -> Vec<Value> {
+    body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_array())
+        .flatten()
+        .filter(|b| b["type"] == "tool_result")
+        .cloned()
+        .collect()
+}
+
+/// The text of a tool result block (its content is a string or a list of blocks).
+pub fn tool_result_text(block: &Value) -> String {
+    match &block["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    recorded: Arc<Mutex<Vec<(String, Value)>>>,
+    script: Script,
+) -> std::io::Result<()> {
+    let (path, body) = read_request(&mut stream).await?;
+    recorded.lock().unwrap().push((path.clone(), body.clone()));
+    if path.starts_with("/v1/messages/count_tokens") {
+        return respond(
+            &mut stream,
+            "application/json",
+            &json!({"input_tokens": 100}).to_string(),
+        )
+        .await;
+    }
+    if !path.starts_with("/v1/messages") {
+        let body = json!({"type": "error", "error": {"type": "not_found_error", "message": path}});
+        let head = format!(
+            "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.to_string().len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.to_string().as_bytes()).await?;
+        return stream.shutdown().await;
+    }
+    let offers_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
+    let results = tool_results_in(&body);
+    let content = match script.get(results.len()) {
+        Some((tool, input)) if offers_tools => json!({
+            "type": "tool_use", "id": format!("toolu_scripted_{}", results.len() + 1),
+            "name": tool, "input": input
+        }),
+        _ => match results.last() {
+            Some(last) if offers_tools => {
+                json!({"type": "text", "text": format!("{ECHO_PREFIX} {}", tool_result_text(last))})
+            }
+            _ => json!({"type": "text", "text": "ok"}),
+        },
+    };
+    let stop = if content["type"] == "tool_use" {
+        "tool_use"
+    } else {
+        "end_turn"
+    };
+    let model = body["model"]
+        .as_str()
+        .unwrap_or("claude-scripted")
+        .to_string();
+    if body["stream"] == true {
+        respond(
+            &mut stream,
+            "text/event-stream",
+            &sse(&model, &content, stop),
+        )
+        .await
+    } else {
+        let message = json!({
+            "id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
+            "content": [content], "stop_reason": stop, "stop_sequence": null,
+            "usage": {"input_tokens": 100, "output_tokens": 20}
+        });
+        respond(&mut stream, "application/json", &message.to_string()).await
+    }
+}
+
+/// The message as the streaming API sends it: start, one content block, delta, stop.
+fn sse(model: &str, content: &Value, stop: &str) -> String {
+    let (start, delta) = if content["type"] == "tool_use" {
+        (
+            json!({"type": "tool_use", "id": content["id"], "name": content["name"], "input": {}}),
+            json!({"type": "input_json_delta", "partial_json": content["input"].to_string()}),
+        )
+    } else {
+        (
+            json!({"type": "text", "text": ""}),
+            json!({"type": "text_delta", "text": content["text"]}),
+        )
+    };
+    let events = [
+        json!({"type": "message_start", "message": {
+            "id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
+            "content": [], "stop_reason": null, "stop_sequence": null,
+            "usage": {"input_tokens": 100, "output_tokens": 1}}}),
+        json!({"type": "content_block_start", "index": 0, "content_block": start}),
+        json!({"type": "content_block_delta", "index": 0, "delta": delta}),
+        json!({"type": "content_block_stop", "index": 0}),
+        json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null},
+               "usage": {"output_tokens": 20}}),
+        json!({"type": "message_stop"}),
+    ];
+    events
+        .iter()
+        .map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap()))
+        .collect()
+}
+
+async fn read_request(stream: &mut TcpStream) -> std::io::Result<(String, Value)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let header_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok((String::new(), Value::Null));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+    let path = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_default()
+        .to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let lower = l.to_ascii_lowercase();
+            lower
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    while buf.len() < header_end + length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[header_end..]).unwrap_or(Value::Null);
+    Ok((path, body))
+}
+
+async fn respond(stream: &mut TcpStream, ctype: &str, body: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
