@@ -40,9 +40,16 @@ fn run(cmd: &mut Command) -> String {
 fn pack() -> &'static [PathBuf] {
     static PACKS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     PACKS.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-packs");
-        let _ = std::fs::remove_dir_all(&out);
-        pack_into(&out)
+        // One folder per test process (a runner may start one per test), and none left
+        // behind by processes that have ended.
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-packs");
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let pid = entry.file_name().to_string_lossy().parse::<i32>();
+            if pid.is_ok_and(|pid| !pid_alive(pid)) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        pack_into(&root.join(std::process::id().to_string()))
     })
 }
 
