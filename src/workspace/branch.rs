@@ -51,7 +51,11 @@ pub fn branch_work(repo_root: &Path, branch: &str, base: &str) -> Result<BranchW
 
 /// Paths changed, staged or untracked in a worktree (its `.codex-tasks` links aside).
 pub fn uncommitted_changes(worktree: &Path) -> Result<usize, git2::Error> {
-    let repo = Repository::open(worktree)?;
+    uncommitted_paths(&Repository::open(worktree)?)
+}
+
+/// Changed, staged or untracked paths in a repository's checkout (the link folder aside).
+pub(super) fn uncommitted_paths(repo: &Repository) -> Result<usize, git2::Error> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true).include_ignored(false);
     Ok(repo

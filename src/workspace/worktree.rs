@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{BranchType, Repository, StatusOptions, WorktreeAddOptions, WorktreePruneOptions};
+use git2::{BranchType, Repository, WorktreeAddOptions, WorktreePruneOptions};
 
-use super::LINK_DIR;
+use super::branch::uncommitted_paths;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorktreeError {
@@ -334,15 +334,4 @@ fn undo(repo: &Repository, admin_name: &str, dir: &Path, created_branch: Option<
     {
         let _ = br.delete();
     }
-}
-
-/// Changed, staged or untracked paths in the user's checkout (the link folder aside).
-fn uncommitted_paths(repo: &Repository) -> Result<usize, git2::Error> {
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true).include_ignored(false);
-    Ok(repo
-        .statuses(Some(&mut opts))?
-        .iter()
-        .filter(|s| !s.path().is_some_and(|p| p.starts_with(LINK_DIR)))
-        .count())
 }
