@@ -14,14 +14,7 @@ use crate::support::*;
 
 /// Registers the built binary with Claude Code in the fixture's HOME, the way a person does.
 async fn register(fx: &mut Fixture) -> PathBuf {
-    let claude = claude_bin();
-    let path = format!(
-        "{}:{}",
-        claude.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    fx.extra_env.push(("PATH".into(), path));
-    fx.extra_env.extend(claude_offline_env());
+    let claude = fx.use_claude();
     let (code, out, err) = fx.cli(&["install", "claude"]).await;
     assert_eq!(code, 0, "{out}{err}");
     claude

@@ -1,7 +1,7 @@
 //! `codex-mcp install` / `uninstall`: Cursor's mcp.json edited without losing anything, and
 //! Claude Code (the real, pinned CLI) registering the binary and connecting to it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -197,20 +197,6 @@ async fn codex_as_the_client_is_refused_with_the_reason() {
     assert!(err.contains("delegating to itself"), "{err}");
 }
 
-/// The fixture's environment with the pinned Claude Code first on PATH, offline.
-fn with_claude(fx: &mut Fixture) -> PathBuf {
-    let claude = claude_bin();
-    let dir = claude.parent().unwrap().to_path_buf();
-    let path = format!(
-        "{}:{}",
-        dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    fx.extra_env.push(("PATH".into(), path));
-    fx.extra_env.extend(claude_offline_env());
-    claude
-}
-
 /// Runs the pinned `claude` with the fixture's HOME, in its work directory.
 fn claude(fx: &Fixture, claude: &Path, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(claude)
@@ -231,7 +217,7 @@ fn claude(fx: &Fixture, claude: &Path, args: &[&str]) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_registers_the_binary_and_connects_to_it() {
     let mut fx = Fixture::new().await;
-    let bin = with_claude(&mut fx);
+    let bin = fx.use_claude();
 
     let (code, out, err) = fx
         .cli(&["install", "claude", "-e", "CODEXMCP_MAX_PARALLEL=3"])

@@ -106,16 +106,14 @@ fn collect(servers: &Value, place: &Place, found: &mut Vec<Registered>) {
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        let is_ours = |word: &str| {
-            Path::new(word)
-                .file_name()
-                .is_some_and(|f| f.to_string_lossy() == "codex-mcp")
-        };
         let via_npx = Path::new(command).file_name().is_some_and(|f| f == "npx")
             && args
                 .iter()
                 .any(|a| *a == "codex-mcp" || a.starts_with("codex-mcp@"));
-        if is_ours(command) || via_npx {
+        let ours = Path::new(command)
+            .file_name()
+            .is_some_and(|f| f == "codex-mcp");
+        if ours || via_npx {
             let named = if name == "codex" {
                 String::new()
             } else {

@@ -110,22 +110,18 @@ async fn serve(
     let (path, body) = read_request(&mut stream).await?;
     recorded.lock().unwrap().push((path.clone(), body.clone()));
     if path.starts_with("/v1/messages/count_tokens") {
-        return respond(
-            &mut stream,
-            "application/json",
-            &json!({"input_tokens": 100}).to_string(),
-        )
-        .await;
+        let body = json!({"input_tokens": 100}).to_string();
+        return respond(&mut stream, "200 OK", "application/json", &body).await;
     }
     if !path.starts_with("/v1/messages") {
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": path}});
-        let head = format!(
-            "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            body.to_string().len()
-        );
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body.to_string().as_bytes()).await?;
-        return stream.shutdown().await;
+        return respond(
+            &mut stream,
+            "404 Not Found",
+            "application/json",
+            &body.to_string(),
+        )
+        .await;
     }
     let offers_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
     let results = tool_results_in(&body);
@@ -153,6 +149,7 @@ async fn serve(
     if body["stream"] == true {
         respond(
             &mut stream,
+            "200 OK",
             "text/event-stream",
             &sse(&model, &content, stop),
         )
@@ -163,7 +160,13 @@ async fn serve(
             "content": [content], "stop_reason": stop, "stop_sequence": null,
             "usage": {"input_tokens": 100, "output_tokens": 20}
         });
-        respond(&mut stream, "application/json", &message.to_string()).await
+        respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            &message.to_string(),
+        )
+        .await
     }
 }
 
@@ -238,9 +241,14 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<(String, Value)
     Ok((path, body))
 }
 
-async fn respond(stream: &mut TcpStream, ctype: &str, body: &str) -> std::io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    body: &str,
+) -> std::io::Result<()> {
     let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await?;

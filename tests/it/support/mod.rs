@@ -53,18 +53,6 @@ pub fn claude_bin() -> PathBuf {
     p
 }
 
-/// Settings that keep Claude Code from reaching out to the network on its own.
-pub fn claude_offline_env() -> Vec<(String, String)> {
-    [
-        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
-        ("DISABLE_AUTOUPDATER", "1"),
-        ("DISABLE_TELEMETRY", "1"),
-        ("DISABLE_ERROR_REPORTING", "1"),
-    ]
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .to_vec()
-}
-
 /// A client handler that keeps every progress notification it receives.
 #[derive(Clone, Default)]
 pub struct Recorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
@@ -197,6 +185,27 @@ impl Fixture {
             .status()
             .unwrap()
             .success()
+    }
+
+    /// Puts the pinned Claude Code first on this test's PATH (where `codex-mcp install claude`
+    /// looks for it), kept from reaching out to the network on its own; returns its path.
+    pub fn use_claude(&mut self) -> PathBuf {
+        let claude = claude_bin();
+        let path = format!(
+            "{}:{}",
+            claude.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        self.extra_env.push(("PATH".into(), path));
+        for k in [
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+            "DISABLE_AUTOUPDATER",
+            "DISABLE_TELEMETRY",
+            "DISABLE_ERROR_REPORTING",
+        ] {
+            self.extra_env.push((k.into(), "1".into()));
+        }
+        claude
     }
 
     pub fn env(&self) -> Vec<(String, String)> {
