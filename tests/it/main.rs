@@ -19,6 +19,7 @@ mod install;
 mod npm_package;
 mod outlive;
 mod readonly;
+mod release;
 mod store_layout;
 mod transcripts;
 mod trust;
