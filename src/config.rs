@@ -32,6 +32,10 @@ pub(crate) const READONLY_FALLBACK_VAR: &str = "CODEXMCP_READONLY_FALLBACK";
 pub(crate) const NOTIFY_VAR: &str = "CODEXMCP_NOTIFY";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
+/// How long a `codex` call answered as an MCP task first waits for a quick end.
+pub(crate) const TASK_INLINE_MS_VAR: &str = "CODEXMCP_TASK_INLINE_MS";
+/// The polling interval an MCP task suggests to its client.
+pub(crate) const TASK_POLL_MS_VAR: &str = "CODEXMCP_TASK_POLL_MS";
 
 /// Each setting that is passed on to codex has a documented `CODEXMCP_` name first, then
 /// accepted spellings: the older `CODEX_` names looked like the Codex CLI's own variables.
@@ -49,6 +53,12 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 ];
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// A task that ends within this is answered inline: a background task costs the model a turn.
+const DEFAULT_TASK_INLINE: Duration = Duration::from_millis(5_000);
+/// Claude Code polls each MCP task this often; a `tasks/get` costs about a millisecond.
+const DEFAULT_TASK_POLL: Duration = Duration::from_millis(1_000);
+/// The polling interval suggested to clients stays within this range (milliseconds).
+const TASK_POLL_RANGE: std::ops::RangeInclusive<u64> = 100..=60_000;
 /// Keeps Claude Code below its 25,000-token limit for a tool result.
 pub(crate) const DEFAULT_MAX_RESULT_CHARS: usize = 40_000;
 /// A smaller budget could not hold a result's fixed fields.
@@ -87,6 +97,11 @@ pub(crate) struct Config {
     pub worktree_root: Option<PathBuf>,
     /// How long codex may keep running after it reported the end of its turn.
     pub exit_grace: Duration,
+    /// How long a `codex` call that the client would follow as an MCP task waits for the task
+    /// to end before answering with the task instead (0: always a task).
+    pub task_inline: Duration,
+    /// The `pollIntervalMs` given with an MCP task.
+    pub task_poll: Duration,
     /// The time limit of tasks that set none, in seconds, as given.
     pub task_timeout: Option<Setting>,
     /// The most characters one tool result may hold.
@@ -158,6 +173,11 @@ impl Config {
         let number = |name: &str| {
             get(name).and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u32>().ok()))
         };
+        let millis = |name: &str| {
+            get(name)
+                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
+                .map(Duration::from_millis)
+        };
         let store_home = get(HOME_VAR)
             .map(path)
             .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
@@ -168,10 +188,13 @@ impl Config {
             profile: setting(PROFILE_VARS),
             reasoning_effort: setting(REASONING_EFFORT_VARS),
             worktree_root: get(WORKTREE_ROOT_VAR).map(path),
-            exit_grace: get(EXIT_GRACE_VAR)
-                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
-                .map(Duration::from_millis)
-                .unwrap_or(DEFAULT_EXIT_GRACE),
+            exit_grace: millis(EXIT_GRACE_VAR).unwrap_or(DEFAULT_EXIT_GRACE),
+            task_inline: millis(TASK_INLINE_MS_VAR).unwrap_or(DEFAULT_TASK_INLINE),
+            task_poll: millis(TASK_POLL_MS_VAR).map_or(DEFAULT_TASK_POLL, |d| {
+                let ms =
+                    (d.as_millis() as u64).clamp(*TASK_POLL_RANGE.start(), *TASK_POLL_RANGE.end());
+                Duration::from_millis(ms)
+            }),
             task_timeout: setting(&[TASK_TIMEOUT_VAR]),
             max_result_chars: get(MAX_RESULT_CHARS_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
@@ -279,5 +302,28 @@ mod tests {
             config(&[("CODEXMCP_EXIT_GRACE_MS", "300")]).exit_grace,
             Duration::from_millis(300)
         );
+    }
+
+    #[test]
+    fn mcp_task_timings_have_defaults_and_a_sane_poll_interval() {
+        let c = config(&[]);
+        assert_eq!(c.task_inline, Duration::from_millis(5_000));
+        assert_eq!(c.task_poll, Duration::from_millis(1_000));
+        let c = config(&[
+            ("CODEXMCP_TASK_INLINE_MS", "0"),
+            ("CODEXMCP_TASK_POLL_MS", "5"),
+        ]);
+        assert_eq!(c.task_inline, Duration::ZERO);
+        assert_eq!(
+            c.task_poll,
+            Duration::from_millis(100),
+            "a client is never asked to spin"
+        );
+        let c = config(&[
+            ("CODEXMCP_TASK_POLL_MS", "250"),
+            ("CODEXMCP_TASK_INLINE_MS", "soon"),
+        ]);
+        assert_eq!(c.task_poll, Duration::from_millis(250));
+        assert_eq!(c.task_inline, Duration::from_millis(5_000));
     }
 }

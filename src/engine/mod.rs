@@ -46,6 +46,16 @@ impl Engine {
         self.config.max_result_chars
     }
 
+    /// How long a `codex` call the client would follow as an MCP task waits for a quick end.
+    pub fn task_inline(&self) -> std::time::Duration {
+        self.config.task_inline
+    }
+
+    /// The polling interval suggested with an MCP task.
+    pub fn task_poll(&self) -> std::time::Duration {
+        self.config.task_poll
+    }
+
     /// Whether people asked for no colours (NO_COLOR).
     pub fn no_color(&self) -> bool {
         self.config.no_color

@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CancelledNotificationParam,
-    ContentBlock, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, RequestId,
-    ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
+    CancelledNotificationParam, ContentBlock, CreateTaskResult, GetTaskParams, GetTaskResult,
+    Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, RequestId,
+    ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -17,9 +18,11 @@ use serde::de::DeserializeOwned;
 
 use super::args::{CancelArgs, DEFAULT_LIST_LIMIT, StatusArgs, WaitForArg, parse_args};
 use super::notify::ProgressReporter;
+use super::task;
 use super::tools::{INSTRUCTIONS, StatusResult, ToolKind, all_tools, input_of};
 use crate::engine::{
-    CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, WaitFor, parse_task_id,
+    CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor,
+    parse_task_id,
 };
 use crate::store::EndedBy;
 
@@ -86,18 +89,48 @@ impl CodexMcp {
         &self,
         args: Option<&JsonObject>,
         ctx: RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, EngineError> {
+    ) -> Result<CallToolResponse, EngineError> {
         let spec = self.spec(ToolKind::Codex, args)?;
         let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
-        let mut view = self
+        let as_task = ctx
+            .client_capabilities()
+            .is_some_and(|caps| caps.supports_tasks());
+        if !as_task {
+            let view = self
+                .engine
+                .run(spec, self.call_end(ctx), |view| reporter.report(&view))
+                .await?;
+            return Ok(self.codex_result(view).into());
+        }
+        // The client would follow a task by itself: a task that ends within the inline window
+        // is answered as usual (a background task costs the model a turn), any other with the
+        // task, at that moment.
+        let inline = self.engine.task_inline();
+        let until = async {
+            tokio::select! {
+                end = self.call_end(ctx) => end,
+                () = tokio::time::sleep(inline) => CallEnd::Gone,
+            }
+        };
+        let view = self
             .engine
-            .run(spec, self.call_end(ctx), |view| reporter.report(&view))
+            .run(spec, until, |view| reporter.report(&view))
             .await?;
+        if view.status.is_final() {
+            return Ok(self.codex_result(view).into());
+        }
+        let created = task::created(&view, self.engine.task_poll());
+        tracing::info!(task = %view.task_id, "answered codex as an MCP task");
+        Ok(CallToolResponse::Task(CreateTaskResult::new(created)))
+    }
+
+    /// What the blocking `codex` call returns for a task, and what `tasks/get` returns once
+    /// the task has ended: the task within the result budget. A finished task that did not
+    /// complete is a tool error: the call did not do its job, and the structured body says why.
+    fn codex_result(&self, mut view: TaskView) -> CallToolResult {
         view.fit(0, self.engine.result_budget());
-        // A finished task that did not complete is a tool error: the call did not do its job,
-        // and the structured body says why.
         let failed = view.status.is_final() && !view.success;
-        Ok(structured(&view, failed))
+        structured(&view, failed)
     }
 
     async fn dispatch(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
@@ -225,13 +258,18 @@ fn tool_error(e: &EngineError) -> CallToolResult {
 
 impl ServerHandler for CodexMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                    .with_title("Codex MCP")
-                    .with_description("Delegate coding tasks to the OpenAI Codex CLI"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tasks()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .with_title("Codex MCP")
+                .with_description("Delegate coding tasks to the OpenAI Codex CLI"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -280,14 +318,60 @@ impl ServerHandler for CodexMcp {
         let args = request.arguments.as_ref();
         let outcome = match kind {
             ToolKind::Codex => self.run_codex(args, ctx).await,
-            ToolKind::Dispatch => self.dispatch(args).await,
-            ToolKind::Status => self.status(args, ctx).await,
-            ToolKind::Cancel => self.cancel(args).await,
+            ToolKind::Dispatch => self.dispatch(args).await.map(Into::into),
+            ToolKind::Status => self.status(args, ctx).await.map(Into::into),
+            ToolKind::Cancel => self.cancel(args).await.map(Into::into),
         };
-        let result = outcome.unwrap_or_else(|e| {
+        Ok(outcome.unwrap_or_else(|e| {
             tracing::info!(tool = kind.name(), error = %e, "tool call refused");
-            tool_error(&e)
-        });
-        Ok(result.into())
+            tool_error(&e).into()
+        }))
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        let raw = request.task_id;
+        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
+        let view = self
+            .engine
+            .run_blocking(move |e| e.status(&id))
+            .await
+            .map_err(|e| task::request_error(&raw, e))?;
+        let result = self.codex_result(view.clone());
+        let detailed = task::detailed(&view, result, self.engine.task_poll());
+        Ok(GetTaskResult::new(detailed))
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let raw = request.task_id;
+        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
+        let done = self
+            .engine
+            .run_blocking(move |e| e.cancel(&id, EndedBy::TaskCancel, None))
+            .await
+            .map_err(|e| task::request_error(&raw, e))?;
+        tracing::info!(task = %raw, cancelled = done.cancelled, "tasks/cancel");
+        Ok(())
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let raw = request.task_id;
+        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
+        self.engine
+            .run_blocking(move |e| e.status(&id))
+            .await
+            .map_err(|e| task::request_error(&raw, e))?;
+        Err(task::no_input_error(&raw))
     }
 }

@@ -1,10 +1,12 @@
 //! The MCP face of the engine: four tools over stdio, their typed contract (arguments and
-//! results as types, schemas generated from them), and progress notifications.
+//! results as types, schemas generated from them), progress notifications, and the MCP tasks
+//! extension (a `codex` call the client follows as a task).
 
 mod args;
 mod handler;
 mod notify;
 mod schema;
+mod task;
 mod tools;
 
 pub(crate) use handler::CodexMcp;

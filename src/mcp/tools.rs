@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use rmcp::model::{JsonObject, MetaObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -57,10 +57,14 @@ pub const INSTRUCTIONS: &str = "\
 Delegates coding work to the OpenAI Codex CLI. Every task is kept on disk with its full log.
 
 How to call it at least cost:
-- A quick question or a short review: `codex` (runs and waits for the answer).
-- Anything that may take more than a minute: `codex_dispatch` (returns a `task_id` at once),
-  then `codex_status` with that `task_id` and `wait_seconds` (up to 600): the call returns the
-  moment the task ends, so there is no need to poll. Repeat while `status` is `running`.
+- If your client runs `codex` as a background task (it tells you the call moved to the
+  background and that a notification will bring the result), just call `codex` and keep
+  working: the result arrives by itself, even for work that takes an hour. Nothing to poll.
+- Otherwise, a quick question or a short review: `codex` (runs and waits for the answer).
+- Anything that may take more than a minute, when results do not come back by themselves:
+  `codex_dispatch` (returns a `task_id` at once), then `codex_status` with that `task_id` and
+  `wait_seconds` (up to 600): the call returns the moment the task ends, so there is no need
+  to poll. Repeat while `status` is `running`.
 - Several tasks: dispatch each, then one `codex_status` with `task_ids` and `wait_seconds`;
   add `wait_for: \"any\"` to collect each as it lands.
 - A blocking `codex` call that your client moves to the background or times out keeps
@@ -86,7 +90,7 @@ pub fn all_tools() -> Vec<Tool> {
 fn definition(kind: ToolKind) -> Tool {
     let (description, input, output, annotations): (&str, _, _, _) = match kind {
         ToolKind::Codex => (
-            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. Use it for quick questions; for work that may take more than a minute, use codex_dispatch, then codex_status with `wait_seconds`. If the client stops waiting, the task keeps running and codex_status has its result.",
+            "Run a task with the Codex CLI and get its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. When your client runs this call as a background task, the result is delivered to you by itself when Codex finishes: call it and keep working, whatever the length of the work. Otherwise use it for quick questions, and for work that may take more than a minute use codex_dispatch, then codex_status with `wait_seconds`. If the client stops waiting, the task keeps running and codex_status has its result.",
             input_schema::<TaskRequest>(),
             output_schema::<TaskView>(),
             acting("Run Codex and wait", false),
@@ -115,6 +119,30 @@ fn definition(kind: ToolKind) -> Tool {
         .with_title(title)
         .with_raw_output_schema(output)
         .with_annotations(annotations)
+        .with_meta(client_hints(kind))
+}
+
+/// Claude Code lists MCP tools to its model by name only and loads a schema when the model
+/// searches for it (`ToolSearch`): `anthropic/searchHint` holds the words a model looking for
+/// this tool would use. No tool is `anthropic/alwaysLoad`: docs/tools.md has the measurement.
+fn client_hints(kind: ToolKind) -> MetaObject {
+    let hint = match kind {
+        ToolKind::Codex => {
+            "delegate a coding task to OpenAI Codex: review, implement, fix, refactor, explain; \
+             runs as a background task and the result comes back by itself"
+        }
+        ToolKind::Dispatch => {
+            "start an OpenAI Codex background task and return at once; delegate, implement, \
+             review, several in parallel"
+        }
+        ToolKind::Status => {
+            "Codex task status, progress and result; wait for background tasks; list tasks"
+        }
+        ToolKind::Cancel => "cancel or stop a running Codex background task",
+    };
+    let mut meta = JsonObject::new();
+    meta.insert("anthropic/searchHint".into(), hint.into());
+    MetaObject(meta)
 }
 
 fn read_only(title: &str) -> ToolAnnotations {

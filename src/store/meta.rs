@@ -74,6 +74,8 @@ pub enum EndedBy {
     CancelTool,
     /// The MCP client cancelled the blocking call that ran the task.
     ClientCancel,
+    /// The MCP client cancelled the task it was following as an MCP task (`tasks/cancel`).
+    TaskCancel,
     /// A person at the command line.
     Cli,
     /// The task's time limit passed.

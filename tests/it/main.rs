@@ -16,6 +16,7 @@ mod faults;
 mod full_access;
 mod inputs;
 mod install;
+mod mcp_tasks;
 mod npm_package;
 mod outlive;
 mod readonly;

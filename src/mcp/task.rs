@@ -1,0 +1,111 @@
+//! The MCP tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663): a `codex` call from a
+//! client that declares it is answered with a task the client follows by itself, and the
+//! `tasks/get`, `tasks/cancel` and `tasks/update` requests are answered from the store — by any
+//! server process, also after the one that started the task is gone.
+//!
+//! What each side sees: the calling model gets the task's final result pushed to it (Claude
+//! Code wakes it with a task notification); the person sees `statusMessage`, the one-line
+//! progress, and can stop the task from the client.
+
+use std::time::Duration;
+
+use rmcp::ErrorData;
+use rmcp::model::{CallToolResult, DetailedTask, JsonObject, Task, TaskPayload, TaskStatus};
+use serde_json::Value;
+
+use super::notify::task_line;
+use crate::engine::{EngineError, TaskView};
+use crate::store::{TaskStatus as Status, now_ms, rfc3339};
+
+/// The task a client follows for a `codex` call that did not end within the inline window.
+pub fn created(view: &TaskView, poll: Duration) -> Task {
+    base(view, TaskStatus::Working, poll).with_status_message(task_line(view))
+}
+
+/// A task as `tasks/get` reports it: `working` with its progress line while it is queued or
+/// running; `completed` with exactly the result the blocking `codex` call returns once it has
+/// ended (a failed Codex run is a completed task whose result is a tool error: `failed` is for
+/// protocol errors); `cancelled` when it was stopped.
+pub fn detailed(view: &TaskView, result: CallToolResult, poll: Duration) -> DetailedTask {
+    match view.status {
+        Status::Queued | Status::Running => {
+            DetailedTask::new(created(view, poll), TaskPayload::Working)
+        }
+        Status::Completed | Status::Failed => DetailedTask::new(
+            base(view, TaskStatus::Completed, poll),
+            TaskPayload::Completed {
+                result: object(&result),
+            },
+        ),
+        Status::Cancelled => {
+            let task = base(view, TaskStatus::Cancelled, poll);
+            let task = match &view.error {
+                Some(why) => task.with_status_message(why.clone()),
+                None => task,
+            };
+            DetailedTask::new(task, TaskPayload::Cancelled)
+        }
+    }
+}
+
+/// The fields every answer carries. A task is kept in the store until a person removes it
+/// (`codex-mcp gc`), so it has no time to live.
+fn base(view: &TaskView, status: TaskStatus, poll: Duration) -> Task {
+    let mut task = Task::new(
+        view.task_id.clone(),
+        status,
+        view.started_at.clone(),
+        last_updated(view),
+    )
+    .with_poll_interval_ms(u64::try_from(poll.as_millis()).unwrap_or(u64::MAX));
+    task.ttl_ms = None;
+    task
+}
+
+/// When the task last changed: its end, else its last event, else its start.
+fn last_updated(view: &TaskView) -> String {
+    if let Some(end) = &view.ended_at {
+        return end.clone();
+    }
+    match &view.progress {
+        Some(p) => rfc3339(now_ms().saturating_sub((p.idle_seconds * 1000.0) as u64)),
+        None => view.started_at.clone(),
+    }
+}
+
+fn object(result: &CallToolResult) -> JsonObject {
+    match serde_json::to_value(result) {
+        Ok(Value::Object(map)) => map,
+        _ => JsonObject::new(),
+    }
+}
+
+/// A `taskId` that names no task, or is not a task id at all, is the caller's mistake: an
+/// invalid-params error that names it and says where ids come from.
+pub fn request_error(task_id: &str, e: EngineError) -> ErrorData {
+    let data = Some(serde_json::json!({ "taskId": task_id }));
+    match e {
+        EngineError::NotFound(_) => ErrorData::invalid_params(
+            format!(
+                "unknown taskId `{task_id}`: no such task in the codex-mcp store (tasks ids are \
+                 the `task_id`s codex returns, like `codex-review-auth-v1`)"
+            ),
+            data,
+        ),
+        EngineError::InvalidArgument { message, .. } => {
+            ErrorData::invalid_params(format!("invalid taskId `{task_id}`: {message}"), data)
+        }
+        other => ErrorData::internal_error(other.to_string(), data),
+    }
+}
+
+/// What `tasks/update` answers until a task can ask for input.
+pub fn no_input_error(task_id: &str) -> ErrorData {
+    ErrorData::invalid_params(
+        format!(
+            "task `{task_id}` asks for no input: codex-mcp tasks never wait for an answer, so \
+             there is nothing to update. Follow it with tasks/get, or stop it with tasks/cancel"
+        ),
+        Some(serde_json::json!({ "taskId": task_id })),
+    )
+}
