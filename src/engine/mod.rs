@@ -20,6 +20,7 @@ pub(crate) use batch::TaskBatch;
 pub(crate) use error::EngineError;
 pub(crate) use gc::GcRules;
 pub(crate) use listing::{ListFilter, TaskList, TaskListEntry};
+pub(crate) use settle::branch_summary;
 pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
 pub(crate) use view::{CancelView, DispatchView, TaskView};
 pub(crate) use wait::{CallEnd, WaitFor};

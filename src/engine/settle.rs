@@ -28,34 +28,44 @@ impl Engine {
         {
             let _ = tmux.kill_session(session);
         }
-        let (summary, warning) = match &meta.worktree {
-            Some(wt) => match summarize(&wt.dir, &wt.base_branch) {
-                Ok(g) => (
-                    Some(BranchSummary {
-                        commits_ahead: g.commits_ahead,
-                        diff_stat: g.diff_stat,
-                        uncommitted_changes: g.uncommitted_changes,
-                    }),
-                    None,
-                ),
-                Err(e) => (
-                    None,
-                    Some(format!(
-                        "cannot read the worktree `{}`: {e}",
-                        wt.dir.display()
-                    )),
-                ),
+        // The supervisor takes the summary before it records the end; a task it did not end
+        // (cancelled, or its supervisor died) gets it here.
+        let (summary, warning) = match meta.branch_summary {
+            Some(_) => (None, None),
+            None => match branch_summary(&meta) {
+                Ok(s) => (s, None),
+                Err(e) => (None, Some(e)),
             },
-            None => (None, None),
         };
         let audit = meta.readonly_fallback.then(|| audit(files, &meta));
         let updated = files.update_meta(|m| {
             m.settled = true;
-            m.branch_summary = summary;
+            if summary.is_some() {
+                m.branch_summary = summary;
+            }
             m.warnings.extend(warning);
             m.readonly_audit = audit;
         })?;
         Ok(updated.map_or(meta, |(m, ())| m))
+    }
+}
+
+/// What a full-access task changed on its branch (`None` for a read-only task); an error says
+/// why the worktree could not be read. A diff can take a second in a large worktree.
+pub(crate) fn branch_summary(meta: &TaskMeta) -> Result<Option<BranchSummary>, String> {
+    let Some(wt) = &meta.worktree else {
+        return Ok(None);
+    };
+    match summarize(&wt.dir, &wt.base_branch) {
+        Ok(g) => Ok(Some(BranchSummary {
+            commits_ahead: g.commits_ahead,
+            diff_stat: g.diff_stat,
+            uncommitted_changes: g.uncommitted_changes,
+        })),
+        Err(e) => Err(format!(
+            "cannot read the worktree `{}`: {e}",
+            wt.dir.display()
+        )),
     }
 }
 

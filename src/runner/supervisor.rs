@@ -26,8 +26,8 @@ use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv};
 use crate::config::{Config, DEPTH_VAR};
 use crate::store::{
-    Attempt, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms, open_append,
-    open_nofollow, rfc3339, write_atomic,
+    Attempt, BranchSummary, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms,
+    open_append, open_nofollow, rfc3339, write_atomic,
 };
 
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
@@ -55,16 +55,22 @@ impl LiveView {
     }
 }
 
+/// What a full-access task changed on its branch, taken by the supervisor once Codex has ended
+/// and before it records the end, so that the end record is whole when it appears: every later
+/// read of the task (Claude Code polls each task once a second) costs the same. `None` leaves it
+/// to the first reader. The command line gives it from the workspace layer.
+pub type BranchSummarizer = dyn Fn(&TaskMeta) -> Option<BranchSummary>;
+
 /// Runs the supervisor of the task in `task_dir` until codex has ended and the outcome is
 /// recorded.
-pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
+pub fn run_supervisor(task_dir: &Path, view: LiveView, summarize: &BranchSummarizer) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
     // Processes codex leaves behind come back to us instead of to init, so they can be
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    match supervise(&TaskFiles::at(task_dir), view) {
+    match supervise(&TaskFiles::at(task_dir), view, summarize) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -73,7 +79,11 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     }
 }
 
-fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
+fn supervise(
+    files: &TaskFiles,
+    view: LiveView,
+    summarize: &BranchSummarizer,
+) -> Result<(), StoreError> {
     let env = super::launch::take_environment(files);
     let config = match &env {
         Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
@@ -128,7 +138,13 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
             attempt = next;
             continue;
         }
-        finish(files, &run.tracked, status, outcome, run.warnings)?;
+        let end = End {
+            status,
+            outcome,
+            warnings: run.warnings,
+            summary: meta.worktree.as_ref().and_then(|_| summarize(&meta)),
+        };
+        finish(files, &run.tracked, end)?;
         break;
     }
     let status = files.read_meta().ok().flatten().map(|m| m.status);
@@ -295,7 +311,7 @@ fn backoff(number: u32, files: &TaskFiles, stop: &Stop) -> bool {
 fn finish_cancelled(files: &TaskFiles) -> Result<(), StoreError> {
     let tracked = Tracked::default();
     let (status, outcome) = conclude(files, &tracked.progress, RunEnd::default());
-    finish(files, &tracked, status, outcome, Vec::new())
+    finish(files, &tracked, End::of(status, outcome))
 }
 
 /// What the pane shows first: which task this is, where it runs, and where its log is.
@@ -463,7 +479,7 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
     };
     let tracked = Tracked::default();
     let (status, outcome) = conclude(files, &tracked.progress, end);
-    finish(files, &tracked, status, outcome, Vec::new())
+    finish(files, &tracked, End::of(status, outcome))
 }
 
 /// When the supervisor stops codex on its own.
@@ -536,13 +552,13 @@ fn wait_codex(
 /// Decides the outcome and records it, unless someone (a cancel) already finalized the task.
 /// The warnings go in the same write as the status: a caller that sees the task finished must
 /// also see why it needs attention.
-fn finish(
-    files: &TaskFiles,
-    tracked: &Tracked,
-    status: TaskStatus,
-    outcome: Outcome,
-    mut warnings: Vec<String>,
-) -> Result<(), StoreError> {
+fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreError> {
+    let End {
+        status,
+        outcome,
+        mut warnings,
+        summary,
+    } = end;
     // The record holds the start of the answer; a long one is kept whole beside it, so a
     // caller can page through it.
     if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS
@@ -561,8 +577,31 @@ fn finish(
     record_final(files, |m| {
         if m.finish(status, outcome.clone()) {
             m.warnings.extend(warnings.iter().cloned());
+            if summary.is_some() {
+                m.branch_summary = summary.clone();
+            }
         }
     })
+}
+
+/// A run's end as the supervisor records it, in one write.
+struct End {
+    status: TaskStatus,
+    outcome: Outcome,
+    warnings: Vec<String>,
+    /// A full-access task's branch summary, when it could be taken.
+    summary: Option<BranchSummary>,
+}
+
+impl End {
+    fn of(status: TaskStatus, outcome: Outcome) -> End {
+        End {
+            status,
+            outcome,
+            warnings: Vec::new(),
+            summary: None,
+        }
+    }
 }
 
 /// Writes the task's end. On a full disk the space reserved at the task's start is freed for

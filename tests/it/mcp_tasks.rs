@@ -348,3 +348,85 @@ async fn a_second_server_answers_for_a_task_after_the_first_was_killed() {
     assert_eq!(b["result"], "survived the server");
     second.cancel().await.unwrap();
 }
+
+/// Claude Code polls every task once a second: each `tasks/get` must stay cheap, also for a
+/// full-access task whose worktree holds 20,000 untracked files, running and ended.
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_get_stays_cheap_with_twenty_thousand_untracked_files() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let (client, _) = tasks_client(&fx).await;
+    let prompt = "@shell mkdir -p many && cd many && seq 1 20000 | xargs touch && echo made\n\
+                  @shell sleep 4\n@answer made many files";
+    let r = call_once(
+        &client,
+        full_task(prompt, &fx.work, "implement-many_files-v1"),
+    )
+    .await;
+    let id = task_id_of(&r);
+    wait_until(&client, &id, Duration::from_secs(60), |v| {
+        v["progress"]["last_command"]
+            .as_str()
+            .is_some_and(|c| c.contains("sleep 4"))
+    })
+    .await;
+    let worktree = fx
+        .work
+        .parent()
+        .unwrap()
+        .join("work-agent-implement-many_files");
+    assert_eq!(
+        std::fs::read_dir(worktree.join("many")).unwrap().count(),
+        20_000
+    );
+
+    let measure = |label: &'static str, times: &mut Vec<Duration>| {
+        times.sort();
+        let median = times[times.len() / 2];
+        let worst = *times.last().unwrap();
+        eprintln!("measured: tasks/get {label}: median {median:?}, worst {worst:?}");
+        (median, worst)
+    };
+    let mut running = Vec::new();
+    for _ in 0..20 {
+        let t0 = Instant::now();
+        let t = get(&client, &id).await;
+        running.push(t0.elapsed());
+        assert_eq!(t.task.status(), TaskStatus::Working);
+    }
+    let (median, _) = measure("running", &mut running);
+    assert!(median <= Duration::from_millis(5), "{median:?}");
+
+    // Every get after the end, the first one included, is as cheap: the branch summary is
+    // taken once, by the supervisor, before it records the end.
+    let mut ended = Vec::new();
+    let start = Instant::now();
+    loop {
+        let t0 = Instant::now();
+        let t = get(&client, &id).await;
+        let took = t0.elapsed();
+        if t.task.status() != TaskStatus::Working {
+            ended.push(took);
+            if ended.len() == 20 {
+                let b = body(&result_of(&t));
+                assert_eq!(b["status"], "completed", "{b}");
+                let stat = b["diff_stat"].as_str().unwrap();
+                assert!(stat.contains("20000 files changed"), "{stat}");
+                break;
+            }
+        } else {
+            running.push(took);
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "never ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (median, worst) = measure("ended", &mut ended);
+    assert!(median <= Duration::from_millis(5), "{median:?}");
+    assert!(
+        worst <= Duration::from_millis(50),
+        "the first read after the end: {worst:?}"
+    );
+    client.cancel().await.unwrap();
+}
