@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CODEX_VERSION="0.169.0"
-# Claude Code 2.1.197 installs from npm with its native binary and runs offline; newer
-# versions may fetch their binary at install time.
-CLAUDE_VERSION="2.1.197"
+# Claude Code 2.1.328 installs from npm with its native binary (an optional dependency, no
+# download at install time) and runs offline: MCP tasks, deferred tools, the 2026-07-28 handshake.
+CLAUDE_VERSION="2.1.328"
 
 # ensure PACKAGE VERSION DIR COMMAND: npm-installs PACKAGE@VERSION into target/DIR unless
 # `COMMAND --version` there already names VERSION; prints the command's path.

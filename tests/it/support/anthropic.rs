@@ -1,8 +1,9 @@
 //! A scripted Anthropic Messages API, so that the real Claude Code can run offline against the
 //! built server (`ANTHROPIC_BASE_URL`). The script is a list of tool calls. To a request that
 //! offers tools, it answers with the next call the conversation has not made yet (counted by
-//! the tool results in it); once every call has its result, it answers by echoing the last
-//! result as text. To anything else (Claude Code's own side requests) it answers "ok". Every
+//! the calls in it); a tool Claude Code lists by name only (deferred) is first loaded with
+//! `ToolSearch` (`select:<name>`), as a real model does. Once every call has its result, it
+//! answers by echoing the last result as text. To anything else (Claude Code's own side requests) it answers "ok". Every
 //! request is kept for the test to read.
 
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// Set to a folder to keep a copy of every request Claude Code sends, for debugging a test.
+const DUMP_VAR: &str = "CODEXMCP_TEST_API_DUMP";
 
 /// What the echoing answer starts with.
 pub const ECHO_PREFIX: &str = "TOOL RESULT:";
@@ -66,27 +70,114 @@ impl ScriptedClaude {
             .unwrap_or_default()
     }
 
-    /// The tool definitions Claude Code offered the model (from the first request offering any).
-    pub fn offered_tools(&self) -> Vec<Value> {
+    /// The names of the tools Claude Code offered the model, loaded or deferred (from the
+    /// first request offering any).
+    pub fn offered_tools(&self) -> Vec<String> {
         self.requests()
             .into_iter()
-            .find_map(|(_, b)| b["tools"].as_array().filter(|t| !t.is_empty()).cloned())
+            .find(|(_, b)| b["tools"].as_array().is_some_and(|t| !t.is_empty()))
+            .map(|(_, b)| tool_names_offered(&b))
             .unwrap_or_default()
     }
 }
 
-/// Every tool result in a request's conversation, oldest first.
-fn tool_results_in(body: &Value) -> Vec<Value> {
+/// Claude Code's tool that loads a deferred tool's schema (`select:<name>`).
+pub const TOOL_SEARCH: &str = "ToolSearch";
+
+/// Every `tool_use` block the model sent in a request's conversation, oldest first.
+fn tool_uses_in(body: &Value) -> Vec<Value> {
+    blocks_in(body, "assistant", "tool_use")
+}
+
+fn blocks_in(body: &Value, role: &str, kind: &str) -> Vec<Value> {
     body["messages"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|m| m["role"] == "user")
+        .filter(|m| m["role"] == role)
         .filter_map(|m| m["content"].as_array())
         .flatten()
-        .filter(|b| b["type"] == "tool_result")
+        .filter(|b| b["type"] == kind)
         .cloned()
         .collect()
+}
+
+/// Every tool result in a request's conversation, oldest first, but those of `ToolSearch`:
+/// loading a tool is Claude Code's business, the results of the scripted calls are the test's.
+fn tool_results_in(body: &Value) -> Vec<Value> {
+    let searches: Vec<Value> = tool_uses_in(body)
+        .into_iter()
+        .filter(|u| u["name"] == TOOL_SEARCH)
+        .map(|u| u["id"].clone())
+        .collect();
+    blocks_in(body, "user", "tool_result")
+        .into_iter()
+        .filter(|r| !searches.contains(&r["tool_use_id"]))
+        .collect()
+}
+
+/// The scripted calls the conversation has made so far (its `ToolSearch` calls aside).
+fn calls_made(body: &Value) -> usize {
+    tool_uses_in(body)
+        .iter()
+        .filter(|u| u["name"] != TOOL_SEARCH)
+        .count()
+}
+
+/// Whether the model can call `tool` now: its schema is among the request's tools, or an
+/// earlier `ToolSearch` selected it. Claude Code lists MCP tools by name only (deferred), so
+/// the model loads each before its first call, as a real model does.
+fn loaded(body: &Value, tool: &str) -> bool {
+    let listed = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|t| t["name"] == tool && t["defer_loading"] != true);
+    listed
+        || tool_uses_in(body).iter().any(|u| {
+            u["name"] == TOOL_SEARCH
+                && u["input"]["query"]
+                    .as_str()
+                    .and_then(|q| q.strip_prefix("select:"))
+                    .is_some_and(|names| names.split(',').any(|n| n.trim() == tool))
+        })
+}
+
+/// The names of the tools Claude Code offered: those whose schemas it sent, and the deferred
+/// ones it lists by name for `ToolSearch`.
+fn tool_names_offered(body: &Value) -> Vec<String> {
+    let mut names: Vec<String> = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(str::to_string))
+        .collect();
+    let mut texts: Vec<&str> = Vec::new();
+    collect_texts(&body["system"], &mut texts);
+    collect_texts(&body["messages"], &mut texts);
+    for text in texts {
+        if let Some(at) = text.find("available via ToolSearch") {
+            // The names follow the sentence's line, one a line, up to a blank line.
+            let names_start = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
+            names.extend(
+                text[names_start..]
+                    .lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(|l| l.trim().to_string()),
+            );
+        }
+    }
+    names
+}
+
+/// Every string under `v`.
+fn collect_texts<'a>(v: &'a Value, into: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => into.push(s),
+        Value::Array(items) => items.iter().for_each(|i| collect_texts(i, into)),
+        Value::Object(map) => map.values().for_each(|i| collect_texts(i, into)),
+        _ => {}
+    }
 }
 
 /// The text of a tool result block (its content is a string or a list of blocks).
@@ -109,6 +200,15 @@ async fn serve(
 ) -> std::io::Result<()> {
     let (path, body) = read_request(&mut stream).await?;
     recorded.lock().unwrap().push((path.clone(), body.clone()));
+    // For a person reading what Claude Code sent: every request, numbered, in that folder.
+    if let Some(dir) = std::env::var_os(DUMP_VAR) {
+        let n = recorded.lock().unwrap().len();
+        let text = json!({"path": path, "body": body}).to_string();
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join(format!("{n:03}.json")),
+            text,
+        );
+    }
     if path.starts_with("/v1/messages/count_tokens") {
         let body = json!({"input_tokens": 100}).to_string();
         return respond(&mut stream, "200 OK", "application/json", &body).await;
@@ -125,9 +225,14 @@ async fn serve(
     }
     let offers_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
     let results = tool_results_in(&body);
-    let content = match script.get(results.len()) {
+    let step = tool_uses_in(&body).len() + 1;
+    let content = match script.get(calls_made(&body)) {
+        Some((tool, _)) if offers_tools && !loaded(&body, tool) => json!({
+            "type": "tool_use", "id": format!("toolu_scripted_{step}"),
+            "name": TOOL_SEARCH, "input": {"query": format!("select:{tool}"), "max_results": 5}
+        }),
         Some((tool, input)) if offers_tools => json!({
-            "type": "tool_use", "id": format!("toolu_scripted_{}", results.len() + 1),
+            "type": "tool_use", "id": format!("toolu_scripted_{step}"),
             "name": tool, "input": input
         }),
         _ => match results.last() {
