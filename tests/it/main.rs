@@ -10,6 +10,7 @@ mod agent_loop;
 mod background;
 mod blocking_call;
 mod claude_code;
+mod claude_code_tasks;
 mod cli;
 mod contract;
 mod faults;

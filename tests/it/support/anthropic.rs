@@ -21,25 +21,60 @@ pub const ECHO_PREFIX: &str = "TOOL RESULT:";
 #[derive(Clone)]
 pub struct ScriptedClaude {
     pub port: u16,
-    requests: Arc<Mutex<Vec<(String, Value)>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
 }
 
-/// The tool calls the model makes, in order: (tool name, input).
-type Script = Arc<Vec<(String, Value)>>;
+/// One request Claude Code sent: its path, its JSON body, and when it arrived (ms since the
+/// epoch).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub path: String,
+    pub body: Value,
+    pub at_ms: u64,
+}
+
+/// What the model does next, in order.
+#[derive(Clone)]
+pub enum Step {
+    /// Calls a tool with this input.
+    Call(String, Value),
+    /// Calls a tool with an input made from the request's body (e.g. an id an earlier result
+    /// gave).
+    CallWith(String, Arc<dyn Fn(&Value) -> Value + Send + Sync>),
+    /// Ends its turn saying this; the next step answers the next message (from the person, or
+    /// a notification Claude Code adds).
+    Say(String),
+}
+
+impl Step {
+    fn tool(&self) -> Option<&str> {
+        match self {
+            Step::Call(tool, _) | Step::CallWith(tool, _) => Some(tool),
+            Step::Say(_) => None,
+        }
+    }
+}
+
+type Script = Arc<Vec<Step>>;
 
 impl ScriptedClaude {
     /// Serves until the test's runtime ends; the model makes `calls` one after another.
     pub async fn start(calls: &[(&str, Value)]) -> ScriptedClaude {
+        let steps: Vec<Step> = calls
+            .iter()
+            .map(|(tool, input)| Step::Call(tool.to_string(), input.clone()))
+            .collect();
+        ScriptedClaude::with_steps(steps).await
+    }
+
+    /// Serves until the test's runtime ends; the model takes `steps` one after another, then
+    /// echoes the last tool result it got.
+    pub async fn with_steps(steps: Vec<Step>) -> ScriptedClaude {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = requests.clone();
-        let script: Script = Arc::new(
-            calls
-                .iter()
-                .map(|(tool, input)| (tool.to_string(), input.clone()))
-                .collect(),
-        );
+        let script: Script = Arc::new(steps);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (recorded, script) = (recorded.clone(), script.clone());
@@ -55,8 +90,8 @@ impl ScriptedClaude {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Every request received: its path and JSON body.
-    pub fn requests(&self) -> Vec<(String, Value)> {
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
 
@@ -65,7 +100,7 @@ impl ScriptedClaude {
     pub fn tool_results(&self) -> Vec<Value> {
         self.requests()
             .iter()
-            .map(|(_, body)| tool_results_in(body))
+            .map(|r| tool_results_in(&r.body))
             .max_by_key(Vec::len)
             .unwrap_or_default()
     }
@@ -75,8 +110,8 @@ impl ScriptedClaude {
     pub fn offered_tools(&self) -> Vec<String> {
         self.requests()
             .into_iter()
-            .find(|(_, b)| b["tools"].as_array().is_some_and(|t| !t.is_empty()))
-            .map(|(_, b)| tool_names_offered(&b))
+            .find(|r| r.body["tools"].as_array().is_some_and(|t| !t.is_empty()))
+            .map(|r| tool_names_offered(&r.body))
             .unwrap_or_default()
     }
 }
@@ -116,12 +151,23 @@ fn tool_results_in(body: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// The scripted calls the conversation has made so far (its `ToolSearch` calls aside).
-fn calls_made(body: &Value) -> usize {
-    tool_uses_in(body)
+/// The steps the conversation has taken so far: the model's calls (its `ToolSearch` calls
+/// aside) and the turns it ended by saying something.
+fn steps_taken(body: &Value) -> usize {
+    let calls = tool_uses_in(body)
         .iter()
         .filter(|u| u["name"] != TOOL_SEARCH)
-        .count()
+        .count();
+    calls + blocks_in(body, "assistant", "text").len()
+}
+
+/// Every text the conversation holds (system prompt, messages, tool results): where Claude Code
+/// tells the model things, such as a task's notification.
+pub fn conversation_text(body: &Value) -> String {
+    let mut texts = Vec::new();
+    collect_texts(&body["system"], &mut texts);
+    collect_texts(&body["messages"], &mut texts);
+    texts.join("\n")
 }
 
 /// Whether the model can call `tool` now: its schema is among the request's tools, or an
@@ -195,11 +241,18 @@ pub fn tool_result_text(block: &Value) -> String {
 
 async fn serve(
     mut stream: TcpStream,
-    recorded: Arc<Mutex<Vec<(String, Value)>>>,
+    recorded: Arc<Mutex<Vec<Request>>>,
     script: Script,
 ) -> std::io::Result<()> {
     let (path, body) = read_request(&mut stream).await?;
-    recorded.lock().unwrap().push((path.clone(), body.clone()));
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    recorded.lock().unwrap().push(Request {
+        path: path.clone(),
+        body: body.clone(),
+        at_ms,
+    });
     // For a person reading what Claude Code sent: every request, numbered, in that folder.
     if let Some(dir) = std::env::var_os(DUMP_VAR) {
         let n = recorded.lock().unwrap().len();
@@ -226,16 +279,23 @@ async fn serve(
     let offers_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
     let results = tool_results_in(&body);
     let step = tool_uses_in(&body).len() + 1;
-    let content = match script.get(calls_made(&body)) {
-        Some((tool, _)) if offers_tools && !loaded(&body, tool) => json!({
+    let next = script.get(steps_taken(&body)).filter(|_| offers_tools);
+    let content = match next {
+        Some(s) if s.tool().is_some_and(|t| !loaded(&body, t)) => json!({
             "type": "tool_use", "id": format!("toolu_scripted_{step}"),
-            "name": TOOL_SEARCH, "input": {"query": format!("select:{tool}"), "max_results": 5}
+            "name": TOOL_SEARCH,
+            "input": {"query": format!("select:{}", s.tool().unwrap_or_default()), "max_results": 5}
         }),
-        Some((tool, input)) if offers_tools => json!({
+        Some(Step::Call(tool, input)) => json!({
             "type": "tool_use", "id": format!("toolu_scripted_{step}"),
             "name": tool, "input": input
         }),
-        _ => match results.last() {
+        Some(Step::CallWith(tool, make)) => json!({
+            "type": "tool_use", "id": format!("toolu_scripted_{step}"),
+            "name": tool, "input": make(&body)
+        }),
+        Some(Step::Say(text)) => json!({"type": "text", "text": text}),
+        None => match results.last() {
             Some(last) if offers_tools => {
                 json!({"type": "text", "text": format!("{ECHO_PREFIX} {}", tool_result_text(last))})
             }

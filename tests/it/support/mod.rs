@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod contract;
+pub mod interactive;
 pub use codex_mcp::scripted_model as model;
 
 use std::path::{Path, PathBuf};
