@@ -56,6 +56,10 @@ fn received(block: &Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_calls_codex_and_its_model_gets_the_answer() {
     let mut fx = Fixture::new().await;
+    // `claude -p` does not declare the MCP tasks extension: even a server told to answer every
+    // codex call with a task answers this one plainly.
+    fx.extra_env
+        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
     let claude = register(&mut fx).await;
     let api = ScriptedClaude::start(&[(
         "mcp__codex__codex",
