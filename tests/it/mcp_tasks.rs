@@ -10,8 +10,8 @@ use nix::unistd::Pid;
 use rmcp::ServiceError;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, ClientCapabilities,
-    ClientConfig, ErrorCode, GetTaskParams, Implementation, TaskPayload, TaskStatus,
-    UpdateTaskParams,
+    ClientConfig, ErrorCode, GetTaskParams, Implementation, ProtocolVersion, TaskPayload,
+    TaskStatus, UpdateTaskParams,
 };
 use serde_json::{Value, json};
 
@@ -209,6 +209,25 @@ async fn a_quick_task_is_answered_inline_and_inline_zero_always_makes_a_task() {
         .unwrap_err();
     assert_eq!(error_code(&err).0, ErrorCode(-32021), "{err:?}");
     plain.cancel().await.unwrap();
+    client.cancel().await.unwrap();
+
+    // The handshake era (`initialize`, 2025-11-25): the extension is advertised there too, and
+    // a client that declared it at `initialize` gets tasks.
+    let legacy = tasks_client_info().with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE);
+    let (client, _) = fx.client_and_pid(legacy).await;
+    let info = client.peer_info().expect("server info");
+    assert_eq!(
+        info.protocol_version,
+        ProtocolVersion::LATEST_WITH_INITIALIZE
+    );
+    assert!(
+        info.capabilities.supports_tasks(),
+        "{:?}",
+        info.capabilities
+    );
+    let r = call_once(&client, task("@answer old era", &fx.work, "ask-quick-v4")).await;
+    let done = until_done(&client, &task_id_of(&r), Duration::from_secs(30)).await;
+    assert_eq!(body(&result_of(&done))["result"], "old era");
     client.cancel().await.unwrap();
 }
 
