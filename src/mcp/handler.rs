@@ -24,7 +24,7 @@ use crate::engine::{
     CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor,
     parse_task_id,
 };
-use crate::store::EndedBy;
+use crate::store::{EndedBy, TaskId};
 
 /// rmcp cancels a request's token before it hands over the notification with the reason; this
 /// is how long a cancelled call waits for that reason. No notification at all means the
@@ -122,6 +122,20 @@ impl CodexMcp {
         let created = task::created(&view, self.engine.task_poll());
         tracing::info!(task = %view.task_id, "answered codex as an MCP task");
         Ok(CallToolResponse::Task(CreateTaskResult::new(created)))
+    }
+
+    /// Engine work on the task a `tasks/*` request names; an id that is not a task's, or names
+    /// none, is the request's invalid-params error.
+    async fn on_task<T: Send + 'static>(
+        &self,
+        raw: &str,
+        work: impl FnOnce(&Engine, &TaskId) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, ErrorData> {
+        let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
+        self.engine
+            .run_blocking(move |e| work(e, &id))
+            .await
+            .map_err(|e| task::request_error(raw, e))
     }
 
     /// What the blocking `codex` call returns for a task, and what `tasks/get` returns once
@@ -333,13 +347,7 @@ impl ServerHandler for CodexMcp {
         request: GetTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, ErrorData> {
-        let raw = request.task_id;
-        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
-        let view = self
-            .engine
-            .run_blocking(move |e| e.status(&id))
-            .await
-            .map_err(|e| task::request_error(&raw, e))?;
+        let view = self.on_task(&request.task_id, |e, id| e.status(id)).await?;
         let result = self.codex_result(view.clone());
         let detailed = task::detailed(&view, result, self.engine.task_poll());
         Ok(GetTaskResult::new(detailed))
@@ -350,14 +358,12 @@ impl ServerHandler for CodexMcp {
         request: CancelTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let raw = request.task_id;
-        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
         let done = self
-            .engine
-            .run_blocking(move |e| e.cancel(&id, EndedBy::TaskCancel, None))
-            .await
-            .map_err(|e| task::request_error(&raw, e))?;
-        tracing::info!(task = %raw, cancelled = done.cancelled, "tasks/cancel");
+            .on_task(&request.task_id, |e, id| {
+                e.cancel(id, EndedBy::TaskCancel, None)
+            })
+            .await?;
+        tracing::info!(task = %request.task_id, cancelled = done.cancelled, "tasks/cancel");
         Ok(())
     }
 
@@ -366,12 +372,7 @@ impl ServerHandler for CodexMcp {
         request: UpdateTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let raw = request.task_id;
-        let id = parse_task_id(&raw).map_err(|e| task::request_error(&raw, e))?;
-        self.engine
-            .run_blocking(move |e| e.status(&id))
-            .await
-            .map_err(|e| task::request_error(&raw, e))?;
-        Err(task::no_input_error(&raw))
+        self.on_task(&request.task_id, |e, id| e.status(id)).await?;
+        Err(task::no_input_error(&request.task_id))
     }
 }

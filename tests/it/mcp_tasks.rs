@@ -25,6 +25,14 @@ fn tasks_client_info() -> ClientConfig {
     )
 }
 
+/// A fixture whose servers answer every `codex` call from a tasks client with a task.
+async fn always_tasks() -> Fixture {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    fx
+}
+
 async fn tasks_client(fx: &Fixture) -> (Client<ClientConfig>, u32) {
     fx.client_and_pid(tasks_client_info()).await
 }
@@ -233,9 +241,7 @@ async fn a_quick_task_is_answered_inline_and_inline_zero_always_makes_a_task() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_run_is_a_completed_task_with_a_tool_error_and_bad_arguments_make_no_task() {
-    let mut fx = Fixture::new().await;
-    fx.extra_env
-        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    let fx = always_tasks().await;
     let (client, _) = tasks_client(&fx).await;
 
     let r = call_once(&client, task("@fail", &fx.work, "ask-failing-v1")).await;
@@ -265,9 +271,7 @@ async fn a_failed_run_is_a_completed_task_with_a_tool_error_and_bad_arguments_ma
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tasks_cancel_stops_the_whole_tree_and_unknown_ids_are_named() {
-    let mut fx = Fixture::new().await;
-    fx.extra_env
-        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    let fx = always_tasks().await;
     let (client, _) = tasks_client(&fx).await;
     let r = call_once(
         &client,
@@ -341,9 +345,7 @@ async fn tasks_cancel_stops_the_whole_tree_and_unknown_ids_are_named() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_server_answers_for_a_task_after_the_first_was_killed() {
-    let mut fx = Fixture::new().await;
-    fx.extra_env
-        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    let fx = always_tasks().await;
     let (first, pid) = tasks_client(&fx).await;
     let r = call_once(
         &first,
@@ -372,9 +374,7 @@ async fn a_second_server_answers_for_a_task_after_the_first_was_killed() {
 /// full-access task whose worktree holds 20,000 untracked files, running and ended.
 #[tokio::test(flavor = "multi_thread")]
 async fn tasks_get_stays_cheap_with_twenty_thousand_untracked_files() {
-    let mut fx = Fixture::new().await;
-    fx.extra_env
-        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    let fx = always_tasks().await;
     init_repo(&fx.work, &[("README.md", "hello\n")]);
     let (client, _) = tasks_client(&fx).await;
     let prompt = "@shell mkdir -p many && cd many && seq 1 20000 | xargs touch && echo made\n\
