@@ -90,7 +90,7 @@ pub fn all_tools() -> Vec<Tool> {
 fn definition(kind: ToolKind) -> Tool {
     let (description, input, output, annotations): (&str, _, _, _) = match kind {
         ToolKind::Codex => (
-            "Run a task with the Codex CLI and get its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. When your client runs this call as a background task, the result is delivered to you by itself when Codex finishes: call it and keep working, whatever the length of the work. Otherwise use it for quick questions, and for work that may take more than a minute use codex_dispatch, then codex_status with `wait_seconds`. If the client stops waiting, the task keeps running and codex_status has its result.",
+            "Run a task with the Codex CLI and wait for its answer. Returns `result` (Codex's final message), `session_id` (to continue the conversation), `usage`, `log_file`, on failure `error`, and for full-access tasks the worktree, branch, `commits_ahead` and `diff_stat`. Use it for quick questions; for work that may take more than a minute, use codex_dispatch, then codex_status with `wait_seconds`. If the client stops waiting, the task keeps running and codex_status has its result.",
             input_schema::<TaskRequest>(),
             output_schema::<TaskView>(),
             acting("Run Codex and wait", false),
