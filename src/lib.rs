@@ -26,8 +26,9 @@
 //! - `store`: the on-disk task folders, task ids, atomic writes and locks. It records codex's
 //!   token `Usage`, its one import from `codex`.
 //!
-//! Two leaf modules serve every layer: `config` (the settings, read once from the environment)
-//! and `text` (shortening text for one-line reports).
+//! Three leaf modules serve every layer: `config` (the settings, read once from the
+//! environment), `text` (shortening text for one-line reports) and `child` (every program
+//! codex-mcp starts begins with no signal blocked or ignored).
 //!
 //! Only [`cli::main`] and [`scripted_model`] are public: the binary is the product, and the
 //! tests drive it as a user's MCP client or a person at a terminal would, against the scripted
@@ -41,6 +42,7 @@ compile_error!(
      groups, and full-access tasks on tmux. On Windows, run it inside WSL."
 );
 
+pub(crate) mod child;
 pub mod cli;
 pub(crate) mod codex;
 pub(crate) mod config;

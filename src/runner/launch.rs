@@ -8,6 +8,7 @@ use std::process::Stdio;
 
 use super::supervisor::LiveView;
 use super::tmux::{Tmux, TmuxError};
+use crate::child::with_clean_signals;
 use crate::store::{StoreError, TaskFiles, open_append, read_json, write_json};
 
 /// Why a supervisor could not be started.
@@ -35,6 +36,7 @@ pub fn spawn_supervisor(
 ) -> Result<tokio::process::Child, LaunchError> {
     let log = open_append(supervisor_log)?;
     let mut cmd = tokio::process::Command::new(exe);
+    with_clean_signals(cmd.as_std_mut());
     cmd.args(supervisor_args(task_dir, LiveView::Off))
         .stdin(Stdio::null())
         .stdout(Stdio::null())

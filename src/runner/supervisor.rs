@@ -22,6 +22,7 @@ use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, lock, pump};
 use super::queue::wait_for_slot;
+use crate::child::with_clean_signals;
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv};
 use crate::config::{Config, DEPTH_VAR};
@@ -91,8 +92,8 @@ fn supervise(
     };
     // The settings the task's end reads (its notify program) are the server's.
     let config = crate::config::install(config).clone();
-    // Signals are taken by a dedicated thread; every thread inherits this mask, and codex
-    // gets a clean one because std resets it in the child.
+    // Signals are taken by a dedicated thread; every thread inherits this mask. Every program
+    // started from here resets it (`child::with_clean_signals`): a mask survives exec.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
     let _ = signals.thread_block();
     let _alive = files.hold_alive_lock()?;
@@ -452,7 +453,8 @@ fn spawn_codex(
     let prompt = open_nofollow(&attempt.prompt)?;
     let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
     let mut cmd = Command::new(program);
-    cmd.args(args)
+    with_clean_signals(&mut cmd)
+        .args(args)
         .current_dir(&meta.run_dir)
         .stdin(Stdio::from(prompt))
         .stdout(Stdio::piped())

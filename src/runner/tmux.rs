@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::child::with_clean_signals;
 use crate::config::Config;
 
 /// Why tmux could not do what a task needs.
@@ -57,6 +58,8 @@ impl Tmux {
 
     fn command(&self) -> Command {
         let mut c = Command::new(&self.bin);
+        // A tmux server started by a supervisor would pass its blocked signals to every session.
+        with_clean_signals(&mut c);
         // Inside a tmux pane $TMUX would redirect us to that server; the socket must come from
         // TMUX_TMPDIR/the default, like the user's own `tmux attach`.
         c.env_remove("TMUX")

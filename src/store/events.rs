@@ -4,10 +4,13 @@
 //! task ends, `CODEXMCP_NOTIFY` is also run.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
+
+use crate::child::with_clean_signals;
 
 use super::fsutil::open_append;
 use super::layout::open_lock_file;
@@ -125,7 +128,10 @@ fn notify(meta: &TaskMeta) {
         "elapsed_seconds": meta.elapsed_seconds(now_ms()),
         "log_file": meta.log_file,
     });
-    let child = Command::new(program)
+    // Its own process group: the end of a tmux task's session hangs up the session's group,
+    // which must not take the notification with it.
+    let child = with_clean_signals(&mut Command::new(program))
+        .process_group(0)
         .args(args)
         .arg(payload.to_string())
         .stdin(Stdio::null())

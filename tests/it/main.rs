@@ -22,6 +22,7 @@ mod npm_package;
 mod outlive;
 mod readonly;
 mod release;
+mod signals;
 mod store_layout;
 mod transcripts;
 mod trust;
