@@ -5,6 +5,8 @@
 //! - `@shell <command>`: a step that makes codex run the command (waiting for it);
 //! - `@add_file <path> <text>`: a step that makes codex create a file with `apply_patch`
 //!   (codex offers that tool only for a bundled model slug; see `Fixture::use_bundled_model`);
+//! - `@mcp <server> <tool> <json>`: a step that makes codex call `tool` of its MCP server
+//!   `server` (`[mcp_servers.<server>]` in its config) with those arguments;
 //! - `@say <text>`: a message the model says before its first step;
 //! - `@answer <text>`: the final answer (default `done`);
 //! - `@answer_len <n>`: a final answer of `n` characters;
@@ -234,6 +236,18 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
             "call_id": format!("call_{step}"),
             "input": format!("*** Begin Patch\n*** Add File: {path}\n+{text}\n*** End Patch\n"),
         }),
+        // Codex offers an MCP server's tools as a namespace `mcp__<server>`.
+        Some(Step::Mcp {
+            server,
+            tool,
+            arguments,
+        }) => json!({
+            "type": "function_call",
+            "name": tool,
+            "namespace": format!("mcp__{server}"),
+            "call_id": format!("call_{step}"),
+            "arguments": arguments,
+        }),
         None => message(format!("msg_{step}"), &script.answer),
     });
     let mut frames: Vec<Value> = items
@@ -279,6 +293,12 @@ async fn respond(
 enum Step {
     Shell(String),
     AddFile(String, String),
+    /// A tool of one of Codex's own MCP servers, with its arguments as JSON text.
+    Mcp {
+        server: String,
+        tool: String,
+        arguments: String,
+    },
 }
 
 struct Script {
@@ -310,6 +330,14 @@ impl Script {
                 let (path, text) = rest.split_once(' ').unwrap_or((rest, ""));
                 s.steps
                     .push(Step::AddFile(path.to_string(), text.to_string()));
+            } else if let Some(rest) = line.strip_prefix("@mcp ") {
+                let mut f = rest.splitn(3, ' ');
+                let (server, tool) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
+                s.steps.push(Step::Mcp {
+                    server: server.to_string(),
+                    tool: tool.to_string(),
+                    arguments: f.next().unwrap_or("{}").to_string(),
+                });
             } else if let Some(t) = line.strip_prefix("@say ") {
                 s.say = Some(t.to_string());
             } else if let Some(a) = line.strip_prefix("@answer_len ") {

@@ -7,6 +7,7 @@ mod cancel;
 mod error;
 mod gc;
 mod history;
+mod lineage;
 mod listing;
 mod recover;
 mod settle;
@@ -69,8 +70,10 @@ impl Engine {
 }
 
 impl Engine {
-    /// The engine over the store `config` names (created by the first task that needs it).
+    /// The engine over the store `config` names (created by the first task that needs it), or,
+    /// in a process started beneath a codex-mcp task, over that task's store and limits.
     pub fn from_config(config: Config) -> Result<Self, EngineError> {
+        let config = lineage::beneath_task(config);
         let home = config.store_home.clone().ok_or(StoreError::NoHome)?;
         let store = Store::at(&home);
         let exe = std::env::current_exe().map_err(EngineError::NoExecutable)?;

@@ -10,8 +10,8 @@ use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
 use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
 use crate::store::{
-    Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary, WorktreeRecord, now_ms,
-    rfc3339, write_atomic, write_json,
+    Lineage, Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
+    WorktreeRecord, now_ms, rfc3339, write_atomic, write_json,
 };
 use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
 
@@ -201,6 +201,11 @@ impl Engine {
             readonly_audit: None,
             settled: false,
             branch_summary: None,
+            lineage: Some(Lineage {
+                depth: self.config.depth + 1,
+                max_depth: self.config.max_depth,
+                max_parallel: self.config.max_parallel,
+            }),
         };
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let mut meta = meta;

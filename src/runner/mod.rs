@@ -2,6 +2,7 @@
 //! (a new session, or a tmux session for full-access tasks), how its outcome is decided, and
 //! how a process tree is stopped.
 
+mod ancestry;
 mod failure;
 mod launch;
 mod outcome;
@@ -12,6 +13,7 @@ mod scan;
 mod supervisor;
 mod tmux;
 
+pub(crate) use ancestry::supervising_task_dir;
 pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
 pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};

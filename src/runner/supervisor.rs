@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
+use super::ancestry::is_supervisor;
 use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, lock, pump};
@@ -109,7 +110,12 @@ fn supervise(
         return finish_cancelled(files);
     }
     let stopped = || stop.requested() || files.cancel_marker().exists();
-    let Some(_slot) = wait_for_slot(files, &meta, config.max_parallel, stopped)? else {
+    // A task's chain of delegation shares its limits, whatever this process's environment.
+    let (depth, max_parallel) = match meta.lineage {
+        Some(l) => (l.depth, l.max_parallel),
+        None => (config.depth + 1, config.max_parallel),
+    };
+    let Some(_slot) = wait_for_slot(files, &meta, max_parallel, stopped)? else {
         return finish_cancelled(files);
     };
     view.show(&header(&meta, files));
@@ -122,7 +128,7 @@ fn supervise(
     };
     let launch = Launch {
         env: env.as_ref(),
-        depth: config.depth + 1,
+        depth,
     };
     let mut attempt = Try::first(files, &meta);
     loop {
@@ -415,9 +421,12 @@ fn stop_strays() -> usize {
     let me = std::process::id() as i32;
     let group = nix::unistd::getpgrp().as_raw();
     let procs = list_processes().unwrap_or_default();
+    // A task that Codex started through codex-mcp (nested delegation) is reparented to us
+    // when its server exits, but it is a task of its own, in the store: it lives on.
     let strays: Vec<i32> = procs
         .iter()
         .filter(|p| p.pid != me && !p.zombie && (p.ppid == me || p.pgid == group))
+        .filter(|p| !is_supervisor(p.pid))
         .map(|p| p.pid)
         .collect();
     if !strays.is_empty() {

@@ -248,6 +248,23 @@ pub struct TaskMeta {
     /// Full-access: what the task changed on its branch, taken when it ended.
     #[serde(default)]
     pub branch_summary: Option<BranchSummary>,
+    /// Where the task stands in a chain of delegation, and the limits the chain shares.
+    #[serde(default)]
+    pub lineage: Option<Lineage>,
+}
+
+/// A task's place in a chain of delegation. Codex starts its own MCP servers with a scrubbed
+/// environment, so a codex-mcp server that Codex starts inside a task cannot learn its depth,
+/// its store or its limits from variables: it finds the task among its ancestor processes and
+/// reads them here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// How deep the task's Codex runs (1: started by a server that no task started).
+    pub depth: u32,
+    /// `CODEXMCP_MAX_DEPTH` of the server at the top of the chain.
+    pub max_depth: u32,
+    /// `CODEXMCP_MAX_PARALLEL` of that server: every task of the chain shares it.
+    pub max_parallel: usize,
 }
 
 /// What a full-access task changed on its branch.

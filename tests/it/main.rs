@@ -13,6 +13,7 @@ mod claude_code;
 mod claude_code_tasks;
 mod cli;
 mod contract;
+mod delegation;
 mod faults;
 mod full_access;
 mod inputs;
