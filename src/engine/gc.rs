@@ -74,10 +74,10 @@ impl Engine {
             if remove
                 && !rules.dry_run
                 && let Some(wt) = wt
-                && let Err(e) = remove_worktree_and_branch(&wt.repo_root, &wt.dir, &wt.branch)
+                && let Err(why) = self.remove_unused_worktree(wt)
             {
                 item.remove = false;
-                item.reason = format!("could not be removed: {e}");
+                item.reason = why;
             }
             if !item.remove {
                 kept_worktrees.push(dir.clone());
@@ -105,6 +105,24 @@ impl Engine {
             items.push(item);
         }
         Ok(items)
+    }
+}
+
+impl Engine {
+    /// Removes a worktree and its branch under the store lock that starting a task takes, once
+    /// no task that has not ended uses it: a task that started since gc decided keeps it.
+    fn remove_unused_worktree(&self, wt: &WorktreeRecord) -> Result<(), String> {
+        let _guard = self
+            .store
+            .lock()
+            .map_err(|e| format!("could not be removed: {e}"))?;
+        match self.task_using_worktree(&wt.dir) {
+            Ok(Some(task_id)) => return Err(format!("task {task_id} started in it meanwhile")),
+            Ok(None) => {}
+            Err(e) => return Err(format!("could not check who uses it: {e}")),
+        }
+        remove_worktree_and_branch(&wt.repo_root, &wt.dir, &wt.branch)
+            .map_err(|e| format!("could not be removed: {e}"))
     }
 }
 

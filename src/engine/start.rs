@@ -2,7 +2,7 @@
 //! supervisor — as a detached process (read-only) or in a tmux session inside an isolated git
 //! worktree (full-access).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
@@ -325,6 +325,28 @@ impl Engine {
         let root = self.config.worktree_root.as_deref();
         let key = spec.topic.key();
         let dir = locate_worktree(&spec.cwd, &key, root)?.dir;
+        if let Some(task_id) = self.task_using_worktree(&dir)? {
+            return Err(EngineError::WorktreeBusy { dir, task_id });
+        }
+        let wt = prepare_worktree(&spec.cwd, &key, root)?;
+        Ok(Placement {
+            run_dir: wt.run_dir.clone(),
+            sandbox: CodexSandbox::DangerFullAccess,
+            worktree: Some(WorktreeRecord {
+                repo_root: wt.repo_root.clone(),
+                dir: wt.dir.clone(),
+                branch: wt.branch.clone(),
+                base_branch: wt.base_branch.clone(),
+            }),
+            tmux_session: Some(session.to_string()),
+            warnings: wt.warnings.clone(),
+            prepared: Some(wt),
+        })
+    }
+
+    /// The task that has not ended and works in the worktree `dir`, if any. Call it under the
+    /// store lock: starting a task and gc's removal of a worktree both decide by it.
+    pub(super) fn task_using_worktree(&self, dir: &Path) -> Result<Option<String>, EngineError> {
         for id in self.store.task_ids()? {
             let files = self.store.task(&id);
             let uses_it = |t: &TaskSummary| {
@@ -342,26 +364,10 @@ impl Engine {
             if let Ok(Some(meta)) = self.finalize_orphan(&files)
                 && !meta.status.is_final()
             {
-                return Err(EngineError::WorktreeBusy {
-                    dir,
-                    task_id: meta.task_id,
-                });
+                return Ok(Some(meta.task_id));
             }
         }
-        let wt = prepare_worktree(&spec.cwd, &key, root)?;
-        Ok(Placement {
-            run_dir: wt.run_dir.clone(),
-            sandbox: CodexSandbox::DangerFullAccess,
-            worktree: Some(WorktreeRecord {
-                repo_root: wt.repo_root.clone(),
-                dir: wt.dir.clone(),
-                branch: wt.branch.clone(),
-                base_branch: wt.base_branch.clone(),
-            }),
-            tmux_session: Some(session.to_string()),
-            warnings: wt.warnings.clone(),
-            prepared: Some(wt),
-        })
+        Ok(None)
     }
 
     /// Only one task per topic runs at a time; a dead "running" one is finalized first.

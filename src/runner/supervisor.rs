@@ -476,10 +476,19 @@ fn spawn_codex(
 }
 
 fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Result<(), StoreError> {
-    let message = format!(
-        "could not start codex ({}): {e}",
-        meta.argv.first().map(String::as_str).unwrap_or("?")
-    );
+    // A missing working directory makes the spawn fail as if codex itself were missing.
+    let message = if meta.run_dir.is_dir() {
+        format!(
+            "could not start codex ({}): {e}",
+            meta.argv.first().map(String::as_str).unwrap_or("?")
+        )
+    } else {
+        format!(
+            "could not start codex: the task's working directory `{}` is gone (removed while \
+             the task started?)",
+            meta.run_dir.display()
+        )
+    };
     let _ = writeln!(open_append(&files.stderr())?, "{message}");
     let end = RunEnd {
         exit: Some(ExitInfo {

@@ -16,6 +16,7 @@ mod contract;
 mod delegation;
 mod faults;
 mod full_access;
+mod gc_race;
 mod inputs;
 mod install;
 mod mcp_tasks;
