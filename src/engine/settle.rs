@@ -76,7 +76,13 @@ fn audit(files: &TaskFiles, meta: &TaskMeta) -> ReadonlyAudit {
     let mut violations = match read_json::<Snapshot>(&files.audit_before()) {
         Ok(Some(before)) => {
             let after = Snapshot::take(&meta.cwd);
-            let mut v = after.changes_since(&before);
+            // Who made a change, the comparison cannot tell: Codex, or the person at work in
+            // the same checkout meanwhile.
+            let mut v: Vec<String> = after
+                .changes_since(&before)
+                .into_iter()
+                .map(|c| format!("changed while the task ran: {c}"))
+                .collect();
             v.extend(
                 after
                     .incomplete
@@ -110,5 +116,13 @@ fn audit(files: &TaskFiles, meta: &TaskMeta) -> ReadonlyAudit {
             Verdict::Violation
         },
         violations,
+        not_seen: NOT_SEEN.into(),
     }
 }
+
+/// What the fallback audit cannot see, said with every verdict.
+const NOT_SEEN: &str = "The audit compares the task's directory (its repository with ignored \
+     files and .git/ config, hooks, info and refs) before and after the task: it cannot tell who \
+     made a change there, sees a write elsewhere only when Codex reported it, compares ignored \
+     files by size and time, and cannot see what a process started through another daemon \
+     (systemd, cron, a tmux server reached by its socket path) does after the task ended.";

@@ -70,6 +70,12 @@ impl Engine {
             })?
             .map(|(m, ())| m)
             .unwrap_or(meta);
+        // What the directory holds before Codex runs, to audit what it holds after: taken once
+        // the task's own link (and git's exclude line for it) is in place. Without it the
+        // audit says the directory was not compared.
+        if meta.readonly_fallback {
+            let _ = write_json(&files.audit_before(), &Snapshot::take(&spec.cwd));
+        }
         self.launch(&pre, task_id, meta, &files)
     }
 
@@ -219,13 +225,7 @@ impl Engine {
         } else {
             spec.prompt.clone()
         };
-        // What the directory holds before Codex runs, to audit what it holds after.
-        let snapshot = || match fallback {
-            true => write_json(&files.audit_before(), &Snapshot::take(&spec.cwd)),
-            false => Ok(()),
-        };
         let written = write_atomic(&files.prompt(), prompt.as_bytes())
-            .and_then(|()| snapshot())
             .and_then(|()| files.make_reserve())
             .and_then(|()| files.create_meta(&meta))
             .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));

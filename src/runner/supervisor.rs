@@ -472,6 +472,14 @@ fn spawn_codex(
         cmd.env_clear().envs(env);
     }
     cmd.env(DEPTH_VAR, launch.depth.to_string());
+    if meta.readonly_fallback {
+        // Without a sandbox, a command could reach the person's tmux server and leave a
+        // process there that writes after the audit and outlives the task: no way to it. A
+        // server it starts itself lands in the task's folder and is stopped as a stray.
+        cmd.env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env("TMUX_TMPDIR", files.dir.join("no-tmux"));
+    }
     cmd.spawn()
 }
 

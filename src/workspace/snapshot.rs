@@ -1,7 +1,10 @@
 //! What a directory holds, taken before and after a read-only task that ran without Codex's
 //! sandbox, so the audit sees what changed whatever command changed it. In a git repository:
 //! `HEAD` and every changed, staged or untracked path with its content hash (a clean tracked
-//! file that changes shows up in the later status). Elsewhere: every file and its hash.
+//! file that changes shows up in the later status); every ignored file by size and time (a
+//! `.env`, a `build/`); and the parts of `.git/` that make git run code or point elsewhere
+//! (`config`, `hooks/`, `info/`, `HEAD`, `refs/`, `packed-refs`) by content and mode.
+//! Elsewhere: every file and its hash.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +18,14 @@ use super::LINK_DIR;
 const MAX_WALKED: usize = 50_000;
 /// Files larger than this are compared by size and time, not hashed.
 const MAX_HASHED_BYTES: u64 = 64 * 1024 * 1024;
+/// Ignored files listed before the rest are not compared (a `node_modules` can hold millions).
+const MAX_IGNORED: usize = 200_000;
+/// Files of `.git/` compared before the rest are not (thousands of tags, say).
+const MAX_GIT_FILES: usize = 20_000;
+/// What `.git/` holds that can make git run code, or change what the checkout is.
+const GIT_PARTS: [&str; 6] = ["config", "HEAD", "packed-refs", "hooks", "info", "refs"];
+/// How the entries of `.git/` are named in a snapshot.
+const GIT_PREFIX: &str = ".git/";
 
 /// The state of a directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +59,13 @@ impl Snapshot {
                 self.head.as_deref().unwrap_or("none")
             ));
         }
-        let is_new = |state: &str| self.head.is_none() || state.contains("WT_NEW");
+        // Untracked, ignored and `.git/` entries are listed only while they exist.
+        let is_new = |state: &str| {
+            self.head.is_none()
+                || state.contains("WT_NEW")
+                || state.contains("IGNORED")
+                || state.starts_with("gitdir")
+        };
         for (path, after) in &self.entries {
             let what = match before.entries.get(path) {
                 _ if after.starts_with("deleted") => "deleted",
@@ -92,7 +109,8 @@ fn of_repository(repo: &Repository) -> Snapshot {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
-        .include_ignored(false);
+        .include_ignored(true)
+        .recurse_ignored_dirs(true);
     let statuses = match repo.statuses(Some(&mut opts)) {
         Ok(s) => s,
         Err(e) => {
@@ -100,22 +118,90 @@ fn of_repository(repo: &Repository) -> Snapshot {
             return snap;
         }
     };
+    let mut ignored = 0;
     for entry in statuses.iter() {
         let Some(path) = entry.path() else { continue };
         if path.starts_with(LINK_DIR) {
             continue;
         }
-        let state = if entry
-            .status()
-            .intersects(Status::WT_DELETED | Status::INDEX_DELETED)
-        {
-            format!("deleted {:?}", entry.status())
+        let status = entry.status();
+        let state = if status.intersects(Status::WT_DELETED | Status::INDEX_DELETED) {
+            format!("deleted {status:?}")
+        } else if status.contains(Status::IGNORED) {
+            // Ignored files are often many and large: their size and time, not a hash.
+            ignored += 1;
+            if ignored > MAX_IGNORED {
+                snap.incomplete = Some(format!(
+                    "more than {MAX_IGNORED} ignored files; the rest not compared"
+                ));
+                continue;
+            }
+            format!("{status:?} {}", stat_of(&root.join(path)))
         } else {
-            format!("{:?} {}", entry.status(), fingerprint(&root.join(path)))
+            format!("{status:?} {}", fingerprint(&root.join(path)))
         };
         snap.entries.insert(path.to_string(), state);
     }
+    add_git_dir(repo, &mut snap);
     snap
+}
+
+/// The parts of `.git/` that make git run code or change what the checkout is, each with its
+/// mode and content: a hook made executable, an alias that runs a command, a moved ref.
+fn add_git_dir(repo: &Repository, snap: &mut Snapshot) {
+    let common = repo.commondir().to_path_buf();
+    let mut stack: Vec<std::path::PathBuf> = GIT_PARTS.iter().map(|p| common.join(p)).collect();
+    // A linked worktree has a HEAD of its own.
+    if repo.path() != common {
+        stack.push(repo.path().join("HEAD"));
+    }
+    let mut count = 0;
+    while let Some(path) = stack.pop() {
+        let Ok(md) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if md.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&path) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+            continue;
+        }
+        count += 1;
+        if count > MAX_GIT_FILES {
+            snap.incomplete = Some(format!(
+                "more than {MAX_GIT_FILES} files in .git; the rest not compared"
+            ));
+            return;
+        }
+        let base = if path.starts_with(&common) {
+            &common
+        } else {
+            repo.path()
+        };
+        let Ok(rel) = path.strip_prefix(base) else {
+            continue;
+        };
+        use std::os::unix::fs::PermissionsExt;
+        let mode = md.permissions().mode() & 0o7777;
+        let key = format!("{GIT_PREFIX}{}", rel.to_string_lossy());
+        snap.entries
+            .insert(key, format!("gitdir {mode:o} {}", fingerprint(&path)));
+    }
+}
+
+/// A file's size, time and mode: enough to see that it changed without reading it.
+fn stat_of(path: &Path) -> String {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    match std::fs::symlink_metadata(path) {
+        Ok(md) => format!(
+            "size {} mtime {}.{} mode {:o}",
+            md.len(),
+            md.mtime(),
+            md.mtime_nsec(),
+            md.permissions().mode() & 0o7777
+        ),
+        Err(_) => "missing".into(),
+    }
 }
 
 fn of_tree(root: &Path) -> Snapshot {
