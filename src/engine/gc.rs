@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use super::{Engine, EngineError};
 use crate::store::{TaskFiles, TaskMeta, WorktreeRecord, now_ms};
-use crate::workspace::{BranchWork, branch_work, remove_worktree_and_branch, uncommitted_changes};
+use crate::workspace::{
+    BranchWork, WorktreeExtras, branch_work, remove_worktree_and_branch, uncommitted_changes,
+    worktree_extras,
+};
 
 /// What gc does with one thing, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -126,33 +129,57 @@ impl Engine {
     }
 }
 
-/// Whether a worktree and its branch hold work of their own.
+/// Whether a worktree and its branch hold work of their own: uncommitted changes, ignored
+/// files, commits of a HEAD that is elsewhere (detached), unmerged commits. With `force` they
+/// go, and the reason says exactly what went.
 fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
     let Some(wt) = wt else {
         return (false, "no worktree recorded".into());
     };
-    let dirty = if wt.dir.exists() {
-        uncommitted_changes(&wt.dir).unwrap_or(0)
-    } else {
-        0
-    };
-    if dirty > 0 && !force {
-        return (
-            false,
-            format!("{dirty} uncommitted change(s) in the worktree (--force removes them)"),
-        );
-    }
     let base = &wt.base_branch;
-    match branch_work(&wt.repo_root, &wt.branch, base) {
-        Ok(BranchWork::Missing) => (true, "its branch is already gone".into()),
-        Ok(BranchWork::Nothing) => (true, format!("no commits that {base} lacks")),
-        Ok(BranchWork::Merged) => (true, format!("its changes are already in {base}")),
-        Ok(BranchWork::Unmerged(n)) if force => (true, format!("{n} unmerged commit(s), --force")),
-        Ok(BranchWork::Unmerged(n)) => (
+    let (dirty, extras) = if wt.dir.exists() {
+        match (
+            uncommitted_changes(&wt.dir),
+            worktree_extras(&wt.dir, &wt.branch, base),
+        ) {
+            (Ok(d), Ok(x)) => (d, x),
+            (Err(e), _) | (_, Err(e)) => return (false, format!("cannot read the worktree: {e}")),
+        }
+    } else {
+        (0, WorktreeExtras::default())
+    };
+    let mut held = Vec::new();
+    if dirty > 0 {
+        held.push(format!("{dirty} uncommitted change(s) in the worktree"));
+    }
+    if extras.ignored > 0 {
+        held.push(format!(
+            "{} ignored path(s) in the worktree",
+            extras.ignored
+        ));
+    }
+    if let Some((at, n)) = &extras.head_elsewhere {
+        held.push(format!(
+            "{n} commit(s) not in {base} on a detached HEAD at {at}"
+        ));
+    }
+    let clean = match branch_work(&wt.repo_root, &wt.branch, base) {
+        Ok(BranchWork::Missing) => "its branch is already gone".to_string(),
+        Ok(BranchWork::Nothing) => format!("no commits that {base} lacks"),
+        Ok(BranchWork::Merged) => format!("its changes are already in {base}"),
+        Ok(BranchWork::Unmerged(n)) => {
+            held.push(format!("{n} commit(s) not in {base}"));
+            String::new()
+        }
+        Err(e) => return (false, format!("cannot judge its branch: {e}")),
+    };
+    match (held.is_empty(), force) {
+        (true, _) => (true, clean),
+        (false, true) => (true, format!("--force: deleted {}", held.join(", "))),
+        (false, false) => (
             false,
-            format!("{n} commit(s) not in {base} (merge them, or --force)"),
+            format!("{} (commit or merge them, or --force)", held.join(", ")),
         ),
-        Err(e) => (false, format!("cannot judge its branch: {e}")),
     }
 }
 

@@ -65,6 +65,66 @@ pub(super) fn uncommitted_paths(repo: &Repository) -> Result<usize, git2::Error>
         .count())
 }
 
+/// What a worktree holds beyond its branch's commits and its uncommitted changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorktreeExtras {
+    /// Ignored paths (a `.env`, a `build/`): top-level entries as git status lists them.
+    pub ignored: usize,
+    /// A HEAD that is not the branch (detached, or another branch) with commits that neither
+    /// the base nor the branch has: its commit, and how many there are.
+    pub head_elsewhere: Option<(String, usize)>,
+}
+
+/// What the worktree at `dir`, made for `branch` from `base`, holds that removing it with the
+/// branch would lose beyond the branch's own commits and the uncommitted changes.
+pub fn worktree_extras(
+    dir: &Path,
+    branch: &str,
+    base: &str,
+) -> Result<WorktreeExtras, git2::Error> {
+    let repo = Repository::open(dir)?;
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(false)
+        .include_ignored(true)
+        .recurse_ignored_dirs(false);
+    let ignored = repo
+        .statuses(Some(&mut opts))?
+        .iter()
+        .filter(|s| s.status().contains(git2::Status::IGNORED))
+        .filter(|s| !s.path().is_some_and(|p| p.starts_with(LINK_DIR)))
+        .count();
+    let head = repo.head()?;
+    let on_branch = head.is_branch() && head.shorthand() == Some(branch);
+    let head_elsewhere = match (on_branch, head.target()) {
+        (false, Some(at)) => {
+            let reachable_from = |name: &str| -> bool {
+                repo.find_branch(name, BranchType::Local)
+                    .ok()
+                    .and_then(|b| b.get().target())
+                    .is_some_and(|tip| {
+                        tip == at || repo.graph_descendant_of(tip, at).unwrap_or(false)
+                    })
+            };
+            if reachable_from(base) || reachable_from(branch) {
+                None
+            } else {
+                let base_tip = repo
+                    .find_branch(base, BranchType::Local)?
+                    .get()
+                    .peel_to_commit()?
+                    .id();
+                let (ahead, _) = repo.graph_ahead_behind(at, base_tip)?;
+                Some((at.to_string()[..12].to_string(), ahead))
+            }
+        }
+        _ => None,
+    };
+    Ok(WorktreeExtras {
+        ignored,
+        head_elsewhere,
+    })
+}
+
 /// Removes the worktree at `dir` (its folder and git's record of it) and then `branch`.
 pub fn remove_worktree_and_branch(
     repo_root: &Path,

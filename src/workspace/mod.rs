@@ -8,7 +8,10 @@ mod snapshot;
 mod summary;
 mod worktree;
 
-pub(crate) use branch::{BranchWork, branch_work, remove_worktree_and_branch, uncommitted_changes};
+pub(crate) use branch::{
+    BranchWork, WorktreeExtras, branch_work, remove_worktree_and_branch, uncommitted_changes,
+    worktree_extras,
+};
 pub(crate) use link::{LINK_DIR, link_task};
 pub(crate) use snapshot::Snapshot;
 pub(crate) use summary::summarize;

@@ -17,7 +17,7 @@ mod contract;
 mod delegation;
 mod faults;
 mod full_access;
-mod gc_race;
+mod gc;
 mod inputs;
 mod install;
 mod mcp_tasks;
