@@ -9,7 +9,7 @@ use crate::store::{Outcome, TaskFiles};
 
 /// Room kept for the note that ends a cut answer.
 const NOTE_RESERVE: usize = 400;
-/// A result never offers less text than this, however large its other fields.
+/// The other fields are cut to leave an answer at least this much room, budget allowing.
 const MIN_WINDOW: usize = 1_000;
 
 /// Where a finished task's whole answer is.
@@ -68,7 +68,15 @@ impl TaskView {
 
     /// Fills in `result` from character `offset` on, as much as keeps the whole view within
     /// `budget` characters of JSON; a cut answer ends with a note saying how to read on.
+    /// The other long fields are cut first when the view would not fit otherwise, leaving the
+    /// answer a window of at least [`MIN_WINDOW`] characters when the budget allows it.
     pub fn fit(&mut self, offset: usize, budget: usize) {
+        let floor = if self.answer.is_some() {
+            NOTE_RESERVE + MIN_WINDOW.min(budget / 4)
+        } else {
+            0
+        };
+        self.trim_fields(budget.saturating_sub(floor));
         let Some(answer) = self.answer.take() else {
             return;
         };
@@ -78,7 +86,7 @@ impl TaskView {
         self.result_total_chars = Some(total);
         self.next_offset = Some(total);
         let overhead = serde_json::to_string(self).map_or(0, |s| s.len()) + NOTE_RESERVE;
-        let room = budget.saturating_sub(overhead).max(MIN_WINDOW);
+        let room = budget.saturating_sub(overhead);
         let offset = offset.min(total);
         let mut text = answer.window(offset, room);
         // JSON escapes (quotes, newlines, control characters) make text longer than itself.

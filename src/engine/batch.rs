@@ -21,6 +21,10 @@ pub struct TaskBatch {
     pub ended: usize,
     /// How many are still running.
     pub running: usize,
+    /// Present when whole views did not fit the result's size budget: some entries are cut to
+    /// their status, and this says how to read them whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One entry of a batch.
@@ -28,8 +32,24 @@ pub struct TaskBatch {
 #[serde(untagged)]
 pub enum BatchEntry {
     Task(Box<TaskView>),
+    Brief(BriefTask),
     Missing(MissingTask),
 }
+
+/// A task cut to its status, when the whole views of the tasks asked for do not fit the
+/// result's size budget together.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BriefTask {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub success: bool,
+    /// The start of what went wrong, for a task that did not complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How much of an error a brief entry keeps.
+const BRIEF_ERROR_CHARS: usize = 160;
 
 /// An id that names no task.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -80,16 +100,75 @@ impl TaskBatch {
                 }),
             })
             .collect();
-        TaskBatch {
+        let mut batch = TaskBatch {
             tasks,
             ended,
             running,
+            note: None,
+        };
+        batch.fit_to(budget);
+        batch
+    }
+
+    /// When the views together still exceed `budget` (many tasks, a small budget), the largest
+    /// are cut to their status, and at last the briefs lose their error.
+    fn fit_to(&mut self, budget: usize) {
+        let size = |b: &TaskBatch| serde_json::to_string(b).map_or(0, |s| s.len());
+        while size(self) > budget {
+            let largest = self
+                .tasks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match e {
+                    BatchEntry::Task(v) => Some((i, v.json_chars())),
+                    _ => None,
+                })
+                .max_by_key(|(_, n)| *n);
+            self.note = Some(
+                "some tasks are cut to their status to keep this result within \
+                 CODEXMCP_MAX_RESULT_CHARS: call codex_status with one task_id for its whole view"
+                    .into(),
+            );
+            match largest {
+                Some((i, _)) => {
+                    if let BatchEntry::Task(v) = &self.tasks[i] {
+                        self.tasks[i] = BatchEntry::Brief(BriefTask::of(v));
+                    }
+                }
+                None => {
+                    for e in &mut self.tasks {
+                        if let BatchEntry::Brief(b) = e {
+                            b.error = None;
+                        }
+                    }
+                    return;
+                }
+            }
         }
     }
 }
 
-/// Each finished task gets its fixed fields plus an equal share of what is left for answers.
+impl BriefTask {
+    fn of(view: &TaskView) -> BriefTask {
+        BriefTask {
+            task_id: view.task_id.clone(),
+            status: view.status,
+            success: view.success,
+            error: view
+                .error
+                .as_ref()
+                .map(|e| crate::text::shorten(e, BRIEF_ERROR_CHARS)),
+        }
+    }
+}
+
+/// Each task is first cut to an equal share of the budget; then each finished one gets its
+/// fixed fields plus an equal share of what is left for answers.
 fn share_budget(views: &mut [Result<TaskView, String>], budget: usize) {
+    let each = budget.saturating_sub(BATCH_OVERHEAD) / views.len().max(1);
+    for view in views.iter_mut().flatten() {
+        view.trim_fields(each);
+    }
     let fixed: usize = views
         .iter()
         .map(|v| match v {

@@ -3,6 +3,7 @@
 
 mod answer;
 mod batch;
+mod budget;
 mod cancel;
 mod error;
 mod gc;

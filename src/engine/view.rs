@@ -215,7 +215,7 @@ impl TaskView {
                 view.answer = Some(Answer::of(files, o));
                 view.exit_code = o.exit_code;
                 view.error = o.error.clone();
-                view.failure = o.failure.clone();
+                view.failure = o.failure.clone().map(|f| without_error(f, &o.error));
                 view.ended_by = o.ended_by;
                 o.usage
             }
@@ -347,4 +347,15 @@ pub struct CancelView {
     /// Why nothing was changed, when `cancelled` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A failure whose `detail` does not repeat the task's `error`: Codex's message is said once,
+/// and the detail keeps what it adds (the end of Codex's stderr).
+fn without_error(mut failure: Failure, error: &Option<String>) -> Failure {
+    if let Some(error) = error.as_deref().map(str::trim).filter(|e| !e.is_empty())
+        && let Some(rest) = failure.detail.trim_start().strip_prefix(error)
+    {
+        failure.detail = rest.trim_start().to_string();
+    }
+    failure
 }

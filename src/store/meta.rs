@@ -111,7 +111,9 @@ pub struct Failure {
     pub retryable: bool,
     /// One sentence on what to do.
     pub hint: String,
-    /// Codex's own message and the end of its stderr.
+    /// What Codex said beyond the task's `error`: the end of its stderr (absent when there is
+    /// nothing more).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }
 

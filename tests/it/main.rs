@@ -10,6 +10,7 @@ mod agent_loop;
 mod audit;
 mod background;
 mod blocking_call;
+mod budget;
 mod claude_code;
 mod claude_code_tasks;
 mod cli;
