@@ -20,6 +20,9 @@ pub struct Answer {
     /// The answer as the record holds it (all of it when short).
     stored: String,
     total_chars: usize,
+    /// How much of it can be read: less than the total when `answer.md` could not be written
+    /// (a full disk when the task ended).
+    readable_chars: usize,
 }
 
 impl Answer {
@@ -30,8 +33,14 @@ impl Answer {
             .unwrap_or(stored_chars)
             .max(stored_chars);
         let file = files.answer();
+        let file = (total_chars > stored_chars && file.is_file()).then_some(file);
         Answer {
-            file: (total_chars > stored_chars && file.is_file()).then_some(file),
+            readable_chars: if file.is_some() {
+                total_chars
+            } else {
+                stored_chars
+            },
+            file,
             stored: outcome.result.clone(),
             total_chars,
         }
@@ -101,8 +110,16 @@ impl TaskView {
             self.next_offset = None;
             return;
         }
-        let more = end < total;
-        let note = if more {
+        let readable = answer.readable_chars;
+        let more = end < readable;
+        let note = if !more && readable < total {
+            // Paging ends where what was kept ends: the rest cannot be read.
+            format!(
+                "\n\n[the end of what was kept: characters {offset} to {end} of {total}; the last \
+                 {} characters of the answer were lost (the disk was full when the task ended)]",
+                total - readable
+            )
+        } else if more {
             format!(
                 "\n\n[cut: characters {offset} to {end} of {total} are shown. Call codex_status \
                  with task_id `{}` and result_offset {end} for the next part]",

@@ -588,17 +588,33 @@ fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreErr
         summary,
     } = end;
     // The record holds the start of the answer; a long one is kept whole beside it, so a
-    // caller can page through it.
-    if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS
-        && let Err(e) = write_atomic(&files.answer(), tracked.answer.as_bytes())
-    {
-        warnings.push(format!(
-            "only the first {MESSAGE_KEEP_CHARS} characters of the answer were kept: {e}"
-        ));
+    // caller can page through it. On a full disk the space set aside at the task's start goes
+    // to the answer first: the record's own final write waits for space if it must.
+    let mut answer_cut = false;
+    if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS {
+        let write = || write_atomic(&files.answer(), tracked.answer.as_bytes());
+        let written = write().or_else(|e| match e.is_disk_full() {
+            true => {
+                files.release_reserve();
+                write()
+            }
+            false => Err(e),
+        });
+        if let Err(e) = written {
+            answer_cut = true;
+            warnings.push(format!(
+                "only the first {MESSAGE_KEEP_CHARS} characters of the answer were kept: {e}"
+            ));
+        }
     }
     if let Some(why) = &tracked.log_error {
+        let result = if answer_cut {
+            "The result holds the start of the answer"
+        } else {
+            "The result is complete"
+        };
         warnings.push(format!(
-            "the log {} is incomplete: writing it stopped {why}. The result is complete",
+            "the log {} is incomplete: writing it stopped {why}. {result}",
             files.log().display()
         ));
     }

@@ -567,6 +567,125 @@ async fn a_full_disk_keeps_the_answer_and_says_which_disk() {
     client.cancel().await.unwrap();
 }
 
+/// A fake codex that fills the disk with 5 MB of output, pauses, then answers with `answer_len`
+/// characters.
+#[cfg(target_os = "linux")]
+fn codex_filling_the_disk(fx: &Fixture, answer_len: usize) -> std::path::PathBuf {
+    let fake = fx.tmp.path().join(format!("fake-codex-{answer_len}"));
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\n\
+             echo '{{\"type\":\"thread.started\",\"thread_id\":\"01a200e7-30c1-7f70-988f-0d0342cef250\"}}'\n\
+             printf '{{\"type\":\"item.completed\",\"item\":{{\"id\":\"c\",\"type\":\"command_execution\",\"command\":\"fill\",\"aggregated_output\":\"'\n\
+             head -c 5000000 /dev/zero | tr '\\0' x\n\
+             printf '\",\"exit_code\":0,\"status\":\"completed\"}}}}\\n'\n\
+             sleep 1\n\
+             printf '{{\"type\":\"item.completed\",\"item\":{{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"'\n\
+             head -c {answer_len} /dev/zero | tr '\\0' a\n\
+             printf '\"}}}}\\n'\n\
+             echo '{{\"type\":\"turn.completed\",\"usage\":{{\"input_tokens\":5,\"output_tokens\":6}}}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fake
+}
+
+/// Pages through a finished task's answer with `result_offset` to the end: the text read, the
+/// last page, and how many pages it took.
+#[cfg(target_os = "linux")]
+async fn read_all_pages(client: &Client, id: &str) -> (String, serde_json::Value, usize) {
+    let mut text = String::new();
+    let mut offset = 0;
+    for page in 1..=40 {
+        let v = call_body(
+            client,
+            "codex_status",
+            json!({"task_id": id, "result_offset": offset}),
+        )
+        .await;
+        let result = v["result"].as_str().unwrap_or_default();
+        text.push_str(result.split("\n\n[").next().unwrap_or_default());
+        match v["next_offset"].as_u64() {
+            Some(next) => {
+                assert!(next as usize > offset, "paging does not advance: {v}");
+                offset = next as usize;
+            }
+            None => return (text, v, page),
+        }
+    }
+    panic!("paging never ended");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_keeps_a_long_answer_or_says_how_much_was_lost() {
+    let mut fx = Fixture::new().await;
+    // 72,000 characters: the space set aside at the start holds them.
+    fx.extra_env.push((
+        CODEX_BIN_VAR.into(),
+        codex_filling_the_disk(&fx, 72_000).display().to_string(),
+    ));
+    let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
+    let id = "codex-fix-long_answer-v1";
+    call_body(
+        &client,
+        "codex_dispatch",
+        task("go", &fx.work, "fix-long_answer-v1"),
+    )
+    .await;
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result_total_chars"], 72_000);
+    let warnings = v["warnings"].to_string();
+    assert!(!warnings.contains("only the first"), "{warnings}");
+    let (text, _, _) = read_all_pages(&client, id).await;
+    assert_eq!(text.len(), 72_000, "the whole answer pages through");
+    client.cancel().await.unwrap();
+
+    // 600,000 characters do not fit anywhere: paging ends where what was kept ends, and says
+    // how much was lost; the warnings do not contradict each other.
+    fx.extra_env.retain(|(k, _)| k != CODEX_BIN_VAR);
+    fx.extra_env.push((
+        CODEX_BIN_VAR.into(),
+        codex_filling_the_disk(&fx, 600_000).display().to_string(),
+    ));
+    let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
+    let id = "codex-fix-lost_answer-v1";
+    call_body(
+        &client,
+        "codex_dispatch",
+        task("go", &fx.work, "fix-lost_answer-v1"),
+    )
+    .await;
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("only the first"), "{warnings}");
+    assert!(!warnings.contains("The result is complete"), "{warnings}");
+    let (text, last, pages) = read_all_pages(&client, id).await;
+    assert!(pages <= 3, "{pages} pages");
+    assert_eq!(text.len(), 40_000, "what the record kept");
+    let note = last["result"].as_str().unwrap();
+    assert!(
+        note.contains("560000 characters of the answer were lost"),
+        "{note}"
+    );
+    assert!(last["next_offset"].is_null());
+    client.cancel().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_failure_says_its_kind_and_what_to_do() {
     let fx = Fixture::new().await;
