@@ -113,9 +113,7 @@ pub fn main() -> ExitCode {
         Some(Command::Supervise { view, task_dir }) => {
             init_logging(&Config::from_env());
             let view = if view { LiveView::Pane } else { LiveView::Off };
-            run_supervisor(&task_dir, view, &|meta| {
-                crate::engine::branch_summary(meta).ok().flatten()
-            })
+            run_supervisor(&task_dir, view, &crate::engine::end_findings)
         }
         Some(Command::Completions { shell }) => {
             let shell = match shell {

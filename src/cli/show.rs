@@ -199,6 +199,12 @@ pub fn readable(v: &TaskView, style: Style) -> String {
                 format!("{ahead} commit(s) ahead · {dirty} uncommitted change(s)"),
             );
         }
+        if let Some(changed) = iso.checkout_changes.as_ref().filter(|c| !c.is_empty()) {
+            line(
+                "checkout",
+                format!("changed while it ran: {}", changed.join(", ")),
+            );
+        }
         line("watch", iso.attach_command.clone());
     }
     line("log", v.log_file.clone());

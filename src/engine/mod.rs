@@ -6,6 +6,7 @@ mod batch;
 mod budget;
 mod cancel;
 mod error;
+mod findings;
 mod gc;
 mod history;
 mod lineage;
@@ -20,9 +21,9 @@ mod wait;
 
 pub(crate) use batch::TaskBatch;
 pub(crate) use error::EngineError;
+pub(crate) use findings::end_findings;
 pub(crate) use gc::GcRules;
 pub(crate) use listing::{ListFilter, TaskList, TaskListEntry};
-pub(crate) use settle::branch_summary;
 pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
 pub(crate) use view::{CancelView, DispatchView, TaskView};
 pub(crate) use wait::{CallEnd, WaitFor};

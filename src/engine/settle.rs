@@ -1,15 +1,14 @@
-//! Completing a finished task's records, once: the first reader after the end takes the branch
-//! summary of a full-access task (a diff can take seconds in a large worktree, so it is not
-//! repeated on every status), closes a session a user's tmux settings kept, and removes the
-//! environment handed to the supervisor.
+//! Completing a finished task's records, once: the first reader after the end takes what the
+//! supervisor could not (the findings of a full-access task it did not end), audits a fallback
+//! read-only task, closes a session a user's tmux settings kept, and removes the environment
+//! handed to the supervisor.
 
+use super::findings::end_findings;
 use super::{Engine, EngineError};
 use crate::codex::Progress;
 use crate::runner::Tmux;
-use crate::store::{
-    AuditMode, BranchSummary, ReadonlyAudit, TaskFiles, TaskMeta, Verdict, read_json,
-};
-use crate::workspace::{Snapshot, summarize};
+use crate::store::{AuditMode, ReadonlyAudit, TaskFiles, TaskMeta, Verdict, read_json};
+use crate::workspace::Snapshot;
 
 impl Engine {
     /// Returns the record as it stands afterwards.
@@ -28,44 +27,16 @@ impl Engine {
         {
             let _ = tmux.kill_session(session);
         }
-        // The supervisor takes the summary before it records the end; a task it did not end
-        // (cancelled, or its supervisor died) gets it here.
-        let (summary, warning) = match meta.branch_summary {
-            Some(_) => (None, None),
-            None => match branch_summary(&meta) {
-                Ok(s) => (s, None),
-                Err(e) => (None, Some(e)),
-            },
-        };
+        // The supervisor takes these before it records the end; a task it did not end
+        // (cancelled, or its supervisor died) gets them here.
+        let findings = end_findings(files, &meta);
         let audit = meta.readonly_fallback.then(|| audit(files, &meta));
         let updated = files.update_meta(|m| {
             m.settled = true;
-            if summary.is_some() {
-                m.branch_summary = summary;
-            }
-            m.warnings.extend(warning);
-            m.readonly_audit = audit;
+            findings.clone().apply(m);
+            m.readonly_audit = audit.clone();
         })?;
         Ok(updated.map_or(meta, |(m, ())| m))
-    }
-}
-
-/// What a full-access task changed on its branch (`None` for a read-only task); an error says
-/// why the worktree could not be read. A diff can take a second in a large worktree.
-pub(crate) fn branch_summary(meta: &TaskMeta) -> Result<Option<BranchSummary>, String> {
-    let Some(wt) = &meta.worktree else {
-        return Ok(None);
-    };
-    match summarize(&wt.dir, &wt.base_branch) {
-        Ok(g) => Ok(Some(BranchSummary {
-            commits_ahead: g.commits_ahead,
-            diff_stat: g.diff_stat,
-            uncommitted_changes: g.uncommitted_changes,
-        })),
-        Err(e) => Err(format!(
-            "cannot read the worktree `{}`: {e}",
-            wt.dir.display()
-        )),
     }
 }
 

@@ -76,6 +76,13 @@ impl Engine {
         if meta.readonly_fallback {
             let _ = write_json(&files.audit_before(), &Snapshot::take(&spec.cwd));
         }
+        // The person's own checkout, to see at the end whether the task wrote there too.
+        if let Some(wt) = &meta.worktree {
+            let _ = write_json(
+                &files.checkout_before(),
+                &Snapshot::of_checkout(&wt.repo_root),
+            );
+        }
         self.launch(&pre, task_id, meta, &files)
     }
 
@@ -212,6 +219,7 @@ impl Engine {
                 max_depth: self.config.max_depth,
                 max_parallel: self.config.max_parallel,
             }),
+            checkout_changes: None,
         };
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let mut meta = meta;

@@ -136,6 +136,11 @@ pub struct IsolationView {
     /// Full-access, finished: paths changed in the worktree but not committed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncommitted_changes: Option<usize>,
+    /// Full-access, finished: paths of the person's own checkout (the repository's main
+    /// worktree, tracked and untracked files; `HEAD` when it moved) that changed while the
+    /// task ran, by the task or by the person meanwhile. Empty when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout_changes: Option<Vec<String>>,
 }
 
 /// What a running task is doing.
@@ -274,6 +279,9 @@ impl TaskView {
             iso.diff_stat = Some(g.diff_stat.clone());
             iso.uncommitted_changes = Some(g.uncommitted_changes);
         }
+        if let Some(iso) = self.isolation.as_mut() {
+            iso.checkout_changes = meta.checkout_changes.clone();
+        }
     }
 }
 
@@ -300,6 +308,7 @@ impl IsolationView {
             commits_ahead: None,
             diff_stat: None,
             uncommitted_changes: None,
+            checkout_changes: None,
         })
     }
 }

@@ -28,7 +28,7 @@ use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv};
 use crate::config::{Config, DEPTH_VAR};
 use crate::store::{
-    Attempt, BranchSummary, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms,
+    Attempt, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms,
     open_append, open_nofollow, rfc3339, write_atomic,
 };
 
@@ -57,22 +57,22 @@ impl LiveView {
     }
 }
 
-/// What a full-access task changed on its branch, taken by the supervisor once Codex has ended
-/// and before it records the end, so that the end record is whole when it appears: every later
-/// read of the task (Claude Code polls each task once a second) costs the same. `None` leaves it
-/// to the first reader. The command line gives it from the workspace layer.
-pub type BranchSummarizer = dyn Fn(&TaskMeta) -> Option<BranchSummary>;
+/// What is taken of a full-access task once Codex has ended (its branch summary, the changes
+/// to the person's checkout), by the supervisor before it records the end, so that the end
+/// record is whole when it appears: every later read of the task (Claude Code polls each task
+/// once a second) costs the same. The command line gives it from the engine.
+pub type EndFinder = dyn Fn(&TaskFiles, &TaskMeta) -> EndFindings;
 
 /// Runs the supervisor of the task in `task_dir` until codex has ended and the outcome is
 /// recorded.
-pub fn run_supervisor(task_dir: &Path, view: LiveView, summarize: &BranchSummarizer) -> ExitCode {
+pub fn run_supervisor(task_dir: &Path, view: LiveView, find: &EndFinder) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
     // Processes codex leaves behind come back to us instead of to init, so they can be
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    match supervise(&TaskFiles::at(task_dir), view, summarize) {
+    match supervise(&TaskFiles::at(task_dir), view, find) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -81,11 +81,7 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView, summarize: &BranchSummari
     }
 }
 
-fn supervise(
-    files: &TaskFiles,
-    view: LiveView,
-    summarize: &BranchSummarizer,
-) -> Result<(), StoreError> {
+fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), StoreError> {
     let env = super::launch::take_environment(files);
     let config = match &env {
         Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
@@ -149,7 +145,7 @@ fn supervise(
             status,
             outcome,
             warnings: run.warnings,
-            summary: meta.worktree.as_ref().and_then(|_| summarize(&meta)),
+            findings: meta.worktree.as_ref().map(|_| find(files, &meta)),
         };
         finish(files, &run.tracked, end)?;
         break;
@@ -585,7 +581,7 @@ fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreErr
         status,
         outcome,
         mut warnings,
-        summary,
+        findings,
     } = end;
     // The record holds the start of the answer; a long one is kept whole beside it, so a
     // caller can page through it. On a full disk the space set aside at the task's start goes
@@ -621,8 +617,8 @@ fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreErr
     record_final(files, |m| {
         if m.finish(status, outcome.clone()) {
             m.warnings.extend(warnings.iter().cloned());
-            if summary.is_some() {
-                m.branch_summary = summary.clone();
+            if let Some(f) = &findings {
+                f.clone().apply(m);
             }
         }
     })
@@ -633,8 +629,8 @@ struct End {
     status: TaskStatus,
     outcome: Outcome,
     warnings: Vec<String>,
-    /// A full-access task's branch summary, when it could be taken.
-    summary: Option<BranchSummary>,
+    /// A full-access task's findings.
+    findings: Option<EndFindings>,
 }
 
 impl End {
@@ -643,7 +639,7 @@ impl End {
             status,
             outcome,
             warnings: Vec::new(),
-            summary: None,
+            findings: None,
         }
     }
 }

@@ -168,6 +168,10 @@ impl TaskFiles {
     pub fn release_reserve(&self) {
         let _ = std::fs::remove_file(self.reserve());
     }
+    /// The state of the person's checkout when a full-access task started.
+    pub fn checkout_before(&self) -> PathBuf {
+        self.dir.join("checkout-before.json")
+    }
     /// The state of the task's directory before an audited read-only task ran.
     pub fn audit_before(&self) -> PathBuf {
         self.dir.join("audit-before.json")

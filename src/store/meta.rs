@@ -257,6 +257,32 @@ pub struct TaskMeta {
     /// Where the task stands in a chain of delegation, and the limits the chain shares.
     #[serde(default)]
     pub lineage: Option<Lineage>,
+    /// Full-access: paths of the person's own checkout (the repository's main worktree) that
+    /// changed while the task ran, taken when it ended.
+    #[serde(default)]
+    pub checkout_changes: Option<Vec<String>>,
+}
+
+/// What is taken of a task once Codex has ended, before (or, when the supervisor could not,
+/// after) its end is recorded.
+#[derive(Debug, Clone, Default)]
+pub struct EndFindings {
+    pub branch_summary: Option<BranchSummary>,
+    pub checkout_changes: Option<Vec<String>>,
+    pub warnings: Vec<String>,
+}
+
+impl EndFindings {
+    /// Writes the findings into the record (those it does not hold yet).
+    pub fn apply(self, meta: &mut TaskMeta) {
+        if meta.branch_summary.is_none() {
+            meta.branch_summary = self.branch_summary;
+        }
+        if meta.checkout_changes.is_none() {
+            meta.checkout_changes = self.checkout_changes;
+            meta.warnings.extend(self.warnings);
+        }
+    }
 }
 
 /// A task's place in a chain of delegation. Codex starts its own MCP servers with a scrubbed

@@ -18,9 +18,9 @@ pub(crate) use fsutil::{
 };
 pub(crate) use layout::{Liveness, Store, TaskFiles, free_bytes};
 pub(crate) use meta::{
-    Attempt, AuditMode, BranchSummary, CancelRequest, EndedBy, Failure, FailureKind, Lineage,
-    Outcome, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus, TaskSummary, Verdict, WorktreeRecord,
-    own_usage,
+    Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure, FailureKind,
+    Lineage, Outcome, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus, TaskSummary, Verdict,
+    WorktreeRecord, own_usage,
 };
 pub(crate) use queue::{QueueEntry, Slot};
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

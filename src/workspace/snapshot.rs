@@ -39,13 +39,51 @@ pub struct Snapshot {
     pub incomplete: Option<String>,
 }
 
+/// How much a snapshot covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything a task could change there: ignored files and `.git/` too.
+    Audit,
+    /// A checkout's own state: its `HEAD`, tracked and untracked files.
+    Checkout,
+}
+
 impl Snapshot {
-    /// The state of `cwd` now.
+    /// The state of `cwd` now, for the read-only fallback's audit.
     pub fn take(cwd: &Path) -> Snapshot {
         match Repository::discover(cwd) {
-            Ok(repo) if repo.workdir().is_some() => of_repository(&repo),
+            Ok(repo) if repo.workdir().is_some() => of_repository(&repo, Scope::Audit),
             _ => of_tree(cwd),
         }
+    }
+
+    /// The state of the checkout of the repository at `root` (`HEAD`, tracked and untracked
+    /// files), to see whether a full-access task changed the person's own checkout.
+    pub fn of_checkout(root: &Path) -> Snapshot {
+        match Repository::open(root) {
+            Ok(repo) if repo.workdir().is_some() => of_repository(&repo, Scope::Checkout),
+            Ok(_) => Snapshot::default(),
+            Err(e) => Snapshot {
+                incomplete: Some(format!("cannot open the repository: {e}")),
+                ..Snapshot::default()
+            },
+        }
+    }
+
+    /// The paths that differ from `before` (`HEAD` when a commit or checkout moved it).
+    pub fn changed_paths_since(&self, before: &Snapshot) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if self.head != before.head {
+            out.push("HEAD".into());
+        }
+        let keys = self.entries.keys().chain(before.entries.keys());
+        let mut changed: Vec<&String> = keys
+            .filter(|p| self.entries.get(*p) != before.entries.get(*p))
+            .collect();
+        changed.sort();
+        changed.dedup();
+        out.extend(changed.into_iter().cloned());
+        out
     }
 
     /// What differs from `before`, one line per path: `modified: a.rs`, `created: b.txt`,
@@ -94,7 +132,7 @@ impl Snapshot {
     }
 }
 
-fn of_repository(repo: &Repository) -> Snapshot {
+fn of_repository(repo: &Repository, scope: Scope) -> Snapshot {
     let mut snap = Snapshot {
         head: repo
             .head()
@@ -109,8 +147,8 @@ fn of_repository(repo: &Repository) -> Snapshot {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
-        .include_ignored(true)
-        .recurse_ignored_dirs(true);
+        .include_ignored(scope == Scope::Audit)
+        .recurse_ignored_dirs(scope == Scope::Audit);
     let statuses = match repo.statuses(Some(&mut opts)) {
         Ok(s) => s,
         Err(e) => {
@@ -142,7 +180,9 @@ fn of_repository(repo: &Repository) -> Snapshot {
         };
         snap.entries.insert(path.to_string(), state);
     }
-    add_git_dir(repo, &mut snap);
+    if scope == Scope::Audit {
+        add_git_dir(repo, &mut snap);
+    }
     snap
 }
 

@@ -11,6 +11,7 @@ mod audit;
 mod background;
 mod blocking_call;
 mod budget;
+mod checkout;
 mod claude_code;
 mod claude_code_tasks;
 mod cli;
