@@ -35,7 +35,7 @@ impl Engine {
                 cancelled: false,
             });
         }
-        files.request_cancel(&CancelRequest {
+        let first = files.request_cancel(&CancelRequest {
             by,
             reason,
             at: rfc3339(now_ms()),
@@ -66,10 +66,18 @@ impl Engine {
             .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
         let meta = self.settle(&files, meta)?;
+        // Two cancels racing both stop the tree; the one whose request came first stopped the
+        // task, and only it says so.
+        let cancelled = first && meta.status == TaskStatus::Cancelled;
         Ok(CancelView {
-            cancelled: meta.status == TaskStatus::Cancelled,
+            cancelled,
+            note: (!first).then(|| {
+                format!(
+                    "another cancel of this task came first; the task is {}",
+                    meta.status
+                )
+            }),
             task: TaskView::build(&files, &meta),
-            note: None,
         })
     }
 

@@ -87,7 +87,8 @@ pub struct TaskView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
     /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
-    /// `task_cancel`, `cli`, `timeout`, `crash`, or `recovered_at_start`.
+    /// `task_cancel`, `attach` (Ctrl-C in its tmux pane), `session_closed`, `cli`, `timeout`,
+    /// `crash`, or `recovered_at_start`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<EndedBy>,
     /// Things the caller should know, e.g. processes that had to be stopped.

@@ -156,6 +156,12 @@ fn cancel_error(cancel: &CancelRequest) -> String {
         (EndedBy::ClientCancel, Some(r)) => format!("cancelled by the client: {r}"),
         (EndedBy::ClientCancel, None) => "cancelled by the client (it gave no reason)".into(),
         (EndedBy::Cli, _) => "cancelled from the command line (codex-mcp cancel)".into(),
+        (EndedBy::Attach, _) => "stopped by a person in its tmux pane (Ctrl-C)".into(),
+        (EndedBy::SessionClosed, _) => {
+            "stopped because its tmux session was closed (tmux kill-session, or the tmux server \
+             ended)"
+                .into()
+        }
         (EndedBy::TaskCancel, _) => {
             "cancelled by the client, which was following it as an MCP task (tasks/cancel)".into()
         }

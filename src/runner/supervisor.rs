@@ -28,8 +28,8 @@ use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv};
 use crate::config::{Config, DEPTH_VAR};
 use crate::store::{
-    Attempt, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta, TaskStatus, now_ms,
-    open_append, open_nofollow, rfc3339, write_atomic,
+    Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta,
+    TaskStatus, now_ms, open_append, open_nofollow, rfc3339, write_atomic,
 };
 
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
@@ -101,7 +101,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     if meta.status.is_final() {
         return Ok(());
     }
-    let stop = forward_signals(signals);
+    let stop = forward_signals(signals, files.clone(), view);
     if files.cancel_marker().exists() {
         return finish_cancelled(files);
     }
@@ -320,12 +320,23 @@ fn finish_cancelled(files: &TaskFiles) -> Result<(), StoreError> {
 /// What the pane shows first: which task this is, where it runs, and where its log is.
 fn header(meta: &TaskMeta, files: &TaskFiles) -> String {
     format!(
-        "codex-mcp task {} ({})\nin {}\nlog {}\n",
+        "codex-mcp task {} ({})\nin {}\nlog {}\n\
+         Detach without stopping the task: Ctrl-b d. Ctrl-C here stops it.\n",
         meta.task_id,
         meta.sandbox,
         meta.run_dir.display(),
         files.log().display()
     )
+}
+
+/// Who a stop signal in a task's tmux pane comes from: Ctrl-C is a person stopping the task,
+/// a hang-up its session closing. Elsewhere (a detached supervisor) a signal names nobody.
+fn stopped_by(view: LiveView, sig: Signal) -> Option<EndedBy> {
+    match (view, sig) {
+        (LiveView::Pane, Signal::SIGINT) => Some(EndedBy::Attach),
+        (LiveView::Pane, Signal::SIGHUP) => Some(EndedBy::SessionClosed),
+        _ => None,
+    }
 }
 
 /// What the signal thread shares: which stop signal arrived, and the codex to pass it on to.
@@ -341,8 +352,9 @@ impl Stop {
     }
 }
 
-/// A signal thread: records which stop signal arrived and passes SIGTERM on to codex.
-fn forward_signals(signals: SigSet) -> Stop {
+/// A signal thread: records which stop signal arrived, records who stopped the task when the
+/// signal names someone (before Codex's end is decided), and passes SIGTERM on to codex.
+fn forward_signals(signals: SigSet, files: TaskFiles, view: LiveView) -> Stop {
     let stop = Stop {
         signal: Arc::new(AtomicI32::new(0)),
         codex_pid: Arc::new(AtomicI32::new(0)),
@@ -350,6 +362,13 @@ fn forward_signals(signals: SigSet) -> Stop {
     let seen = stop.clone();
     std::thread::spawn(move || {
         while let Ok(sig) = signals.wait() {
+            if let Some(by) = stopped_by(view, sig) {
+                let _ = files.request_cancel(&CancelRequest {
+                    by,
+                    reason: Some(format!("{sig}")),
+                    at: rfc3339(now_ms()),
+                });
+            }
             seen.signal.store(sig as i32, Ordering::SeqCst);
             let pid = seen.codex_pid.load(Ordering::SeqCst);
             if pid > 0 {

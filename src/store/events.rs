@@ -29,8 +29,8 @@ pub struct TaskEvent {
     pub from: Option<TaskStatus>,
     pub to: TaskStatus,
     /// `start`, `slot` (it got a place to run), `queued`, or who ended it: `codex`,
-    /// `cancel_tool`, `client_cancel`, `task_cancel`, `cli`, `timeout`, `crash`,
-    /// `recovered_at_start`.
+    /// `cancel_tool`, `client_cancel`, `task_cancel`, `attach`, `session_closed`, `cli`,
+    /// `timeout`, `crash`, `recovered_at_start`.
     pub cause: String,
 }
 

@@ -199,9 +199,15 @@ impl TaskFiles {
         }
     }
 
-    /// Records a request to stop this task, which its supervisor honours.
-    pub fn request_cancel(&self, request: &CancelRequest) -> Result<(), StoreError> {
-        write_json(&self.cancel_marker(), request)
+    /// Records a request to stop this task, which its supervisor honours. Returns false when
+    /// another request came first (two cancels racing): that one is the task's cancel.
+    pub fn request_cancel(&self, request: &CancelRequest) -> Result<bool, StoreError> {
+        let _lock = self.lock()?;
+        if self.cancel_marker().exists() {
+            return Ok(false);
+        }
+        write_json(&self.cancel_marker(), request)?;
+        Ok(true)
     }
 
     /// Creates the folder; fails if it already exists, which is how ids stay unique.

@@ -76,6 +76,10 @@ pub enum EndedBy {
     ClientCancel,
     /// The MCP client cancelled the task it was following as an MCP task (`tasks/cancel`).
     TaskCancel,
+    /// A person in the task's tmux pane stopped it (Ctrl-C).
+    Attach,
+    /// The task's tmux session was closed (`tmux kill-session`, or its tmux server ended).
+    SessionClosed,
     /// A person at the command line.
     Cli,
     /// The task's time limit passed.

@@ -17,6 +17,7 @@ mod claude_code_tasks;
 mod cli;
 mod contract;
 mod delegation;
+mod endings;
 mod faults;
 mod full_access;
 mod gc;

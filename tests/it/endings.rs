@@ -1,0 +1,127 @@
+//! Honest endings: who ended a task is who the record names, and only one caller is told it
+//! stopped the task.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn of_two_racing_cancels_only_the_first_says_it_stopped_the_task() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let other = fx.client().await;
+    for n in 1..=3 {
+        let topic = format!("review-raced_cancel-v{n}");
+        let d = call_body(
+            &client,
+            "codex_dispatch",
+            task("@shell sleep 3301\n@answer never", &fx.work, &topic),
+        )
+        .await;
+        let id = d["task_id"].as_str().unwrap().to_string();
+        wait_until(&client, &id, Duration::from_secs(30), |v| {
+            v["progress"]["phase"] == "running_command"
+        })
+        .await;
+        let (a, b) = tokio::join!(
+            call_body(&client, "codex_cancel", json!({"task_id": id})),
+            call_body(&other, "codex_cancel", json!({"task_id": id})),
+        );
+        let told = [&a, &b].iter().filter(|v| v["cancelled"] == true).count();
+        assert_eq!(told, 1, "round {n}: {a}\n{b}");
+        for v in [&a, &b] {
+            assert_eq!(v["status"], "cancelled", "{v}");
+        }
+        let loser = if a["cancelled"] == true { &b } else { &a };
+        assert!(
+            loser["note"]
+                .as_str()
+                .is_some_and(|n| n.contains("came first")),
+            "{loser}"
+        );
+    }
+    assert!(pids_matching("sleep 3301").is_empty());
+    client.cancel().await.unwrap();
+    other.cancel().await.unwrap();
+}
+
+/// Starts a full-access task that runs a long command, and waits until the command runs.
+async fn running_in_tmux(fx: &Fixture, client: &Client, topic: &str, marker: &str) -> String {
+    let d = call_body(
+        client,
+        "codex_dispatch",
+        full_task(
+            &format!("@shell sleep {marker}\n@answer never"),
+            &fx.work,
+            topic,
+        ),
+    )
+    .await;
+    let id = d["task_id"].as_str().unwrap().to_string();
+    wait_until(client, &id, Duration::from_secs(30), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_in_the_pane_or_a_killed_session_is_a_person_stopping_the_task() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let client = fx.client().await;
+
+    let id = running_in_tmux(&fx, &client, "fix-interrupted-v1", "3321").await;
+    let pane = fx
+        .tmux()
+        .args(["capture-pane", "-p", "-t", "=codex-fix-interrupted-v1:"])
+        .output()
+        .unwrap();
+    let pane = String::from_utf8_lossy(&pane.stdout);
+    assert!(
+        pane.contains("Ctrl-b d"),
+        "the pane does not say how to detach:\n{pane}"
+    );
+    let ok = fx
+        .tmux()
+        .args(["send-keys", "-t", "=codex-fix-interrupted-v1:", "C-c"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let v = wait_final(&client, &id, Duration::from_secs(30)).await;
+    assert_eq!(v["status"], "cancelled", "{v}");
+    assert_eq!(v["ended_by"], "attach", "{v}");
+    assert!(v["error"].as_str().unwrap().contains("Ctrl-C"), "{v}");
+    assert!(v.get("failure").is_none(), "{v}");
+
+    let id = running_in_tmux(&fx, &client, "fix-session_gone-v1", "3322").await;
+    let ok = fx
+        .tmux()
+        .args(["kill-session", "-t", "=codex-fix-session_gone-v1"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let v = wait_final(&client, &id, Duration::from_secs(30)).await;
+    assert_eq!(v["status"], "cancelled", "{v}");
+    assert_eq!(v["ended_by"], "session_closed", "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("tmux session was closed"),
+        "{v}"
+    );
+    for marker in ["sleep 3321", "sleep 3322"] {
+        let start = std::time::Instant::now();
+        while !pids_matching(marker).is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{marker} survived"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    client.cancel().await.unwrap();
+}
