@@ -74,8 +74,9 @@ pub struct TaskView {
     /// What went wrong, when the task did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// A failed task: `kind` (authentication, rate_limit, model_unavailable, network,
-    /// invalid_request, sandbox, timeout, process_crash, interrupted, disk_full, unknown),
+    /// A failed task: `kind` (authentication, rate_limit, server_error, model_not_found,
+    /// model_unavailable, session_not_found, network, bad_request, sandbox, timeout,
+    /// process_crash, interrupted, disk_full, unknown),
     /// `retryable`, a `hint` on what to do, and `detail` (Codex's message, its stderr's end).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,

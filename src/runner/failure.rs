@@ -30,6 +30,7 @@ pub fn classify(run: &FailedRun<'_>) -> Failure {
         retryable: matches!(
             kind,
             FailureKind::RateLimit
+                | FailureKind::ServerError
                 | FailureKind::Network
                 | FailureKind::ProcessCrash
                 | FailureKind::Interrupted
@@ -39,81 +40,145 @@ pub fn classify(run: &FailedRun<'_>) -> Failure {
     }
 }
 
+/// Codex's words, in the order they are tried: the first row with a match names the kind.
+/// Status codes come first (Codex words a 500 as "high demand", which is not a rate limit), and
+/// every row is proven against what the real Codex CLI prints (`tests` below, and
+/// `tests/it/failures.rs` against the CLI itself).
+const ROWS: &[(FailureKind, &[&str])] = &[
+    (
+        FailureKind::SessionNotFound,
+        &[
+            "no rollout found for thread id",
+            "session not found",
+            "thread not found",
+        ],
+    ),
+    (
+        FailureKind::DiskFull,
+        &["no space left on device", "disk quota exceeded"],
+    ),
+    (
+        FailureKind::ServerError,
+        &[
+            "status 500",
+            "status 502",
+            "status 503",
+            "status 504",
+            "currently experiencing high demand",
+            "internal server error",
+            "bad gateway",
+            "service unavailable",
+            "gateway timeout",
+            "overloaded",
+        ],
+    ),
+    (
+        FailureKind::Authentication,
+        &[
+            "status 401",
+            "401 unauthorized",
+            "unauthorized",
+            "invalid api key",
+            "incorrect api key",
+            "invalid_api_key",
+            "not logged in",
+            "please log in",
+            "codex login",
+            "authentication",
+            "token has expired",
+            "token expired",
+        ],
+    ),
+    (
+        FailureKind::RateLimit,
+        &[
+            "status 429",
+            "429 too many requests",
+            "too many requests",
+            "rate limit",
+            "rate_limit",
+            "quota",
+            "usage limit",
+        ],
+    ),
+    (
+        FailureKind::ModelNotFound,
+        &[
+            "model_not_found",
+            "unknown model",
+            "model not found",
+            "does not exist",
+        ],
+    ),
+    (
+        FailureKind::ModelUnavailable,
+        &[
+            "model is not supported",
+            "not supported with",
+            "unsupported model",
+            "model is not available",
+            "do not have access to the model",
+        ],
+    ),
+    (
+        FailureKind::Sandbox,
+        &[
+            "sandbox",
+            "bwrap",
+            "bubblewrap",
+            "landlock",
+            "seatbelt",
+            "seccomp",
+        ],
+    ),
+    (
+        FailureKind::Network,
+        &[
+            "error sending request",
+            "connection refused",
+            "connection reset",
+            "could not resolve",
+            "dns error",
+            "network",
+            "stream disconnected",
+            "tls",
+            "timed out",
+        ],
+    ),
+    (
+        FailureKind::BadRequest,
+        &[
+            "status 400",
+            "400 bad request",
+            "bad request",
+            "invalid_request",
+            "invalid request",
+            // Codex passes a 400's JSON body on as it came.
+            "{\"error\":",
+        ],
+    ),
+];
+
 fn kind_of(run: &FailedRun<'_>) -> FailureKind {
-    let text = format!("{}\n{}", run.error, run.stderr).to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
     match run.ended_by {
         Some(EndedBy::Timeout) => return FailureKind::Timeout,
         Some(EndedBy::RecoveredAtStart) => return FailureKind::Interrupted,
         _ => {}
     }
-    if run.log_incomplete || has(&["no space left on device", "disk quota exceeded"]) {
-        FailureKind::DiskFull
-    } else if has(&[
-        "401",
-        "unauthorized",
-        "invalid api key",
-        "incorrect api key",
-        "invalid_api_key",
-        "not logged in",
-        "please log in",
-        "codex login",
-        "authentication",
-        "token has expired",
-        "token expired",
-    ]) {
-        FailureKind::Authentication
-    } else if has(&[
-        "429",
-        "rate limit",
-        "rate_limit",
-        "too many requests",
-        "quota",
-        "usage limit",
-        "high demand",
-        "overloaded",
-    ]) {
-        FailureKind::RateLimit
-    } else if text.contains("model")
-        && has(&[
-            "does not exist",
-            "not found",
-            "not supported",
-            "unsupported",
-            "model_not_found",
-            "unknown model",
-            "not available",
-            "no access",
-            "do not have access",
-        ])
+    if run.log_incomplete {
+        return FailureKind::DiskFull;
+    }
+    let text = format!("{}\n{}", run.error, run.stderr).to_ascii_lowercase();
+    let text = text.replace("{\"error\": ", "{\"error\":");
+    if let Some((kind, _)) = ROWS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| text.contains(w)))
     {
-        FailureKind::ModelUnavailable
-    } else if has(&[
-        "sandbox",
-        "bwrap",
-        "bubblewrap",
-        "landlock",
-        "seatbelt",
-        "seccomp",
-    ]) {
-        FailureKind::Sandbox
-    } else if has(&[
-        "error sending request",
-        "connection refused",
-        "connection reset",
-        "could not resolve",
-        "dns error",
-        "network",
-        "stream disconnected",
-        "tls",
-        "timed out",
-    ]) {
-        FailureKind::Network
-    } else if has(&["400", "invalid_request", "bad request", "invalid request"]) {
-        FailureKind::InvalidRequest
-    } else if run.ended_by == Some(EndedBy::Crash) && text.contains("interrupted") {
+        return *kind;
+    }
+    if run.ended_by == Some(EndedBy::Crash) && text.contains("interrupted") {
         FailureKind::Interrupted
-    } else if run.crashed || has(&["could not start codex"]) {
+    } else if run.crashed || text.contains("could not start codex") {
         FailureKind::ProcessCrash
     } else {
         FailureKind::Unknown
@@ -128,13 +193,22 @@ fn hint(kind: FailureKind) -> &'static str {
         FailureKind::RateLimit => {
             "Wait a minute and retry (with `session_id` to continue), or use another model."
         }
+        FailureKind::ServerError => {
+            "The model's API failed on its side: retry in a moment (with `session_id` to continue)."
+        }
+        FailureKind::ModelNotFound => {
+            "Pick another model with `model`: this one does not exist (check its spelling)."
+        }
         FailureKind::ModelUnavailable => {
-            "Pick another model with `model`: this one is unknown or not offered to this account."
+            "Pick another model with `model`: this one is not offered to this account."
+        }
+        FailureKind::SessionNotFound => {
+            "Codex does not know that session: start a new one by calling again without `session_id`."
         }
         FailureKind::Network => {
             "Check the network and proxy settings of the machine running codex-mcp, then retry."
         }
-        FailureKind::InvalidRequest => {
+        FailureKind::BadRequest => {
             "The model's API refused the request: check `model`, `reasoning_effort`, `profile` and the prompt's size."
         }
         FailureKind::Sandbox => {
@@ -173,56 +247,50 @@ mod tests {
         .kind
     }
 
+    /// One test per row of the classifier, each fed what the real Codex CLI 0.169.0 printed
+    /// (its turn.failed message, or its stderr) against a model API answering that way.
+    macro_rules! seen {
+        ($($name:ident: $error:expr, $stderr:expr => $kind:ident;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(kind($error, $stderr), FailureKind::$kind);
+            }
+        )*};
+    }
+
+    seen! {
+        a_500_is_a_server_error_though_codex_says_high_demand: "codex reported a failed turn: We’re currently experiencing high demand, which may cause temporary errors.", "" => ServerError;
+        a_502_is_a_server_error: "codex reported a failed turn: unexpected status 502 Bad Gateway: Bad gateway, url: http://127.0.0.1:1/v1/responses", "" => ServerError;
+        a_503_is_a_server_error: "codex reported a failed turn: unexpected status 503 Service Unavailable: Service Unavailable, url: http://127.0.0.1:1/v1/responses", "" => ServerError;
+        a_429_is_a_rate_limit: "codex reported a failed turn: exceeded retry limit, last status: 429 Too Many Requests", "" => RateLimit;
+        a_400_is_a_bad_request: "codex reported a failed turn: {\"error\": {\"message\": \"Invalid value for reasoning\", \"type\": \"x\", \"code\": null}}", "" => BadRequest;
+        an_unknown_model_is_model_not_found: "codex reported a failed turn: {\"error\":{\"code\":\"model_not_found\",\"message\":\"The model `unknown-model-1` does not exist or you do not have access to it.\",\"type\":\"invalid_request_error\"}}", "" => ModelNotFound;
+        a_404_model_is_model_not_found: "codex reported a failed turn: unexpected status 404 Not Found: The model gpt-9 does not exist or you do not have access to it., url: http://127.0.0.1:1/v1/responses", "" => ModelNotFound;
+        a_model_not_offered_to_the_account_is_unavailable: "codex reported a failed turn: {\"detail\":\"The 'gpt-5.1-codex-max' model is not supported when using Codex with a ChatGPT account.\"}", "" => ModelUnavailable;
+        a_401_is_authentication: "codex reported a failed turn: unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:1/v1/responses", "" => Authentication;
+        an_unknown_session_is_session_not_found: "codex exited with code 1 without finishing the turn", "Error: thread/resume: thread/resume failed: no rollout found for thread id 01a21551-5ff7-7601-9123-2d01385aba40 (code -32600)" => SessionNotFound;
+        a_dropped_stream_is_the_network: "codex reported a failed turn: stream disconnected before completion: error sending request for url (http://127.0.0.1:1/v1/responses)", "" => Network;
+        bwrap_failing_is_the_sandbox: "", "bwrap: setting up uid map: Permission denied" => Sandbox;
+        new_words_are_unknown: "something new", "" => Unknown;
+    }
+
     #[test]
-    fn codexs_words_name_the_kind() {
-        assert_eq!(
-            kind(
-                "codex reported a failed turn: unexpected status 401 Unauthorized",
-                ""
-            ),
-            FailureKind::Authentication
+    fn server_errors_are_retryable_and_an_unknown_session_is_not() {
+        let f = |error: &str, stderr: &str| {
+            classify(&FailedRun {
+                ended_by: Some(EndedBy::Codex),
+                error,
+                stderr,
+                crashed: false,
+                log_incomplete: false,
+            })
+        };
+        assert!(f("We’re currently experiencing high demand", "").retryable);
+        let s = f("", "no rollout found for thread id 01a2");
+        assert!(
+            !s.retryable && s.hint.contains("without `session_id`"),
+            "{s:?}"
         );
-        assert_eq!(
-            kind("", "Error: invalid API key"),
-            FailureKind::Authentication
-        );
-        assert_eq!(
-            kind(
-                "exceeded retry limit, last status: 429 Too Many Requests",
-                ""
-            ),
-            FailureKind::RateLimit
-        );
-        assert_eq!(
-            kind(
-                "We’re currently experiencing high demand, which may cause temporary errors.",
-                ""
-            ),
-            FailureKind::RateLimit
-        );
-        assert_eq!(
-            kind(
-                "The model `x` does not exist or you do not have access to it.",
-                ""
-            ),
-            FailureKind::ModelUnavailable
-        );
-        assert_eq!(
-            kind("stream disconnected before completion", ""),
-            FailureKind::Network
-        );
-        assert_eq!(
-            kind("", "bwrap: setting up uid map: Permission denied"),
-            FailureKind::Sandbox
-        );
-        assert_eq!(
-            kind(
-                "unexpected status 400 Bad Request: invalid_request_error",
-                ""
-            ),
-            FailureKind::InvalidRequest
-        );
-        assert_eq!(kind("something new", ""), FailureKind::Unknown);
     }
 
     #[test]

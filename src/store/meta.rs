@@ -96,9 +96,17 @@ pub enum EndedBy {
 pub enum FailureKind {
     Authentication,
     RateLimit,
+    /// The model's API failed on its side (HTTP 500, 502, 503, 504).
+    ServerError,
+    /// The model named does not exist.
+    ModelNotFound,
+    /// The model exists but is not offered to this account.
     ModelUnavailable,
+    /// The session to continue (`session_id`) is not known to Codex.
+    SessionNotFound,
     Network,
-    InvalidRequest,
+    /// The model's API refused the request as malformed (HTTP 400).
+    BadRequest,
     Sandbox,
     Timeout,
     ProcessCrash,

@@ -18,6 +18,7 @@ mod cli;
 mod contract;
 mod delegation;
 mod endings;
+mod failures;
 mod faults;
 mod full_access;
 mod gc;

@@ -731,7 +731,7 @@ async fn every_failure_says_its_kind_and_what_to_do() {
         )
         .await,
     );
-    assert_eq!(v["failure"]["kind"], "model_unavailable", "{v}");
+    assert_eq!(v["failure"]["kind"], "model_not_found", "{v}");
     assert!(v["failure"]["hint"].as_str().unwrap().contains("`model`"));
     client.cancel().await.unwrap();
 }
