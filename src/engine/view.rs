@@ -77,7 +77,8 @@ pub struct TaskView {
     /// A failed task: `kind` (authentication, rate_limit, server_error, model_not_found,
     /// model_unavailable, session_not_found, network, bad_request, sandbox, timeout,
     /// process_crash, interrupted, disk_full, unknown),
-    /// `retryable`, a `hint` on what to do, and `detail` (what Codex said beyond `error`: its stderr's end).
+    /// `retryable`, a `hint` on what to do, and `detail` (what Codex said beyond `error`: the
+    /// end of its stderr).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// A read-only task that ran without Codex's sandbox (CODEXMCP_READONLY_FALLBACK): what
