@@ -8,7 +8,7 @@ use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
-use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, spawn_supervisor};
+use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, live_waiters, spawn_supervisor};
 use crate::store::{
     Lineage, Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
     WorktreeRecord, now_ms, rfc3339, write_atomic, write_json,
@@ -224,7 +224,7 @@ impl Engine {
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let mut meta = meta;
         let limit = self.config.max_parallel;
-        if !self.store.queue().is_empty() || self.store.free_slots(limit) == 0 {
+        if live_waiters(&self.store) > 0 || self.store.free_slots(limit) == 0 {
             meta.status = TaskStatus::Queued;
         }
         let fallback = meta.readonly_fallback;

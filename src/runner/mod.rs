@@ -17,5 +17,6 @@ pub(crate) use ancestry::supervising_task_dir;
 pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
 pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};
+pub(crate) use queue::live_waiters;
 pub(crate) use supervisor::{LiveView, run_supervisor};
 pub(crate) use tmux::{Tmux, TmuxError, attach_command};

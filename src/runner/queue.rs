@@ -60,6 +60,16 @@ pub(super) fn wait_for_slot(
     }
 }
 
+/// How many tasks really wait in the store's queue: entries left by a supervisor that died or
+/// a task that ended are removed on the way, so they make no new task wait.
+pub fn live_waiters(store: &Store) -> usize {
+    store
+        .queue()
+        .iter()
+        .filter(|e| still_waiting(store, e))
+        .count()
+}
+
 /// An entry whose task ended or whose supervisor died waits for nothing: it is removed, so
 /// it holds up no one.
 fn still_waiting(store: &Store, entry: &QueueEntry) -> bool {

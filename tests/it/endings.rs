@@ -125,3 +125,58 @@ async fn ctrl_c_in_the_pane_or_a_killed_session_is_a_person_stopping_the_task() 
     }
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queue_entry_left_by_a_dead_supervisor_makes_no_new_task_wait() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_MAX_PARALLEL".into(), "1".into()));
+    let client = fx.client().await;
+    let running = call_body(
+        &client,
+        "codex_dispatch",
+        task(
+            "@shell sleep 3331\n@answer never",
+            &fx.work,
+            "review-holder-v1",
+        ),
+    )
+    .await;
+    let holder = running["task_id"].as_str().unwrap().to_string();
+    wait_until(&client, &holder, Duration::from_secs(30), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    let queued = call_body(
+        &client,
+        "codex_dispatch",
+        task("@answer later", &fx.work, "review-crashed_waiter-v1"),
+    )
+    .await;
+    assert_eq!(queued["status"], "queued", "{queued}");
+    let waiter = queued["task_id"].as_str().unwrap();
+    let start = std::time::Instant::now();
+    let supervisor = loop {
+        if let Some(pid) = read_meta(&fx, waiter)["supervisor_pid"].as_i64() {
+            break pid as i32;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The queued task's supervisor dies (kill -9): its queue entry stays behind.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(supervisor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    call_body(&client, "codex_cancel", json!({"task_id": holder})).await;
+    // A place is free: a new task runs at once.
+    let next = call_body(
+        &client,
+        "codex_dispatch",
+        task("@answer now", &fx.work, "review-after_crash-v1"),
+    )
+    .await;
+    assert_eq!(next["status"], "running", "{next}");
+    client.cancel().await.unwrap();
+}
