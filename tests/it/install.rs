@@ -349,3 +349,45 @@ async fn doctor_tells_a_registration_that_no_longer_starts_the_server() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn odd_cursor_files_are_refused_at_once_and_a_dangling_link_is_written_through() {
+    let fx = Fixture::new().await;
+    let file = fx.home.join(".cursor/mcp.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    // A named pipe: reading it would wait for a writer for ever.
+    nix::unistd::mkfifo(&file, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let t0 = std::time::Instant::now();
+    let (code, out, err) = fx.cli(&["install", "cursor"]).await;
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("named pipe"), "{err}");
+    let (_, doctor, doctor_err) = fx.cli(&["doctor"]).await;
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(20),
+        "{doctor}{doctor_err}"
+    );
+    // A link to a device is not read either.
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+    let (code, _, err) = fx.cli(&["install", "cursor"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("device"), "{err}");
+    // A dangling link (dotfiles, before their file exists) is written through to its target.
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("../dotfiles/cursor-mcp.json", &file).unwrap();
+    let (code, out, err) = fx.cli(&["install", "cursor"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        std::fs::symlink_metadata(&file)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let target = fx.home.join("dotfiles/cursor-mcp.json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert!(
+        written["mcpServers"]["codex"]["command"].is_string(),
+        "{written}"
+    );
+}

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::config_file::{read_text, write_target};
 use super::{Entry, Registration};
 use crate::store::write_atomic;
 
@@ -132,10 +133,8 @@ fn config_file(project: Option<&Path>) -> Result<PathBuf, String> {
 
 /// The file's JSON object; `None` when there is no file (an empty one counts as `{}`).
 fn read(file: &Path) -> Result<Option<Map<String, Value>>, String> {
-    let text = match fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    let Some(text) = read_text(file)? else {
+        return Ok(None);
     };
     if text.trim().is_empty() {
         return Ok(Some(Map::new()));
@@ -181,7 +180,7 @@ fn render(doc: &Map<String, Value>) -> String {
 /// Replaces the file atomically. A symlinked mcp.json (dotfiles) is written through to its
 /// target, and an existing file keeps its permissions; a new one is private.
 fn write(file: &Path, text: &str) -> Result<(), String> {
-    let target = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+    let target = write_target(file)?;
     let old_mode = fs::metadata(&target).ok().map(|m| m.permissions().mode());
     if let Some(dir) = target.parent() {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -3,6 +3,7 @@
 //! handshake), and take the registration back out.
 
 mod claude;
+mod config_file;
 mod cursor;
 mod registered;
 

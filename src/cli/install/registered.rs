@@ -91,7 +91,7 @@ struct Place {
 }
 
 fn read(file: &Path) -> Option<Value> {
-    serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()
+    serde_json::from_str(&super::config_file::read_text(file).ok()??).ok()
 }
 
 fn collect(servers: &Value, place: &Place, found: &mut Vec<Registered>) {
