@@ -3,6 +3,7 @@
 //! the turn's usage — and following it live.
 
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,10 @@ pub struct LogReader {
     offset: u64,
     lines: LineAssembler,
     detail: Option<Detail>,
+    /// The file being read (device, inode), to notice it deleted or replaced.
+    identity: Option<(u64, u64)>,
+    /// What was last said about the file, so it is said once.
+    said: Option<&'static str>,
 }
 
 impl LogReader {
@@ -57,14 +62,41 @@ impl LogReader {
             offset: 0,
             lines: LineAssembler::new(),
             detail,
+            identity: None,
+            said: None,
+        }
+    }
+
+    /// Says once, on stderr, what happened to the file being followed.
+    fn say(&mut self, what: &'static str) {
+        if self.said != Some(what) {
+            eprintln!("codex-mcp: the log {} {what}", self.path.display());
+            self.said = Some(what);
         }
     }
 
     /// Prints what was added to the log since the last call.
     pub fn print_new(&mut self, out: &mut dyn Write) {
         let Ok(mut f) = crate::store::open_nofollow(&self.path) else {
+            if self.identity.is_some() {
+                self.say("was deleted; what it held is gone, the task goes on");
+            }
             return;
         };
+        if let Ok(md) = f.metadata() {
+            let now = (md.dev(), md.ino());
+            let replaced = self.identity.is_some_and(|was| was != now);
+            if replaced || md.len() < self.offset {
+                self.say(if replaced {
+                    "was replaced by another file; reading that one from its start"
+                } else {
+                    "was truncated; reading it again from its start"
+                });
+                self.offset = 0;
+                self.lines = LineAssembler::new();
+            }
+            self.identity = Some(now);
+        }
         if f.seek(SeekFrom::Start(self.offset)).is_err() {
             return;
         }

@@ -20,6 +20,7 @@ mod delegation;
 mod endings;
 mod failures;
 mod faults;
+mod follow;
 mod full_access;
 mod gc;
 mod inputs;

@@ -1,0 +1,54 @@
+//! `codex-mcp logs -f` notices when the log it follows is deleted or replaced, and says so,
+//! instead of going quiet.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_follow_says_when_the_log_is_replaced_or_deleted() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let d = call_body(
+        &client,
+        "codex_dispatch",
+        task(
+            "@shell sleep 3341\n@answer never",
+            &fx.work,
+            "review-followed-v1",
+        ),
+    )
+    .await;
+    let id = d["task_id"].as_str().unwrap().to_string();
+    wait_until(&client, &id, Duration::from_secs(30), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    let log = fx.task_dir(&id).join("codex-exec.log");
+    let mut follower = tokio::process::Command::from(fx.cli_command(&["logs", "-f", &id]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Replaced (a rename over it), then deleted.
+    let other = fx.tmp.path().join("other.log");
+    std::fs::write(&other, "{\"type\":\"turn.started\"}\n").unwrap();
+    std::fs::rename(&other, &log).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    std::fs::remove_file(&log).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    call_body(&client, "codex_cancel", json!({"task_id": id})).await;
+    let t0 = Instant::now();
+    let out = follower.wait_with_output().await.unwrap();
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "logs -f did not end with the task"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("was replaced"), "{err}");
+    assert!(err.contains("was deleted"), "{err}");
+    client.cancel().await.unwrap();
+}
