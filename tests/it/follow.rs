@@ -27,7 +27,7 @@ async fn logs_follow_says_when_the_log_is_replaced_or_deleted() {
     })
     .await;
     let log = fx.task_dir(&id).join("codex-exec.log");
-    let mut follower = tokio::process::Command::from(fx.cli_command(&["logs", "-f", &id]))
+    let follower = tokio::process::Command::from(fx.cli_command(&["logs", "-f", &id]))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
