@@ -39,10 +39,82 @@ fn reset_signals() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Runs `argv` in a process group of its own, clean of signals, for at most `limit`; then,
+/// or as soon as it has ended, stops whatever is left of its group (TERM, then KILL). Returns
+/// whether it ended by itself in time. This is how the `CODEXMCP_NOTIFY` program runs: a
+/// program that hangs, or leaves something behind, leaks nothing.
+pub(crate) fn run_with_time_limit(argv: &[String], limit: std::time::Duration) -> bool {
+    use std::time::{Duration, Instant};
+    let Some((program, args)) = argv.split_first() else {
+        return false;
+    };
+    let mut cmd = std::process::Command::new(program);
+    with_clean_signals(&mut cmd)
+        .args(args)
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    let deadline = Instant::now() + limit;
+    let in_time = loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break true,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            _ => break false,
+        }
+    };
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+    if !in_time {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait();
+    in_time
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nix::sys::signal::{SaFlags, SigAction, SigHandler, Signal};
+
+    #[test]
+    fn a_hanging_program_and_what_it_left_are_stopped_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("child-pid");
+        let script = format!("sleep 30 & echo $! > '{}'; sleep 30", marker.display());
+        let argv = ["sh".to_string(), "-c".to_string(), script];
+        let t0 = std::time::Instant::now();
+        assert!(!run_with_time_limit(
+            &argv,
+            std::time::Duration::from_millis(300)
+        ));
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+        let pid: i32 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // Gone, or a zombie waiting for whoever adopted it.
+        let state = std::process::Command::new("ps")
+            .args(["-o", "stat=", "-p", &pid.to_string()])
+            .output()
+            .unwrap();
+        let state = String::from_utf8_lossy(&state.stdout);
+        assert!(
+            state.trim().is_empty() || state.trim_start().starts_with('Z'),
+            "the program's own child survived: {state}"
+        );
+        let quick = ["true".to_string()];
+        assert!(run_with_time_limit(
+            &quick,
+            std::time::Duration::from_secs(5)
+        ));
+    }
 
     #[test]
     fn a_child_starts_with_nothing_blocked_or_ignored() {

@@ -30,6 +30,8 @@ pub(crate) const MAX_PARALLEL_VAR: &str = "CODEXMCP_MAX_PARALLEL";
 pub(crate) const READONLY_FALLBACK_VAR: &str = "CODEXMCP_READONLY_FALLBACK";
 /// A program run with one JSON argument when a task ends.
 pub(crate) const NOTIFY_VAR: &str = "CODEXMCP_NOTIFY";
+/// How long that program may run, in seconds.
+pub(crate) const NOTIFY_TIMEOUT_VAR: &str = "CODEXMCP_NOTIFY_TIMEOUT";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 /// How long a `codex` call answered as an MCP task first waits for a quick end.
@@ -53,6 +55,7 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 ];
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A task that ends within this is answered inline: a background task costs the model a turn.
 const DEFAULT_TASK_INLINE: Duration = Duration::from_millis(5_000);
 /// Claude Code polls each MCP task this often; a `tasks/get` costs about a millisecond.
@@ -110,6 +113,8 @@ pub(crate) struct Config {
     pub max_parallel: usize,
     /// The program run when a task ends: a path, or a JSON array of program and arguments.
     pub notify: Option<Setting>,
+    /// How long that program may run before it (and its process group) is stopped.
+    pub notify_timeout: Duration,
     /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
     pub readonly_fallback: bool,
     /// How many codex-mcp tasks this process runs inside (0: none).
@@ -201,6 +206,10 @@ impl Config {
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
             max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
             notify: setting(&[NOTIFY_VAR]),
+            notify_timeout: get(NOTIFY_TIMEOUT_VAR)
+                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
+                .filter(|s| *s > 0)
+                .map_or(DEFAULT_NOTIFY_TIMEOUT, Duration::from_secs),
             readonly_fallback: get(READONLY_FALLBACK_VAR).is_some_and(|v| {
                 matches!(
                     v.to_string_lossy().trim().to_ascii_lowercase().as_str(),

@@ -80,6 +80,16 @@ enum Command {
     /// One task as JSON (the same as `show --json`)
     #[command(hide = true)]
     Status { task_id: String },
+    /// Runs the CODEXMCP_NOTIFY program with a time limit (started by the engine, not by people)
+    #[command(hide = true)]
+    NotifyRun {
+        /// The most milliseconds it may run
+        #[arg(long)]
+        timeout_ms: u64,
+        /// The program and its arguments
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
     /// Runs one task (started by the engine, not by people)
     #[command(hide = true)]
     Supervise {
@@ -110,6 +120,13 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         None | Some(Command::Serve) => serve::serve(),
+        Some(Command::NotifyRun { timeout_ms, argv }) => {
+            let limit = std::time::Duration::from_millis(timeout_ms);
+            match crate::child::run_with_time_limit(&argv, limit) {
+                true => ExitCode::SUCCESS,
+                false => ExitCode::FAILURE,
+            }
+        }
         Some(Command::Supervise { view, task_dir }) => {
             init_logging(&Config::from_env());
             let view = if view { LiveView::Pane } else { LiveView::Off };
@@ -168,6 +185,7 @@ fn person(command: Command, config: Config) -> ExitCode {
         Command::Events(args) => events::events(&args, &engine),
         Command::Serve
         | Command::Supervise { .. }
+        | Command::NotifyRun { .. }
         | Command::Completions { .. }
         | Command::Doctor(_)
         | Command::Install(_)

@@ -128,17 +128,41 @@ fn notify(meta: &TaskMeta) {
         "elapsed_seconds": meta.elapsed_seconds(now_ms()),
         "log_file": meta.log_file,
     });
-    // Its own process group: the end of a tmux task's session hangs up the session's group,
-    // which must not take the notification with it.
-    let child = with_clean_signals(&mut Command::new(program))
-        .process_group(0)
-        .args(args)
-        .arg(payload.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    if let Ok(mut child) = child {
+    let mut argv: Vec<String> = std::iter::once(program.clone())
+        .chain(args.iter().cloned())
+        .collect();
+    argv.push(payload.to_string());
+    let limit = crate::config::current().notify_timeout;
+    // A watchdog of its own runs it, so that its time limit holds after this process has
+    // exited (a supervisor ends right after recording the end). It has a session of its own:
+    // the end of a tmux task's session must not hang it up.
+    let watchdog = std::env::current_exe().map(|exe| {
+        let mut cmd = Command::new(exe);
+        cmd.arg("notify-run")
+            .arg("--timeout-ms")
+            .arg(limit.as_millis().to_string())
+            .arg("--")
+            .args(&argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    });
+    let spawned = match watchdog {
+        Ok(mut cmd) => {
+            with_clean_signals(&mut cmd);
+            // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    nix::unistd::setsid().map_err(std::io::Error::from)?;
+                    Ok(())
+                });
+            }
+            cmd.spawn()
+        }
+        Err(e) => Err(e),
+    };
+    if let Ok(mut child) = spawned {
         // Reaped in the background: a server that runs for days gathers no zombies.
         std::thread::spawn(move || child.wait());
     }

@@ -98,3 +98,34 @@ async fn commands_in_a_task_run_with_no_blocked_signals() {
     }
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_notify_program_is_stopped_with_what_it_started() {
+    let mut fx = Fixture::new().await;
+    let notify = json!(["sh", "-c", "sleep 3361 & sleep 3362", "notify"]);
+    fx.extra_env
+        .push(("CODEXMCP_NOTIFY".into(), notify.to_string()));
+    fx.extra_env
+        .push(("CODEXMCP_NOTIFY_TIMEOUT".into(), "1".into()));
+    let client = fx.client().await;
+    for n in 1..=3 {
+        let v = call_body(
+            &client,
+            "codex",
+            task("@answer done", &fx.work, &format!("ask-notified-v{n}")),
+        )
+        .await;
+        assert_eq!(v["status"], "completed");
+    }
+    // Each ended task ran the program once; each run is stopped at its limit, with its child.
+    let start = std::time::Instant::now();
+    while !pids_matching("sleep 336").is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "notify programs leaked: {:?}",
+            pids_matching("sleep 336")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.cancel().await.unwrap();
+}
