@@ -180,3 +180,50 @@ async fn a_queue_entry_left_by_a_dead_supervisor_makes_no_new_task_wait() {
     assert_eq!(next["status"], "running", "{next}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_whose_stdout_is_closed_exits_though_stdin_stays_open() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let fx = Fixture::new().await;
+    let mut server = fx
+        .command()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = server.stdin.take().unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let send = |m: serde_json::Value| format!("{m}\n");
+    stdin
+        .write_all(
+            send(
+                json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"}}}),
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    assert!(line.contains("\"result\""), "{line}");
+    stdin
+        .write_all(
+            send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).as_bytes(),
+        )
+        .await
+        .unwrap();
+    // The client stops reading; its stdin to the server stays open.
+    drop(stdout);
+    let _ = stdin
+        .write_all(send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})).as_bytes())
+        .await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
+    assert!(
+        ended.is_ok(),
+        "the server kept running with nobody reading its replies"
+    );
+    drop(stdin);
+}
