@@ -618,59 +618,48 @@ async fn read_all_pages(client: &Client, id: &str) -> (String, serde_json::Value
     panic!("paging never ended");
 }
 
+/// A task run on a server whose store is a full 3 MB disk, answering `answer_len`
+/// characters: its client and its final status.
+#[cfg(target_os = "linux")]
+async fn ended_on_a_full_disk(
+    fx: &mut Fixture,
+    answer_len: usize,
+    topic: &str,
+) -> (Client, serde_json::Value) {
+    fx.extra_env.retain(|(k, _)| k != CODEX_BIN_VAR);
+    let fake = codex_filling_the_disk(fx, answer_len);
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    let (client, _) = fx.client_of(server_on_a_small_disk(fx, "3m"), ()).await;
+    call_body(&client, "codex_dispatch", task("go", &fx.work, topic)).await;
+    let id = format!("codex-{topic}");
+    let v = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    (client, v)
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_keeps_a_long_answer_or_says_how_much_was_lost() {
     let mut fx = Fixture::new().await;
     // 72,000 characters: the space set aside at the start holds them.
-    fx.extra_env.push((
-        CODEX_BIN_VAR.into(),
-        codex_filling_the_disk(&fx, 72_000).display().to_string(),
-    ));
-    let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
-    let id = "codex-fix-long_answer-v1";
-    call_body(
-        &client,
-        "codex_dispatch",
-        task("go", &fx.work, "fix-long_answer-v1"),
-    )
-    .await;
-    let v = call_body(
-        &client,
-        "codex_status",
-        json!({"task_id": id, "wait_seconds": 60}),
-    )
-    .await;
-    assert_eq!(v["status"], "completed", "{v}");
+    let (client, v) = ended_on_a_full_disk(&mut fx, 72_000, "fix-long_answer-v1").await;
     assert_eq!(v["result_total_chars"], 72_000);
     let warnings = v["warnings"].to_string();
     assert!(!warnings.contains("only the first"), "{warnings}");
-    let (text, _, _) = read_all_pages(&client, id).await;
+    let (text, _, _) = read_all_pages(&client, "codex-fix-long_answer-v1").await;
     assert_eq!(text.len(), 72_000, "the whole answer pages through");
     client.cancel().await.unwrap();
 
     // 600,000 characters do not fit anywhere: paging ends where what was kept ends, and says
     // how much was lost; the warnings do not contradict each other.
-    fx.extra_env.retain(|(k, _)| k != CODEX_BIN_VAR);
-    fx.extra_env.push((
-        CODEX_BIN_VAR.into(),
-        codex_filling_the_disk(&fx, 600_000).display().to_string(),
-    ));
-    let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
+    let (client, v) = ended_on_a_full_disk(&mut fx, 600_000, "fix-lost_answer-v1").await;
     let id = "codex-fix-lost_answer-v1";
-    call_body(
-        &client,
-        "codex_dispatch",
-        task("go", &fx.work, "fix-lost_answer-v1"),
-    )
-    .await;
-    let v = call_body(
-        &client,
-        "codex_status",
-        json!({"task_id": id, "wait_seconds": 60}),
-    )
-    .await;
-    assert_eq!(v["status"], "completed", "{v}");
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("only the first"), "{warnings}");
     assert!(!warnings.contains("The result is complete"), "{warnings}");
