@@ -93,22 +93,36 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     }
     checks.extend(check_clients(config));
     let broken = checks.iter().any(|c| c.status == Verdict::Fail);
-    if args.json {
-        super::print_json(&checks);
-    } else {
+    if !args.json {
         for c in &checks {
             print_check(c);
         }
     }
     // The smoke test needs no login (its model is built in), only a Codex that starts.
-    let smoke_ok = match (args.smoke, &codex) {
-        (false, _) => true,
-        (true, Some(_)) => super::smoke::smoke(config),
+    let smoke = match (args.smoke, &codex) {
+        (false, _) => None,
+        (true, Some(_)) => Some(super::smoke::smoke(config, !args.json)),
         (true, None) => {
-            println!("\nthe smoke test needs a Codex CLI that starts (see above)");
-            false
+            if !args.json {
+                println!("\nthe smoke test needs a Codex CLI that starts (see above)");
+            }
+            Some(super::smoke::SmokeReport {
+                passed: false,
+                steps: Vec::new(),
+            })
         }
     };
+    let smoke_ok = smoke.as_ref().is_none_or(|s| s.passed);
+    if args.json {
+        // One document: the checks, and the smoke test's steps when it ran.
+        match &smoke {
+            None => super::print_json(&checks),
+            Some(smoke) => super::print_json(&serde_json::json!({
+                "checks": checks,
+                "smoke": smoke,
+            })),
+        }
+    }
     if broken || !smoke_ok {
         ExitCode::FAILURE
     } else {

@@ -21,7 +21,7 @@ pub struct EventsArgs {
     /// Keep printing new events as they come
     #[arg(short = 'f', long)]
     follow: bool,
-    /// Print each event as its JSON line
+    /// Print each event as one JSON object per line (JSON Lines, not one document)
     #[arg(long)]
     json: bool,
 }

@@ -23,6 +23,9 @@ pub struct GcArgs {
     /// Also remove unmerged branches and worktrees with uncommitted changes
     #[arg(long)]
     force: bool,
+    /// Print the plan (or what was done) as JSON: one object per worktree or task
+    #[arg(long)]
+    json: bool,
 }
 
 /// `14d`, `12h`, `30m`, `45s`.
@@ -51,6 +54,10 @@ pub fn gc(args: &GcArgs, engine: &Engine) -> ExitCode {
         Ok(i) => i,
         Err(e) => return super::failed(&e),
     };
+    if args.json {
+        super::print_json(&items);
+        return ExitCode::SUCCESS;
+    }
     let style = Style::for_stdout(engine.no_color());
     if items.is_empty() {
         println!("nothing to clean up");

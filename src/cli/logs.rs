@@ -13,7 +13,7 @@ use clap::Args;
 
 use crate::codex::{Detail, LineAssembler, decode, render};
 use crate::engine::{Engine, TaskView, parse_task_id};
-use crate::store::{Sandbox, TaskStatus};
+use crate::store::TaskStatus;
 
 /// How often a followed log and its task are looked at.
 const FOLLOW_EVERY: Duration = Duration::from_millis(200);
@@ -123,10 +123,11 @@ impl LogReader {
 
 /// Prints the log, and with `-f` follows it until the task ends.
 pub fn logs(args: &LogsArgs, engine: &Engine) -> ExitCode {
-    let view = match parse_task_id(&args.task_id).and_then(|id| engine.status(&id)) {
-        Ok(v) => v,
-        Err(e) => return super::failed(&e),
-    };
+    let view =
+        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
+            Ok(v) => v,
+            Err(e) => return super::failed(&e),
+        };
     let detail = (!args.raw).then_some(Detail::Full);
     let mut reader = LogReader::new(PathBuf::from(&view.log_file), detail);
     let mut out = std::io::stdout();
@@ -170,19 +171,30 @@ pub fn end_code(view: &TaskView) -> ExitCode {
 
 /// Attaches to a full-access task's tmux session; follows a read-only task's log.
 pub fn attach(args: &AttachArgs, engine: &Engine) -> ExitCode {
-    let view = match parse_task_id(&args.task_id).and_then(|id| engine.status(&id)) {
-        Ok(v) => v,
-        Err(e) => return super::failed(&e),
-    };
+    let view =
+        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
+            Ok(v) => v,
+            Err(e) => return super::failed(&e),
+        };
     let mut out = std::io::stdout();
-    if view.sandbox == Sandbox::FullAccess && !view.status.is_final() {
-        if let Some(iso) = &view.isolation {
+    let session = view
+        .isolation
+        .as_ref()
+        .and_then(|i| i.tmux_session.clone().zip(i.attach_command.clone()));
+    if let Some((session, command)) = session.filter(|_| !view.status.is_final()) {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
             // Replaces this process, as `tmux attach` in a shell would.
             let e = std::process::Command::new("tmux")
-                .args(["attach-session", "-t", &format!("={}", iso.tmux_session)])
+                .args(["attach-session", "-t", &format!("={session}")])
                 .env_remove("TMUX")
                 .exec();
             eprintln!("codex-mcp: cannot run tmux: {e}; following the log instead");
+        } else {
+            eprintln!(
+                "codex-mcp: no terminal here to attach to the task's tmux session; from one, run \
+                 `{command}` (Ctrl-b d detaches). Following its log instead:"
+            );
         }
     } else if view.status.is_final() {
         eprintln!("{} has ended ({}); its log:", view.task_id, view.status);

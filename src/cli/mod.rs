@@ -15,6 +15,7 @@ mod show;
 mod smoke;
 mod style;
 mod tasks;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -194,10 +195,18 @@ fn person(command: Command, config: Config) -> ExitCode {
 }
 
 /// Prints why a command failed; exit status 1.
+/// Exit status 2 for a usage error (a bad argument, refused before anything starts), 1 for
+/// anything else; the message in command-line terms.
 fn failed(e: &EngineError) -> ExitCode {
-    eprintln!("codex-mcp: {e}");
-    ExitCode::FAILURE
+    eprintln!("codex-mcp: {}", words::for_terminal(&e.to_string()));
+    match e {
+        EngineError::InvalidArgument { .. } => ExitCode::from(USAGE),
+        _ => ExitCode::FAILURE,
+    }
 }
+
+/// The exit status of a usage error, as clap gives it.
+const USAGE: u8 = 2;
 
 /// A runtime for the commands that wait.
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

@@ -38,14 +38,20 @@ pub struct RunArgs {
     #[arg(long)]
     model: Option<String>,
     /// How hard the model reasons
-    #[arg(long, value_enum)]
-    reasoning_effort: Option<EffortArg>,
+    #[arg(long, visible_alias = "reasoning-effort", value_enum)]
+    effort: Option<EffortArg>,
     /// A Codex profile (`codex -p`)
     #[arg(long)]
     profile: Option<String>,
     /// The longest the task may run, in seconds
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// Continue this Codex session (a `session_id` an earlier task printed)
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
+    /// Retry a failure that may pass (rate limit, network, crash) up to N times, 0 to 3
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
     /// Start the task, print its id and return at once
     #[arg(long)]
     detach: bool,
@@ -94,10 +100,10 @@ impl RunArgs {
                 SandboxArg::ReadOnly => Sandbox::ReadOnly,
                 SandboxArg::FullAccess => Sandbox::FullAccess,
             },
-            session_id: None,
+            session_id: self.session.clone(),
             timeout_seconds: self.timeout,
             model: self.model.clone(),
-            reasoning_effort: self.reasoning_effort.map(|e| match e {
+            reasoning_effort: self.effort.map(|e| match e {
                 EffortArg::Minimal => ReasoningEffort::Minimal,
                 EffortArg::Low => ReasoningEffort::Low,
                 EffortArg::Medium => ReasoningEffort::Medium,
@@ -105,20 +111,27 @@ impl RunArgs {
                 EffortArg::Xhigh => ReasoningEffort::Xhigh,
             }),
             profile: self.profile.clone(),
-            retries: None,
+            retries: self.retries,
         };
         TaskSpec::try_from(request)
     }
 }
 
-/// `run-20261122_210455-v1`: unique to the second, valid as a topic.
+/// `run-20261122_210455_123_4242-v1`: the time to the millisecond and this process's id, so
+/// that a loop of detached runs started within one second never collides; valid as a topic.
 fn default_topic() -> String {
     let stamp: String = rfc3339(now_ms())
         .chars()
-        .take(19)
+        .take(23)
         .filter(char::is_ascii_digit)
         .collect();
-    format!("run-{}_{}-v1", &stamp[..8], &stamp[8..])
+    format!(
+        "run-{}_{}_{}_{}-v1",
+        &stamp[..8],
+        &stamp[8..14],
+        &stamp[14..],
+        std::process::id()
+    )
 }
 
 /// Starts the task and, unless detached, prints its feed (stderr) and answer (stdout).
@@ -152,7 +165,12 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
                 Err(e) => return super::failed(&e),
             }
         } else {
+            // The id alone on stdout, for `ID=$(codex-mcp run --detach …)`; the way on, on stderr.
             println!("{}", started.task_id);
+            let id = &started.task_id;
+            eprintln!(
+                "started {id}. Follow it: codex-mcp logs -f {id} · wait for it: codex-mcp wait {id} · stop it: codex-mcp cancel {id}"
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -189,6 +207,9 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     } else if ended.success {
         let answer = ended.result.clone().unwrap_or_default();
         let _ = writeln!(std::io::stdout(), "{answer}");
+        if let Some(summary) = work_summary(&ended) {
+            eprint!("\n{summary}");
+        }
     } else {
         eprint!(
             "\n{}",
@@ -196,4 +217,27 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
         );
     }
     end_code(&ended)
+}
+
+/// Where a full-access task's work is and what to do with it, in terminal terms.
+fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
+    let iso = v.isolation.as_ref()?;
+    let (branch, base) = (&iso.agent_branch, &iso.base_branch);
+    let mut out = format!(
+        "worktree  {}\nbranch    {branch} ({} commit(s) ahead of {base})\n",
+        iso.worktree_dir,
+        iso.commits_ahead.unwrap_or(0)
+    );
+    if let Some(stat) = iso.diff_stat.as_ref().filter(|s| !s.trim().is_empty()) {
+        out.push_str(stat);
+        out.push('\n');
+    }
+    for w in &v.warnings {
+        out.push_str(&format!("warning   {}\n", super::words::for_terminal(w)));
+    }
+    out.push_str(&format!(
+        "next      git diff {base}...{branch} · git merge {branch} · codex-mcp show {}\n",
+        v.task_id
+    ));
+    Some(out)
 }

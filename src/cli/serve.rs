@@ -9,6 +9,13 @@ use crate::engine::Engine;
 pub fn serve() -> ExitCode {
     let config = crate::config::install(Config::from_env()).clone();
     super::init_logging(&config);
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "codex-mcp: this is an MCP server on stdio, waiting for a client (Ctrl-C ends it); \
+             register it with `codex-mcp install claude`; see `codex-mcp --help`"
+        );
+    }
     let engine = match Engine::from_config(config) {
         Ok(e) => e,
         Err(e) => return super::failed(&e),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::style::{Style, thousands};
-use crate::engine::{Engine, ListFilter, TaskListEntry, TaskView, parse_task_id};
+use crate::engine::{Engine, ListFilter, TaskListEntry, TaskView};
 use crate::store::TaskStatus;
 use crate::text::{clock, keep_end};
 
@@ -17,9 +17,10 @@ use crate::text::{clock, keep_end};
     after_help = "Examples:\n  codex-mcp list\n  codex-mcp list -n 50 --status failed\n  codex-mcp list --cwd . --json"
 )]
 pub struct ListArgs {
-    /// How many tasks, newest first
-    #[arg(short = 'n', long = "limit", default_value_t = 20)]
-    limit: usize,
+    /// How many tasks, newest first: 1 to 200, as codex_status's `limit`
+    #[arg(short = 'n', long = "limit", default_value_t = 20,
+          value_parser = clap::value_parser!(u16).range(1..=200))]
+    limit: u16,
     /// Only tasks in this status: queued, running, completed, failed or cancelled
     #[arg(long, value_parser = parse_status)]
     status: Option<TaskStatus>,
@@ -57,7 +58,7 @@ pub fn list(args: &ListArgs, engine: &Engine) -> ExitCode {
         .as_ref()
         .map(|c| std::fs::canonicalize(c).unwrap_or_else(|_| c.clone()));
     let filter = ListFilter {
-        limit: args.limit,
+        limit: usize::from(args.limit),
         status: args.status,
         cwd,
         budget: None,
@@ -116,14 +117,15 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
 
 /// Prints one task (or its JSON).
 pub fn show(args: &ShowArgs, engine: &Engine) -> ExitCode {
-    let view = match parse_task_id(&args.task_id).and_then(|id| engine.status(&id)) {
-        Ok(mut v) => {
-            // A person at a terminal gets the whole answer.
-            v.fit(0, usize::MAX);
-            v
-        }
-        Err(e) => return super::failed(&e),
-    };
+    let view =
+        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
+            Ok(mut v) => {
+                // A person at a terminal gets the whole answer.
+                v.fit(0, usize::MAX);
+                v
+            }
+            Err(e) => return super::failed(&e),
+        };
     if args.json {
         super::print_json(&view);
     } else {
@@ -205,19 +207,25 @@ pub fn readable(v: &TaskView, style: Style) -> String {
                 format!("changed while it ran: {}", changed.join(", ")),
             );
         }
-        line("watch", iso.attach_command.clone());
+        if let Some(attach) = &iso.attach_command {
+            line("watch", attach.clone());
+        }
     }
     line("log", v.log_file.clone());
     if let Some(f) = &v.failure {
         let kind = serde_json::to_value(f.kind).unwrap_or_default();
         line(
             "failure",
-            format!("{} — {}", kind.as_str().unwrap_or("?"), f.hint),
+            format!(
+                "{} — {}",
+                kind.as_str().unwrap_or("?"),
+                super::words::for_terminal(&f.hint)
+            ),
         );
     }
     line("error", v.error.clone().unwrap_or_default());
     for w in &v.warnings {
-        line("warning", w.clone());
+        line("warning", super::words::for_terminal(w));
     }
     if let Some(stat) = v.isolation.as_ref().and_then(|i| i.diff_stat.as_ref()) {
         out.push_str(&format!("\n{stat}\n"));

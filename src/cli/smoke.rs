@@ -11,18 +11,64 @@ use crate::engine::{Engine, TaskRequest, TaskSpec, TaskView};
 use crate::scripted_model::MockModel;
 use crate::store::{Sandbox, TaskStatus, now_ms};
 
-/// Runs the smoke test, printing each step with its time; true when every step passed.
-pub fn smoke(config: &Config) -> bool {
-    println!("\nsmoke test: the real Codex CLI against a scripted model, offline");
+/// One step of the smoke test.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SmokeStep {
+    pub step: String,
+    pub ok: bool,
+    pub ms: u128,
+    pub detail: String,
+}
+
+/// The smoke test's steps and whether all passed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SmokeReport {
+    pub passed: bool,
+    pub steps: Vec<SmokeStep>,
+}
+
+/// Collects the steps, printing each as it ends unless the output is JSON.
+struct Recorder {
+    print: bool,
+    steps: std::sync::Mutex<Vec<SmokeStep>>,
+}
+
+impl Recorder {
+    fn report(&self, ok: bool, step: &str, since: Instant, detail: &str) {
+        let ms = since.elapsed().as_millis();
+        if self.print {
+            let mark = if ok { "✔" } else { "✘" };
+            println!("{mark} {step:<22} {ms:>6} ms  {detail}");
+        }
+        if let Ok(mut steps) = self.steps.lock() {
+            steps.push(SmokeStep {
+                step: step.into(),
+                ok,
+                ms,
+                detail: detail.into(),
+            });
+        }
+    }
+}
+
+/// Runs the smoke test; with `print`, each step is printed with its time as it ends.
+pub fn smoke(config: &Config, print: bool) -> SmokeReport {
+    let rec = Recorder {
+        print,
+        steps: std::sync::Mutex::new(Vec::new()),
+    };
+    if print {
+        println!("\nsmoke test: the real Codex CLI against a scripted model, offline");
+    }
     let dir = std::env::temp_dir().join(format!(
         "codex-mcp-smoke-{}-{}",
         std::process::id(),
         now_ms()
     ));
     let ok = match std::fs::create_dir_all(&dir) {
-        Ok(()) => steps(&dir, config),
+        Ok(()) => steps(&rec, &dir, config),
         Err(e) => {
-            report(false, "temporary folder", Instant::now(), &e.to_string());
+            rec.report(false, "temporary folder", Instant::now(), &e.to_string());
             false
         }
     };
@@ -36,27 +82,24 @@ pub fn smoke(config: &Config) -> bool {
             .status();
     }
     let removed = std::fs::remove_dir_all(&dir);
-    report(removed.is_ok(), "cleaned up", t, &dir.display().to_string());
-    println!(
-        "{}",
-        if ok {
-            "smoke test passed"
-        } else {
-            "smoke test FAILED"
-        }
-    );
-    ok
+    rec.report(removed.is_ok(), "cleaned up", t, &dir.display().to_string());
+    if print {
+        println!(
+            "{}",
+            if ok {
+                "smoke test passed"
+            } else {
+                "smoke test FAILED"
+            }
+        );
+    }
+    SmokeReport {
+        passed: ok,
+        steps: rec.steps.into_inner().unwrap_or_default(),
+    }
 }
 
-fn report(ok: bool, step: &str, since: Instant, detail: &str) {
-    let mark = if ok { "✔" } else { "✘" };
-    println!(
-        "{mark} {step:<22} {:>6} ms  {detail}",
-        since.elapsed().as_millis()
-    );
-}
-
-fn steps(dir: &Path, config: &Config) -> bool {
+fn steps(rec: &Recorder, dir: &Path, config: &Config) -> bool {
     let t = Instant::now();
     let repo = dir.join("repo");
     let made = make_repository(&repo).and_then(|()| {
@@ -65,7 +108,7 @@ fn steps(dir: &Path, config: &Config) -> bool {
         }
         Ok(())
     });
-    report(
+    rec.report(
         made.is_ok(),
         "temporary repository",
         t,
@@ -91,17 +134,17 @@ fn steps(dir: &Path, config: &Config) -> bool {
     else {
         return false;
     };
-    let ok = runtime.block_on(tasks(dir, &repo, config));
+    let ok = runtime.block_on(tasks(rec, dir, &repo, config));
     runtime.shutdown_background();
     ok
 }
 
-async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
+async fn tasks(rec: &Recorder, dir: &Path, repo: &Path, config: &Config) -> bool {
     let t = Instant::now();
     let model = match MockModel::start().await {
         Ok(m) => m,
         Err(e) => {
-            report(false, "scripted model", t, &e.to_string());
+            rec.report(false, "scripted model", t, &e.to_string());
             return false;
         }
     };
@@ -109,7 +152,7 @@ async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
         dir.join("codex-home/config.toml"),
         model.codex_config("mock-model"),
     );
-    report(
+    rec.report(
         written.is_ok(),
         "scripted model",
         t,
@@ -120,7 +163,7 @@ async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
     let engine = match Engine::from_config(smoke_config) {
         Ok(e) => e,
         Err(e) => {
-            report(false, "engine", t, &e.to_string());
+            rec.report(false, "engine", t, &e.to_string());
             return false;
         }
     };
@@ -140,7 +183,7 @@ async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
         .join(".codex-tasks/smoke-read_only-v1/codex-exec.log")
         .is_file();
     let refused = !repo.join("smoke-write").exists();
-    report(
+    rec.report(
         ro_ok && linked,
         "read-only task",
         t,
@@ -173,7 +216,7 @@ async fn tasks(dir: &Path, repo: &Path, config: &Config) -> bool {
             )
         })
         .unwrap_or_default();
-    report(fa_ok, "full-access task", t, &describe(&full, &worktree));
+    rec.report(fa_ok, "full-access task", t, &describe(&full, &worktree));
     ro_ok && linked && fa_ok
 }
 

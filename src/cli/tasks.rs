@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::style::Style;
-use crate::engine::{Engine, TaskBatch, WaitFor, parse_task_id};
+use crate::engine::{Engine, TaskBatch, WaitFor};
 use crate::store::{EndedBy, TaskStatus};
 use crate::text::{clock, shorten};
 
@@ -17,9 +17,12 @@ const TIME_RAN_OUT: u8 = 3;
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  codex-mcp cancel codex-fix-flaky_test-v1 codex-review-api-v1")]
 pub struct CancelArgs {
-    /// The tasks to stop
+    /// The tasks to stop (ids or topics)
     #[arg(required = true)]
     task_ids: Vec<String>,
+    /// Print JSON: one object per task, as codex_cancel answers
+    #[arg(long)]
+    json: bool,
 }
 
 /// `codex-mcp wait`.
@@ -42,22 +45,36 @@ pub struct WaitArgs {
 /// Stops each task (recorded as ended by the command line); 1 when one could not be.
 pub fn cancel(args: &CancelArgs, engine: &Engine) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
+    let mut answers = Vec::new();
     for raw in &args.task_ids {
-        match parse_task_id(raw).and_then(|id| engine.cancel(&id, EndedBy::Cli, None)) {
+        match super::words::task_named(engine, raw)
+            .and_then(|id| engine.cancel(&id, EndedBy::Cli, None))
+        {
+            Ok(done) if args.json => answers.push(serde_json::to_value(&done).unwrap_or_default()),
             Ok(done) if done.cancelled => println!("cancelled {raw}"),
             Ok(done) => println!("{raw} had already ended ({})", done.task.status),
             Err(e) => {
-                eprintln!("codex-mcp: {e}");
-                code = ExitCode::FAILURE;
+                code = super::failed(&e);
+                if args.json {
+                    answers.push(serde_json::json!({"task_id": raw, "error": e.to_string()}));
+                }
             }
         }
+    }
+    if args.json {
+        super::print_json(&answers);
     }
     code
 }
 
 /// Waits for the tasks and prints how each ended.
 pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
-    let ids: Vec<_> = match args.task_ids.iter().map(|t| parse_task_id(t)).collect() {
+    let ids: Vec<_> = match args
+        .task_ids
+        .iter()
+        .map(|t| super::words::task_named(engine, t))
+        .collect()
+    {
         Ok(ids) => ids,
         Err(e) => return super::failed(&e),
     };
@@ -76,6 +93,13 @@ pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
         super::print_json(&batch);
     } else {
         print_batch(&batch, Style::for_stdout(engine.no_color()));
+        if batch.running > 0 {
+            eprintln!(
+                "timed out after {} s: {} task(s) still running",
+                limit.as_secs(),
+                batch.running
+            );
+        }
     }
     let value = serde_json::to_value(&batch).unwrap_or_default();
     let statuses: Vec<&str> = value["tasks"]
@@ -98,10 +122,11 @@ fn print_batch(batch: &TaskBatch, style: Style) {
     for t in value["tasks"].as_array().into_iter().flatten() {
         let status: TaskStatus =
             serde_json::from_value(t["status"].clone()).unwrap_or(TaskStatus::Failed);
+        // One line a task: the first line of its error or answer, cut.
         let what = t["error"]
             .as_str()
             .or(t["result"].as_str())
-            .map(|s| shorten(s, 80))
+            .map(|s| shorten(s.trim().lines().next().unwrap_or_default(), 80))
             .unwrap_or_default();
         let elapsed = t["elapsed_seconds"].as_f64().map(clock).unwrap_or_default();
         let name = t["task_id"].as_str().unwrap_or_default();

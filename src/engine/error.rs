@@ -13,7 +13,7 @@ pub enum EngineError {
     InvalidArgument { param: String, message: String },
     #[error(
         "topic `{topic}` already has a running task `{task_id}`. Follow it with codex_status, \
-         stop it with codex_cancel, or start a new version such as `{suggestion}`"
+         stop it with codex_cancel, or start another such as `{suggestion}`"
     )]
     TopicBusy {
         topic: String,

@@ -100,6 +100,12 @@ impl Topic {
     }
 
     /// The same topic one version up, suggested when this one is busy.
+    /// The same task under another description, `<type>-<desc>_2-v1`: a full-access task of
+    /// its own worktree, where a new version would share the busy one.
+    pub fn another_description(&self) -> String {
+        format!("{}-{}_2-v1", self.kind, self.desc)
+    }
+
     pub fn next_version(&self) -> String {
         format!(
             "{}-{}-v{}",
@@ -149,9 +155,30 @@ impl TryFrom<TaskRequest> for TaskSpec {
                     .map(|p| parse_name("profile", p, is_profile_name))
                     .transpose()?,
             },
-            timeout_seconds: r.timeout_seconds,
-            retries: r.retries.unwrap_or(0),
+            timeout_seconds: r
+                .timeout_seconds
+                .map(|t| in_range("timeout_seconds", t, 1, MAX_TIMEOUT_SECONDS))
+                .transpose()?,
+            retries: in_range(
+                "retries",
+                r.retries.unwrap_or(0).into(),
+                0,
+                MAX_RETRIES.into(),
+            )? as u32,
         })
+    }
+}
+
+/// The ranges the schemas give, checked here too: the command line builds requests without
+/// the schema, and must refuse what the tools refuse, in the same words.
+fn in_range(param: &str, value: u64, min: u64, max: u64) -> Result<u64, EngineError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(EngineError::invalid(
+            param,
+            format!("{value} is out of range; accepted: {min} to {max}"),
+        ))
     }
 }
 

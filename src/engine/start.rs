@@ -393,7 +393,11 @@ impl Engine {
                 return Err(EngineError::TopicBusy {
                     topic: spec.topic.full.clone(),
                     task_id: id,
-                    suggestion: spec.topic.next_version(),
+                    // A new version of a full-access topic would share the busy worktree.
+                    suggestion: match spec.sandbox {
+                        Sandbox::FullAccess => spec.topic.another_description(),
+                        Sandbox::ReadOnly => spec.topic.next_version(),
+                    },
                 });
             }
         }

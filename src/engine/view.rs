@@ -124,11 +124,12 @@ pub struct IsolationView {
     pub agent_branch: String,
     /// Full-access: the branch the worktree started from.
     pub base_branch: String,
-    /// Full-access: the tmux session the task runs in.
-    pub tmux_session: String,
-    /// Full-access: the command a person runs to watch the task live (the tmux session
-    /// closes when the task ends).
-    pub attach_command: String,
+    /// Full-access, while the task runs: the tmux session it runs in (closed when it ends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmux_session: Option<String>,
+    /// Full-access, while the task runs: the command a person runs to watch it live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attach_command: Option<String>,
     /// Full-access, finished: commits on the agent branch not on the base branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits_ahead: Option<usize>,
@@ -302,12 +303,14 @@ impl IsolationView {
             .tmux_session
             .clone()
             .unwrap_or_else(|| format!("codex-{}", meta.topic));
+        let live = !meta.status.is_final();
         Some(IsolationView {
             worktree_dir: wt.dir.display().to_string(),
             agent_branch: wt.branch.clone(),
             base_branch: wt.base_branch.clone(),
-            attach_command: attach_command(&session),
-            tmux_session: session,
+            // The session closes when the task ends: a finished task has none to offer.
+            attach_command: live.then(|| attach_command(&session)),
+            tmux_session: live.then_some(session),
             commits_ahead: None,
             diff_stat: None,
             uncommitted_changes: None,

@@ -32,5 +32,6 @@ mod readonly;
 mod release;
 mod signals;
 mod store_layout;
+mod terminal;
 mod transcripts;
 mod trust;

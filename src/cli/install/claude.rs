@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 use super::{Entry, Registration, Scope, shell_words};
 use crate::cli::probe::probe;
 
+/// What a project's shared `.mcp.json` runs: `codex-mcp` from each person's PATH.
+const SHARED_COMMAND: &str = "codex-mcp";
+
+/// Why a project entry names `codex-mcp` rather than this binary.
+const SHARED_NOTE: &str = "note: the project scope writes the project's .mcp.json, which is \
+     shared through git, so it runs `codex-mcp` from each person's PATH rather than this \
+     machine's path; everyone working on the project installs it (npm install -g codex-mcp)";
+
 /// Registers the binary with `claude mcp add`.
 pub(super) fn install(
     scope: Scope,
@@ -13,6 +21,19 @@ pub(super) fn install(
     force: bool,
     dry_run: bool,
 ) -> Result<String, String> {
+    // The project's `.mcp.json` is shared through git: it names the command every person has
+    // on PATH, not this machine's path.
+    let shared;
+    let reg = if scope == Scope::Project {
+        shared = Registration {
+            name: reg.name.clone(),
+            command: PathBuf::from(SHARED_COMMAND),
+            env: reg.env.clone(),
+        };
+        &shared
+    } else {
+        reg
+    };
     let add = add_args(scope, reg);
     let Some(claude) = claude_on_path() else {
         let by_hand = format!("claude {}", shell_words(&add));
@@ -90,17 +111,35 @@ pub(super) fn uninstall(scope: Scope, entry: &Entry) -> Result<String, String> {
         ));
     }
     match run(&claude, &remove) {
-        (true, _) => Ok(format!(
-            "removed {} from Claude Code ({} scope)",
-            entry.name,
-            scope.as_str()
-        )),
+        (true, _) => {
+            if scope == Scope::Project {
+                remove_if_empty(Path::new(".mcp.json"));
+            }
+            Ok(format!(
+                "removed {} from Claude Code ({} scope)",
+                entry.name,
+                scope.as_str()
+            ))
+        }
         (false, said) if said.contains("No MCP server") => Ok(format!(
             "Claude Code has no MCP server named {} in its {} configuration; nothing to remove",
             entry.name,
             scope.as_str()
         )),
         (false, said) => Err(format!("`claude mcp remove` failed: {said}")),
+    }
+}
+
+/// Removes a settings file that holds nothing but an empty server list, as removing the last
+/// entry leaves it: no `{"mcpServers": {}}` debris in the project.
+pub(super) fn remove_if_empty(file: &Path) {
+    let Ok(Some(text)) = super::config_file::read_text(file) else {
+        return;
+    };
+    let empty = serde_json::from_str::<serde_json::Value>(&text)
+        .is_ok_and(|v| v == serde_json::json!({"mcpServers": {}}) || v == serde_json::json!({}));
+    if empty {
+        let _ = std::fs::remove_file(file);
     }
 }
 
@@ -181,6 +220,8 @@ fn registered(scope: Scope, reg: &Registration) -> String {
             "\nthe entry is in ./.mcp.json: Claude Code asks each person to approve it once \
              (until then `claude mcp list` shows it as pending approval)",
         );
+        said.push('\n');
+        said.push_str(SHARED_NOTE);
     }
     said
 }

@@ -87,6 +87,7 @@ pub(super) fn uninstall(project: Option<&Path>, entry: &Entry) -> Result<String,
         return Ok(format!("would write {}:\n{text}", file.display()));
     }
     write(&file, &text)?;
+    super::claude::remove_if_empty(&write_target(&file)?);
     Ok(format!("removed {} from {}", entry.name, file.display()))
 }
 

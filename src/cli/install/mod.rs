@@ -135,7 +135,7 @@ struct CursorUninstall {
 }
 
 /// Claude Code's configuration scopes.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scope {
     User,
     Project,

@@ -1,0 +1,194 @@
+//! The person's first ten minutes at the terminal: commands that speak the command line's
+//! language, JSON that parses, usage errors that exit 2, and work that is easy to find.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn parses(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{out}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_detached_runs_in_a_loop_start_twenty_tasks() {
+    let fx = Fixture::new().await;
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let (code, out, err) = fx.cli(&["run", "--detach", &format!("@answer {n}")]).await;
+        assert_eq!(code, 0, "run {n}: {err}");
+        assert!(err.contains("codex-mcp logs -f"), "{err}");
+        ids.push(out.trim().to_string());
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 20, "{ids:?}");
+    let (code, out, err) = fx.cli(&["wait", "--timeout", "120"]).await;
+    assert_eq!(code, 2, "wait needs ids: {out}{err}");
+    let mut args = vec!["wait", "--timeout", "120"];
+    args.extend(ids.iter().map(String::as_str));
+    let (code, out, err) = fx.cli(&args).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.lines().count(), 20, "one line a task:\n{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_json_output_is_one_document_and_usage_errors_exit_2() {
+    let fx = Fixture::new().await;
+    let (code, out, _) = fx.cli(&["doctor", "--json", "--smoke"]).await;
+    let v = parses(&out);
+    assert!(
+        v["checks"].is_array() && v["smoke"]["steps"].is_array(),
+        "{v}"
+    );
+    assert_eq!(v["smoke"]["passed"], true, "{v}");
+    assert!(code == 0 || code == 1);
+    let (_, out, _) = fx.cli(&["doctor", "--json"]).await;
+    assert!(parses(&out).is_array());
+    let (_, out, _) = fx.cli(&["gc", "--json", "--dry-run"]).await;
+    assert!(parses(&out).is_array());
+    let (code, out, _) = fx
+        .cli(&["run", "--detach", "--topic", "ask-json-v1", "@answer j"])
+        .await;
+    assert_eq!(code, 0);
+    let id = out.trim().to_string();
+    let (_, out, _) = fx.cli(&["wait", "--json", &id]).await;
+    assert_eq!(parses(&out)["tasks"][0]["status"], "completed");
+    let (_, out, _) = fx.cli(&["cancel", "--json", &id]).await;
+    assert_eq!(parses(&out)[0]["cancelled"], false);
+
+    // Usage errors, refused before anything starts, exit 2 and speak of flags.
+    for args in [
+        vec!["run", "--timeout", "0", "x"],
+        vec!["run", "--topic", "not a topic", "x"],
+        vec!["list", "-n", "0"],
+    ] {
+        let (code, _, err) = fx.cli(&args).await;
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            !err.contains("timeout_seconds") && !err.contains("codex_status"),
+            "{err}"
+        );
+    }
+    let (_, _, err) = fx.cli(&["run", "--timeout", "0", "x"]).await;
+    assert!(err.contains("--timeout"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_are_named_by_topic_and_hints_name_commands() {
+    let fx = Fixture::new().await;
+    let (code, _, err) = fx
+        .cli(&["run", "--topic", "review-auth-v1", "@answer fine"])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = fx.cli(&["show", "review-auth-v1"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("codex-review-auth-v1"), "{out}");
+    let (code, _, err) = fx.cli(&["show", "review-nothing-v1"]).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean codex-review-nothing-v1"),
+        "{err}"
+    );
+    // A busy topic's hint is a command, and follows it.
+    let (_, id, _) = fx
+        .cli(&[
+            "run",
+            "--detach",
+            "--topic",
+            "review-busy-v1",
+            "@shell sleep 3371\n@answer x",
+        ])
+        .await;
+    let (code, _, err) = fx
+        .cli(&["run", "--topic", "review-busy-v1", "@answer again"])
+        .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("codex-mcp logs -f") && err.contains("codex-mcp cancel"),
+        "{err}"
+    );
+    assert!(!err.contains("codex_status"), "{err}");
+    let (code, _, _) = fx.cli(&["cancel", "review-busy-v1"]).await;
+    assert_eq!(code, 0);
+    let (_, out, _) = fx.cli(&["show", "--json", id.trim()]).await;
+    assert_eq!(parses(&out)["status"], "cancelled");
+    // A follow-up from the terminal: --session continues the conversation.
+    let (_, out, _) = fx.cli(&["show", "--json", "review-auth-v1"]).await;
+    let session = parses(&out)["session_id"].as_str().unwrap().to_string();
+    let (code, _, err) = fx
+        .cli(&[
+            "run",
+            "--topic",
+            "review-auth-v2",
+            "--session",
+            &session,
+            "--retries",
+            "1",
+            "--effort",
+            "low",
+            "@answer again",
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = fx.cli(&["show", "--json", "review-auth-v2"]).await;
+    let v = parses(&out);
+    assert_eq!(v["session_id"], session.as_str());
+    assert_eq!(v["reasoning_effort"], "low");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_access_runs_end_with_where_the_work_is_and_finished_tasks_offer_no_session() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let prompt = "@shell echo x > x.txt && git add x.txt && git -c user.name=t -c user.email=t@example.invalid commit -qm x\n@answer made x";
+    let (code, out, err) = fx
+        .cli(&[
+            "run",
+            "--sandbox",
+            "full-access",
+            "--topic",
+            "implement-x-v1",
+            prompt,
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "made x");
+    for needle in [
+        "worktree",
+        "agent/implement-x (1 commit(s) ahead of main)",
+        "x.txt",
+        "git diff main...agent/implement-x",
+        "git merge agent/implement-x",
+        "codex-mcp show codex-implement-x-v1",
+    ] {
+        assert!(err.contains(needle), "{needle} missing:\n{err}");
+    }
+    let (_, out, _) = fx.cli(&["show", "--json", "implement-x-v1"]).await;
+    let v = parses(&out);
+    assert!(
+        v.get("attach_command").is_none() && v.get("tmux_session").is_none(),
+        "{v}"
+    );
+    // attach without a terminal says so and follows the log.
+    let (_, id, _) = fx
+        .cli(&[
+            "run",
+            "--detach",
+            "--sandbox",
+            "full-access",
+            "--topic",
+            "implement-y-v1",
+            "@shell sleep 2\n@answer y",
+        ])
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (code, _, err) = fx.cli(&["attach", id.trim()]).await;
+    assert!(
+        err.contains("no terminal") && err.contains("tmux attach -t codex-implement-y-v1"),
+        "{err}"
+    );
+    assert_eq!(code, 0, "{err}");
+}
