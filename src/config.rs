@@ -32,6 +32,8 @@ pub(crate) const READONLY_FALLBACK_VAR: &str = "CODEXMCP_READONLY_FALLBACK";
 pub(crate) const NOTIFY_VAR: &str = "CODEXMCP_NOTIFY";
 /// How long that program may run, in seconds.
 pub(crate) const NOTIFY_TIMEOUT_VAR: &str = "CODEXMCP_NOTIFY_TIMEOUT";
+/// How long Codex may say nothing but errors (cannot reach its model) before it is stopped.
+pub(crate) const UNREACHABLE_VAR: &str = "CODEXMCP_MODEL_UNREACHABLE_TIMEOUT";
 /// How deep delegation may go.
 pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 /// How long a `codex` call answered as an MCP task first waits for a quick end.
@@ -56,6 +58,8 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
 const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A model out of reach for three minutes is not coming back soon: say so, and why.
+const DEFAULT_UNREACHABLE: Duration = Duration::from_secs(180);
 /// A task that ends within this is answered inline: a background task costs the model a turn.
 const DEFAULT_TASK_INLINE: Duration = Duration::from_millis(5_000);
 /// Claude Code polls each MCP task this often; a `tasks/get` costs about a millisecond.
@@ -115,6 +119,8 @@ pub(crate) struct Config {
     pub notify: Option<Setting>,
     /// How long that program may run before it (and its process group) is stopped.
     pub notify_timeout: Duration,
+    /// How long Codex may say nothing but errors before the task fails as unreachable.
+    pub model_unreachable: Duration,
     /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
     pub readonly_fallback: bool,
     /// How many codex-mcp tasks this process runs inside (0: none).
@@ -206,6 +212,10 @@ impl Config {
                 .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
             max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
             notify: setting(&[NOTIFY_VAR]),
+            model_unreachable: get(UNREACHABLE_VAR)
+                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
+                .filter(|s| *s > 0)
+                .map_or(DEFAULT_UNREACHABLE, Duration::from_secs),
             notify_timeout: get(NOTIFY_TIMEOUT_VAR)
                 .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
                 .filter(|s| *s > 0)

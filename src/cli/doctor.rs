@@ -218,6 +218,12 @@ fn check_login(config: &Config, codex: Option<&Path>) -> Check {
             Verdict::Note,
             format!("not logged in to OpenAI; Codex uses the provider `{p}` from its config.toml"),
         ),
+        // Without a Codex that starts, whether it is logged in cannot be told.
+        None if codex.is_none() => Check::new(
+            "login",
+            Verdict::Note,
+            "not checked: Codex must start first (see above); then log in with `codex login`",
+        ),
         None => Check::new(
             "login",
             Verdict::Fail,

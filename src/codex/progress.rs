@@ -83,6 +83,10 @@ pub struct Progress {
     /// When `last_error` arrived (epoch ms).
     #[serde(default)]
     pub last_error_at_ms: Option<u64>,
+    /// Since when Codex has said nothing but top-level errors (reconnecting to its model, say):
+    /// the first of an unbroken run of them (epoch ms); `None` once anything else happens.
+    #[serde(default)]
+    pub errors_since_ms: Option<u64>,
     /// Commands that write (redirections, `rm`, `git commit`…), for the audit of a read-only
     /// task that ran without Codex's sandbox. At most [`MUTATING_KEPT`].
     #[serde(default)]
@@ -121,6 +125,13 @@ impl Progress {
             return;
         };
         self.last_event_at_ms = Some(now_ms);
+        // Top-level errors are Codex's own trouble (reconnecting to its model); an error item
+        // is a warning that does not stop the turn, and must not start the count.
+        let error = matches!(event, Event::Error { .. });
+        self.errors_since_ms = match error {
+            true => self.errors_since_ms.or(Some(now_ms)),
+            false => None,
+        };
         match event {
             Event::Error { .. }
             | Event::ItemCompleted {

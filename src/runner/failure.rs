@@ -14,6 +14,8 @@ pub struct FailedRun<'a> {
     pub crashed: bool,
     /// The log could not be written in full (a full disk).
     pub log_incomplete: bool,
+    /// Codex was stopped after it could not reach its model for too long.
+    pub unreachable: bool,
 }
 
 /// The kind of failure, whether retrying may help, what to do, and Codex's own words.
@@ -176,7 +178,9 @@ fn kind_of(run: &FailedRun<'_>) -> FailureKind {
     {
         return *kind;
     }
-    if run.ended_by == Some(EndedBy::Crash) && text.contains("interrupted") {
+    if run.unreachable {
+        FailureKind::Network
+    } else if run.ended_by == Some(EndedBy::Crash) && text.contains("interrupted") {
         FailureKind::Interrupted
     } else if run.crashed || text.contains("could not start codex") {
         FailureKind::ProcessCrash
@@ -206,7 +210,7 @@ fn hint(kind: FailureKind) -> &'static str {
             "Codex does not know that session: start a new one by calling again without `session_id`."
         }
         FailureKind::Network => {
-            "Check the network and proxy settings of the machine running codex-mcp, then retry."
+            "Codex could not reach its model: check the network and the proxy (HTTPS_PROXY) of the machine running codex-mcp, and that Codex is logged in (`codex login`) or has an API key (OPENAI_API_KEY), then retry."
         }
         FailureKind::BadRequest => {
             "The model's API refused the request: check `model`, `reasoning_effort`, `profile` and the prompt's size."
@@ -243,6 +247,7 @@ mod tests {
             stderr,
             crashed: false,
             log_incomplete: false,
+            unreachable: false,
         })
         .kind
     }
@@ -283,6 +288,7 @@ mod tests {
                 stderr,
                 crashed: false,
                 log_incomplete: false,
+                unreachable: false,
             })
         };
         assert!(f("We’re currently experiencing high demand", "").retryable);
@@ -301,6 +307,7 @@ mod tests {
             stderr: "",
             crashed: true,
             log_incomplete: false,
+            unreachable: false,
         });
         assert_eq!(f.kind, FailureKind::Timeout);
         assert!(!f.retryable && f.hint.contains("timeout_seconds"));
@@ -310,6 +317,7 @@ mod tests {
             stderr: "thread 'main' panicked",
             crashed: true,
             log_incomplete: false,
+            unreachable: false,
         });
         assert_eq!(f.kind, FailureKind::ProcessCrash);
         assert!(f.retryable && f.detail.contains("panicked"));

@@ -31,6 +31,9 @@ pub struct RunEnd {
     pub stopped_after_turn: bool,
     /// The time limit (seconds) passed and the supervisor stopped codex.
     pub timed_out: Option<u64>,
+    /// Codex said nothing but errors (it could not reach its model) for this many seconds, and
+    /// the supervisor stopped it.
+    pub unreachable: Option<u64>,
     /// The log could not be written in full (a full disk).
     pub log_incomplete: bool,
 }
@@ -88,6 +91,14 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
         outcome.ended_by = Some(EndedBy::Timeout);
         return with_failure(&d, TaskStatus::Failed, outcome);
     }
+    if let Some(limit) = d.end.unreachable.filter(|_| !done) {
+        outcome.error = Some(format!(
+            "Codex could not reach its model for {limit} s (CODEXMCP_MODEL_UNREACHABLE_TIMEOUT) \
+             and was stopped; its last words: {}",
+            p.last_error.as_deref().unwrap_or("none")
+        ));
+        return with_failure(&d, TaskStatus::Failed, outcome);
+    }
     let status = natural_end(&d, exit_ok, &mut outcome);
     if d.finalizer == Some(Finalizer::Startup) {
         outcome.ended_by = Some(EndedBy::RecoveredAtStart);
@@ -106,6 +117,7 @@ fn with_failure(d: &Decision<'_>, status: TaskStatus, mut o: Outcome) -> (TaskSt
             crashed: d.end.exit.is_some_and(|e| e.code.is_none())
                 || (d.end.exit.is_some() && d.progress.turn_end.is_none()),
             log_incomplete: d.end.log_incomplete,
+            unreachable: d.end.unreachable.is_some(),
         }));
     }
     (status, o)

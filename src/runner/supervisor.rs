@@ -118,6 +118,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     // The time limit counts from here: waiting in the queue does not use it up.
     let limits = Limits {
         exit_grace: config.exit_grace,
+        unreachable: config.model_unreachable,
         deadline: meta
             .timeout_seconds
             .map(|s| (s, Instant::now() + Duration::from_secs(s))),
@@ -530,6 +531,8 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
 struct Limits {
     /// How long codex may linger after its turn.
     exit_grace: Duration,
+    /// How long codex may say nothing but errors (cannot reach its model).
+    unreachable: Duration,
     /// The task's time limit: its length in seconds, and when it passes.
     deadline: Option<(u64, Instant)>,
 }
@@ -562,12 +565,21 @@ fn wait_codex(
                 return end;
             }
         }
-        {
+        let erring_since = {
             let mut t = lock(tracked);
             t.save(progress_path, false);
             if turn_done_at.is_none() && t.progress.turn_end.is_some() {
                 turn_done_at = Some(Instant::now());
             }
+            t.progress.errors_since_ms
+        };
+        if let Some(since) = erring_since
+            && term_sent_at.is_none()
+            && now_ms().saturating_sub(since) >= limits.unreachable.as_millis() as u64
+        {
+            end.unreachable = Some(limits.unreachable.as_secs());
+            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
+            term_sent_at = Some(Instant::now());
         }
         if let Some((seconds, at)) = limits.deadline
             && end.timed_out.is_none()

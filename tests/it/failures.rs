@@ -76,3 +76,44 @@ async fn each_kind_of_failure_is_named_from_what_codex_said() {
     assert!(hint.contains("without `session_id`"), "{hint}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_out_of_reach_ends_the_task_in_bounded_time_with_what_to_do() {
+    let mut fx = Fixture::new().await;
+    // Codex reconnects for ever to a model that drops every stream.
+    let config = fx.codex_home.join("config.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("stream_max_retries = 0", "stream_max_retries = 1000");
+    std::fs::write(&config, text).unwrap();
+    fx.extra_env
+        .push(("CODEXMCP_MODEL_UNREACHABLE_TIMEOUT".into(), "3".into()));
+    let client = fx.client().await;
+    let t0 = std::time::Instant::now();
+    let v = call_body(
+        &client,
+        "codex",
+        task("@cut_stream", &fx.work, "ask-offline-v1"),
+    )
+    .await;
+    assert!(
+        t0.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failure"]["kind"], "network", "{v}");
+    assert_eq!(v["failure"]["retryable"], true);
+    let hint = v["failure"]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("codex login") && hint.contains("proxy"),
+        "{hint}"
+    );
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.contains("could not reach its model for 3 s"),
+        "{error}"
+    );
+    assert!(error.contains("Reconnecting"), "{error}");
+    client.cancel().await.unwrap();
+}

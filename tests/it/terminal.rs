@@ -192,3 +192,22 @@ async fn full_access_runs_end_with_where_the_work_is_and_finished_tasks_offer_no
     );
     assert_eq!(code, 0, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_does_not_call_a_codex_that_is_not_installed_logged_out() {
+    let mut fx = Fixture::new().await;
+    std::fs::write(fx.codex_home.join("config.toml"), "").unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), "/nonexistent/codex".into()));
+    let (_, out, _) = fx.cli(&["doctor", "--json"]).await;
+    let checks = parses(&out);
+    let login = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "login")
+        .unwrap()
+        .clone();
+    assert_ne!(login["status"], "fail", "{login}");
+    assert!(!login.to_string().contains("not logged in"), "{login}");
+}
