@@ -88,6 +88,7 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
         "install tmux (apt install tmux, brew install tmux)",
     ));
     checks.push(check_store(config));
+    checks.push(check_settings(config));
     if let Some(codex) = &codex {
         checks.push(check_sandbox(config, codex));
     }
@@ -231,6 +232,19 @@ fn check_login(config: &Config, codex: Option<&Path>) -> Check {
         )
         .fix("run `codex login`, or give the server OPENAI_API_KEY"),
     }
+}
+
+/// Every `CODEXMCP_` variable: a value that cannot be used is a failure, with what applies.
+fn check_settings(config: &Config) -> Check {
+    if config.problems.is_empty() {
+        return Check::new(
+            "settings",
+            Verdict::Ok,
+            "every CODEXMCP_ variable set is usable",
+        );
+    }
+    Check::new("settings", Verdict::Fail, config.problems.join("; "))
+        .fix("correct or unset them where the MCP client starts codex-mcp")
 }
 
 fn check_program(name: &'static str, args: &[&str], why: &str, fix: &str) -> Check {

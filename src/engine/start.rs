@@ -201,7 +201,12 @@ impl Engine {
             codex_pid: None,
             log_file: files.log(),
             link: None,
-            warnings: placement.warnings,
+            // A setting that could not be used as given is said with every task it touches.
+            warnings: placement
+                .warnings
+                .into_iter()
+                .chain(self.config.problems.iter().cloned())
+                .collect(),
             outcome: None,
             worktree: placement.worktree,
             tmux_session: placement.tmux_session,

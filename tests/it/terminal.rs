@@ -211,3 +211,43 @@ async fn doctor_does_not_call_a_codex_that_is_not_installed_logged_out() {
     assert_ne!(login["status"], "fail", "{login}");
     assert!(!login.to_string().contains("not logged in"), "{login}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_settings_are_said_by_doctor_and_in_each_tasks_warnings() {
+    let mut fx = Fixture::new().await;
+    for (k, v) in [
+        ("CODEXMCP_MAX_PARALLEL", "abc"),
+        ("CODEXMCP_MAX_RESULT_CHARS", "100"),
+        ("CODEXMCP_NOTIFY", "/nonexistent/notify-me"),
+        ("CODEXMCP_MAX_PARALEL", "4"),
+    ] {
+        fx.extra_env.push((k.into(), v.into()));
+    }
+    let (code, out, _) = fx.cli(&["doctor", "--json"]).await;
+    assert_eq!(code, 1);
+    let settings = parses(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "settings")
+        .unwrap()
+        .to_string();
+    for needle in [
+        "CODEXMCP_MAX_PARALLEL=abc",
+        "CODEXMCP_MAX_RESULT_CHARS=100",
+        "/nonexistent/notify-me",
+        "CODEXMCP_MAX_PARALEL is not a setting",
+    ] {
+        assert!(settings.contains(needle), "{needle}: {settings}");
+    }
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer ok", &fx.work, "ask-settings-v1"),
+    )
+    .await;
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("CODEXMCP_MAX_PARALLEL=abc"), "{warnings}");
+    client.cancel().await.unwrap();
+}

@@ -6,6 +6,8 @@
 //! used, so a bad setting fails the task that needs it with a message naming the variable,
 //! instead of stopping the server from starting.
 
+mod problems;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -139,6 +141,8 @@ pub(crate) struct Config {
     pub codex_home: Option<PathBuf>,
     /// The first of Codex's API key variables that is set, for the doctor.
     pub api_key_var: Option<&'static str>,
+    /// Settings that could not be used as given, each with what applies instead.
+    pub problems: Vec<String>,
 }
 
 impl Setting {
@@ -160,7 +164,9 @@ impl Setting {
 impl Config {
     /// The configuration of this process.
     pub fn from_env() -> Config {
-        Config::from_lookup(|name| std::env::var_os(name))
+        let mut config = Config::from_lookup(|name| std::env::var_os(name));
+        config.problems.extend(problems::unknown_variables());
+        config
     }
 
     /// The configuration described by `lookup` (a variable's value, or `None`). The supervisor
@@ -192,7 +198,7 @@ impl Config {
         let store_home = get(HOME_VAR)
             .map(path)
             .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
-        Config {
+        let mut config = Config {
             store_home,
             codex_bin: setting(CODEX_BIN_VARS),
             model: setting(MODEL_VARS),
@@ -238,7 +244,10 @@ impl Config {
             api_key_var: ["OPENAI_API_KEY", "CODEX_API_KEY"]
                 .into_iter()
                 .find(|v| get(v).is_some()),
-        }
+            problems: Vec::new(),
+        };
+        config.problems = problems::problems(&lookup, &config);
+        config
     }
 
     /// The first executable file called `name` in the search path.
