@@ -149,8 +149,13 @@ fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<PathBuf> {
     let codex = match locate_codex(config) {
         Ok(p) => p,
         Err(e) => {
+            // The error's own text says how to install Codex: the fix says it once, not twice.
+            let detail = match &e {
+                crate::codex::CodexError::NotFound { detail } => format!("not found: {detail}"),
+                other => other.to_string(),
+            };
             checks.push(
-                Check::new("codex", Verdict::Fail, e.to_string())
+                Check::new("codex", Verdict::Fail, detail)
                     .fix("npm install -g @openai/codex, or set CODEXMCP_CODEX_BIN to its path"),
             );
             return None;

@@ -119,13 +119,13 @@ impl CodexOptions {
         if let Some(m) = model.filter(|m| !is_model_name(&m.value)) {
             return Err(CodexError::BadSetting {
                 name: m.var,
-                accepted: "a model name of letters, digits and `_.:/@+-`, not starting with '-'",
+                accepted: "a model name of ASCII letters, digits and `_.:/@+-`, not starting with '-'",
             });
         }
         if let Some(p) = profile.filter(|p| !is_profile_name(&p.value)) {
             return Err(CodexError::BadSetting {
                 name: p.var,
-                accepted: "a profile name of letters, digits, '.', '_' and '-', not starting with '-'",
+                accepted: "a profile name of ASCII letters, digits, '.', '_' and '-', not starting with '-'",
             });
         }
         if let Some(e) = effort.filter(|e| !REASONING_EFFORTS.contains(&e.value.as_str())) {

@@ -218,7 +218,7 @@ fn parse_name(
     Err(EngineError::invalid(
         param,
         format!(
-            "`{name}` is not a {param} name; accepted: letters, digits and {} (at most {NAME_MAX} characters, not starting with `-`), like {example}",
+            "`{name}` is not a {param} name; accepted: ASCII letters, digits and {} (at most {NAME_MAX} characters, not starting with `-`), like {example}",
             if param == "model" {
                 "`_ . : / @ + -`"
             } else {
@@ -285,7 +285,7 @@ pub fn parse_topic(t: &str) -> Result<Topic, EngineError> {
     }
     let kind = parts[0];
     if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(bad("has a type that is not lowercase letters"));
+        return Err(bad("has a type that is not lowercase ASCII letters"));
     }
     let last = parts[parts.len() - 1];
     let version = last
@@ -299,7 +299,7 @@ pub fn parse_topic(t: &str) -> Result<Topic, EngineError> {
         .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     {
         return Err(bad(
-            "has a description with characters other than letters, digits and underscores",
+            "has a description with characters other than ASCII letters, digits and underscores",
         ));
     }
     Ok(Topic {
@@ -335,7 +335,7 @@ pub fn parse_task_id(s: &str) -> Result<TaskId, EngineError> {
         EngineError::invalid(
             "task_id",
             format!(
-                "`{s}` is not a task id; pass a `task_id` returned by codex or codex_dispatch (like `codex-review-auth_module-v1`: `codex-` then letters, digits, `-` and `_`, at most {TASK_ID_MAX_LEN} characters), or omit it to list tasks"
+                "`{s}` is not a task id; pass a `task_id` returned by codex or codex_dispatch (like `codex-review-auth_module-v1`: `codex-` then ASCII letters, digits, `-` and `_`, at most {TASK_ID_MAX_LEN} characters), or omit it to list tasks"
             ),
         )
     })

@@ -225,6 +225,12 @@ impl TaskView {
                 view.exit_code = o.exit_code;
                 view.error = o.error.clone();
                 view.failure = o.failure.clone().map(|f| without_error(f, &o.error));
+                // An attempt that failed the same way as the task says so, not the words again.
+                for a in &mut view.attempts {
+                    if o.error.as_deref() == Some(a.error.as_str()) {
+                        a.error = "as `error`".into();
+                    }
+                }
                 view.ended_by = o.ended_by;
                 o.usage
             }

@@ -207,8 +207,10 @@ fn kind(v: &Value) -> &'static str {
 
 /// "`a` or `b`", or "one of `a`, `b`, `c`".
 fn one_of(allowed: &[Value]) -> String {
+    // `null` means "absent" for an optional parameter: it is not a value to offer.
     let names: Vec<String> = allowed
         .iter()
+        .filter(|v| !v.is_null())
         .map(|v| {
             format!(
                 "`{}`",

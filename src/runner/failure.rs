@@ -21,12 +21,13 @@ pub struct FailedRun<'a> {
 /// The kind of failure, whether retrying may help, what to do, and Codex's own words.
 pub fn classify(run: &FailedRun<'_>) -> Failure {
     let kind = kind_of(run);
-    let mut detail = run.error.trim().to_string();
+    // The error is said in `error`; the detail adds only what Codex's stderr says beyond it.
     let stderr = run.stderr.trim();
-    if !stderr.is_empty() && !detail.contains(stderr) {
-        detail.push_str("\ncodex's stderr ends with:\n");
-        detail.push_str(stderr);
-    }
+    let detail = if stderr.is_empty() || run.error.contains(stderr) {
+        String::new()
+    } else {
+        format!("codex's stderr ends with:\n{stderr}")
+    };
     Failure {
         kind,
         retryable: matches!(

@@ -222,10 +222,16 @@ fn decide_from(
 }
 
 /// The last lines of stderr that say something (codex prints a harmless banner there).
+/// Lines Codex prints on every run that say nothing about why one failed.
+const STDERR_NOISE: &[&str] = &[
+    "Reading additional input from stdin",
+    "WARNING: proceeding, even though we could not create PATH aliases",
+];
+
 fn stderr_excerpt(tail: &str) -> Option<String> {
     let useful: Vec<&str> = tail
         .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("Reading additional input from stdin"))
+        .filter(|l| !l.trim().is_empty() && !STDERR_NOISE.iter().any(|n| l.starts_with(n)))
         .collect();
     if useful.is_empty() {
         return None;

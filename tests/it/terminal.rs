@@ -251,3 +251,47 @@ async fn bad_settings_are_said_by_doctor_and_in_each_tasks_warnings() {
     assert!(warnings.contains("CODEXMCP_MAX_PARALLEL=abc"), "{warnings}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_say_things_once_and_exactly() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    // No `null` among the values offered; ASCII where ASCII is meant.
+    let mut args = task("x", &fx.work, "ask-words-v1");
+    args["reasoning_effort"] = "huge".into();
+    let r = call(&client, "codex", args).await;
+    let said = error_text(&r);
+    assert!(
+        said.contains("`minimal`") && !said.contains("null"),
+        "{said}"
+    );
+    let r = call(&client, "codex", task("x", &fx.work, "ask-wörds-v1")).await;
+    assert!(error_text(&r).contains("ASCII"), "{}", error_text(&r));
+    // A failed run: its error once, without Codex's unrelated stderr lines or an empty label.
+    let v = call_body(
+        &client,
+        "codex",
+        task("@status 400 bad input", &fx.work, "ask-words-v2"),
+    )
+    .await;
+    let error = v["error"].as_str().unwrap();
+    let detail = v["failure"]["detail"].as_str().unwrap_or_default();
+    assert!(!detail.contains("bad input"), "{detail}");
+    assert!(
+        !detail.contains("PATH aliases") && !error.contains("PATH aliases"),
+        "{v}"
+    );
+    assert!(!error.trim_end().ends_with("ends with:"), "{error}");
+    client.cancel().await.unwrap();
+    // doctor says the fix once.
+    let mut fx = fx;
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), "/nonexistent/codex".into()));
+    let (_, out, _) = fx.cli(&["doctor"]).await;
+    let line = out.lines().find(|l| l.contains(" codex ")).unwrap();
+    assert_eq!(
+        line.matches("npm install -g @openai/codex").count(),
+        1,
+        "{line}"
+    );
+}

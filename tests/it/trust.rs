@@ -706,7 +706,11 @@ async fn every_failure_says_its_kind_and_what_to_do() {
         assert_eq!(v["failure"]["kind"], kind, "{v}");
         assert_eq!(v["failure"]["retryable"], retryable);
         assert!(v["failure"]["hint"].as_str().unwrap().contains(hint), "{v}");
-        assert!(!v["failure"]["detail"].as_str().unwrap().is_empty());
+        // Codex's words are in `error`, once: `detail`, when present, adds only its stderr.
+        let error = v["error"].as_str().unwrap();
+        assert!(!error.is_empty(), "{v}");
+        let detail = v["failure"]["detail"].as_str().unwrap_or_default();
+        assert!(detail.is_empty() || !detail.contains(error), "{v}");
         assert_eq!(v["ended_by"], "codex");
     }
     let v = body(

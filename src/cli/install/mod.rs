@@ -249,7 +249,7 @@ fn env_setting(raw: &str) -> Result<(String, String), String> {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         return Err(format!(
-            "-e {raw:?}: an environment setting is NAME=VALUE (NAME: letters, digits and _, not \
+            "-e {raw:?}: an environment setting is NAME=VALUE (NAME: ASCII letters, digits and _, not \
              starting with a digit), or NAME alone to pass on its current value"
         ));
     }
@@ -272,7 +272,7 @@ fn server_name(raw: &str) -> Result<String, String> {
     if ok {
         Ok(raw.to_string())
     } else {
-        Err("a server name is 1 to 64 letters, digits, '_' or '-'".into())
+        Err("a server name is 1 to 64 ASCII letters, digits, '_' or '-'".into())
     }
 }
 
