@@ -89,6 +89,7 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     ));
     checks.push(check_store(config));
     checks.push(check_settings(config));
+    checks.extend(check_links_here());
     if let Some(codex) = &codex {
         checks.push(check_sandbox(config, codex));
     }
@@ -237,6 +238,27 @@ fn check_login(config: &Config, codex: Option<&Path>) -> Check {
         )
         .fix("run `codex login`, or give the server OPENAI_API_KEY"),
     }
+}
+
+/// Tasks started here link their logs in `./.codex-tasks/`; in a git repository that folder is
+/// excluded through `.git/info/exclude`, elsewhere nothing can exclude it.
+fn check_links_here() -> Option<Check> {
+    let here = std::env::current_dir().ok()?;
+    if git2::Repository::discover(&here).is_ok() {
+        return None;
+    }
+    Some(
+        Check::new(
+            "links",
+            Verdict::Note,
+            format!(
+                "{} is not a git repository: tasks started here link their logs in \
+                 ./.codex-tasks/, which nothing excludes",
+                here.display()
+            ),
+        )
+        .fix("ignore .codex-tasks/ in whatever tracks this folder (a backup, another VCS)"),
+    )
 }
 
 /// Every `CODEXMCP_` variable: a value that cannot be used is a failure, with what applies.

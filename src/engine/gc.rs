@@ -185,10 +185,15 @@ fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
 
 /// Removes a task's folder, and its `.codex-tasks` link when it still points there.
 fn remove_task(m: &TaskMeta, files: &TaskFiles, item: &mut GcItem) {
-    if let Some(link) = &m.link
-        && std::fs::read_link(link).is_ok_and(|to| to == files.dir)
+    // The topic's link and the run's own (`<topic>-rN`), when they still point here.
+    if let Some(links) = m.link.as_deref().and_then(std::path::Path::parent)
+        && let Ok(entries) = std::fs::read_dir(links)
     {
-        let _ = std::fs::remove_file(link);
+        for e in entries.flatten() {
+            if std::fs::read_link(e.path()).is_ok_and(|to| to == files.dir) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
     if let Err(e) = std::fs::remove_dir_all(&files.dir) {
         item.remove = false;

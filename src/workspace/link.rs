@@ -58,9 +58,44 @@ fn make_link(
             link.display()
         ));
     }
-    let tmp = dir.join(format!(".{topic}.{}.tmp", std::process::id()));
+    // A rerun takes the usual name; each run keeps a name of its own (`<topic>-r1`, `-r2`…),
+    // so the first run's log is not hidden by the next.
+    if let Ok(earlier) = fs::read_link(&link)
+        && earlier != task_dir
+        && let Some(name) = run_name(&earlier, topic)
+    {
+        let _ = replace_link(&dir, &name, &earlier);
+    }
+    if let Some(name) = run_name(task_dir, topic).filter(|n| n != topic) {
+        let _ = replace_link(&dir, &name, task_dir);
+    }
+    replace_link(&dir, topic, task_dir)
+}
+
+/// The name of one run's own link: `<topic>-rN` for a rerun, `<topic>-r1` for the first run.
+fn run_name(task_dir: &Path, topic: &str) -> Option<String> {
+    let id = task_dir.file_name()?.to_str()?.strip_prefix("codex-")?;
+    Some(if id == topic {
+        format!("{topic}-r1")
+    } else {
+        id.to_string()
+    })
+}
+
+/// Points `dir/name` at `target`, atomically; a file there that is not a link is left alone.
+fn replace_link(dir: &Path, name: &str, target: &Path) -> Result<PathBuf, String> {
+    let link = dir.join(name);
+    if let Ok(md) = fs::symlink_metadata(&link)
+        && !md.file_type().is_symlink()
+    {
+        return Err(format!(
+            "{} exists and is not a link; left as it is",
+            link.display()
+        ));
+    }
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let _ = fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(task_dir, &tmp)
+    std::os::unix::fs::symlink(target, &tmp)
         .and_then(|()| fs::rename(&tmp, &link))
         .map_err(|e| {
             let _ = fs::remove_file(&tmp);

@@ -295,3 +295,41 @@ async fn messages_say_things_once_and_exactly() {
         "{line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_keeps_the_first_runs_log_link() {
+    let fx = Fixture::new().await;
+    for n in 1..=2 {
+        let (code, _, err) = fx
+            .cli(&[
+                "run",
+                "--topic",
+                "review-twice-v1",
+                &format!("@answer run {n}"),
+            ])
+            .await;
+        assert_eq!(code, 0, "{err}");
+    }
+    let links = fx.work.join(".codex-tasks");
+    let target = |name: &str| std::fs::read_link(links.join(name)).unwrap();
+    assert_eq!(
+        target("review-twice-v1"),
+        fx.task_dir("codex-review-twice-v1-r2")
+    );
+    assert_eq!(
+        target("review-twice-v1-r1"),
+        fx.task_dir("codex-review-twice-v1")
+    );
+    assert_eq!(
+        target("review-twice-v1-r2"),
+        fx.task_dir("codex-review-twice-v1-r2")
+    );
+    let first = std::fs::read_to_string(links.join("review-twice-v1-r1/codex-exec.log")).unwrap();
+    assert!(first.contains("run 1"), "{first}");
+    // Outside git nothing excludes the folder: doctor says so.
+    let (_, out, _) = fx.cli(&["doctor"]).await;
+    assert!(
+        out.contains(".codex-tasks") && out.contains("not a git repository"),
+        "{out}"
+    );
+}
