@@ -333,3 +333,39 @@ async fn a_rerun_keeps_the_first_runs_log_link() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_terminal_or_a_term_leaves_the_run_going() {
+    let fx = Fixture::new().await;
+    for (signal, topic) in [
+        (nix::sys::signal::Signal::SIGHUP, "review-hup-v1"),
+        (nix::sys::signal::Signal::SIGTERM, "review-term-v1"),
+    ] {
+        let mut run = tokio::process::Command::from(fx.cli_command(&[
+            "run",
+            "--topic",
+            topic,
+            "@shell sleep 3381\n@answer x",
+        ]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+        let id = format!("codex-{topic}");
+        let start = std::time::Instant::now();
+        while !std::fs::read_to_string(fx.task_dir(&id).join("progress.json"))
+            .is_ok_and(|p| p.contains("running_command"))
+        {
+            assert!(start.elapsed() < Duration::from_secs(30));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let pid = nix::unistd::Pid::from_raw(run.id().unwrap() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let _ = tokio::time::timeout(Duration::from_secs(10), run.wait()).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (_, out, _) = fx.cli(&["show", "--json", &id]).await;
+        assert_eq!(parses(&out)["status"], "running", "{signal}: {out}");
+        let (code, _, _) = fx.cli(&["cancel", &id]).await;
+        assert_eq!(code, 0);
+    }
+}
