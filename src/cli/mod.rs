@@ -29,7 +29,8 @@ use crate::runner::{LiveView, run_supervisor};
 const AFTER_HELP: &str = "\
 With no command, codex-mcp serves MCP on stdin/stdout: register it with
   codex-mcp install claude        (or: codex-mcp install cursor)
-Environment variables: see docs/configuration.md. Every command: docs/cli.md.";
+Environment variables: https://github.com/codex-mcp/codex-mcp/blob/main/docs/configuration.md
+Every command: https://github.com/codex-mcp/codex-mcp/blob/main/docs/cli.md";
 
 /// An MCP server that hands coding tasks to the OpenAI Codex CLI, and the commands to run,
 /// watch, steer and clean up those tasks from a terminal.
