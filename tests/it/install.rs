@@ -402,3 +402,35 @@ async fn odd_cursor_files_are_refused_at_once_and_a_dangling_link_is_written_thr
         "{written}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn install_cursor_keeps_the_files_formatting_and_a_suggestion_keeps_the_flags() {
+    let fx = Fixture::new().await;
+    let file = fx.home.join(".cursor/mcp.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let mine = "{\n  \"mcpServers\": {\n    \"tiny\": {\"command\": \"tiny\", \"args\": []}\n  },\n  \"theme\":   \"dark\"\n}\n";
+    std::fs::write(&file, mine).unwrap();
+    let (code, out, err) = fx.cli(&["install", "cursor"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // The one-line entry and the odd spacing are the person's: they stay as they were.
+    assert!(
+        text.contains("\"tiny\": {\"command\": \"tiny\", \"args\": []},\n"),
+        "{text}"
+    );
+    assert!(text.contains("\"theme\":   \"dark\""), "{text}");
+    assert!(read_json(&file)["mcpServers"]["codex"]["command"].is_string());
+    // A different entry of the same name is left alone; the way to replace it keeps the flags.
+    let (code, _, err) = fx
+        .cli(&["install", "cursor", "-e", "CODEXMCP_MAX_PARALLEL=2"])
+        .await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("codex-mcp install cursor -e CODEXMCP_MAX_PARALLEL=2 --force"),
+        "{err}"
+    );
+    // Uninstall takes out only its entry.
+    let (code, _, _) = fx.cli(&["uninstall", "cursor"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), mine);
+}

@@ -73,10 +73,10 @@ pub(super) fn install(
     if !force {
         return Err(format!(
             "Claude Code already has an MCP server named {name} in its {scope} configuration. To \
-             replace it with this one: codex-mcp install claude --scope {scope} --force (or choose \
-             another --name)",
+             replace it with this one: {again} (or choose another --name)",
             name = reg.name,
-            scope = scope.as_str()
+            scope = scope.as_str(),
+            again = super::again_with_force()
         ));
     }
     let (removed, said) = run(&claude, &remove_args(scope, &reg.name));

@@ -21,7 +21,8 @@ pub(super) fn install(
     dry_run: bool,
 ) -> Result<String, String> {
     let file = config_file(project)?;
-    let mut doc = read(&file)?.unwrap_or_default();
+    let raw = read_text(&file)?;
+    let mut doc = parse(&file, raw.as_deref())?.unwrap_or_default();
     let servers = servers_of(&mut doc, &file)?;
     let entry = entry_for(reg);
     let replacing = match servers.get(&reg.name) {
@@ -36,17 +37,23 @@ pub(super) fn install(
         Some(existing) if !force => {
             return Err(format!(
                 "{} already has a server named {}: {existing}. To replace it with this one: \
-                 codex-mcp install cursor{} --force (or choose another --name)",
+                 {} (or choose another --name)",
                 file.display(),
                 reg.name,
-                project_flag(project)
+                super::again_with_force()
             ));
         }
         Some(_) => true,
         None => false,
     };
+    // Only this entry's text changes; the rest of the file stays as the person wrote it.
+    let entry_text = serde_json::to_string(&entry).unwrap_or_default();
     servers.insert(reg.name.clone(), entry);
-    let text = render(&doc);
+    let text = raw
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .and_then(|r| super::splice::set_entry(r, &reg.name, &entry_text))
+        .unwrap_or_else(|| render(&doc));
     if dry_run {
         return Ok(format!("would write {}:\n{text}", file.display()));
     }
@@ -75,14 +82,18 @@ pub(super) fn uninstall(project: Option<&Path>, entry: &Entry) -> Result<String,
             entry.name
         ))
     };
-    let Some(mut doc) = read(&file)? else {
+    let raw = read_text(&file)?;
+    let Some(mut doc) = parse(&file, raw.as_deref())? else {
         return nothing();
     };
     let servers = servers_of(&mut doc, &file)?;
     if servers.shift_remove(&entry.name).is_none() {
         return nothing();
     }
-    let text = render(&doc);
+    let text = raw
+        .as_deref()
+        .and_then(|r| super::splice::remove_entry(r, &entry.name))
+        .unwrap_or_else(|| render(&doc));
     if entry.dry_run {
         return Ok(format!("would write {}:\n{text}", file.display()));
     }
@@ -133,14 +144,14 @@ fn config_file(project: Option<&Path>) -> Result<PathBuf, String> {
 }
 
 /// The file's JSON object; `None` when there is no file (an empty one counts as `{}`).
-fn read(file: &Path) -> Result<Option<Map<String, Value>>, String> {
-    let Some(text) = read_text(file)? else {
+fn parse(file: &Path, text: Option<&str>) -> Result<Option<Map<String, Value>>, String> {
+    let Some(text) = text else {
         return Ok(None);
     };
     if text.trim().is_empty() {
         return Ok(Some(Map::new()));
     }
-    match serde_json::from_str::<Value>(&text) {
+    match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(doc)) => Ok(Some(doc)),
         Ok(_) => Err(format!(
             "{} does not hold a JSON object, so it was left as it is; Cursor expects \
@@ -191,10 +202,4 @@ fn write(file: &Path, text: &str) -> Result<(), String> {
         let _ = fs::set_permissions(&target, fs::Permissions::from_mode(mode & 0o7777));
     }
     Ok(())
-}
-
-fn project_flag(project: Option<&Path>) -> String {
-    project
-        .map(|p| format!(" --project {}", p.display()))
-        .unwrap_or_default()
 }

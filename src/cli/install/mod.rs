@@ -6,6 +6,7 @@ mod claude;
 mod config_file;
 mod cursor;
 mod registered;
+mod splice;
 
 pub(super) use registered::{Client, Registered, registrations};
 
@@ -234,6 +235,16 @@ fn this_binary() -> Result<PathBuf, String> {
         ));
     }
     Ok(resolved)
+}
+
+/// The command the person typed, with `--force` added: a suggestion that keeps their flags
+/// (`-e`, `--name`, `--project`, `--scope`).
+fn again_with_force() -> String {
+    let mut words: Vec<String> = std::env::args().skip(1).collect();
+    if !words.iter().any(|w| w == "--force") {
+        words.push("--force".into());
+    }
+    format!("codex-mcp {}", shell_words(&words))
 }
 
 /// `NAME=VALUE`, or `NAME` to pass on its current value.
