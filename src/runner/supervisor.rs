@@ -321,8 +321,8 @@ fn finish_cancelled(files: &TaskFiles) -> Result<(), StoreError> {
 /// What the pane shows first: which task this is, where it runs, and where its log is.
 fn header(meta: &TaskMeta, files: &TaskFiles) -> String {
     format!(
-        "codex-mcp task {} ({})\nin {}\nlog {}\n\
-         Detach without stopping the task: Ctrl-b d. Ctrl-C here stops it.\n",
+        "Detach without stopping the task: Ctrl-b d. Ctrl-C here stops it.\n\
+         codex-mcp task {} ({})\nin {}\nlog {}\n",
         meta.task_id,
         meta.sandbox,
         meta.run_dir.display(),

@@ -369,3 +369,39 @@ async fn a_closed_terminal_or_a_term_leaves_the_run_going() {
         assert_eq!(code, 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_server_says_what_it_is_and_wait_says_when_it_timed_out() {
+    let fx = Fixture::new().await;
+    // The bare command, typed in a terminal (a tmux pane), as a new user does.
+    let ok = fx
+        .tmux()
+        .args(["new-session", "-d", "-s", "bare", "-x", "200", "-y", "20"])
+        .arg(env!("CARGO_BIN_EXE_codex-mcp"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = std::time::Instant::now();
+    let screen = loop {
+        let out = fx
+            .tmux()
+            .args(["capture-pane", "-p", "-t", "=bare:"])
+            .output()
+            .unwrap();
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if screen.contains("MCP server") || start.elapsed() > Duration::from_secs(10) {
+            break screen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(screen.contains("codex-mcp install claude"), "{screen}");
+    assert!(fx.tmux_has_session("bare"), "it stopped serving");
+
+    let (_, id, _) = fx
+        .cli(&["run", "--detach", "@shell sleep 3391\n@answer x"])
+        .await;
+    let (code, _, err) = fx.cli(&["wait", "--timeout", "1", id.trim()]).await;
+    assert_eq!(code, 3);
+    assert!(err.contains("timed out after 1 s"), "{err}");
+    fx.cli(&["cancel", id.trim()]).await;
+}
