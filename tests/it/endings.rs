@@ -14,16 +14,10 @@ async fn of_two_racing_cancels_only_the_first_says_it_stopped_the_task() {
     let other = fx.client().await;
     for n in 1..=3 {
         let topic = format!("review-raced_cancel-v{n}");
-        let d = call_body(
+        let id = dispatch_running(
             &client,
-            "codex_dispatch",
             task("@shell sleep 3301\n@answer never", &fx.work, &topic),
         )
-        .await;
-        let id = d["task_id"].as_str().unwrap().to_string();
-        wait_until(&client, &id, Duration::from_secs(30), |v| {
-            v["progress"]["phase"] == "running_command"
-        })
         .await;
         let (a, b) = tokio::join!(
             call_body(&client, "codex_cancel", json!({"task_id": id})),
@@ -49,22 +43,8 @@ async fn of_two_racing_cancels_only_the_first_says_it_stopped_the_task() {
 
 /// Starts a full-access task that runs a long command, and waits until the command runs.
 async fn running_in_tmux(fx: &Fixture, client: &Client, topic: &str, marker: &str) -> String {
-    let d = call_body(
-        client,
-        "codex_dispatch",
-        full_task(
-            &format!("@shell sleep {marker}\n@answer never"),
-            &fx.work,
-            topic,
-        ),
-    )
-    .await;
-    let id = d["task_id"].as_str().unwrap().to_string();
-    wait_until(client, &id, Duration::from_secs(30), |v| {
-        v["progress"]["phase"] == "running_command"
-    })
-    .await;
-    id
+    let prompt = format!("@shell sleep {marker}\n@answer never");
+    dispatch_running(client, full_task(&prompt, &fx.work, topic)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,20 +112,14 @@ async fn a_queue_entry_left_by_a_dead_supervisor_makes_no_new_task_wait() {
     fx.extra_env
         .push(("CODEXMCP_MAX_PARALLEL".into(), "1".into()));
     let client = fx.client().await;
-    let running = call_body(
+    let holder = dispatch_running(
         &client,
-        "codex_dispatch",
         task(
             "@shell sleep 3331\n@answer never",
             &fx.work,
             "review-holder-v1",
         ),
     )
-    .await;
-    let holder = running["task_id"].as_str().unwrap().to_string();
-    wait_until(&client, &holder, Duration::from_secs(30), |v| {
-        v["progress"]["phase"] == "running_command"
-    })
     .await;
     let queued = call_body(
         &client,

@@ -11,20 +11,14 @@ use crate::support::*;
 async fn logs_follow_says_when_the_log_is_replaced_or_deleted() {
     let fx = Fixture::new().await;
     let client = fx.client().await;
-    let d = call_body(
+    let id = dispatch_running(
         &client,
-        "codex_dispatch",
         task(
             "@shell sleep 3341\n@answer never",
             &fx.work,
             "review-followed-v1",
         ),
     )
-    .await;
-    let id = d["task_id"].as_str().unwrap().to_string();
-    wait_until(&client, &id, Duration::from_secs(30), |v| {
-        v["progress"]["phase"] == "running_command"
-    })
     .await;
     let log = fx.task_dir(&id).join("codex-exec.log");
     let follower = tokio::process::Command::from(fx.cli_command(&["logs", "-f", &id]))

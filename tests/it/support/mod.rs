@@ -543,3 +543,17 @@ pub fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
 }
+
+/// Dispatches a task and waits until it runs its (first) command; returns its id.
+pub async fn dispatch_running<H: ClientHandler>(client: &Client<H>, arguments: Value) -> String {
+    let d = call_body(client, "codex_dispatch", arguments).await;
+    let id = d["task_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not started: {d}"))
+        .to_string();
+    wait_until(client, &id, Duration::from_secs(30), |v| {
+        v["progress"]["phase"] == "running_command"
+    })
+    .await;
+    id
+}
