@@ -191,7 +191,11 @@ fn person(command: Command, config: Config) -> ExitCode {
         | Command::Completions { .. }
         | Command::Doctor(_)
         | Command::Install(_)
-        | Command::Uninstall(_) => ExitCode::SUCCESS,
+        | Command::Uninstall(_) => {
+            // Handled before the engine is made; reaching here is a bug, never a success.
+            eprintln!("codex-mcp: internal error: a command was not dispatched");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -5,37 +5,15 @@
 use std::time::Duration;
 
 use super::{Engine, EngineError};
-use crate::runner::{Finalizer, Tmux, conclude_from_files, list_processes, terminate_tree};
-use crate::store::{Liveness, TaskFiles, TaskMeta, now_ms};
-
-/// How long a freshly created task may go without its supervisor taking its lock.
-const STARTUP_GRACE_MS: u64 = 30_000;
-/// A supervisor that has not taken its lock this long after launch, and has said why in its
-/// log or lost its tmux session, did not start.
-const EARLY_DEATH_MS: u64 = 1_000;
+use crate::runner::{
+    Finalizer, Tmux, conclude_from_files, list_processes, supervisor_gone, terminate_tree,
+};
+use crate::store::{Liveness, TaskFiles, TaskMeta};
 
 impl Engine {
-    /// True when a task recorded as running has no supervisor any more.
+    /// True when a task recorded as running has no supervisor any more (the runner's rule).
     fn is_orphaned(&self, files: &TaskFiles, meta: &TaskMeta) -> bool {
-        if meta.status.is_final() || files.supervisor_liveness() != Liveness::Dead {
-            return false;
-        }
-        if meta.supervisor_pid.is_some() {
-            return true;
-        }
-        // Before the supervisor takes its lock there is a short window. A supervisor that
-        // wrote an error and is gone, or whose tmux session is gone, will not take it.
-        let age = now_ms().saturating_sub(meta.started_at_ms);
-        age > STARTUP_GRACE_MS
-            || (age > EARLY_DEATH_MS
-                && (!files.supervisor_log_tail().is_empty() || self.session_gone(meta)))
-    }
-
-    fn session_gone(&self, meta: &TaskMeta) -> bool {
-        match (&meta.tmux_session, Tmux::locate(&self.config)) {
-            (Some(session), Ok(tmux)) => !tmux.has_session(session),
-            _ => false,
-        }
+        supervisor_gone(files, meta, Tmux::locate(&self.config).ok().as_ref())
     }
 
     /// Finalizes an orphaned task from its log and stops any of its processes still running.

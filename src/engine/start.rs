@@ -229,7 +229,8 @@ impl Engine {
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let mut meta = meta;
         let limit = self.config.max_parallel;
-        if live_waiters(&self.store) > 0 || self.store.free_slots(limit) == 0 {
+        let tmux = Tmux::locate(&self.config).ok();
+        if live_waiters(&self.store, tmux.as_ref()) > 0 || self.store.free_slots(limit) == 0 {
             meta.status = TaskStatus::Queued;
         }
         let fallback = meta.readonly_fallback;

@@ -248,6 +248,17 @@ impl Engine {
     }
 }
 
+/// What identifies one version of a task's record: every write replaces the file, so a new
+/// file (device, inode), time or size means it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordStamp {
+    dev: u64,
+    ino: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+    len: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Running,
@@ -260,7 +271,7 @@ struct Watch {
     files: TaskFiles,
     task_id: TaskId,
     /// Identity and size of the record last read: any write replaces the file.
-    seen: Option<(u64, u64, i64, i64, u64)>,
+    seen: Option<RecordStamp>,
     state: State,
 }
 
@@ -282,7 +293,13 @@ impl Watch {
         }
         let now = std::fs::metadata(self.files.meta())
             .ok()
-            .map(|m| (m.dev(), m.ino(), m.mtime(), m.mtime_nsec(), m.len()));
+            .map(|m| RecordStamp {
+                dev: m.dev(),
+                ino: m.ino(),
+                mtime: m.mtime(),
+                mtime_nsec: m.mtime_nsec(),
+                len: m.len(),
+            });
         if !full && now == self.seen && now.is_some() {
             return;
         }

@@ -5,6 +5,7 @@
 mod ancestry;
 mod failure;
 mod launch;
+mod liveness;
 mod outcome;
 mod process;
 mod pump;
@@ -15,6 +16,7 @@ mod tmux;
 
 pub(crate) use ancestry::supervising_task_dir;
 pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
+pub(crate) use liveness::supervisor_gone;
 pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};
 pub(crate) use queue::live_waiters;

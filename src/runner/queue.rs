@@ -4,13 +4,11 @@
 
 use std::time::Duration;
 
-use crate::store::{
-    Liveness, QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms,
-};
+use super::liveness::supervisor_gone;
+use super::tmux::Tmux;
+use crate::store::{QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus};
 
 const POLL: Duration = Duration::from_millis(100);
-/// A queued task whose supervisor has not taken its lock this long after launch is gone.
-const STARTUP_GRACE_MS: u64 = 30_000;
 
 /// Leaves the queue however the wait ends.
 struct InQueue(QueueEntry);
@@ -27,6 +25,7 @@ pub(super) fn wait_for_slot(
     files: &TaskFiles,
     meta: &TaskMeta,
     limit: usize,
+    tmux: Option<&Tmux>,
     stopped: impl Fn() -> bool,
 ) -> Result<Option<Slot>, StoreError> {
     let (Some(store), Ok(id)) = (Store::of_task_dir(&files.dir), TaskId::parse(&meta.task_id))
@@ -43,7 +42,7 @@ pub(super) fn wait_for_slot(
             .queue()
             .into_iter()
             .take_while(|e| e.task_id != mine.0.task_id)
-            .filter(|e| still_waiting(&store, e))
+            .filter(|e| still_waiting(&store, e, tmux))
             .count();
         if ahead < store.free_slots(limit)
             && let Some(slot) = store.take_slot(limit)?
@@ -62,24 +61,20 @@ pub(super) fn wait_for_slot(
 
 /// How many tasks really wait in the store's queue: entries left by a supervisor that died or
 /// a task that ended are removed on the way, so they make no new task wait.
-pub fn live_waiters(store: &Store) -> usize {
+pub fn live_waiters(store: &Store, tmux: Option<&Tmux>) -> usize {
     store
         .queue()
         .iter()
-        .filter(|e| still_waiting(store, e))
+        .filter(|e| still_waiting(store, e, tmux))
         .count()
 }
 
 /// An entry whose task ended or whose supervisor died waits for nothing: it is removed, so
 /// it holds up no one.
-fn still_waiting(store: &Store, entry: &QueueEntry) -> bool {
+fn still_waiting(store: &Store, entry: &QueueEntry, tmux: Option<&Tmux>) -> bool {
     let files = store.task(&entry.task_id);
     let waiting = match files.read_meta() {
-        Ok(Some(m)) if !m.status.is_final() => {
-            files.supervisor_liveness() != Liveness::Dead
-                || (m.supervisor_pid.is_none()
-                    && now_ms().saturating_sub(m.started_at_ms) < STARTUP_GRACE_MS)
-        }
+        Ok(Some(m)) if !m.status.is_final() => !supervisor_gone(&files, &m, tmux),
         Ok(_) => false,
         // Unreadable now (being written): it may well be waiting.
         Err(_) => true,

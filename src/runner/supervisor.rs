@@ -111,7 +111,8 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         Some(l) => (l.depth, l.max_parallel),
         None => (config.depth + 1, config.max_parallel),
     };
-    let Some(_slot) = wait_for_slot(files, &meta, max_parallel, stopped)? else {
+    let tmux = super::tmux::Tmux::locate(&config).ok();
+    let Some(_slot) = wait_for_slot(files, &meta, max_parallel, tmux.as_ref(), stopped)? else {
         return finish_cancelled(files);
     };
     view.show(&header(&meta, files));

@@ -1,0 +1,31 @@
+//! The one rule for "is this task's supervisor gone?", used by recovery (which finalizes such a
+//! task) and by the queue (which stops waiting behind it).
+
+use super::tmux::Tmux;
+use crate::store::{Liveness, TaskFiles, TaskMeta, now_ms};
+
+/// How long a freshly created task may go without its supervisor taking its lock.
+const STARTUP_GRACE_MS: u64 = 30_000;
+/// A supervisor that has not taken its lock this long after launch, and has said why in its
+/// log or lost its tmux session, did not start.
+const EARLY_DEATH_MS: u64 = 1_000;
+
+/// True when the task, recorded as not ended, has no supervisor any more: its liveness lock is
+/// free after the supervisor took it, or was never taken within the start-up grace (sooner when
+/// the supervisor left words in its log, or its tmux session is gone). `tmux`, when known, is
+/// how a full-access task's session is looked for.
+pub fn supervisor_gone(files: &TaskFiles, meta: &TaskMeta, tmux: Option<&Tmux>) -> bool {
+    if meta.status.is_final() || files.supervisor_liveness() != Liveness::Dead {
+        return false;
+    }
+    if meta.supervisor_pid.is_some() {
+        return true;
+    }
+    let age = now_ms().saturating_sub(meta.started_at_ms);
+    let session_gone = || match (&meta.tmux_session, tmux) {
+        (Some(session), Some(tmux)) => !tmux.has_session(session),
+        _ => false,
+    };
+    age > STARTUP_GRACE_MS
+        || (age > EARLY_DEATH_MS && (!files.supervisor_log_tail().is_empty() || session_gone()))
+}
