@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::style::Style;
-use crate::engine::{Engine, TaskBatch, WaitFor};
+use crate::engine::{BatchEntry, Engine, TaskBatch, WaitFor};
 use crate::store::{EndedBy, TaskStatus};
 use crate::text::{clock, shorten};
 
@@ -101,14 +101,12 @@ pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
             );
         }
     }
-    let value = serde_json::to_value(&batch).unwrap_or_default();
-    let statuses: Vec<&str> = value["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| t["status"].as_str().unwrap_or_default())
-        .collect();
-    if statuses.iter().all(|s| *s == "completed") {
+    let completed = |e: &BatchEntry| match e {
+        BatchEntry::Task(v) => v.status == TaskStatus::Completed,
+        BatchEntry::Brief(b) => b.status == TaskStatus::Completed,
+        BatchEntry::Missing(_) => false,
+    };
+    if batch.tasks.iter().all(completed) {
         ExitCode::SUCCESS
     } else if batch.running > 0 {
         ExitCode::from(TIME_RAN_OUT)
@@ -118,22 +116,25 @@ pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
 }
 
 fn print_batch(batch: &TaskBatch, style: Style) {
-    let value = serde_json::to_value(batch).unwrap_or_default();
-    for t in value["tasks"].as_array().into_iter().flatten() {
-        let status: TaskStatus =
-            serde_json::from_value(t["status"].clone()).unwrap_or(TaskStatus::Failed);
-        // One line a task: the first line of its error or answer, cut.
-        let what = t["error"]
-            .as_str()
-            .or(t["result"].as_str())
-            .map(|s| shorten(s.trim().lines().next().unwrap_or_default(), 80))
-            .unwrap_or_default();
-        let elapsed = t["elapsed_seconds"].as_f64().map(clock).unwrap_or_default();
-        let name = t["task_id"].as_str().unwrap_or_default();
-        if t["status"] == "not_found" {
-            println!("{name}  not found");
-        } else {
-            println!("{name}  {}  {elapsed}  {what}", style.status(status, 9));
+    // One line a task: the first line of its error or answer, cut.
+    let first_line = |s: &str| shorten(s.trim().lines().next().unwrap_or_default(), 80);
+    for entry in &batch.tasks {
+        match entry {
+            BatchEntry::Task(v) => {
+                let what = v.error.as_deref().or(v.result.as_deref()).map(first_line);
+                println!(
+                    "{}  {}  {}  {}",
+                    v.task_id,
+                    style.status(v.status, 9),
+                    clock(v.elapsed_seconds),
+                    what.unwrap_or_default()
+                );
+            }
+            BatchEntry::Brief(b) => {
+                let what = b.error.as_deref().map(first_line).unwrap_or_default();
+                println!("{}  {}  {what}", b.task_id, style.status(b.status, 9));
+            }
+            BatchEntry::Missing(m) => println!("{}  not found", m.task_id),
         }
     }
 }

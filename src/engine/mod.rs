@@ -19,7 +19,7 @@ mod status;
 mod view;
 mod wait;
 
-pub(crate) use batch::TaskBatch;
+pub(crate) use batch::{BatchEntry, TaskBatch};
 pub(crate) use error::EngineError;
 pub(crate) use findings::end_findings;
 pub(crate) use gc::GcRules;
