@@ -4,10 +4,13 @@
 //!
 //! ```text
 //! cli → mcp → engine → {runner, workspace} → {codex, store}
+//! leaves: config, text, child, vocab, scripted_model
 //! ```
 //!
 //! A layer may use any layer below it (the command line starts a supervisor from `runner`
-//! directly), never one above it.
+//! directly), never one above it nor one beside it; every layer may use the leaves, which use
+//! no layer. A test (`layering` below) reads these two lines and holds every `crate::` path in
+//! `src/` to them.
 //!
 //! - `cli`: the command line: the MCP server by default, commands for people, and the
 //!   `supervise` mode that runs one task.
@@ -23,12 +26,12 @@
 //!   summary of what that task changed on its branch.
 //! - `codex`: the Codex CLI itself: finding it, its argv, and its `--json` events, decoded once
 //!   per line and folded into bounded progress.
-//! - `store`: the on-disk task folders, task ids, atomic writes and locks. It records codex's
-//!   token `Usage`, its one import from `codex`.
+//! - `store`: the on-disk task folders, task ids, atomic writes and locks.
 //!
-//! Three leaf modules serve every layer: `config` (the settings, read once from the
-//! environment), `text` (shortening text for one-line reports) and `child` (every program
-//! codex-mcp starts begins with no signal blocked or ignored).
+//! The leaves: `config` (the settings, read once from the environment), `text` (shortening
+//! text for one-line reports), `child` (every program codex-mcp starts begins with no signal
+//! blocked or ignored), `vocab` (the plain words every layer shares: a task's sandbox, Codex's
+//! options, token usage) and `scripted_model`.
 //!
 //! Only [`cli::main`] and [`scripted_model`] are public: the binary is the product, and the
 //! tests drive it as a user's MCP client or a person at a terminal would, against the scripted
@@ -52,4 +55,93 @@ pub(crate) mod runner;
 pub mod scripted_model;
 pub(crate) mod store;
 pub(crate) mod text;
+pub(crate) mod vocab;
 pub(crate) mod workspace;
+
+#[cfg(test)]
+mod layering {
+    //! Holds every `crate::` path in `src/` to the layer order written at the top of this file.
+
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// Each layer's rank (higher uses lower), and the leaves (rank 0), read from the doc above.
+    fn ranks() -> BTreeMap<String, usize> {
+        let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+            .unwrap_or_default();
+        let order = lib
+            .lines()
+            .find(|l| l.contains("cli → mcp"))
+            .unwrap_or_default()
+            .trim_start_matches("//!");
+        let parts: Vec<&str> = order.split('→').collect();
+        let mut ranks = BTreeMap::new();
+        for (i, part) in parts.iter().enumerate() {
+            for name in part.split(',') {
+                let name = name.trim().trim_matches(|c| c == '{' || c == '}').trim();
+                ranks.insert(name.to_string(), parts.len() - i);
+            }
+        }
+        let leaves = lib
+            .lines()
+            .find_map(|l| l.trim_start_matches("//!").trim().strip_prefix("leaves:"))
+            .unwrap_or_default();
+        for name in leaves.split(',') {
+            ranks.insert(name.trim().to_string(), 0);
+        }
+        ranks
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_layer_imports_one_above_or_beside_it() {
+        let ranks = ranks();
+        assert!(ranks.len() >= 12, "the layer list was not read: {ranks:?}");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut wrong = Vec::new();
+        for file in files {
+            let rel = file.strip_prefix(&src).unwrap_or(&file);
+            let first = rel
+                .iter()
+                .next()
+                .and_then(|c| c.to_str())
+                .unwrap_or_default();
+            let from = first.trim_end_matches(".rs");
+            let Some(&from_rank) = ranks.get(from) else {
+                continue; // lib.rs, main.rs
+            };
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for (i, _) in text.match_indices("crate::") {
+                let to: String = text[i + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let Some(&to_rank) = ranks.get(&to) else {
+                    continue;
+                };
+                let allowed = to == from || to_rank == 0 && from_rank > 0 || to_rank < from_rank;
+                if !allowed {
+                    wrong.push(format!("{} uses {to}", rel.display()));
+                }
+            }
+        }
+        wrong.sort();
+        wrong.dedup();
+        assert!(
+            wrong.is_empty(),
+            "imports against the layer order: {wrong:#?}"
+        );
+    }
+}

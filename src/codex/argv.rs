@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CodexError;
 use crate::config::{Config, Setting};
+use crate::vocab::{CodexOptions, Sandbox};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +19,12 @@ pub enum CodexSandbox {
 }
 
 impl CodexSandbox {
-    /// The mode a task of `meta` runs codex in: full-access tasks are isolated by their
+    /// The one place a task's sandbox becomes Codex's: a read-only task runs in Codex's
+    /// read-only sandbox unless the fallback is on; a full-access task is isolated by its
     /// worktree instead.
-    pub fn of_task(meta: &crate::store::TaskMeta) -> CodexSandbox {
-        match meta.sandbox {
-            crate::store::Sandbox::ReadOnly if !meta.readonly_fallback => CodexSandbox::ReadOnly,
+    pub fn for_task(sandbox: Sandbox, readonly_fallback: bool) -> CodexSandbox {
+        match sandbox {
+            Sandbox::ReadOnly if !readonly_fallback => CodexSandbox::ReadOnly,
             _ => CodexSandbox::DangerFullAccess,
         }
     }
@@ -33,22 +35,6 @@ impl CodexSandbox {
             CodexSandbox::DangerFullAccess => "danger-full-access",
         }
     }
-}
-
-/// How codex runs one task: each is passed through when set, and codex's own configuration
-/// decides when not.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CodexOptions {
-    /// `-m <model>`: never checked against a list (model names change and differ by
-    /// account); codex's own refusal is what the caller sees.
-    #[serde(default)]
-    pub model: Option<String>,
-    /// `-c model_reasoning_effort="<effort>"`.
-    #[serde(default)]
-    pub reasoning_effort: Option<String>,
-    /// `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
-    #[serde(default)]
-    pub profile: Option<String>,
 }
 
 /// The reasoning efforts codex accepts.

@@ -5,69 +5,10 @@
 //! Unknown event and item types decode to `Unknown` and `Other`, and missing fields to their
 //! defaults, so a newer CLI keeps working.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use super::lines::Line;
-
-/// Token counts as codex reports them at the end of a turn: the thread's running total, so a
-/// resumed session includes its earlier turns.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-pub struct Usage {
-    #[serde(default, deserialize_with = "lenient")]
-    pub input_tokens: u64,
-    #[serde(default, deserialize_with = "lenient")]
-    pub cached_input_tokens: u64,
-    #[serde(default, deserialize_with = "lenient")]
-    pub output_tokens: u64,
-    #[serde(default, deserialize_with = "lenient")]
-    pub reasoning_output_tokens: u64,
-}
-
-/// A field of a newer or odd schema: `null`, a missing value or one of another type reads as
-/// the default, so one field never costs the whole event.
-fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(
-    d: D,
-) -> Result<T, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(v).unwrap_or_default())
-}
-
-impl Usage {
-    /// What was used since `earlier` (each count, never below zero).
-    pub fn minus(&self, earlier: &Usage) -> Usage {
-        Usage {
-            input_tokens: self.input_tokens.saturating_sub(earlier.input_tokens),
-            cached_input_tokens: self
-                .cached_input_tokens
-                .saturating_sub(earlier.cached_input_tokens),
-            output_tokens: self.output_tokens.saturating_sub(earlier.output_tokens),
-            reasoning_output_tokens: self
-                .reasoning_output_tokens
-                .saturating_sub(earlier.reasoning_output_tokens),
-        }
-    }
-
-    /// The sum of both.
-    pub fn plus(&self, other: &Usage) -> Usage {
-        Usage {
-            input_tokens: self.input_tokens + other.input_tokens,
-            cached_input_tokens: self.cached_input_tokens + other.cached_input_tokens,
-            output_tokens: self.output_tokens + other.output_tokens,
-            reasoning_output_tokens: self.reasoning_output_tokens + other.reasoning_output_tokens,
-        }
-    }
-
-    /// Input plus output tokens (cached and reasoning tokens are part of those).
-    pub fn total(&self) -> u64 {
-        self.input_tokens + self.output_tokens
-    }
-
-    pub fn is_zero(&self) -> bool {
-        self.total() == 0
-    }
-}
+use crate::vocab::{Usage, lenient};
 
 /// `turn.failed`'s error: an object with a `message`, or (seen in other schemas) the message
 /// itself.

@@ -8,11 +8,12 @@ mod locate;
 mod progress;
 mod render;
 
+pub(crate) use crate::vocab::{CodexOptions, Usage};
 pub(crate) use argv::{
-    CodexOptions, CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort,
-    exec_argv, is_model_name, is_profile_name,
+    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort, exec_argv,
+    is_model_name, is_profile_name,
 };
-pub(crate) use events::{Decoded, Event, Item, Usage, decode};
+pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, locate_codex};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{Decoded, Event, Item, Usage, decode};
+use super::events::{Decoded, Event, Item, decode};
 use super::lines::Line;
 use crate::text::shorten;
+use crate::vocab::Usage;
 
 /// The answer is kept up to this many characters; longer ones are cut when reported.
 pub const MESSAGE_KEEP_CHARS: usize = 40_000;

@@ -143,7 +143,7 @@ impl Engine {
         let placement = match &pre.tmux {
             None if self.config.readonly_fallback => Placement {
                 run_dir: spec.cwd.clone(),
-                sandbox: CodexSandbox::DangerFullAccess,
+                sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
                 prepared: None,
                 tmux_session: None,
@@ -151,7 +151,7 @@ impl Engine {
             },
             None => Placement {
                 run_dir: spec.cwd.clone(),
-                sandbox: CodexSandbox::ReadOnly,
+                sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
                 prepared: None,
                 tmux_session: None,
@@ -345,7 +345,7 @@ impl Engine {
         let wt = prepare_worktree(&spec.cwd, &key, root)?;
         Ok(Placement {
             run_dir: wt.run_dir.clone(),
-            sandbox: CodexSandbox::DangerFullAccess,
+            sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
             worktree: Some(WorktreeRecord {
                 repo_root: wt.repo_root.clone(),
                 dir: wt.dir.clone(),

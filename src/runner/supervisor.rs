@@ -231,7 +231,7 @@ impl Try {
         write_atomic(&prompt, text.as_bytes()).ok()?;
         let mut argv = vec![meta.argv.first()?.clone()];
         argv.extend(exec_argv(
-            CodexSandbox::of_task(meta),
+            CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback),
             &meta.run_dir,
             Some(session),
             &meta.options,

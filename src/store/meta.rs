@@ -4,25 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codex::{CodexOptions, Usage};
-
-/// What codex may do: `read-only` (every write refused by the OS sandbox) or `full-access`
-/// (anything, inside the task's own git worktree).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sandbox {
-    ReadOnly,
-    FullAccess,
-}
-
-impl Sandbox {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sandbox::ReadOnly => "read-only",
-            Sandbox::FullAccess => "full-access",
-        }
-    }
-}
+pub(crate) use crate::vocab::Sandbox;
+use crate::vocab::{CodexOptions, Usage};
 
 /// Where a task is in its life; every status but `running` is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -53,12 +36,6 @@ impl TaskStatus {
 }
 
 impl std::fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
