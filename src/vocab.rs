@@ -6,8 +6,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// What codex may do: `read-only` (every write refused by the OS sandbox) or `full-access`
 /// (anything, inside the task's own git worktree).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
 pub enum Sandbox {
     ReadOnly,
     FullAccess,
@@ -101,5 +104,40 @@ impl Usage {
 
     pub fn is_zero(&self) -> bool {
         self.total() == 0
+    }
+}
+
+/// How hard the model thinks (`model_reasoning_effort`): one name per value, for the tools'
+/// schema (serde), the command line (clap) and Codex's config alike.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+#[value(rename_all = "lowercase")]
+pub enum ReasoningEffort {
+    Minimal,
+    Low,
+    Medium,
+    High,
+    Xhigh,
+}
+
+impl ReasoningEffort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::Minimal => "minimal",
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+            ReasoningEffort::Xhigh => "xhigh",
+        }
+    }
+
+    /// The effort `name` names, if any.
+    pub fn parse(name: &str) -> Option<ReasoningEffort> {
+        <ReasoningEffort as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|e| e.as_str() == name)
     }
 }

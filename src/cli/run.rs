@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::logs::{LogReader, end_code};
 use super::show::readable;
@@ -26,12 +26,12 @@ pub struct RunArgs {
     /// What Codex should do; `-` reads it from stdin
     prompt: String,
     /// read-only: Codex may not write; full-access: in its own git worktree and branch
-    #[arg(long, value_enum, default_value_t = SandboxArg::ReadOnly)]
-    sandbox: SandboxArg,
+    #[arg(long, value_enum, default_value_t = Sandbox::ReadOnly)]
+    sandbox: Sandbox,
     /// The directory Codex works in (default: the current one)
     #[arg(long)]
     cwd: Option<PathBuf>,
-    /// The task's name, `<type>-<desc>-v<N>` (default: run-<timestamp>-v1)
+    /// The task's name, `<type>-<desc>-v<N>` (default: run-<date>_<time>_<ms>_<pid>-v1)
     #[arg(long)]
     topic: Option<String>,
     /// The model Codex uses (`codex -m`)
@@ -39,7 +39,7 @@ pub struct RunArgs {
     model: Option<String>,
     /// How hard the model reasons
     #[arg(long, visible_alias = "reasoning-effort", value_enum)]
-    effort: Option<EffortArg>,
+    effort: Option<ReasoningEffort>,
     /// A Codex profile (`codex -p`)
     #[arg(long)]
     profile: Option<String>,
@@ -58,21 +58,6 @@ pub struct RunArgs {
     /// Print the task as JSON (the fields of codex_status) instead of the answer
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum SandboxArg {
-    ReadOnly,
-    FullAccess,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum EffortArg {
-    Minimal,
-    Low,
-    Medium,
-    High,
-    Xhigh,
 }
 
 impl RunArgs {
@@ -96,20 +81,11 @@ impl RunArgs {
             prompt,
             cwd: cwd.to_string_lossy().into_owned(),
             topic,
-            sandbox: match self.sandbox {
-                SandboxArg::ReadOnly => Sandbox::ReadOnly,
-                SandboxArg::FullAccess => Sandbox::FullAccess,
-            },
+            sandbox: self.sandbox,
             session_id: self.session.clone(),
             timeout_seconds: self.timeout,
             model: self.model.clone(),
-            reasoning_effort: self.effort.map(|e| match e {
-                EffortArg::Minimal => ReasoningEffort::Minimal,
-                EffortArg::Low => ReasoningEffort::Low,
-                EffortArg::Medium => ReasoningEffort::Medium,
-                EffortArg::High => ReasoningEffort::High,
-                EffortArg::Xhigh => ReasoningEffort::Xhigh,
-            }),
+            reasoning_effort: self.effort,
             profile: self.profile.clone(),
             retries: self.retries,
         };

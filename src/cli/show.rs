@@ -213,12 +213,11 @@ pub fn readable(v: &TaskView, style: Style) -> String {
     }
     line("log", v.log_file.clone());
     if let Some(f) = &v.failure {
-        let kind = serde_json::to_value(f.kind).unwrap_or_default();
         line(
             "failure",
             format!(
                 "{} — {}",
-                kind.as_str().unwrap_or("?"),
+                f.kind.as_str(),
                 super::words::for_terminal(&f.hint)
             ),
         );

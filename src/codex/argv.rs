@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use super::CodexError;
 use crate::config::{Config, Setting};
-use crate::vocab::{CodexOptions, Sandbox};
+use crate::vocab::{CodexOptions, ReasoningEffort, Sandbox};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,31 +35,6 @@ impl CodexSandbox {
     }
 }
 
-/// The reasoning efforts codex accepts.
-pub const REASONING_EFFORTS: &[&str] = &["minimal", "low", "medium", "high", "xhigh"];
-
-/// How hard the model thinks (`model_reasoning_effort`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReasoningEffort {
-    Minimal,
-    Low,
-    Medium,
-    High,
-    Xhigh,
-}
-
-impl ReasoningEffort {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReasoningEffort::Minimal => "minimal",
-            ReasoningEffort::Low => "low",
-            ReasoningEffort::Medium => "medium",
-            ReasoningEffort::High => "high",
-            ReasoningEffort::Xhigh => "xhigh",
-        }
-    }
-}
 /// What a profile name may hold, as a JSON-schema pattern.
 pub const PROFILE_PATTERN: &str = "^[A-Za-z0-9_.][A-Za-z0-9_.-]*$";
 /// What a model name may hold, as a JSON-schema pattern: anything printable that cannot be
@@ -114,7 +87,7 @@ impl CodexOptions {
                 accepted: "a profile name of ASCII letters, digits, '.', '_' and '-', not starting with '-'",
             });
         }
-        if let Some(e) = effort.filter(|e| !REASONING_EFFORTS.contains(&e.value.as_str())) {
+        if let Some(e) = effort.filter(|e| ReasoningEffort::parse(&e.value).is_none()) {
             return Err(CodexError::BadSetting {
                 name: e.var,
                 accepted: "minimal, low, medium, high or xhigh",

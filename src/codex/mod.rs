@@ -8,10 +8,10 @@ mod locate;
 mod progress;
 mod render;
 
-pub(crate) use crate::vocab::{CodexOptions, Usage};
+pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
 pub(crate) use argv::{
-    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort, exec_argv,
-    is_model_name, is_profile_name,
+    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, exec_argv, is_model_name,
+    is_profile_name,
 };
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;

@@ -78,8 +78,7 @@ pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &Ta
         .outcome
         .as_ref()
         .and_then(|o| o.ended_by)
-        .and_then(|e| serde_json::to_value(e).ok())
-        .and_then(|v| v.as_str().map(str::to_string));
+        .map(|e| e.as_str().to_string());
     let cause = match (from, meta.status) {
         (None, _) => "start".to_string(),
         (_, to) if to.is_final() => ended_by.unwrap_or_else(|| "codex".into()),

@@ -67,6 +67,24 @@ pub enum EndedBy {
     RecoveredAtStart,
 }
 
+impl EndedBy {
+    /// Its name, as the tools and the event log write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndedBy::Codex => "codex",
+            EndedBy::CancelTool => "cancel_tool",
+            EndedBy::ClientCancel => "client_cancel",
+            EndedBy::TaskCancel => "task_cancel",
+            EndedBy::Attach => "attach",
+            EndedBy::SessionClosed => "session_closed",
+            EndedBy::Cli => "cli",
+            EndedBy::Timeout => "timeout",
+            EndedBy::Crash => "crash",
+            EndedBy::RecoveredAtStart => "recovered_at_start",
+        }
+    }
+}
+
 /// What kind of failure a failed task had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +108,28 @@ pub enum FailureKind {
     Interrupted,
     DiskFull,
     Unknown,
+}
+
+impl FailureKind {
+    /// Its name, as the tools write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Authentication => "authentication",
+            FailureKind::RateLimit => "rate_limit",
+            FailureKind::ServerError => "server_error",
+            FailureKind::ModelNotFound => "model_not_found",
+            FailureKind::ModelUnavailable => "model_unavailable",
+            FailureKind::SessionNotFound => "session_not_found",
+            FailureKind::Network => "network",
+            FailureKind::BadRequest => "bad_request",
+            FailureKind::Sandbox => "sandbox",
+            FailureKind::Timeout => "timeout",
+            FailureKind::ProcessCrash => "process_crash",
+            FailureKind::Interrupted => "interrupted",
+            FailureKind::DiskFull => "disk_full",
+            FailureKind::Unknown => "unknown",
+        }
+    }
 }
 
 /// Why a task failed, in a form a caller can act on.
@@ -388,4 +428,50 @@ pub fn own_usage(total: Usage, resumed: bool, before: Option<Usage>) -> (Usage, 
 fn elapsed_seconds(started_ms: u64, ended_ms: Option<u64>, now_ms: u64) -> f64 {
     let ms = ended_ms.unwrap_or(now_ms).saturating_sub(started_ms);
     (ms as f64 / 100.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_enum_has_one_name_and_serde_agrees() {
+        for e in [
+            EndedBy::Codex,
+            EndedBy::CancelTool,
+            EndedBy::ClientCancel,
+            EndedBy::TaskCancel,
+            EndedBy::Attach,
+            EndedBy::SessionClosed,
+            EndedBy::Cli,
+            EndedBy::Timeout,
+            EndedBy::Crash,
+            EndedBy::RecoveredAtStart,
+        ] {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+        }
+        for k in [
+            FailureKind::Authentication,
+            FailureKind::RateLimit,
+            FailureKind::ServerError,
+            FailureKind::ModelNotFound,
+            FailureKind::ModelUnavailable,
+            FailureKind::SessionNotFound,
+            FailureKind::Network,
+            FailureKind::BadRequest,
+            FailureKind::Sandbox,
+            FailureKind::Timeout,
+            FailureKind::ProcessCrash,
+            FailureKind::Interrupted,
+            FailureKind::DiskFull,
+            FailureKind::Unknown,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in [Sandbox::ReadOnly, Sandbox::FullAccess] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            let parsed = <Sandbox as clap::ValueEnum>::from_str(s.as_str(), false).unwrap();
+            assert_eq!(parsed, s);
+        }
+    }
 }
