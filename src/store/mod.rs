@@ -8,8 +8,8 @@ mod fsutil;
 mod layout;
 mod meta;
 mod queue;
-mod task_id;
 
+pub(crate) use crate::vocab::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};
 pub(crate) use clock::{now_ms, rfc3339};
 pub(crate) use error::StoreError;
 pub(crate) use events::TaskEvent;
@@ -23,4 +23,3 @@ pub(crate) use meta::{
     WorktreeRecord, own_usage,
 };
 pub(crate) use queue::{QueueEntry, Slot};
-pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

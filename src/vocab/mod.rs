@@ -1,6 +1,11 @@
-//! The plain words every layer shares about a task — its sandbox, the options Codex runs with,
-//! the tokens it used — as types with no I/O and no dependency on any layer, so that `codex`
-//! and `store` need not import each other.
+//! The plain words every layer shares about a task — its id, its status, its sandbox, who ended
+//! it, what kind of failure it had, the options Codex runs with, the tokens it used — as types
+//! with no I/O and no dependency on any layer, so that `codex` and `store` need not import each
+//! other. `store` re-exports them where they were.
+
+mod task_id;
+
+pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -139,5 +144,130 @@ impl ReasoningEffort {
             .iter()
             .copied()
             .find(|e| e.as_str() == name)
+    }
+}
+
+/// Where a task is in its life; every status but `running` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting for one of the CODEXMCP_MAX_PARALLEL places to run.
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn is_final(self) -> bool {
+        !matches!(self, TaskStatus::Running | TaskStatus::Queued)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Queued => "queued",
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who or what ended a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// Codex finished (well or not) on its own.
+    Codex,
+    /// A `codex_cancel` call.
+    CancelTool,
+    /// The MCP client cancelled the blocking call that ran the task.
+    ClientCancel,
+    /// The MCP client cancelled the task it was following as an MCP task (`tasks/cancel`).
+    TaskCancel,
+    /// A person in the task's tmux pane stopped it (Ctrl-C).
+    Attach,
+    /// The task's tmux session was closed (`tmux kill-session`, or its tmux server ended).
+    SessionClosed,
+    /// A person at the command line.
+    Cli,
+    /// The task's time limit passed.
+    Timeout,
+    /// Codex or its supervisor died unexpectedly.
+    Crash,
+    /// A server starting up found the task's supervisor gone and finalized it.
+    RecoveredAtStart,
+}
+
+impl EndedBy {
+    /// Its name, as the tools and the event log write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndedBy::Codex => "codex",
+            EndedBy::CancelTool => "cancel_tool",
+            EndedBy::ClientCancel => "client_cancel",
+            EndedBy::TaskCancel => "task_cancel",
+            EndedBy::Attach => "attach",
+            EndedBy::SessionClosed => "session_closed",
+            EndedBy::Cli => "cli",
+            EndedBy::Timeout => "timeout",
+            EndedBy::Crash => "crash",
+            EndedBy::RecoveredAtStart => "recovered_at_start",
+        }
+    }
+}
+
+/// What kind of failure a failed task had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Authentication,
+    RateLimit,
+    /// The model's API failed on its side (HTTP 500, 502, 503, 504).
+    ServerError,
+    /// The model named does not exist.
+    ModelNotFound,
+    /// The model exists but is not offered to this account.
+    ModelUnavailable,
+    /// The session to continue (`session_id`) is not known to Codex.
+    SessionNotFound,
+    Network,
+    /// The model's API refused the request as malformed (HTTP 400).
+    BadRequest,
+    Sandbox,
+    Timeout,
+    ProcessCrash,
+    Interrupted,
+    DiskFull,
+    Unknown,
+}
+
+impl FailureKind {
+    /// Its name, as the tools write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Authentication => "authentication",
+            FailureKind::RateLimit => "rate_limit",
+            FailureKind::ServerError => "server_error",
+            FailureKind::ModelNotFound => "model_not_found",
+            FailureKind::ModelUnavailable => "model_unavailable",
+            FailureKind::SessionNotFound => "session_not_found",
+            FailureKind::Network => "network",
+            FailureKind::BadRequest => "bad_request",
+            FailureKind::Sandbox => "sandbox",
+            FailureKind::Timeout => "timeout",
+            FailureKind::ProcessCrash => "process_crash",
+            FailureKind::Interrupted => "interrupted",
+            FailureKind::DiskFull => "disk_full",
+            FailureKind::Unknown => "unknown",
+        }
     }
 }
