@@ -76,12 +76,14 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     let codex = check_codex(config, &mut checks);
     checks.push(check_login(config, codex.as_deref()));
     checks.push(check_program(
+        config,
         "git",
         &["--version"],
         "needed to work in repositories",
         "install git",
     ));
     checks.push(check_program(
+        config,
         "tmux",
         &["-V"],
         "needed for full-access tasks",
@@ -274,8 +276,13 @@ fn check_settings(config: &Config) -> Check {
         .fix("correct or unset them where the MCP client starts codex-mcp")
 }
 
-fn check_program(name: &'static str, args: &[&str], why: &str, fix: &str) -> Check {
-    let config = crate::config::current();
+fn check_program(
+    config: &Config,
+    name: &'static str,
+    args: &[&str],
+    why: &str,
+    fix: &str,
+) -> Check {
     let Some(path) = config.find_on_path(name) else {
         return Check::new(name, Verdict::Fail, format!("not found on PATH ({why})")).fix(fix);
     };

@@ -149,7 +149,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(command) => {
-            let config = crate::config::install(Config::from_env()).clone();
+            let config = Config::from_env();
             init_logging(&config);
             person(command, config)
         }
@@ -160,8 +160,8 @@ pub fn main() -> ExitCode {
 fn person(command: Command, config: Config) -> ExitCode {
     match &command {
         Command::Doctor(args) => return doctor::doctor(args, &config),
-        Command::Install(args) => return install::install(args),
-        Command::Uninstall(args) => return install::uninstall(args),
+        Command::Install(args) => return install::install(args, &config),
+        Command::Uninstall(args) => return install::uninstall(args, &config),
         _ => {}
     }
     let engine = match Engine::from_config(config) {

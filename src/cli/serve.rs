@@ -7,7 +7,7 @@ use crate::engine::Engine;
 
 /// Serves MCP on stdin/stdout until the client closes the connection. Tasks live on.
 pub fn serve() -> ExitCode {
-    let config = crate::config::install(Config::from_env()).clone();
+    let config = Config::from_env();
     super::init_logging(&config);
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {

@@ -258,19 +258,6 @@ impl Config {
     }
 }
 
-static PROCESS: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
-
-/// Fixes this process's configuration, once: code far from the command line (the hook that
-/// runs on every task's end) reads it with [`current`].
-pub(crate) fn install(config: Config) -> &'static Config {
-    PROCESS.get_or_init(|| config)
-}
-
-/// This process's configuration: the one installed, else the environment's.
-pub(crate) fn current() -> &'static Config {
-    PROCESS.get_or_init(Config::from_env)
-}
-
 /// True for a regular file with an execute bit.
 pub(crate) fn is_executable(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::view::{CancelView, TaskView};
 use super::{Engine, EngineError};
-use crate::runner::{Finalizer, Tmux, conclude_from_files, terminate_tree};
+use crate::runner::{Finalizer, Tmux, conclude_from_files, task_ended, terminate_tree};
 use crate::store::{
     CancelRequest, EndedBy, Liveness, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
 };
@@ -62,9 +62,12 @@ impl Engine {
             tmux.kill_session(session)?;
         }
         let (status, outcome) = conclude_from_files(&files, Finalizer::Reader);
-        let (meta, _) = files
+        let (meta, ended) = files
             .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
+        if ended {
+            task_ended(&self.config, &meta);
+        }
         let meta = self.settle(&files, meta)?;
         // Two cancels racing both stop the tree; the one whose request came first stopped the
         // task, and only it says so.

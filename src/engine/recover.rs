@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::{Engine, EngineError};
 use crate::runner::{
-    Finalizer, Tmux, conclude_from_files, list_processes, supervisor_gone, terminate_tree,
+    Finalizer, Tmux, conclude_from_files, list_processes, supervisor_gone, task_ended,
+    terminate_tree,
 };
 use crate::store::{Liveness, TaskFiles, TaskMeta};
 
@@ -62,11 +63,12 @@ impl Engine {
         let (status, outcome) = conclude_from_files(files, finalizer);
         let updated = files.update_meta(|m| {
             // Re-checked under the task lock: another server may have finalized it meanwhile.
-            if files.supervisor_liveness() == Liveness::Dead {
-                m.finish(status, outcome);
-            }
+            files.supervisor_liveness() == Liveness::Dead && m.finish(status, outcome)
         })?;
-        Ok(updated.map(|(m, ())| m))
+        if let Some((meta, true)) = &updated {
+            task_ended(&self.config, meta);
+        }
+        Ok(updated.map(|(m, _)| m))
     }
 
     /// Stops what a dead supervisor left running: its process group, but only when codex's

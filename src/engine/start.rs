@@ -8,7 +8,9 @@ use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
-use crate::runner::{LaunchError, Tmux, TmuxError, launch_in_tmux, live_waiters, spawn_supervisor};
+use crate::runner::{
+    LaunchError, Tmux, TmuxError, launch_in_tmux, live_waiters, spawn_supervisor, task_ended,
+};
 use crate::store::{
     Lineage, Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
     WorktreeRecord, now_ms, rfc3339, write_atomic, write_json,
@@ -282,7 +284,7 @@ impl Engine {
                 })
             }
             Err(e) => {
-                let _ = files.update_meta(|m| {
+                let ended = files.update_meta(|m| {
                     m.finish(
                         TaskStatus::Failed,
                         Outcome {
@@ -291,6 +293,9 @@ impl Engine {
                         },
                     )
                 });
+                if let Ok(Some((meta, true))) = &ended {
+                    task_ended(&self.config, meta);
+                }
                 files.discard_launch_env();
                 Err(e.into())
             }

@@ -87,8 +87,6 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
         None => Config::from_env(),
     };
-    // The settings the task's end reads (its notify program) are the server's.
-    let config = crate::config::install(config).clone();
     // Signals are taken by a dedicated thread; every thread inherits this mask. Every program
     // started from here resets it (`child::with_clean_signals`): a mask survives exec.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
@@ -103,7 +101,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     }
     let stop = forward_signals(signals, files.clone(), view);
     if files.cancel_marker().exists() {
-        return finish_cancelled(files);
+        return finish_cancelled(files, &config);
     }
     let stopped = || stop.requested() || files.cancel_marker().exists();
     // A task's chain of delegation shares its limits, whatever this process's environment.
@@ -113,7 +111,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     };
     let tmux = super::tmux::Tmux::locate(&config).ok();
     let Some(_slot) = wait_for_slot(files, &meta, max_parallel, tmux.as_ref(), stopped)? else {
-        return finish_cancelled(files);
+        return finish_cancelled(files, &config);
     };
     view.show(&header(&meta, files));
     // The time limit counts from here: waiting in the queue does not use it up.
@@ -132,13 +130,13 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     loop {
         let run = match run_once(files, &meta, &attempt, &launch, view, &stop, limits) {
             Ok(run) => run,
-            Err(e) => return fail_to_start(files, &meta, &e),
+            Err(e) => return fail_to_start(files, &meta, &e, &config),
         };
         let (status, outcome) = conclude(files, &run.tracked.progress, run.end);
         if let Some(next) = attempt.retry(files, &meta, &outcome, &stop) {
             record_attempt(files, &attempt, &outcome, view)?;
             if !backoff(attempt.number, files, &stop) {
-                return finish_cancelled(files);
+                return finish_cancelled(files, &config);
             }
             attempt = next;
             continue;
@@ -149,7 +147,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
             warnings: run.warnings,
             findings: meta.worktree.as_ref().map(|_| find(files, &meta)),
         };
-        finish(files, &run.tracked, end)?;
+        finish(files, &run.tracked, end, &config)?;
         break;
     }
     let status = files.read_meta().ok().flatten().map(|m| m.status);
@@ -313,10 +311,10 @@ fn backoff(number: u32, files: &TaskFiles, stop: &Stop) -> bool {
 }
 
 /// Records a task that was asked to stop before codex ran (again).
-fn finish_cancelled(files: &TaskFiles) -> Result<(), StoreError> {
+fn finish_cancelled(files: &TaskFiles, config: &Config) -> Result<(), StoreError> {
     let tracked = Tracked::default();
     let (status, outcome) = conclude(files, &tracked.progress, RunEnd::default());
-    finish(files, &tracked, End::of(status, outcome))
+    finish(files, &tracked, End::of(status, outcome), config)
 }
 
 /// What the pane shows first: which task this is, where it runs, and where its log is.
@@ -500,7 +498,12 @@ fn spawn_codex(
     cmd.spawn()
 }
 
-fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Result<(), StoreError> {
+fn fail_to_start(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    e: &std::io::Error,
+    config: &Config,
+) -> Result<(), StoreError> {
     // A missing working directory makes the spawn fail as if codex itself were missing.
     let message = if meta.run_dir.is_dir() {
         format!(
@@ -524,7 +527,7 @@ fn fail_to_start(files: &TaskFiles, meta: &TaskMeta, e: &std::io::Error) -> Resu
     };
     let tracked = Tracked::default();
     let (status, outcome) = conclude(files, &tracked.progress, end);
-    finish(files, &tracked, End::of(status, outcome))
+    finish(files, &tracked, End::of(status, outcome), config)
 }
 
 /// When the supervisor stops codex on its own.
@@ -608,7 +611,12 @@ fn wait_codex(
 /// Decides the outcome and records it, unless someone (a cancel) already finalized the task.
 /// The warnings go in the same write as the status: a caller that sees the task finished must
 /// also see why it needs attention.
-fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreError> {
+fn finish(
+    files: &TaskFiles,
+    tracked: &Tracked,
+    end: End,
+    config: &Config,
+) -> Result<(), StoreError> {
     let End {
         status,
         outcome,
@@ -646,14 +654,20 @@ fn finish(files: &TaskFiles, tracked: &Tracked, end: End) -> Result<(), StoreErr
             files.log().display()
         ));
     }
-    record_final(files, |m| {
-        if m.finish(status, outcome.clone()) {
+    let ended = record_final(files, |m| {
+        let ended = m.finish(status, outcome.clone());
+        if ended {
             m.warnings.extend(warnings.iter().cloned());
             if let Some(f) = &findings {
                 f.clone().apply(m);
             }
         }
-    })
+        ended
+    })?;
+    if let Some(meta) = ended {
+        super::notify::task_ended(config, &meta);
+    }
+    Ok(())
 }
 
 /// A run's end as the supervisor records it, in one write.
@@ -679,14 +693,18 @@ impl End {
 /// Writes the task's end. On a full disk the space reserved at the task's start is freed for
 /// it, and the write is retried until it succeeds: the outcome in hand (answer, session, usage)
 /// is never traded for an "interrupted".
-fn record_final(files: &TaskFiles, change: impl Fn(&mut TaskMeta)) -> Result<(), StoreError> {
+fn record_final(
+    files: &TaskFiles,
+    change: impl Fn(&mut TaskMeta) -> bool,
+) -> Result<Option<TaskMeta>, StoreError> {
     let mut pause = Duration::from_millis(500);
     let mut freed = false;
     loop {
         match files.update_meta(&change) {
-            Ok(_) => {
+            Ok(written) => {
                 files.release_reserve();
-                return Ok(());
+                // The record as this write ended it; `None` when someone else ended it first.
+                return Ok(written.and_then(|(m, ended)| ended.then_some(m)));
             }
             Err(e) if e.is_disk_full() => {
                 if !freed {

@@ -4,13 +4,9 @@
 //! task ends, `CODEXMCP_NOTIFY` is also run.
 
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
-
-use crate::child::with_clean_signals;
 
 use super::fsutil::open_append;
 use super::layout::open_lock_file;
@@ -68,8 +64,8 @@ impl Store {
     }
 }
 
-/// Records `meta`'s move from `from` (when it changed), and runs the notify program when the
-/// task ended.
+/// Records `meta`'s move from `from` (when it changed) in the event log. Whoever ends a task
+/// runs the notify program, with its own configuration (`runner::task_ended`).
 pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &TaskMeta) {
     let Some(store) = Store::of_task_dir(task_dir) else {
         return;
@@ -92,79 +88,6 @@ pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &Ta
         to: meta.status,
         cause,
     });
-    if meta.status.is_final() {
-        notify(meta);
-    }
-}
-
-/// Runs `CODEXMCP_NOTIFY` (argv, no shell) with one JSON argument describing the ended task,
-/// as Codex's own `notify` setting does. It is not waited for, and cannot hold a task up.
-fn notify(meta: &TaskMeta) {
-    let Some(setting) = &crate::config::current().notify else {
-        return;
-    };
-    let argv: Vec<String> = if setting.value.trim_start().starts_with('[') {
-        serde_json::from_str(&setting.value).unwrap_or_default()
-    } else {
-        vec![setting.value.clone()]
-    };
-    let Some((program, args)) = argv.split_first() else {
-        return;
-    };
-    let outcome = meta.outcome.as_ref();
-    let summary = outcome
-        .and_then(|o| o.error.clone())
-        .or_else(|| outcome.map(|o| o.result.clone()))
-        .unwrap_or_default();
-    let payload = serde_json::json!({
-        "type": "task-ended",
-        "task_id": meta.task_id,
-        "status": meta.status,
-        "topic": meta.topic,
-        "cwd": meta.cwd,
-        "ended_by": outcome.and_then(|o| o.ended_by),
-        "summary": crate::text::shorten(&summary, 300),
-        "elapsed_seconds": meta.elapsed_seconds(now_ms()),
-        "log_file": meta.log_file,
-    });
-    let mut argv: Vec<String> = std::iter::once(program.clone())
-        .chain(args.iter().cloned())
-        .collect();
-    argv.push(payload.to_string());
-    let limit = crate::config::current().notify_timeout;
-    // A watchdog of its own runs it, so that its time limit holds after this process has
-    // exited (a supervisor ends right after recording the end). It has a session of its own:
-    // the end of a tmux task's session must not hang it up.
-    let watchdog = std::env::current_exe().map(|exe| {
-        let mut cmd = Command::new(exe);
-        cmd.arg("notify-run")
-            .arg("--timeout-ms")
-            .arg(limit.as_millis().to_string())
-            .arg("--")
-            .args(&argv)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        cmd
-    });
-    let spawned = match watchdog {
-        Ok(mut cmd) => {
-            with_clean_signals(&mut cmd);
-            // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                cmd.pre_exec(|| {
-                    nix::unistd::setsid().map_err(std::io::Error::from)?;
-                    Ok(())
-                });
-            }
-            cmd.spawn()
-        }
-        Err(e) => Err(e),
-    };
-    if let Ok(mut child) = spawned {
-        // Reaped in the background: a server that runs for days gathers no zombies.
-        std::thread::spawn(move || child.wait());
-    }
 }
 
 #[cfg(test)]

@@ -129,3 +129,48 @@ async fn a_hanging_notify_program_is_stopped_with_what_it_started() {
     }
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_notify_program_runs_whoever_ends_the_task() {
+    let mut fx = Fixture::new().await;
+    let out = fx.tmp.path().join("notified.jsonl");
+    let notify = json!([
+        "sh",
+        "-c",
+        format!("printf '%s\\n' \"$1\" >> '{}'", out.display()),
+        "notify"
+    ]);
+    fx.extra_env
+        .push(("CODEXMCP_NOTIFY".into(), notify.to_string()));
+    let client = fx.client().await;
+    // Ended by its supervisor, then by a cancel (the engine records that end itself).
+    call_body(
+        &client,
+        "codex",
+        task("@answer done", &fx.work, "ask-ends-v1"),
+    )
+    .await;
+    let id = dispatch_running(
+        &client,
+        task("@shell sleep 3401\n@answer never", &fx.work, "ask-ends-v2"),
+    )
+    .await;
+    call_body(&client, "codex_cancel", json!({"task_id": id})).await;
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            assert!(
+                text.contains("\"completed\"") && text.contains("\"cancelled\""),
+                "{text}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "notified: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.cancel().await.unwrap();
+}

@@ -20,6 +20,7 @@ pub(super) fn install(
     reg: &Registration,
     force: bool,
     dry_run: bool,
+    claude: Option<PathBuf>,
 ) -> Result<String, String> {
     // The project's `.mcp.json` is shared through git: it names the command every person has
     // on PATH, not this machine's path.
@@ -35,7 +36,7 @@ pub(super) fn install(
         reg
     };
     let add = add_args(scope, reg);
-    let Some(claude) = claude_on_path() else {
+    let Some(claude) = claude else {
         let by_hand = format!("claude {}", shell_words(&add));
         if dry_run {
             return Ok(format!("would run (claude is not on PATH here): {by_hand}"));
@@ -95,9 +96,13 @@ pub(super) fn install(
 }
 
 /// Removes the registration with `claude mcp remove`.
-pub(super) fn uninstall(scope: Scope, entry: &Entry) -> Result<String, String> {
+pub(super) fn uninstall(
+    scope: Scope,
+    entry: &Entry,
+    claude: Option<PathBuf>,
+) -> Result<String, String> {
     let remove = remove_args(scope, &entry.name);
-    let Some(claude) = claude_on_path() else {
+    let Some(claude) = claude else {
         return Err(format!(
             "the `claude` command is not on PATH; remove the entry with: claude {}",
             shell_words(&remove)
@@ -202,10 +207,6 @@ fn remove_args(scope: Scope, name: &str) -> Vec<String> {
 fn run(claude: &Path, args: &[String]) -> (bool, String) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     probe(claude, &args, None)
-}
-
-fn claude_on_path() -> Option<PathBuf> {
-    crate::config::current().find_on_path("claude")
 }
 
 fn registered(scope: Scope, reg: &Registration) -> String {

@@ -154,10 +154,12 @@ impl Scope {
 }
 
 /// Registers this binary with the client.
-pub fn install(args: &InstallArgs) -> ExitCode {
+pub fn install(args: &InstallArgs, config: &crate::config::Config) -> ExitCode {
     let outcome = match &args.client {
-        InstallClient::Claude(a) => Registration::new(&a.entry, &a.settings)
-            .and_then(|r| claude::install(a.scope, &r, a.settings.force, a.entry.dry_run)),
+        InstallClient::Claude(a) => Registration::new(&a.entry, &a.settings).and_then(|r| {
+            let claude = config.find_on_path("claude");
+            claude::install(a.scope, &r, a.settings.force, a.entry.dry_run, claude)
+        }),
         InstallClient::Cursor(a) => Registration::new(&a.entry, &a.settings).and_then(|r| {
             cursor::install(a.project.as_deref(), &r, a.settings.force, a.entry.dry_run)
         }),
@@ -167,9 +169,11 @@ pub fn install(args: &InstallArgs) -> ExitCode {
 }
 
 /// Takes the registration back out of the client.
-pub fn uninstall(args: &UninstallArgs) -> ExitCode {
+pub fn uninstall(args: &UninstallArgs, config: &crate::config::Config) -> ExitCode {
     let outcome = match &args.client {
-        UninstallClient::Claude(a) => claude::uninstall(a.scope, &a.entry),
+        UninstallClient::Claude(a) => {
+            claude::uninstall(a.scope, &a.entry, config.find_on_path("claude"))
+        }
         UninstallClient::Cursor(a) => cursor::uninstall(a.project.as_deref(), &a.entry),
         UninstallClient::Codex => Err(CODEX_REFUSED.to_string()),
     };
