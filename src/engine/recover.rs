@@ -14,7 +14,7 @@ use crate::store::{Liveness, TaskFiles, TaskMeta};
 impl Engine {
     /// True when a task recorded as running has no supervisor any more (the runner's rule).
     fn is_orphaned(&self, files: &TaskFiles, meta: &TaskMeta) -> bool {
-        supervisor_gone(files, meta, Tmux::locate(&self.config).ok().as_ref())
+        supervisor_gone(files, meta, || Tmux::locate(&self.config).ok())
     }
 
     /// Finalizes an orphaned task from its log and stops any of its processes still running.

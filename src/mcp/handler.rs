@@ -348,7 +348,9 @@ impl ServerHandler for CodexMcp {
         _ctx: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, ErrorData> {
         let view = self.on_task(&request.task_id, |e, id| e.status(id)).await?;
-        let result = self.codex_result(view.clone());
+        // The result is built only for a task that has one: a poll of a running task reads
+        // two small files and answers.
+        let result = || self.codex_result(view.clone());
         let detailed = task::detailed(&view, result, self.engine.task_poll());
         Ok(GetTaskResult::new(detailed))
     }

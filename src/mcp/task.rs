@@ -26,7 +26,11 @@ pub fn created(view: &TaskView, poll: Duration) -> Task {
 /// running; `completed` with exactly the result the blocking `codex` call returns once it has
 /// ended (a failed Codex run is a completed task whose result is a tool error: `failed` is for
 /// protocol errors); `cancelled` when it was stopped.
-pub fn detailed(view: &TaskView, result: CallToolResult, poll: Duration) -> DetailedTask {
+pub fn detailed(
+    view: &TaskView,
+    result: impl FnOnce() -> CallToolResult,
+    poll: Duration,
+) -> DetailedTask {
     match view.status {
         Status::Queued | Status::Running => {
             DetailedTask::new(created(view, poll), TaskPayload::Working)
@@ -34,7 +38,7 @@ pub fn detailed(view: &TaskView, result: CallToolResult, poll: Duration) -> Deta
         Status::Completed | Status::Failed => DetailedTask::new(
             base(view, TaskStatus::Completed, poll),
             TaskPayload::Completed {
-                result: object(&result),
+                result: object(&result()),
             },
         ),
         Status::Cancelled => {

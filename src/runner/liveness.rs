@@ -12,9 +12,14 @@ const EARLY_DEATH_MS: u64 = 1_000;
 
 /// True when the task, recorded as not ended, has no supervisor any more: its liveness lock is
 /// free after the supervisor took it, or was never taken within the start-up grace (sooner when
-/// the supervisor left words in its log, or its tmux session is gone). `tmux`, when known, is
-/// how a full-access task's session is looked for.
-pub fn supervisor_gone(files: &TaskFiles, meta: &TaskMeta, tmux: Option<&Tmux>) -> bool {
+/// the supervisor left words in its log, or its tmux session is gone). `tmux` finds tmux, to
+/// look for a full-access task's session; it is asked only then (a status read of a live task
+/// costs a lock probe, not a search of PATH).
+pub fn supervisor_gone(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    tmux: impl FnOnce() -> Option<Tmux>,
+) -> bool {
     if meta.status.is_final() || files.supervisor_liveness() != Liveness::Dead {
         return false;
     }
@@ -22,7 +27,7 @@ pub fn supervisor_gone(files: &TaskFiles, meta: &TaskMeta, tmux: Option<&Tmux>) 
         return true;
     }
     let age = now_ms().saturating_sub(meta.started_at_ms);
-    let session_gone = || match (&meta.tmux_session, tmux) {
+    let session_gone = || match (&meta.tmux_session, tmux()) {
         (Some(session), Some(tmux)) => !tmux.has_session(session),
         _ => false,
     };

@@ -74,7 +74,7 @@ pub fn live_waiters(store: &Store, tmux: Option<&Tmux>) -> usize {
 fn still_waiting(store: &Store, entry: &QueueEntry, tmux: Option<&Tmux>) -> bool {
     let files = store.task(&entry.task_id);
     let waiting = match files.read_meta() {
-        Ok(Some(m)) if !m.status.is_final() => !supervisor_gone(&files, &m, tmux),
+        Ok(Some(m)) if !m.status.is_final() => !supervisor_gone(&files, &m, || tmux.cloned()),
         Ok(_) => false,
         // Unreadable now (being written): it may well be waiting.
         Err(_) => true,
