@@ -144,4 +144,59 @@ mod layering {
             "imports against the layer order: {wrong:#?}"
         );
     }
+
+    /// Functions outside tests stay short enough to read whole: over 80 lines, one asks to be
+    /// split where its pieces have names. (rustfmt lays a function's closing brace at its own
+    /// indentation, which is what is looked for.)
+    #[test]
+    fn no_function_is_over_80_lines() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut long = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let mut i = 0;
+            while i < lines.len() {
+                let line = lines[i];
+                if line.trim_start().starts_with("#[cfg(test)]") {
+                    break;
+                }
+                let body = line.trim_start();
+                let indent = &line[..line.len() - body.len()];
+                let is_fn = [
+                    "fn ",
+                    "pub fn ",
+                    "pub(crate) fn ",
+                    "pub(super) fn ",
+                    "async fn ",
+                    "pub async fn ",
+                    "pub(crate) async fn ",
+                    "pub(super) async fn ",
+                ]
+                .iter()
+                .any(|p| body.starts_with(p))
+                    && !body.ends_with(';');
+                if !is_fn {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("{indent}}}");
+                let end = (i + 1..lines.len())
+                    .find(|&k| lines[k] == close)
+                    .unwrap_or(i);
+                if end - i + 1 > 80 {
+                    long.push(format!(
+                        "{}:{} ({} lines)",
+                        file.display(),
+                        i + 1,
+                        end - i + 1
+                    ));
+                }
+                i = end + 1;
+            }
+        }
+        assert!(long.is_empty(), "functions over 80 lines: {long:#?}");
+    }
 }

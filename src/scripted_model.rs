@@ -107,12 +107,51 @@ impl MockModel {
 }
 
 async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::io::Result<()> {
+    let Some((request_line, body)) = read_request(&mut stream).await? else {
+        return Ok(());
+    };
+    if !request_line.starts_with("POST") || !request_line.contains("/responses") {
+        return respond(&mut stream, "404 Not Found", "text/plain", b"not here").await;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return respond(&mut stream, "400 Bad Request", "text/plain", b"bad json").await;
+    };
+    lock(&recorded).push(request.clone());
+    if let Some((status, error)) = unknown_model(&request) {
+        let body = json!({ "error": error }).to_string();
+        return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
+    }
+    let script = Script::parse(&last_user_text(&request).unwrap_or_default());
+    if script.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
+    }
+    if script.cut_stream {
+        let frame = json!({"type": "response.created", "response": {"id": "resp_cut"}});
+        let sse = format!("event: response.created\ndata: {frame}\n\n");
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(sse.as_bytes()).await?;
+        return stream.shutdown().await;
+    }
+    if let Some((status, error)) = refusal(&script) {
+        let body = json!({ "error": error }).to_string();
+        return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
+    }
+    let step = tool_outputs_since_last_user(&request);
+    let sse = stream_of(step, reply_items(step, &script));
+    respond(&mut stream, "200 OK", "text/event-stream", sse.as_bytes()).await
+}
+
+/// Reads one HTTP request: its request line and its body (chunked or with a length); `None`
+/// when the connection closed first.
+async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     let header_end = loop {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = find(&buf, b"\r\n\r\n") {
@@ -134,80 +173,53 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         }
     }
     let mut body = buf[header_end..].to_vec();
-    if chunked {
-        while find(&body, b"0\r\n\r\n").is_none() {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-        body = dechunk(&body);
-    } else {
-        while body.len() < content_length {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-    if !request_line.starts_with("POST") || !request_line.contains("/responses") {
-        return respond(&mut stream, "404 Not Found", "text/plain", b"not here").await;
-    }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return respond(&mut stream, "400 Bad Request", "text/plain", b"bad json").await;
+    let done = |body: &[u8]| match chunked {
+        true => find(body, b"0\r\n\r\n").is_some(),
+        false => body.len() >= content_length,
     };
-    lock(&recorded).push(request.clone());
-    if let Some(model) = request["model"]
+    while !done(&body) {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    if chunked {
+        body = dechunk(&body);
+    }
+    Ok(Some((request_line, body)))
+}
+
+/// The HTTP status and error body a real backend gives a model it does not know.
+fn unknown_model(request: &Value) -> Option<(String, Value)> {
+    let model = request["model"]
         .as_str()
-        .filter(|m| m.starts_with("unknown-"))
-    {
-        let body = json!({"error": {
-            "message": format!("The model `{model}` does not exist or you do not have access to it."),
-            "type": "invalid_request_error", "code": "model_not_found"}});
-        return respond(
-            &mut stream,
-            "400 Bad Request",
-            "application/json",
-            body.to_string().as_bytes(),
-        )
-        .await;
-    }
-    let script = Script::parse(&last_user_text(&request).unwrap_or_default());
-    if script.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
-    }
-    if script.cut_stream {
-        let frame = json!({"type": "response.created", "response": {"id": "resp_cut"}});
-        let sse = format!("event: response.created\ndata: {frame}\n\n");
-        let head =
-            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(sse.as_bytes()).await?;
-        return stream.shutdown().await;
-    }
+        .filter(|m| m.starts_with("unknown-"))?;
+    let error = json!({
+        "message": format!("The model `{model}` does not exist or you do not have access to it."),
+        "type": "invalid_request_error", "code": "model_not_found"});
+    Some(("400 Bad Request".into(), error))
+}
+
+/// The HTTP status and error body that `@status` and `@fail` ask for.
+fn refusal(script: &Script) -> Option<(String, Value)> {
     if let Some((code, message)) = &script.status {
-        let body = json!({"error": {"message": message, "type": "error"}});
-        return respond(
-            &mut stream,
-            &format!("{code} Error"),
-            "application/json",
-            body.to_string().as_bytes(),
-        )
-        .await;
+        return Some((
+            format!("{code} Error"),
+            json!({"message": message, "type": "error"}),
+        ));
     }
-    if script.fail {
-        let body = json!({"error": {"message": "scripted model failure", "type": "server_error"}});
-        return respond(
-            &mut stream,
-            "500 Internal Server Error",
-            "application/json",
-            body.to_string().as_bytes(),
+    script.fail.then(|| {
+        (
+            "500 Internal Server Error".into(),
+            json!({"message": "scripted model failure", "type": "server_error"}),
         )
-        .await;
-    }
-    let step = tool_outputs_since_last_user(&request);
+    })
+}
+
+/// What the model says at `step`: the message before the first step, then the step's call, or
+/// the answer once the steps are done.
+fn reply_items(step: usize, script: &Script) -> Vec<Value> {
     let message = |id: String, text: &str| {
         json!({
             "type": "message",
@@ -250,6 +262,12 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         }),
         None => message(format!("msg_{step}"), &script.answer),
     });
+    items
+}
+
+/// The items as the Responses API streams them: each done, then the response completed with
+/// its usage.
+fn stream_of(step: usize, items: Vec<Value>) -> String {
     let mut frames: Vec<Value> = items
         .into_iter()
         .enumerate()
@@ -264,15 +282,16 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
             "total_tokens": USAGE_INPUT + USAGE_OUTPUT,
         }}}),
     );
-    let mut sse = String::new();
-    for f in frames {
-        sse.push_str(&format!(
-            "event: {}\ndata: {}\n\n",
-            f["type"].as_str().unwrap_or_default(),
-            f
-        ));
-    }
-    respond(&mut stream, "200 OK", "text/event-stream", sse.as_bytes()).await
+    frames
+        .iter()
+        .map(|f| {
+            format!(
+                "event: {}\ndata: {}\n\n",
+                f["type"].as_str().unwrap_or_default(),
+                f
+            )
+        })
+        .collect()
 }
 
 async fn respond(

@@ -138,93 +138,15 @@ pub fn show(args: &ShowArgs, engine: &Engine) -> ExitCode {
 pub fn readable(v: &TaskView, style: Style) -> String {
     let mut out = format!("{}  {}", style.bold(&v.task_id), style.status(v.status, 0));
     if let Some(by) = v.ended_by {
-        let by = serde_json::to_value(by).unwrap_or_default();
-        out.push_str(&style.dim(&format!("  (ended by {})", by.as_str().unwrap_or("?"))));
+        out.push_str(&style.dim(&format!("  (ended by {})", by.as_str())));
     }
     if let Some(n) = v.queue_position {
         out.push_str(&format!("  position {n} in the queue"));
     }
     out.push('\n');
-    let mut line = |label: &str, text: String| {
-        if !text.is_empty() {
-            out.push_str(&format!("{}  {text}\n", style.dim(&format!("{label:<9}"))));
-        }
-    };
-    let mut how = vec![v.sandbox.to_string()];
-    how.extend(v.model.as_ref().map(|m| format!("model {m}")));
-    how.extend(v.reasoning_effort.as_ref().map(|e| format!("effort {e}")));
-    how.extend(v.profile.as_ref().map(|p| format!("profile {p}")));
-    how.extend(
-        v.timeout_seconds
-            .map(|t| format!("time limit {}", clock(t as f64))),
-    );
-    line("topic", format!("{} · {}", v.topic, how.join(" · ")));
-    line("cwd", v.cwd.clone());
-    line(
-        "time",
-        format!(
-            "started {}{} · {}",
-            v.started_at,
-            v.ended_at
-                .as_ref()
-                .map(|e| format!(" · ended {e}"))
-                .unwrap_or_default(),
-            clock(v.elapsed_seconds)
-        ),
-    );
-    line("session", v.session_id.clone().unwrap_or_default());
-    line("usage", usage_line(v));
-    if let Some(p) = &v.progress {
-        line(
-            "progress",
-            format!(
-                "{} · {} commands · {} files changed · quiet for {}",
-                p.phase.as_str().replace('_', " "),
-                p.commands_run,
-                p.files_changed,
-                clock(p.idle_seconds)
-            ),
-        );
-        line("last", p.last_command.clone().unwrap_or_default());
-    }
-    if let Some(iso) = &v.isolation {
-        line(
-            "worktree",
-            format!(
-                "{} on {} (from {})",
-                iso.worktree_dir, iso.agent_branch, iso.base_branch
-            ),
-        );
-        if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
-            line(
-                "branch",
-                format!("{ahead} commit(s) ahead · {dirty} uncommitted change(s)"),
-            );
-        }
-        if let Some(changed) = iso.checkout_changes.as_ref().filter(|c| !c.is_empty()) {
-            line(
-                "checkout",
-                format!("changed while it ran: {}", changed.join(", ")),
-            );
-        }
-        if let Some(attach) = &iso.attach_command {
-            line("watch", attach.clone());
-        }
-    }
-    line("log", v.log_file.clone());
-    if let Some(f) = &v.failure {
-        line(
-            "failure",
-            format!(
-                "{} — {}",
-                f.kind.as_str(),
-                super::words::for_terminal(&f.hint)
-            ),
-        );
-    }
-    line("error", v.error.clone().unwrap_or_default());
-    for w in &v.warnings {
-        line("warning", super::words::for_terminal(w));
+    let lines = [about(v), where_it_works(v), how_it_ended(v)].concat();
+    for (label, text) in lines.into_iter().filter(|(_, t)| !t.is_empty()) {
+        out.push_str(&format!("{}  {text}\n", style.dim(&format!("{label:<9}"))));
     }
     if let Some(stat) = v.isolation.as_ref().and_then(|i| i.diff_stat.as_ref()) {
         out.push_str(&format!("\n{stat}\n"));
@@ -233,6 +155,105 @@ pub fn readable(v: &TaskView, style: Style) -> String {
         out.push_str(&format!("\n{}\n{answer}\n", style.bold("answer")));
     }
     out
+}
+
+/// A labelled line of `show`; an empty text is left out.
+type Line = (&'static str, String);
+
+/// What the task is: topic and settings, directory, times, session, usage, live progress.
+fn about(v: &TaskView) -> Vec<Line> {
+    let mut how = vec![v.sandbox.to_string()];
+    how.extend(v.model.as_ref().map(|m| format!("model {m}")));
+    how.extend(v.reasoning_effort.as_ref().map(|e| format!("effort {e}")));
+    how.extend(v.profile.as_ref().map(|p| format!("profile {p}")));
+    how.extend(
+        v.timeout_seconds
+            .map(|t| format!("time limit {}", clock(t as f64))),
+    );
+    let ended = v
+        .ended_at
+        .as_ref()
+        .map(|e| format!(" · ended {e}"))
+        .unwrap_or_default();
+    let mut lines = vec![
+        ("topic", format!("{} · {}", v.topic, how.join(" · "))),
+        ("cwd", v.cwd.clone()),
+        (
+            "time",
+            format!(
+                "started {}{ended} · {}",
+                v.started_at,
+                clock(v.elapsed_seconds)
+            ),
+        ),
+        ("session", v.session_id.clone().unwrap_or_default()),
+        ("usage", usage_line(v)),
+    ];
+    if let Some(p) = &v.progress {
+        lines.push((
+            "progress",
+            format!(
+                "{} · {} commands · {} files changed · quiet for {}",
+                p.phase.as_str().replace('_', " "),
+                p.commands_run,
+                p.files_changed,
+                clock(p.idle_seconds)
+            ),
+        ));
+        lines.push(("last", p.last_command.clone().unwrap_or_default()));
+    }
+    lines
+}
+
+/// Where a full-access task works: its worktree and branch, your checkout's changes, how to
+/// watch it.
+fn where_it_works(v: &TaskView) -> Vec<Line> {
+    let Some(iso) = &v.isolation else {
+        return Vec::new();
+    };
+    let mut lines = vec![(
+        "worktree",
+        format!(
+            "{} on {} (from {})",
+            iso.worktree_dir, iso.agent_branch, iso.base_branch
+        ),
+    )];
+    if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
+        lines.push((
+            "branch",
+            format!("{ahead} commit(s) ahead · {dirty} uncommitted change(s)"),
+        ));
+    }
+    if let Some(changed) = iso.checkout_changes.as_ref().filter(|c| !c.is_empty()) {
+        lines.push((
+            "checkout",
+            format!("changed while it ran: {}", changed.join(", ")),
+        ));
+    }
+    lines.extend(iso.attach_command.clone().map(|a| ("watch", a)));
+    lines
+}
+
+/// How it ended: the log, the failure and what to do, the error, the warnings.
+fn how_it_ended(v: &TaskView) -> Vec<Line> {
+    let mut lines = vec![("log", v.log_file.clone())];
+    if let Some(f) = &v.failure {
+        lines.push((
+            "failure",
+            format!(
+                "{} — {}",
+                f.kind.as_str(),
+                super::words::for_terminal(&f.hint)
+            ),
+        ));
+    }
+    lines.push(("error", v.error.clone().unwrap_or_default()));
+    lines.extend(
+        v.warnings
+            .iter()
+            .map(|w| ("warning", super::words::for_terminal(w))),
+    );
+    lines
 }
 
 fn usage_line(v: &TaskView) -> String {

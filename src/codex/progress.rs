@@ -248,17 +248,8 @@ impl Progress {
 /// True for a shell command that writes files: a redirection into a file, or a program that
 /// creates, changes or removes files (`rm`, `mv`, `sed -i`, `git commit`, `npm install`…).
 pub fn writes_files(command: &str) -> bool {
-    let harmless = [
-        "2>&1",
-        ">&2",
-        "1>&2",
-        "2>/dev/null",
-        ">/dev/null",
-        "> /dev/null",
-        "&>/dev/null",
-    ];
     let mut text = command.to_string();
-    for h in harmless {
+    for h in HARMLESS_REDIRECTIONS {
         text = text.replace(h, " ");
     }
     if text.contains('>') {
@@ -268,49 +259,6 @@ pub fn writes_files(command: &str) -> bool {
         .split(|c: char| c.is_whitespace() || ";&|()'\"`".contains(c))
         .filter(|w| !w.is_empty())
         .collect();
-    const WRITERS: &[&str] = &[
-        "rm",
-        "rmdir",
-        "mv",
-        "cp",
-        "touch",
-        "mkdir",
-        "ln",
-        "chmod",
-        "chown",
-        "truncate",
-        "dd",
-        "tee",
-        "install",
-        "patch",
-        "unlink",
-        "shred",
-        "apply_patch",
-    ];
-    const GIT_WRITES: &[&str] = &[
-        "add",
-        "commit",
-        "reset",
-        "checkout",
-        "switch",
-        "restore",
-        "rm",
-        "mv",
-        "stash",
-        "apply",
-        "am",
-        "merge",
-        "rebase",
-        "cherry-pick",
-        "revert",
-        "clean",
-        "push",
-        "pull",
-        "tag",
-        "init",
-        "clone",
-    ];
-    const INSTALLS: &[&str] = &["npm", "yarn", "pnpm", "pip", "pip3", "cargo", "go", "gem"];
     words.iter().enumerate().any(|(i, w)| {
         let next = words.get(i + 1).copied().unwrap_or_default();
         let program = w.rsplit('/').next().unwrap_or(w);
@@ -319,20 +267,76 @@ pub fn writes_files(command: &str) -> bool {
                 && next.starts_with("-")
                 && next.contains('i'))
             || (program == "git" && GIT_WRITES.contains(&next))
-            || (INSTALLS.contains(&program)
-                && [
-                    "install",
-                    "i",
-                    "ci",
-                    "add",
-                    "update",
-                    "get",
-                    "uninstall",
-                    "remove",
-                ]
-                .contains(&next))
+            || (INSTALLERS.contains(&program) && INSTALL_VERBS.contains(&next))
     })
 }
+
+/// Redirections that write no file.
+const HARMLESS_REDIRECTIONS: &[&str] = &[
+    "2>&1",
+    ">&2",
+    "1>&2",
+    "2>/dev/null",
+    ">/dev/null",
+    "> /dev/null",
+    "&>/dev/null",
+];
+/// Programs that create, change or remove files.
+const WRITERS: &[&str] = &[
+    "rm",
+    "rmdir",
+    "mv",
+    "cp",
+    "touch",
+    "mkdir",
+    "ln",
+    "chmod",
+    "chown",
+    "truncate",
+    "dd",
+    "tee",
+    "install",
+    "patch",
+    "unlink",
+    "shred",
+    "apply_patch",
+];
+/// git's commands that change the checkout, its index or its refs.
+const GIT_WRITES: &[&str] = &[
+    "add",
+    "commit",
+    "reset",
+    "checkout",
+    "switch",
+    "restore",
+    "rm",
+    "mv",
+    "stash",
+    "apply",
+    "am",
+    "merge",
+    "rebase",
+    "cherry-pick",
+    "revert",
+    "clean",
+    "push",
+    "pull",
+    "tag",
+    "init",
+    "clone",
+];
+/// Package managers, and their verbs that write packages into the directory.
+const INSTALLERS: &[&str] = &["npm", "yarn", "pnpm", "pip", "pip3", "cargo", "go", "gem"];
+const INSTALL_VERBS: &[&str] = &[
+    "install",
+    "i",
+    "ci",
+    "add",
+    "update",
+    "get",
+    "uninstall",
+    "remove",
+];
 
 #[cfg(test)]
 mod tests {

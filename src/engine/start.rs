@@ -178,6 +178,41 @@ impl Engine {
         placement: Placement,
     ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let (task_id, files) = self.allocate(&spec.topic.full)?;
+        let now = now_ms();
+        let mut meta = self.new_record(spec, pre, placement, &task_id, &files, now);
+        // Queued behind others, or when every place is taken; its supervisor waits for one.
+        let limit = self.config.max_parallel;
+        let tmux = Tmux::locate(&self.config).ok();
+        if live_waiters(&self.store, tmux.as_ref()) > 0 || self.store.free_slots(limit) == 0 {
+            meta.status = TaskStatus::Queued;
+        }
+        let prompt = if meta.readonly_fallback {
+            format!("{FALLBACK_PREAMBLE}{}", spec.prompt)
+        } else {
+            spec.prompt.clone()
+        };
+        let written = write_atomic(&files.prompt(), prompt.as_bytes())
+            .and_then(|()| files.make_reserve())
+            .and_then(|()| files.create_meta(&meta))
+            .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));
+        if let Err(e) = written {
+            // An empty folder would burn the id for good.
+            let _ = std::fs::remove_dir_all(&files.dir);
+            return Err(e.into());
+        }
+        Ok((task_id, meta, files))
+    }
+
+    /// The first record of a task: what was asked, where and how it runs, its limits.
+    fn new_record(
+        &self,
+        spec: &TaskSpec,
+        pre: &Preflight,
+        placement: Placement,
+        task_id: &TaskId,
+        files: &TaskFiles,
+        now: u64,
+    ) -> TaskMeta {
         let mut argv = vec![pre.codex.to_string_lossy().into_owned()];
         argv.extend(exec_argv(
             placement.sandbox,
@@ -185,8 +220,7 @@ impl Engine {
             spec.session_id.as_deref(),
             &pre.options,
         ));
-        let now = now_ms();
-        let meta = TaskMeta {
+        TaskMeta {
             task_id: task_id.to_string(),
             topic: spec.topic.full.clone(),
             sandbox: spec.sandbox,
@@ -227,30 +261,7 @@ impl Engine {
                 max_parallel: self.config.max_parallel,
             }),
             checkout_changes: None,
-        };
-        // Queued behind others, or when every place is taken; its supervisor waits for one.
-        let mut meta = meta;
-        let limit = self.config.max_parallel;
-        let tmux = Tmux::locate(&self.config).ok();
-        if live_waiters(&self.store, tmux.as_ref()) > 0 || self.store.free_slots(limit) == 0 {
-            meta.status = TaskStatus::Queued;
         }
-        let fallback = meta.readonly_fallback;
-        let prompt = if fallback {
-            format!("{FALLBACK_PREAMBLE}{}", spec.prompt)
-        } else {
-            spec.prompt.clone()
-        };
-        let written = write_atomic(&files.prompt(), prompt.as_bytes())
-            .and_then(|()| files.make_reserve())
-            .and_then(|()| files.create_meta(&meta))
-            .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));
-        if let Err(e) = written {
-            // An empty folder would burn the id for good.
-            let _ = std::fs::remove_dir_all(&files.dir);
-            return Err(e.into());
-        }
-        Ok((task_id, meta, files))
     }
 
     /// Starts the supervisor; a failure is recorded in the task before it is reported.
