@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fsutil::open_append;
 use super::layout::open_lock_file;
-use super::{Store, TaskMeta, TaskStatus, now_ms, rfc3339};
+use super::{EndedBy, Store, TaskMeta, TaskStatus, now_ms, rfc3339};
 
 /// Past this size the log is rotated.
 const ROTATE_BYTES: u64 = 4 * 1024 * 1024;
@@ -24,10 +24,38 @@ pub struct TaskEvent {
     /// `None` when the task was created.
     pub from: Option<TaskStatus>,
     pub to: TaskStatus,
-    /// `start`, `slot` (it got a place to run), `queued`, or who ended it: `codex`,
-    /// `cancel_tool`, `client_cancel`, `task_cancel`, `attach`, `session_closed`, `cli`,
-    /// `timeout`, `crash`, `recovered_at_start`.
-    pub cause: String,
+    pub cause: EventCause,
+}
+
+/// Why a task's status changed. Written as one word: `start`, `slot` (it got a place to run),
+/// `queued`, or who ended it (an [`EndedBy`]: `codex`, `cancel_tool`, `client_cancel`,
+/// `task_cancel`, `attach`, `session_closed`, `cli`, `timeout`, `crash`,
+/// `recovered_at_start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventCause {
+    Start,
+    Slot,
+    Queued,
+    #[serde(untagged)]
+    Ended(EndedBy),
+}
+
+impl EventCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventCause::Start => "start",
+            EventCause::Slot => "slot",
+            EventCause::Queued => "queued",
+            EventCause::Ended(by) => by.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Store {
@@ -70,16 +98,12 @@ pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &Ta
     let Some(store) = Store::of_task_dir(task_dir) else {
         return;
     };
-    let ended_by = meta
-        .outcome
-        .as_ref()
-        .and_then(|o| o.ended_by)
-        .map(|e| e.as_str().to_string());
+    let ended_by = meta.outcome.as_ref().and_then(|o| o.ended_by);
     let cause = match (from, meta.status) {
-        (None, _) => "start".to_string(),
-        (_, to) if to.is_final() => ended_by.unwrap_or_else(|| "codex".into()),
-        (_, TaskStatus::Running) => "slot".into(),
-        _ => "queued".into(),
+        (None, _) => EventCause::Start,
+        (_, to) if to.is_final() => EventCause::Ended(ended_by.unwrap_or(EndedBy::Codex)),
+        (_, TaskStatus::Running) => EventCause::Slot,
+        _ => EventCause::Queued,
     };
     store.record_event(&TaskEvent {
         time: rfc3339(now_ms()),
@@ -104,7 +128,7 @@ mod tests {
             task_id: format!("codex-review-e_{n}-v1"),
             from: Some(TaskStatus::Running),
             to: TaskStatus::Completed,
-            cause: "codex".into(),
+            cause: EventCause::Ended(EndedBy::Codex),
         };
         std::fs::write(store.events_file(), vec![b'x'; ROTATE_BYTES as usize + 1]).unwrap();
         store.record_event(&event(1));
@@ -116,6 +140,24 @@ mod tests {
             serde_json::from_str::<TaskEvent>(fresh.trim()).unwrap(),
             event(1).clone().with_time(&fresh)
         );
+    }
+
+    #[test]
+    fn each_cause_is_written_as_its_one_word_and_read_back() {
+        let causes = [
+            EventCause::Start,
+            EventCause::Slot,
+            EventCause::Queued,
+            EventCause::Ended(EndedBy::Codex),
+            EventCause::Ended(EndedBy::TaskCancel),
+            EventCause::Ended(EndedBy::RecoveredAtStart),
+        ];
+        for cause in causes {
+            let json = serde_json::to_value(cause).unwrap();
+            assert_eq!(json, serde_json::Value::from(cause.as_str()));
+            assert_eq!(serde_json::from_value::<EventCause>(json).unwrap(), cause);
+        }
+        assert!(serde_json::from_str::<EventCause>("\"nonsense\"").is_err());
     }
 
     impl TaskEvent {
