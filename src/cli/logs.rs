@@ -4,7 +4,6 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -177,19 +176,16 @@ pub fn attach(args: &AttachArgs, engine: &Engine) -> ExitCode {
             Err(e) => return super::failed(&e),
         };
     let mut out = std::io::stdout();
-    let session = view
+    let command = view
         .isolation
         .as_ref()
-        .and_then(|i| i.tmux_session.clone().zip(i.attach_command.clone()));
-    if let Some((session, command)) = session.filter(|_| !view.status.is_final()) {
+        .and_then(|i| i.attach_command.clone());
+    if let Some(command) = command.filter(|_| !view.status.is_final()) {
         use std::io::IsTerminal;
         if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
             // Replaces this process, as `tmux attach` in a shell would.
-            let e = std::process::Command::new("tmux")
-                .args(["attach-session", "-t", &format!("={session}")])
-                .env_remove("TMUX")
-                .exec();
-            eprintln!("codex-mcp: cannot run tmux: {e}; following the log instead");
+            let why = engine.attach_here(&view);
+            eprintln!("codex-mcp: {why}; following the log instead");
         } else {
             eprintln!(
                 "codex-mcp: no terminal here to attach to the task's tmux session; from one, run \

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::view::{CancelView, TaskView};
 use super::{Engine, EngineError};
-use crate::runner::{Finalizer, Tmux, conclude_from_files, task_ended, terminate_tree};
+use crate::runner::{Finalizer, Launch, conclude_from_files, task_ended, terminate_tree};
 use crate::store::{
     CancelRequest, EndedBy, Liveness, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
 };
@@ -56,11 +56,7 @@ impl Engine {
                 }
             })?;
         }
-        if let Some(session) = &meta.tmux_session
-            && let Ok(tmux) = Tmux::locate(&self.config)
-        {
-            tmux.kill_session(session)?;
-        }
+        Launch::of(&meta).close(&self.config)?;
         let (status, outcome) = conclude_from_files(&files, Finalizer::Reader);
         let (meta, ended) = files
             .update_meta(|m| m.finish(status, outcome))?

@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use super::{Engine, EngineError};
 use crate::runner::{
-    Finalizer, Tmux, conclude_from_files, list_processes, supervisor_gone, task_ended,
-    terminate_tree,
+    Finalizer, Launch, conclude_from_files, list_processes, orphaned, task_ended, terminate_tree,
 };
 use crate::store::{Liveness, TaskFiles, TaskMeta};
 
 impl Engine {
     /// True when a task recorded as running has no supervisor any more (the runner's rule).
     fn is_orphaned(&self, files: &TaskFiles, meta: &TaskMeta) -> bool {
-        supervisor_gone(files, meta, || Tmux::locate(&self.config).ok())
+        orphaned(files, meta, &self.config)
     }
 
     /// Finalizes an orphaned task from its log and stops any of its processes still running.
@@ -85,10 +84,6 @@ impl Engine {
                 let _ = terminate_tree(&[codex as i32], Some(group), Duration::from_secs(2));
             }
         }
-        if let Some(session) = &meta.tmux_session
-            && let Ok(tmux) = Tmux::locate(&self.config)
-        {
-            let _ = tmux.kill_session(session);
-        }
+        let _ = Launch::of(meta).close(&self.config);
     }
 }

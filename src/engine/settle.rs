@@ -6,7 +6,7 @@
 use super::findings::end_findings;
 use super::{Engine, EngineError};
 use crate::codex::Progress;
-use crate::runner::Tmux;
+use crate::runner::Launch;
 use crate::store::{AuditMode, ReadonlyAudit, TaskFiles, TaskMeta, Verdict, read_json};
 use crate::workspace::Snapshot;
 
@@ -22,11 +22,7 @@ impl Engine {
         }
         files.discard_launch_env();
         files.release_reserve();
-        if let Some(session) = &meta.tmux_session
-            && let Ok(tmux) = Tmux::locate(&self.config)
-        {
-            let _ = tmux.kill_session(session);
-        }
+        let _ = Launch::of(&meta).close(&self.config);
         // The supervisor takes these before it records the end; a task it did not end
         // (cancelled, or its supervisor died) gets them here.
         let findings = end_findings(files, &meta);

@@ -182,8 +182,7 @@ impl Engine {
         let mut meta = self.new_record(spec, pre, placement, &task_id, &files, now);
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let limit = self.config.max_parallel;
-        let tmux = Tmux::locate(&self.config).ok();
-        if live_waiters(&self.store, tmux.as_ref()) > 0 || self.store.free_slots(limit) == 0 {
+        if live_waiters(&self.store, &self.config) > 0 || self.store.free_slots(limit) == 0 {
             meta.status = TaskStatus::Queued;
         }
         let prompt = if meta.readonly_fallback {

@@ -3,9 +3,22 @@
 
 use super::view::TaskView;
 use super::{Engine, EngineError};
+use crate::runner::Launch;
 use crate::store::{TaskId, TaskMeta, TaskStatus};
 
 impl Engine {
+    /// Replaces this process with one attached to `view`'s task on this terminal, however the
+    /// task was launched. Returns only when that could not be done, saying why.
+    pub fn attach_here(&self, view: &TaskView) -> String {
+        let meta = TaskId::parse(&view.task_id)
+            .ok()
+            .and_then(|id| self.store.task(&id).read_meta().ok().flatten());
+        match meta {
+            Some(meta) => Launch::of(&meta).attach_here(&self.config),
+            None => format!("{} has no readable record", view.task_id),
+        }
+    }
+
     /// One task in full: its progress while it runs, its result once finished.
     /// A full disk does not make this fail: the task is reported as recorded, and a warning
     /// names the disk.

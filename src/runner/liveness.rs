@@ -1,7 +1,9 @@
 //! The one rule for "is this task's supervisor gone?", used by recovery (which finalizes such a
 //! task) and by the queue (which stops waiting behind it).
 
+use super::launch_kind::Launch;
 use super::tmux::Tmux;
+use crate::config::Config;
 use crate::store::{Liveness, TaskFiles, TaskMeta, now_ms};
 
 /// How long a freshly created task may go without its supervisor taking its lock.
@@ -15,7 +17,12 @@ const EARLY_DEATH_MS: u64 = 1_000;
 /// the supervisor left words in its log, or its tmux session is gone). `tmux` finds tmux, to
 /// look for a full-access task's session; it is asked only then (a status read of a live task
 /// costs a lock probe, not a search of PATH).
-pub fn supervisor_gone(
+/// [`supervisor_gone`], finding tmux (when needed) with `config`.
+pub fn orphaned(files: &TaskFiles, meta: &TaskMeta, config: &Config) -> bool {
+    supervisor_gone(files, meta, || Tmux::locate(config).ok())
+}
+
+pub(super) fn supervisor_gone(
     files: &TaskFiles,
     meta: &TaskMeta,
     tmux: impl FnOnce() -> Option<Tmux>,
@@ -27,10 +34,7 @@ pub fn supervisor_gone(
         return true;
     }
     let age = now_ms().saturating_sub(meta.started_at_ms);
-    let session_gone = || match (&meta.tmux_session, tmux()) {
-        (Some(session), Some(tmux)) => !tmux.has_session(session),
-        _ => false,
-    };
+    let session_gone = || Launch::of(meta).is_gone(tmux);
     age > STARTUP_GRACE_MS
         || (age > EARLY_DEATH_MS && (!files.supervisor_log_tail().is_empty() || session_gone()))
 }

@@ -5,6 +5,7 @@
 mod ancestry;
 mod failure;
 mod launch;
+mod launch_kind;
 mod liveness;
 mod notify;
 mod outcome;
@@ -17,7 +18,8 @@ mod tmux;
 
 pub(crate) use ancestry::supervising_task_dir;
 pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
-pub(crate) use liveness::supervisor_gone;
+pub(crate) use launch_kind::Launch;
+pub(crate) use liveness::orphaned;
 pub(crate) use notify::task_ended;
 pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::liveness::supervisor_gone;
 use super::tmux::Tmux;
+use crate::config::Config;
 use crate::store::{QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus};
 
 const POLL: Duration = Duration::from_millis(100);
@@ -61,7 +62,9 @@ pub(super) fn wait_for_slot(
 
 /// How many tasks really wait in the store's queue: entries left by a supervisor that died or
 /// a task that ended are removed on the way, so they make no new task wait.
-pub fn live_waiters(store: &Store, tmux: Option<&Tmux>) -> usize {
+pub fn live_waiters(store: &Store, config: &Config) -> usize {
+    let tmux = Tmux::locate(config).ok();
+    let tmux = tmux.as_ref();
     store
         .queue()
         .iter()

@@ -168,6 +168,16 @@ impl Tmux {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
+    /// `tmux attach-session` to exactly `name`, on this process's terminal (its stdin stays).
+    pub fn attach(&self, name: &str) -> Command {
+        let mut c = Command::new(&self.bin);
+        with_clean_signals(&mut c);
+        c.args(["attach-session", "-t", &format!("={name}")])
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE");
+        c
+    }
+
     pub fn has_session(&self, name: &str) -> bool {
         self.command()
             .args(["has-session", "-t", &format!("={name}")])

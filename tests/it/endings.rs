@@ -201,3 +201,70 @@ async fn a_server_whose_stdout_is_closed_exits_though_stdin_stays_open() {
     );
     drop(stdin);
 }
+
+/// `codex-mcp attach` on a terminal becomes a client of the task's own tmux session (the exact
+/// session, found through the recorded launch), and detaching leaves the task running.
+#[tokio::test(flavor = "multi_thread")]
+async fn attach_on_a_terminal_joins_the_tasks_session() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("README.md", "hello\n")]);
+    let client = fx.client().await;
+    let id = running_in_tmux(&fx, &client, "fix-watched-v1", "3341").await;
+    // A look-alike whose name starts the same: an inexact target would pick either.
+    fx.foreign_tmux_session("codex-fix-watched-v1x", &[]);
+    let clients = |session: &str| {
+        let out = fx
+            .tmux()
+            .args(["list-clients", "-t", &format!("={session}")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(clients("codex-fix-watched-v1"), 0);
+
+    // The person's terminal: a pane of its own tmux session, running the command.
+    let mut cmd = fx.tmux();
+    cmd.args([
+        "new-session",
+        "-d",
+        "-s",
+        "person",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        "env",
+    ]);
+    for (k, v) in fx.env() {
+        cmd.arg(format!("{k}={v}"));
+    }
+    cmd.args([env!("CARGO_BIN_EXE_codex-mcp"), "attach", &id]);
+    assert!(cmd.status().unwrap().success());
+
+    let start = std::time::Instant::now();
+    while clients("codex-fix-watched-v1") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the person's terminal never joined the task's session"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(clients("codex-fix-watched-v1x"), 0);
+
+    // Ctrl-b d detaches the person; the task keeps running.
+    let ok = fx
+        .tmux()
+        .args(["send-keys", "-t", "=person:", "C-b", "d"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = std::time::Instant::now();
+    while clients("codex-fix-watched-v1") > 0 {
+        assert!(start.elapsed() < Duration::from_secs(15), "never detached");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = call_body(&client, "codex_status", json!({"task_id": id})).await;
+    assert_eq!(v["status"], "running", "{v}");
+    call_body(&client, "codex_cancel", json!({"task_id": id})).await;
+    client.cancel().await.unwrap();
+}
