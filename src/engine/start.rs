@@ -1,6 +1,6 @@
 //! Starting a task: check everything, choose a fresh id, write its folder, launch its
-//! supervisor — as a detached process (read-only) or in a tmux session inside an isolated git
-//! worktree (full-access).
+//! supervisor where its [`Launch`] says — detached (read-only), or where a person can watch it,
+//! inside an isolated git worktree (full-access).
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +8,7 @@ use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
-use crate::runner::{
-    LaunchError, Tmux, TmuxError, launch_in_tmux, live_waiters, spawn_supervisor, task_ended,
-};
+use crate::runner::{Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
     Lineage, Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
     WorktreeRecord, now_ms, rfc3339, write_atomic, write_json,
@@ -43,8 +41,8 @@ struct Preflight {
     timeout_seconds: Option<u64>,
     /// A resume: the session's token total before this task, when known.
     usage_before: Option<crate::codex::Usage>,
-    /// Full-access tasks only: tmux, and the free session name the task will run in.
-    tmux: Option<(Tmux, String)>,
+    /// Where the supervisor will run, checked ready.
+    launch: Launch,
 }
 
 /// Where and how codex will run, decided under the store lock.
@@ -114,22 +112,15 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
-        let tmux = match spec.sandbox {
-            Sandbox::ReadOnly => None,
-            Sandbox::FullAccess => {
-                let tmux = Tmux::locate(&self.config)?;
-                let session = format!("codex-{}", spec.topic.full);
-                self.clear_leftover_session(&tmux, &session)?;
-                Some((tmux, session))
-            }
-        };
+        let launch = Launch::for_task(spec.sandbox, &spec.topic.full);
+        launch.ready(&self.config, |tag| self.is_running(tag))?;
         Ok(Preflight {
             exe,
             codex,
             options,
             timeout_seconds,
             usage_before: history.usage_total,
-            tmux,
+            launch,
         })
     }
 
@@ -142,24 +133,19 @@ impl Engine {
     ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let _guard = self.store.lock()?;
         self.refuse_if_topic_running(spec)?;
-        let placement = match &pre.tmux {
-            None if self.config.readonly_fallback => Placement {
+        let placement = match spec.sandbox {
+            Sandbox::FullAccess => self.place_in_worktree(spec, &pre.launch)?,
+            Sandbox::ReadOnly => Placement {
                 run_dir: spec.cwd.clone(),
                 sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
                 prepared: None,
-                tmux_session: None,
-                warnings: vec![FALLBACK_WARNING.into()],
+                tmux_session: pre.launch.recorded_session(),
+                warnings: match self.config.readonly_fallback {
+                    true => vec![FALLBACK_WARNING.into()],
+                    false => Vec::new(),
+                },
             },
-            None => Placement {
-                run_dir: spec.cwd.clone(),
-                sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
-                worktree: None,
-                prepared: None,
-                tmux_session: None,
-                warnings: Vec::new(),
-            },
-            Some((_, session)) => self.place_in_worktree(spec, session)?,
         };
         let prepared = placement.prepared.clone();
         // A task refused from here on leaves nothing: not its worktree, not its folder.
@@ -271,13 +257,7 @@ impl Engine {
         meta: TaskMeta,
         files: &TaskFiles,
     ) -> Result<Started, EngineError> {
-        let launched: Result<_, LaunchError> = match &pre.tmux {
-            None => spawn_supervisor(&pre.exe, &files.dir, &files.supervisor_log())
-                .map(|child| (Some(child), Vec::new())),
-            Some((tmux, session)) => {
-                launch_in_tmux(tmux, &pre.exe, &files.dir, session).map(|w| (None, w))
-            }
-        };
+        let launched: Result<_, LaunchError> = pre.launch.start(&self.config, &pre.exe, files);
         match launched {
             Ok((child, warnings)) => {
                 let meta = if warnings.is_empty() {
@@ -312,24 +292,14 @@ impl Engine {
         }
     }
 
-    /// A session named like the task's that an earlier, finished task of codex-mcp left (a
-    /// user's `remain-on-exit`, a killed supervisor) is closed; anyone else's is refused. One
-    /// of a running task is left for the topic check to refuse with its task id.
-    fn clear_leftover_session(&self, tmux: &Tmux, session: &str) -> Result<(), EngineError> {
-        if !tmux.has_session(session) {
-            return Ok(());
-        }
-        let Some(tag) = tmux.session_tag(session) else {
-            return Err(TmuxError::SessionExists(session.to_string()).into());
-        };
-        let running = TaskId::parse(&tag)
+    /// True when `tag` names a task that still runs (one whose supervisor died is finalized
+    /// on the way). A launch left behind by an earlier, finished task (a user's
+    /// `remain-on-exit`, a killed supervisor) may then be closed.
+    fn is_running(&self, tag: &str) -> bool {
+        TaskId::parse(tag)
             .ok()
             .and_then(|id| self.finalize_orphan(&self.store.task(&id)).ok().flatten())
-            .is_some_and(|m| !m.status.is_final());
-        if !running {
-            tmux.kill_session(session)?;
-        }
-        Ok(())
+            .is_some_and(|m| !m.status.is_final())
     }
 
     /// The program that runs supervisors: this executable, or, when a package upgrade removed
@@ -350,7 +320,11 @@ impl Engine {
     }
 
     /// The worktree of `<type>-<desc>`, refused while another running task uses it.
-    fn place_in_worktree(&self, spec: &TaskSpec, session: &str) -> Result<Placement, EngineError> {
+    fn place_in_worktree(
+        &self,
+        spec: &TaskSpec,
+        launch: &Launch,
+    ) -> Result<Placement, EngineError> {
         let root = self.config.worktree_root.as_deref();
         let key = spec.topic.key();
         let dir = locate_worktree(&spec.cwd, &key, root)?.dir;
@@ -367,7 +341,7 @@ impl Engine {
                 branch: wt.branch.clone(),
                 base_branch: wt.base_branch.clone(),
             }),
-            tmux_session: Some(session.to_string()),
+            tmux_session: launch.recorded_session(),
             warnings: wt.warnings.clone(),
             prepared: Some(wt),
         })

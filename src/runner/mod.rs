@@ -17,7 +17,7 @@ mod supervisor;
 mod tmux;
 
 pub(crate) use ancestry::supervising_task_dir;
-pub(crate) use launch::{LaunchError, launch_in_tmux, spawn_supervisor};
+pub(crate) use launch::LaunchError;
 pub(crate) use launch_kind::Launch;
 pub(crate) use liveness::orphaned;
 pub(crate) use notify::task_ended;
@@ -25,4 +25,4 @@ pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};
 pub(crate) use queue::live_waiters;
 pub(crate) use supervisor::{LiveView, run_supervisor};
-pub(crate) use tmux::{Tmux, TmuxError, attach_command};
+pub(crate) use tmux::{TmuxError, attach_command};
