@@ -166,9 +166,57 @@ pub fn exec_argv(
     a
 }
 
+/// The argv of a later run, from the `recorded` argv of the first and the codex arguments
+/// (`first_args`) that run was given: everything the record holds before them — the program,
+/// and any wrapper a launch put around it — is kept, and `next_args` follow. A record that
+/// does not end with `first_args` keeps its program only.
+pub fn next_run_argv(
+    recorded: &[String],
+    first_args: &[String],
+    next_args: Vec<String>,
+) -> Option<Vec<String>> {
+    let program = match recorded.len().checked_sub(first_args.len()) {
+        Some(n) if n > 0 && recorded[n..] == *first_args => &recorded[..n],
+        _ => recorded.get(..1)?,
+    };
+    let mut argv = program.to_vec();
+    argv.extend(next_args);
+    Some(argv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_later_run_keeps_the_program_and_any_wrapper_before_it() {
+        let opts = CodexOptions::default();
+        let first = exec_argv(CodexSandbox::DangerFullAccess, Path::new("/w"), None, &opts);
+        let next = exec_argv(
+            CodexSandbox::DangerFullAccess,
+            Path::new("/w"),
+            Some("s-1"),
+            &opts,
+        );
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for program in [
+            s(&["/bin/codex"]),
+            s(&["docker", "exec", "-i", "box", "/usr/bin/codex"]),
+        ] {
+            let mut recorded = program.clone();
+            recorded.extend(first.clone());
+            let argv = next_run_argv(&recorded, &first, next.clone()).unwrap();
+            assert_eq!(argv[..program.len()], program[..]);
+            assert_eq!(argv[program.len()..], next[..]);
+        }
+        // A record written otherwise (by an older version) keeps its program.
+        let odd = s(&["/bin/codex", "exec", "--json"]);
+        assert_eq!(
+            next_run_argv(&odd, &first, next.clone()).unwrap()[..],
+            [s(&["/bin/codex"]), next.clone()].concat()[..]
+        );
+        assert_eq!(next_run_argv(&[], &first, next), None);
+    }
 
     #[test]
     fn new_run_reads_prompt_from_stdin() {

@@ -11,7 +11,7 @@ mod render;
 pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
 pub(crate) use argv::{
     CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, exec_argv, is_model_name,
-    is_profile_name,
+    is_profile_name, next_run_argv,
 };
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;

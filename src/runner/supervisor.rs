@@ -25,7 +25,7 @@ use super::pump::{Tracked, lock, pump};
 use super::queue::wait_for_slot;
 use crate::child::with_clean_signals;
 use crate::codex::MESSAGE_KEEP_CHARS;
-use crate::codex::{CodexSandbox, exec_argv};
+use crate::codex::{CodexSandbox, exec_argv, next_run_argv};
 use crate::config::{Config, DEPTH_VAR};
 use crate::store::{
     Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta,
@@ -227,13 +227,15 @@ impl Try {
                 .unwrap_or_default()
         );
         write_atomic(&prompt, text.as_bytes()).ok()?;
-        let mut argv = vec![meta.argv.first()?.clone()];
-        argv.extend(exec_argv(
-            CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback),
-            &meta.run_dir,
-            Some(session),
-            &meta.options,
-        ));
+        // The recorded launch is reused: whatever the first run had before codex's own
+        // arguments stays, and only those change to resume the session.
+        let sandbox = CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback);
+        let args = |session| exec_argv(sandbox, &meta.run_dir, session, &meta.options);
+        let argv = next_run_argv(
+            &meta.argv,
+            &args(meta.resume_session_id.as_deref()),
+            args(Some(session)),
+        )?;
         Some(Try {
             number: self.number + 1,
             argv,
