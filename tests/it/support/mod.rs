@@ -471,7 +471,8 @@ pub async fn wait_final<H: ClientHandler>(
     loop {
         let r = call(client, "codex_status", json!({"task_id": task_id})).await;
         let v = body(&r);
-        if v["status"] != "running" {
+        // A task started while others wait for a place is `queued` for a moment first.
+        if v["status"] != "running" && v["status"] != "queued" {
             return v;
         }
         assert!(
