@@ -3,6 +3,8 @@
 //! how a process tree is stopped.
 
 mod ancestry;
+mod driver;
+mod exec_driver;
 mod failure;
 mod launch;
 mod launch_kind;
@@ -12,6 +14,7 @@ mod outcome;
 mod process;
 mod pump;
 mod queue;
+mod run;
 mod scan;
 mod supervisor;
 mod tmux;
@@ -24,5 +27,6 @@ pub(crate) use notify::task_ended;
 pub(crate) use outcome::{Finalizer, conclude_from_files};
 pub(crate) use process::{list_processes, terminate_tree};
 pub(crate) use queue::live_waiters;
-pub(crate) use supervisor::{LiveView, run_supervisor};
+pub(crate) use run::LiveView;
+pub(crate) use supervisor::run_supervisor;
 pub(crate) use tmux::{TmuxError, attach_command};

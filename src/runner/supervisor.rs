@@ -4,58 +4,32 @@
 //! and writes the final outcome into `meta.json` itself, so no server needs to be alive when
 //! the run ends.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
-use super::ancestry::is_supervisor;
+use super::driver::Driver;
 use super::outcome::{ExitInfo, RunEnd, conclude};
-use super::process::{list_processes, terminate_tree};
-use super::pump::{Tracked, lock, pump};
+use super::pump::Tracked;
 use super::queue::wait_for_slot;
-use crate::child::with_clean_signals;
+use super::run::{Limits, LiveView, RunEnv, Stop};
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::codex::{CodexSandbox, exec_argv, next_run_argv};
-use crate::config::{Config, DEPTH_VAR};
+use crate::config::Config;
 use crate::store::{
     Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta,
-    TaskStatus, now_ms, open_append, open_nofollow, rfc3339, write_atomic,
+    TaskStatus, now_ms, open_append, rfc3339, write_atomic,
 };
 
-/// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
-const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 /// The pause before the first retry; it doubles for each further one.
 const RETRY_BACKOFF: Duration = Duration::from_secs(2);
-/// How long codex gets between SIGTERM and SIGKILL.
-const KILL_AFTER: Duration = Duration::from_secs(5);
-
-/// Whether the supervisor also prints a readable account of the run on its stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LiveView {
-    /// Stdout goes nowhere (a detached read-only task).
-    Off,
-    /// Stdout is the task's tmux pane, which a person may be watching.
-    Pane,
-}
-
-impl LiveView {
-    /// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
-    pub(super) fn show(self, text: &str) {
-        if self == LiveView::Pane {
-            let _ = writeln!(std::io::stdout(), "{text}");
-        }
-    }
-}
 
 /// What is taken of a full-access task once Codex has ended (its branch summary, the changes
 /// to the person's checkout), by the supervisor before it records the end, so that the end
@@ -115,20 +89,19 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     };
     view.show(&header(&meta, files));
     // The time limit counts from here: waiting in the queue does not use it up.
-    let limits = Limits {
-        exit_grace: config.exit_grace,
-        unreachable: config.model_unreachable,
-        deadline: meta
-            .timeout_seconds
-            .map(|s| (s, Instant::now() + Duration::from_secs(s))),
-    };
-    let launch = Launch {
+    let limits = Limits::from_now(&config, meta.timeout_seconds);
+    let run_env = RunEnv {
         env: env.as_ref(),
         depth,
+        view,
+        stop: &stop,
+        limits,
     };
+    let driver = Driver::of(&meta);
     let mut attempt = Try::first(files, &meta);
     loop {
-        let run = match run_once(files, &meta, &attempt, &launch, view, &stop, limits) {
+        let (argv, prompt) = (&attempt.argv, &attempt.prompt);
+        let run = match driver.run(files, &meta, argv, prompt, &run_env) {
             Ok(run) => run,
             Err(e) => return fail_to_start(files, &meta, &e, &config),
         };
@@ -158,27 +131,11 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     Ok(())
 }
 
-/// What every run of codex gets besides its command line.
-struct Launch<'a> {
-    /// The environment handed over by the server (full-access tasks), else this process's.
-    env: Option<&'a BTreeMap<String, String>>,
-    /// How deep in delegation codex runs: a codex-mcp started inside it sees this and refuses
-    /// to go deeper than CODEXMCP_MAX_DEPTH.
-    depth: u32,
-}
-
 /// One run of codex: the first, or a retry that resumes the session.
 struct Try {
     number: u32,
     argv: Vec<String>,
     prompt: PathBuf,
-}
-
-/// What one run of codex left.
-struct Ran {
-    tracked: Tracked,
-    end: RunEnd,
-    warnings: Vec<String>,
 }
 
 impl Try {
@@ -242,36 +199,6 @@ impl Try {
             prompt,
         })
     }
-}
-
-/// Runs codex once, to its end.
-fn run_once(
-    files: &TaskFiles,
-    meta: &TaskMeta,
-    attempt: &Try,
-    launch: &Launch<'_>,
-    view: LiveView,
-    stop: &Stop,
-    limits: Limits,
-) -> std::io::Result<Ran> {
-    let mut child = spawn_codex(files, meta, attempt, launch)?;
-    let codex_pid = child.id() as i32;
-    stop.codex_pid.store(codex_pid, Ordering::SeqCst);
-    let _ = files.update_meta(|m| m.codex_pid = Some(codex_pid as u32));
-    let (tracked, drained) = start_pump(&mut child, files, view).map_err(std::io::Error::other)?;
-    let mut end = wait_codex(&mut child, &tracked, &files.progress(), stop, limits);
-    // Strays first: one that inherited codex's stdout would hold the pipe open and delay
-    // the end of the log by the whole drain timeout.
-    let strays = stop_strays();
-    let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
-    let warnings = run_warnings(files, end.stopped_after_turn, stop, strays);
-    let tracked = std::mem::take(&mut *lock(&tracked));
-    end.log_incomplete = tracked.log_error.is_some();
-    Ok(Ran {
-        tracked,
-        end,
-        warnings,
-    })
 }
 
 /// Notes a failed attempt that will be retried, in the record and the pane.
@@ -341,19 +268,6 @@ fn stopped_by(view: LiveView, sig: Signal) -> Option<EndedBy> {
     }
 }
 
-/// What the signal thread shares: which stop signal arrived, and the codex to pass it on to.
-#[derive(Clone)]
-struct Stop {
-    signal: Arc<AtomicI32>,
-    codex_pid: Arc<AtomicI32>,
-}
-
-impl Stop {
-    fn requested(&self) -> bool {
-        self.signal.load(Ordering::SeqCst) != 0
-    }
-}
-
 /// A signal thread: records which stop signal arrived, records who stopped the task when the
 /// signal names someone (before Codex's end is decided), and passes SIGTERM on to codex.
 fn forward_signals(signals: SigSet, files: TaskFiles, view: LiveView) -> Stop {
@@ -381,123 +295,11 @@ fn forward_signals(signals: SigSet, files: TaskFiles, view: LiveView) -> Stop {
     stop
 }
 
-/// A reader thread for codex's stdout; the receiver hears when it has read everything.
-fn start_pump(
-    child: &mut Child,
-    files: &TaskFiles,
-    view: LiveView,
-) -> Result<(Arc<Mutex<Tracked>>, Receiver<()>), StoreError> {
-    let tracked = Arc::new(Mutex::new(Tracked::default()));
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    if let Some(stdout) = child.stdout.take() {
-        let tracked = tracked.clone();
-        let log = open_append(&files.log())?;
-        let progress_path = files.progress();
-        std::thread::spawn(move || {
-            pump(stdout, log, &tracked, &progress_path, view);
-            let _ = done_tx.send(());
-        });
-    }
-    Ok((tracked, done_rx))
-}
-
-/// What the caller should know about how the run ended besides its status.
-fn run_warnings(
-    files: &TaskFiles,
-    stopped_after_turn: bool,
-    stop: &Stop,
-    strays: usize,
-) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if stopped_after_turn {
-        warnings.push("codex did not exit after finishing its turn and was stopped".into());
-    }
-    if let Ok(sig) = Signal::try_from(stop.signal.load(Ordering::SeqCst))
-        && !files.cancel_marker().exists()
-    {
-        let hint = if sig == Signal::SIGHUP {
-            " (was its tmux session closed?)"
-        } else {
-            ""
-        };
-        warnings.push(format!(
-            "the supervisor received {sig} and stopped codex{hint}"
-        ));
-    }
-    if strays > 0 {
-        warnings.push(format!(
-            "stopped {strays} process(es) codex left running when it exited"
-        ));
-    }
-    warnings
-}
-
-/// Stops what codex left running after it exited: our remaining descendants (orphans are
-/// reparented to us on Linux) and members of our process group. Returns how many there were.
-fn stop_strays() -> usize {
-    let me = std::process::id() as i32;
-    let group = nix::unistd::getpgrp().as_raw();
-    let procs = list_processes().unwrap_or_default();
-    // A task that Codex started through codex-mcp (nested delegation) is reparented to us
-    // when its server exits, but it is a task of its own, in the store: it lives on.
-    let strays: Vec<i32> = procs
-        .iter()
-        .filter(|p| p.pid != me && !p.zombie && (p.ppid == me || p.pgid == group))
-        .filter(|p| !is_supervisor(p.pid))
-        .map(|p| p.pid)
-        .collect();
-    if !strays.is_empty() {
-        let _ = terminate_tree(&strays, None, Duration::from_secs(2));
-    }
-    // Reap the ones that were our children, so none stays a zombie.
-    while let Ok(status) = nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
-    {
-        if status == nix::sys::wait::WaitStatus::StillAlive {
-            break;
-        }
-    }
-    strays.len()
-}
-
 fn missing(files: &TaskFiles) -> StoreError {
     StoreError::io(
         files.meta(),
         std::io::Error::new(std::io::ErrorKind::NotFound, "task record is missing"),
     )
-}
-
-fn spawn_codex(
-    files: &TaskFiles,
-    meta: &TaskMeta,
-    attempt: &Try,
-    launch: &Launch<'_>,
-) -> std::io::Result<Child> {
-    let (program, args) = attempt
-        .argv
-        .split_first()
-        .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
-    let prompt = open_nofollow(&attempt.prompt)?;
-    let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
-    let mut cmd = Command::new(program);
-    with_clean_signals(&mut cmd)
-        .args(args)
-        .current_dir(&meta.run_dir)
-        .stdin(Stdio::from(prompt))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(stderr));
-    if let Some(env) = launch.env {
-        cmd.env_clear().envs(env);
-    }
-    cmd.env(DEPTH_VAR, launch.depth.to_string());
-    if meta.readonly_fallback {
-        // Without a sandbox, a command could reach the person's tmux server and leave a
-        // process there that writes after the audit and outlives the task: no way to it. A
-        // server it starts itself lands in the task's folder and is stopped as a stray.
-        cmd.env_remove("TMUX")
-            .env_remove("TMUX_PANE")
-            .env("TMUX_TMPDIR", files.dir.join("no-tmux"));
-    }
-    cmd.spawn()
 }
 
 fn fail_to_start(
@@ -530,84 +332,6 @@ fn fail_to_start(
     let tracked = Tracked::default();
     let (status, outcome) = conclude(files, &tracked.progress, end);
     finish(files, &tracked, End::of(status, outcome), config)
-}
-
-/// When the supervisor stops codex on its own.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    /// How long codex may linger after its turn.
-    exit_grace: Duration,
-    /// How long codex may say nothing but errors (cannot reach its model).
-    unreachable: Duration,
-    /// The task's time limit: its length in seconds, and when it passes.
-    deadline: Option<(u64, Instant)>,
-}
-
-/// Waits for codex, stopping it when asked by a signal, when it lingers after its turn, or when
-/// the task's time limit passes (then with its whole process tree).
-fn wait_codex(
-    child: &mut Child,
-    tracked: &Mutex<Tracked>,
-    progress_path: &Path,
-    stop: &Stop,
-    limits: Limits,
-) -> RunEnd {
-    let mut turn_done_at: Option<Instant> = None;
-    let mut term_sent_at: Option<Instant> = None;
-    let mut end = RunEnd::default();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                end.exit = Some(ExitInfo {
-                    code: status.code(),
-                    signal: status.signal(),
-                });
-                return end;
-            }
-            Ok(None) => {}
-            // The supervisor saw codex end even when it could not read its status.
-            Err(_) => {
-                end.exit = Some(ExitInfo::default());
-                return end;
-            }
-        }
-        let erring_since = {
-            let mut t = lock(tracked);
-            t.save(progress_path, false);
-            if turn_done_at.is_none() && t.progress.turn_end.is_some() {
-                turn_done_at = Some(Instant::now());
-            }
-            t.progress.errors_since_ms
-        };
-        if let Some(since) = erring_since
-            && term_sent_at.is_none()
-            && now_ms().saturating_sub(since) >= limits.unreachable.as_millis() as u64
-        {
-            end.unreachable = Some(limits.unreachable.as_secs());
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
-            term_sent_at = Some(Instant::now());
-        }
-        if let Some((seconds, at)) = limits.deadline
-            && end.timed_out.is_none()
-            && Instant::now() >= at
-        {
-            end.timed_out = Some(seconds);
-            // TERM to codex and every descendant, KILL to what is left after the grace.
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
-            term_sent_at = Some(Instant::now());
-        }
-        let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= limits.exit_grace);
-        let asked = stop.requested();
-        if (lingering || asked) && term_sent_at.is_none() {
-            end.stopped_after_turn = lingering && !asked;
-            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
-            term_sent_at = Some(Instant::now());
-        }
-        if term_sent_at.is_some_and(|t| t.elapsed() >= KILL_AFTER) {
-            let _ = child.kill();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Decides the outcome and records it, unless someone (a cancel) already finalized the task.

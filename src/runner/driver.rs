@@ -1,0 +1,40 @@
+//! How a Codex run is driven: the one seam between the supervisor's lifecycle (queue, retries,
+//! signals, the recorded end) and the program that does the work. Today one driver, `exec`
+//! (`codex exec --json`, in `exec_driver.rs`); a second (Codex's app-server, to talk to a
+//! running task) is one more variant and one more file, and the supervisor, the queue,
+//! recovery and cancel do not change.
+
+use std::path::Path;
+
+use super::exec_driver;
+use super::run::{Ran, RunEnv};
+use crate::store::{TaskFiles, TaskMeta};
+
+/// The way a task's Codex runs are driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Driver {
+    /// One `codex exec --json` process per run.
+    Exec,
+}
+
+impl Driver {
+    /// The driver of `meta`'s task.
+    pub(super) fn of(_meta: &TaskMeta) -> Driver {
+        Driver::Exec
+    }
+
+    /// One run, to its end: `argv` started with `prompt` as its input, stopped on the stop
+    /// signal or when the limits say, its events recorded in the task's files.
+    pub(super) fn run(
+        self,
+        files: &TaskFiles,
+        meta: &TaskMeta,
+        argv: &[String],
+        prompt: &Path,
+        env: &RunEnv<'_>,
+    ) -> std::io::Result<Ran> {
+        match self {
+            Driver::Exec => exec_driver::run(files, meta, argv, prompt, env),
+        }
+    }
+}
