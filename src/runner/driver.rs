@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::exec_driver;
 use super::run::{Ran, RunEnv};
+use crate::codex::{CodexSandbox, exec_argv, next_run_argv};
 use crate::store::{TaskFiles, TaskMeta};
 
 /// The way a task's Codex runs are driven.
@@ -21,6 +22,23 @@ impl Driver {
     /// The driver of `meta`'s task.
     pub(super) fn of(_meta: &TaskMeta) -> Driver {
         Driver::Exec
+    }
+
+    /// The command line of a run that continues `session` after a failed one. The recorded
+    /// launch is reused: whatever the first run had before codex's own arguments (the
+    /// program, any wrapper) stays, and only those change.
+    pub(super) fn resume_argv(self, meta: &TaskMeta, session: &str) -> Option<Vec<String>> {
+        match self {
+            Driver::Exec => {
+                let sandbox = CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback);
+                let args = |session| exec_argv(sandbox, &meta.run_dir, session, &meta.options);
+                next_run_argv(
+                    &meta.argv,
+                    &args(meta.resume_session_id.as_deref()),
+                    args(Some(session)),
+                )
+            }
+        }
     }
 
     /// One run, to its end: `argv` started with `prompt` as its input, stopped on the stop

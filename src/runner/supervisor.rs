@@ -21,7 +21,6 @@ use super::pump::Tracked;
 use super::queue::wait_for_slot;
 use super::run::{Limits, LiveView, RunEnv, Stop};
 use crate::codex::MESSAGE_KEEP_CHARS;
-use crate::codex::{CodexSandbox, exec_argv, next_run_argv};
 use crate::config::Config;
 use crate::store::{
     Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta,
@@ -184,15 +183,7 @@ impl Try {
                 .unwrap_or_default()
         );
         write_atomic(&prompt, text.as_bytes()).ok()?;
-        // The recorded launch is reused: whatever the first run had before codex's own
-        // arguments stays, and only those change to resume the session.
-        let sandbox = CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback);
-        let args = |session| exec_argv(sandbox, &meta.run_dir, session, &meta.options);
-        let argv = next_run_argv(
-            &meta.argv,
-            &args(meta.resume_session_id.as_deref()),
-            args(Some(session)),
-        )?;
+        let argv = Driver::of(meta).resume_argv(meta, session)?;
         Some(Try {
             number: self.number + 1,
             argv,
