@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::answer::Answer;
 use crate::codex::{Phase, Progress, Usage};
-use crate::runner::attach_command;
+use crate::runner::{Launch, attach_command};
 use crate::store::{
     Attempt, EndedBy, Failure, ReadonlyAudit, Sandbox, TaskFiles, TaskMeta, TaskStatus, now_ms,
     own_usage, read_json,
@@ -304,11 +304,12 @@ impl IsolationView {
     /// The worktree and session of a full-access task; `None` for a read-only one.
     fn of(meta: &TaskMeta) -> Option<IsolationView> {
         let wt = meta.worktree.as_ref()?;
-        // Recorded with every full-access task; the name is derived the same way if not.
+        // Recorded with every full-access task; named by the same rule if not.
         let session = meta
             .tmux_session
             .clone()
-            .unwrap_or_else(|| format!("codex-{}", meta.topic));
+            .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).recorded_session())
+            .unwrap_or_default();
         let live = !meta.status.is_final();
         Some(IsolationView {
             worktree_dir: wt.dir.display().to_string(),
