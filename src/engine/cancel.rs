@@ -25,11 +25,11 @@ impl Engine {
     ) -> Result<CancelView, EngineError> {
         let files = self.store.task(task_id);
         let meta = self.current_meta(task_id)?;
-        if meta.status.is_final() {
+        if meta.status().is_final() {
             return Ok(CancelView {
                 note: Some(format!(
                     "the task had already finished ({}); nothing was changed",
-                    meta.status
+                    meta.status()
                 )),
                 task: TaskView::build(&files, &meta),
                 cancelled: false,
@@ -45,7 +45,7 @@ impl Engine {
         // have been finalized above). Codex and its commands are found as its descendants and
         // group members; codex's own recorded pid may already belong to someone else.
         if let Some(sup) = meta
-            .supervisor_pid
+            .launch().supervisor_pid
             .filter(|_| files.supervisor_liveness() == Liveness::Alive)
         {
             let sup = sup as i32;
@@ -67,13 +67,13 @@ impl Engine {
         let meta = self.settle(&files, meta)?;
         // Two cancels racing both stop the tree; the one whose request came first stopped the
         // task, and only it says so.
-        let cancelled = first && meta.status == TaskStatus::Cancelled;
+        let cancelled = first && meta.status() == TaskStatus::Cancelled;
         Ok(CancelView {
             cancelled,
             note: (!first).then(|| {
                 format!(
                     "another cancel of this task came first; the task is {}",
-                    meta.status
+                    meta.status()
                 )
             }),
             task: TaskView::build(&files, &meta),
@@ -89,7 +89,7 @@ impl Engine {
         mut meta: TaskMeta,
     ) -> Result<TaskMeta, EngineError> {
         let deadline = Instant::now() + SUPERVISOR_START_WAIT;
-        while meta.supervisor_pid.is_none() && !meta.status.is_final() && Instant::now() < deadline
+        while meta.launch().supervisor_pid.is_none() && !meta.status().is_final() && Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));
             meta = files

@@ -9,10 +9,10 @@ use crate::workspace::{Snapshot, summarize};
 /// The findings `meta` does not hold yet (none for a read-only task).
 pub(crate) fn end_findings(files: &TaskFiles, meta: &TaskMeta) -> EndFindings {
     let mut found = EndFindings::default();
-    let Some(wt) = &meta.worktree else {
+    let Some(wt) = &meta.placement().worktree else {
         return found;
     };
-    if meta.branch_summary.is_none() {
+    if meta.end().branch_summary.is_none() {
         match summarize(&wt.dir, &wt.base_branch) {
             Ok(g) => {
                 found.branch_summary = Some(BranchSummary {
@@ -27,7 +27,7 @@ pub(crate) fn end_findings(files: &TaskFiles, meta: &TaskMeta) -> EndFindings {
             )),
         }
     }
-    if meta.checkout_changes.is_none() {
+    if meta.end().checkout_changes.is_none() {
         checkout_changes(files, &wt.repo_root, &mut found);
     }
     found

@@ -48,25 +48,25 @@ impl Engine {
                 tasks.push((m, files));
             }
         }
-        let old = |m: &TaskMeta| m.status.is_final() && m.ended_at_ms.is_some_and(|e| e <= cutoff);
+        let old = |m: &TaskMeta| m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff);
         let mut items = Vec::new();
         // Worktrees first: a task's folder goes only when its worktree does.
         let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
         for (m, _) in &tasks {
-            if let Some(wt) = &m.worktree {
+            if let Some(wt) = &m.placement().worktree {
                 by_worktree.entry(wt.dir.clone()).or_default().push(m);
             }
         }
         let mut kept_worktrees = Vec::new();
         for (dir, users) in &by_worktree {
             let (remove, reason) = match users.iter().find(|m| !old(m)) {
-                Some(m) if !m.status.is_final() => {
+                Some(m) if !m.status().is_final() => {
                     (false, format!("task {} is running", m.task_id))
                 }
                 Some(m) => (false, format!("task {} ended too recently", m.task_id)),
-                None => judge(users[0].worktree.as_ref(), rules.force),
+                None => judge(users[0].placement().worktree.as_ref(), rules.force),
             };
-            let wt = users[0].worktree.as_ref();
+            let wt = users[0].placement().worktree.as_ref();
             let branch = wt.map(|w| w.branch.as_str()).unwrap_or("?");
             let mut item = GcItem {
                 kind: "worktree",
@@ -89,7 +89,7 @@ impl Engine {
         }
         for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
             let kept = m
-                .worktree
+                .placement().worktree
                 .as_ref()
                 .is_some_and(|w| kept_worktrees.contains(&w.dir));
             let mut item = GcItem {
@@ -99,7 +99,7 @@ impl Engine {
                 reason: if kept {
                     "its worktree is kept".into()
                 } else {
-                    format!("ended {}", m.ended_at.clone().unwrap_or_default())
+                    format!("ended {}", m.end().ended_at.clone().unwrap_or_default())
                 },
             };
             if item.remove && !rules.dry_run {
@@ -186,7 +186,7 @@ fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
 /// Removes a task's folder, and its `.codex-tasks` link when it still points there.
 fn remove_task(m: &TaskMeta, files: &TaskFiles, item: &mut GcItem) {
     // The topic's link and the run's own (`<topic>-rN`), when they still point here.
-    if let Some(links) = m.link.as_deref().and_then(std::path::Path::parent)
+    if let Some(links) = m.placement().link.as_deref().and_then(std::path::Path::parent)
         && let Ok(entries) = std::fs::read_dir(links)
     {
         for e in entries.flatten() {

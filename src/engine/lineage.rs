@@ -24,7 +24,7 @@ fn within(mut config: Config, task: &TaskFiles) -> Config {
     if let Some(store) = store {
         config.store_home = Some(store.to_path_buf());
     }
-    if let Some(lineage) = meta.lineage {
+    if let Some(lineage) = meta.launch().lineage {
         config.depth = config.depth.max(lineage.depth);
         config.max_depth = lineage.max_depth;
         config.max_parallel = lineage.max_parallel;

@@ -52,7 +52,7 @@ impl Engine {
             return Ok(None);
         };
         let dead = known_exited
-            && !meta.status.is_final()
+            && !meta.status().is_final()
             && files.supervisor_liveness() == Liveness::Dead;
         if !dead && !self.is_orphaned(files, &meta) {
             return Ok(Some(meta));
@@ -74,7 +74,7 @@ impl Engine {
     /// recorded pid is still in that group (so a reused pid is never signalled), and the
     /// task's tmux session.
     fn stop_leftovers(&self, meta: &TaskMeta) {
-        if let (Some(sup), Some(codex)) = (meta.supervisor_pid, meta.codex_pid) {
+        if let (Some(sup), Some(codex)) = (meta.launch().supervisor_pid, meta.launch().codex_pid) {
             let group = sup as i32;
             let ours = list_processes()
                 .unwrap_or_default()

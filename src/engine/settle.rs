@@ -17,7 +17,7 @@ impl Engine {
         files: &TaskFiles,
         meta: TaskMeta,
     ) -> Result<TaskMeta, EngineError> {
-        if !meta.status.is_final() || meta.settled {
+        if !meta.status().is_final() || meta.end().settled {
             return Ok(meta);
         }
         files.discard_launch_env();
@@ -26,12 +26,8 @@ impl Engine {
         // The supervisor takes these before it records the end; a task it did not end
         // (cancelled, or its supervisor died) gets them here.
         let findings = end_findings(files, &meta);
-        let audit = meta.readonly_fallback.then(|| audit(files, &meta));
-        let updated = files.update_meta(|m| {
-            m.settled = true;
-            findings.clone().apply(m);
-            m.readonly_audit = audit.clone();
-        })?;
+        let audit = meta.launch().readonly_fallback.then(|| audit(files, &meta));
+        let updated = files.update_meta(|m| m.settle(findings.clone(), audit.clone()))?;
         Ok(updated.map_or(meta, |(m, ())| m))
     }
 }
@@ -42,7 +38,7 @@ impl Engine {
 fn audit(files: &TaskFiles, meta: &TaskMeta) -> ReadonlyAudit {
     let mut violations = match read_json::<Snapshot>(&files.audit_before()) {
         Ok(Some(before)) => {
-            let after = Snapshot::take(&meta.cwd);
+            let after = Snapshot::take(&meta.placement().cwd);
             // Who made a change, the comparison cannot tell: Codex, or the person at work in
             // the same checkout meanwhile.
             let mut v: Vec<String> = after

@@ -10,8 +10,8 @@ use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
 use crate::runner::{Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
-    Lineage, Outcome, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
-    WorktreeRecord, now_ms, rfc3339, write_atomic, write_json,
+    LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
+    WorktreeRecord, now_ms, write_atomic, write_json,
 };
 use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
 
@@ -46,7 +46,7 @@ struct Preflight {
 }
 
 /// Where and how codex will run, decided under the store lock.
-struct Placement {
+struct Placed {
     run_dir: PathBuf,
     sandbox: CodexSandbox,
     worktree: Option<WorktreeRecord>,
@@ -65,19 +65,19 @@ impl Engine {
         let linked = link_task(&spec.cwd, &spec.topic.full, &files.dir);
         let meta = files
             .update_meta(|m| {
-                m.link = linked.link;
-                m.warnings.extend(linked.warnings);
+                m.linked(linked.link);
+                m.warn(linked.warnings);
             })?
             .map(|(m, ())| m)
             .unwrap_or(meta);
         // What the directory holds before Codex runs, to audit what it holds after: taken once
         // the task's own link (and git's exclude line for it) is in place. Without it the
         // audit says the directory was not compared.
-        if meta.readonly_fallback {
+        if meta.launch().readonly_fallback {
             let _ = write_json(&files.audit_before(), &Snapshot::take(&spec.cwd));
         }
         // The person's own checkout, to see at the end whether the task wrote there too.
-        if let Some(wt) = &meta.worktree {
+        if let Some(wt) = &meta.placement().worktree {
             let _ = write_json(
                 &files.checkout_before(),
                 &Snapshot::of_checkout(&wt.repo_root),
@@ -135,7 +135,7 @@ impl Engine {
         self.refuse_if_topic_running(spec)?;
         let placement = match spec.sandbox {
             Sandbox::FullAccess => self.place_in_worktree(spec, &pre.launch)?,
-            Sandbox::ReadOnly => Placement {
+            Sandbox::ReadOnly => Placed {
                 run_dir: spec.cwd.clone(),
                 sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
@@ -161,7 +161,7 @@ impl Engine {
         &self,
         spec: &TaskSpec,
         pre: &Preflight,
-        placement: Placement,
+        placement: Placed,
     ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let (task_id, files) = self.allocate(&spec.topic.full)?;
         let now = now_ms();
@@ -169,9 +169,9 @@ impl Engine {
         // Queued behind others, or when every place is taken; its supervisor waits for one.
         let limit = self.config.max_parallel;
         if live_waiters(&self.store, &self.config) > 0 || self.store.free_slots(limit) == 0 {
-            meta.status = TaskStatus::Queued;
+            meta.queue();
         }
-        let prompt = if meta.readonly_fallback {
+        let prompt = if meta.launch().readonly_fallback {
             format!("{FALLBACK_PREAMBLE}{}", spec.prompt)
         } else {
             spec.prompt.clone()
@@ -193,7 +193,7 @@ impl Engine {
         &self,
         spec: &TaskSpec,
         pre: &Preflight,
-        placement: Placement,
+        placement: Placed,
         task_id: &TaskId,
         files: &TaskFiles,
         now: u64,
@@ -205,48 +205,42 @@ impl Engine {
             spec.session_id.as_deref(),
             &pre.options,
         ));
-        TaskMeta {
-            task_id: task_id.to_string(),
-            topic: spec.topic.full.clone(),
-            sandbox: spec.sandbox,
+        let placed = Placement {
             cwd: spec.cwd.clone(),
             run_dir: placement.run_dir,
-            resume_session_id: spec.session_id.clone(),
-            status: TaskStatus::Running,
-            started_at: rfc3339(now),
-            started_at_ms: now,
-            ended_at: None,
-            ended_at_ms: None,
-            argv,
-            supervisor_pid: None,
-            codex_pid: None,
-            log_file: files.log(),
-            link: None,
-            // A setting that could not be used as given is said with every task it touches.
-            warnings: placement
-                .warnings
-                .into_iter()
-                .chain(self.config.problems.iter().cloned())
-                .collect(),
-            outcome: None,
             worktree: placement.worktree,
-            tmux_session: placement.tmux_session,
+            link: None,
+        };
+        let launch = LaunchRecord {
+            argv,
             options: pre.options.clone(),
             timeout_seconds: pre.timeout_seconds,
-            usage_before: pre.usage_before,
             retries: spec.retries,
-            attempts: Vec::new(),
             readonly_fallback: spec.sandbox == Sandbox::ReadOnly && self.config.readonly_fallback,
-            readonly_audit: None,
-            settled: false,
-            branch_summary: None,
             lineage: Some(Lineage {
                 depth: self.config.depth + 1,
                 max_depth: self.config.max_depth,
                 max_parallel: self.config.max_parallel,
             }),
-            checkout_changes: None,
-        }
+            tmux_session: placement.tmux_session,
+            supervisor_pid: None,
+            codex_pid: None,
+        };
+        let mut meta = TaskMeta::born(
+            task_id.to_string(),
+            spec.topic.full.clone(),
+            spec.sandbox,
+            now,
+            files.log(),
+            placed,
+            launch,
+        );
+        meta.resume_session_id = spec.session_id.clone();
+        meta.usage_before = pre.usage_before;
+        // A setting that could not be used as given is said with every task it touches.
+        meta.warn(placement.warnings);
+        meta.warn(self.config.problems.iter().cloned());
+        meta
     }
 
     /// Starts the supervisor; a failure is recorded in the task before it is reported.
@@ -264,7 +258,7 @@ impl Engine {
                     meta
                 } else {
                     files
-                        .update_meta(|m| m.warnings.extend(warnings))?
+                        .update_meta(|m| m.warn(warnings))?
                         .map_or(meta, |(m, ())| m)
                 };
                 Ok(Started {
@@ -299,7 +293,7 @@ impl Engine {
         TaskId::parse(tag)
             .ok()
             .and_then(|id| self.finalize_orphan(&self.store.task(&id)).ok().flatten())
-            .is_some_and(|m| !m.status.is_final())
+            .is_some_and(|m| !m.status().is_final())
     }
 
     /// The program that runs supervisors: this executable, or, when a package upgrade removed
@@ -324,7 +318,7 @@ impl Engine {
         &self,
         spec: &TaskSpec,
         launch: &Launch,
-    ) -> Result<Placement, EngineError> {
+    ) -> Result<Placed, EngineError> {
         let root = self.config.worktree_root.as_deref();
         let key = spec.topic.key();
         let dir = locate_worktree(&spec.cwd, &key, root)?.dir;
@@ -332,7 +326,7 @@ impl Engine {
             return Err(EngineError::WorktreeBusy { dir, task_id });
         }
         let wt = prepare_worktree(&spec.cwd, &key, root)?;
-        Ok(Placement {
+        Ok(Placed {
             run_dir: wt.run_dir.clone(),
             sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
             worktree: Some(WorktreeRecord {
@@ -365,7 +359,7 @@ impl Engine {
                 continue;
             }
             if let Ok(Some(meta)) = self.finalize_orphan(&files)
-                && !meta.status.is_final()
+                && !meta.status().is_final()
             {
                 return Ok(Some(meta.task_id));
             }
@@ -384,7 +378,7 @@ impl Engine {
             let Ok(Some(meta)) = self.finalize_orphan(&self.store.task(&id)) else {
                 continue;
             };
-            if meta.topic == spec.topic.full && !meta.status.is_final() {
+            if meta.topic == spec.topic.full && !meta.status().is_final() {
                 return Err(EngineError::TopicBusy {
                     topic: spec.topic.full.clone(),
                     task_id: id,

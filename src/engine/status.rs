@@ -32,10 +32,10 @@ impl Engine {
             Err(e) => return Err(e),
         };
         let mut view = TaskView::build(&files, &meta);
-        if meta.status == TaskStatus::Queued {
+        if meta.status() == TaskStatus::Queued {
             view.queue_position = self.store.queue_position(task_id);
         }
-        if !meta.status.is_final()
+        if !meta.status().is_final()
             && let Some(warning) = self.store.disk_full_warning()
         {
             view.warnings.push(warning);
@@ -71,7 +71,7 @@ impl Engine {
                         .finalize_at_start(&files)
                         .ok()
                         .flatten()
-                        .is_some_and(|m| m.status.is_final())
+                        .is_some_and(|m| m.status().is_final())
             })
             .count()
     }

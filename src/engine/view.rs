@@ -185,13 +185,13 @@ impl TaskView {
     pub fn build(files: &TaskFiles, meta: &TaskMeta) -> TaskView {
         let now = now_ms();
         let mut view = TaskView {
-            success: meta.status == TaskStatus::Completed,
-            status: meta.status,
+            success: meta.status() == TaskStatus::Completed,
+            status: meta.status(),
             queue_position: None,
             task_id: meta.task_id.clone(),
             topic: meta.topic.clone(),
             sandbox: meta.sandbox,
-            cwd: meta.cwd.display().to_string(),
+            cwd: meta.placement().cwd.display().to_string(),
             session_id: meta.resume_session_id.clone(),
             result: None,
             result_total_chars: None,
@@ -201,24 +201,24 @@ impl TaskView {
             usage: Usage::default(),
             session_usage: Usage::default(),
             usage_is_cumulative: false,
-            model: meta.options.model.clone(),
-            reasoning_effort: meta.options.reasoning_effort.clone(),
-            profile: meta.options.profile.clone(),
-            timeout_seconds: meta.timeout_seconds,
+            model: meta.launch().options.model.clone(),
+            reasoning_effort: meta.launch().options.reasoning_effort.clone(),
+            profile: meta.launch().options.profile.clone(),
+            timeout_seconds: meta.launch().timeout_seconds,
             log_file: meta.log_file.display().to_string(),
             started_at: meta.started_at.clone(),
-            ended_at: meta.ended_at.clone(),
+            ended_at: meta.end().ended_at.clone(),
             error: None,
             failure: None,
-            readonly_audit: meta.readonly_audit.clone(),
-            attempts: meta.attempts.clone(),
+            readonly_audit: meta.end().readonly_audit.clone(),
+            attempts: meta.end().attempts.clone(),
             ended_by: None,
-            warnings: meta.warnings.clone(),
+            warnings: meta.warnings().to_vec(),
             progress: None,
             isolation: IsolationView::of(meta),
             answer: None,
         };
-        let total = match (&meta.outcome, meta.status.is_final()) {
+        let total = match (meta.outcome(), meta.status().is_final()) {
             (Some(o), true) => {
                 view.session_id = o.session_id.clone().or(view.session_id);
                 view.answer = Some(Answer::of(files, o));
@@ -237,7 +237,7 @@ impl TaskView {
             _ => view.add_progress(files, meta, now),
         };
         view.set_usage(meta, total);
-        if meta.status.is_final() {
+        if meta.status().is_final() {
             view.add_git_summary(meta);
         }
         view
@@ -284,13 +284,13 @@ impl TaskView {
 
     /// What the task changed on its branch, as taken when it ended.
     fn add_git_summary(&mut self, meta: &TaskMeta) {
-        if let (Some(iso), Some(g)) = (self.isolation.as_mut(), &meta.branch_summary) {
+        if let (Some(iso), Some(g)) = (self.isolation.as_mut(), &meta.end().branch_summary) {
             iso.commits_ahead = Some(g.commits_ahead);
             iso.diff_stat = Some(g.diff_stat.clone());
             iso.uncommitted_changes = Some(g.uncommitted_changes);
         }
         if let Some(iso) = self.isolation.as_mut() {
-            iso.checkout_changes = meta.checkout_changes.clone();
+            iso.checkout_changes = meta.end().checkout_changes.clone();
         }
     }
 }
@@ -303,14 +303,14 @@ fn seconds(ms: u64) -> f64 {
 impl IsolationView {
     /// The worktree and session of a full-access task; `None` for a read-only one.
     fn of(meta: &TaskMeta) -> Option<IsolationView> {
-        let wt = meta.worktree.as_ref()?;
+        let wt = meta.placement().worktree.as_ref()?;
         // Recorded with every full-access task; named by the same rule if not.
         let session = meta
-            .tmux_session
+            .launch().tmux_session
             .clone()
             .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).recorded_session())
             .unwrap_or_default();
-        let live = !meta.status.is_final();
+        let live = !meta.status().is_final();
         Some(IsolationView {
             worktree_dir: wt.dir.display().to_string(),
             agent_branch: wt.branch.clone(),
@@ -349,12 +349,12 @@ impl DispatchView {
     pub fn of(meta: &TaskMeta) -> DispatchView {
         DispatchView {
             task_id: meta.task_id.clone(),
-            status: meta.status,
+            status: meta.status(),
             topic: meta.topic.clone(),
             started_at: meta.started_at.clone(),
             log_file: meta.log_file.display().to_string(),
             isolation: IsolationView::of(meta),
-            warnings: meta.warnings.clone(),
+            warnings: meta.warnings().to_vec(),
         }
     }
 }

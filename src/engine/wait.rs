@@ -125,11 +125,11 @@ impl Engine {
     /// tells the caller the task went on.
     fn note_detached(&self, task_id: &TaskId, reason: &str) -> Result<(), EngineError> {
         self.store.task(task_id).update_meta(|m| {
-            if !m.status.is_final() {
-                m.warnings.push(format!(
+            if !m.status().is_final() {
+                m.warn([format!(
                     "the client stopped waiting for the codex call that started this task \
                      ({reason}); the task kept running, and codex_status reports its result"
-                ));
+                )]);
             }
         })?;
         Ok(())
@@ -305,7 +305,7 @@ impl Watch {
         }
         self.seen = now;
         self.state = match engine.current_meta(&self.task_id) {
-            Ok(m) if m.status.is_final() => State::Ended,
+            Ok(m) if m.status().is_final() => State::Ended,
             Ok(_) => State::Running,
             Err(EngineError::NotFound(_)) => State::Missing,
             Err(_) => State::Running,

@@ -30,10 +30,10 @@ impl Driver {
     pub(super) fn resume_argv(self, meta: &TaskMeta, session: &str) -> Option<Vec<String>> {
         match self {
             Driver::Exec => {
-                let sandbox = CodexSandbox::for_task(meta.sandbox, meta.readonly_fallback);
-                let args = |session| exec_argv(sandbox, &meta.run_dir, session, &meta.options);
+                let sandbox = CodexSandbox::for_task(meta.sandbox, meta.launch().readonly_fallback);
+                let args = |session| exec_argv(sandbox, &meta.placement().run_dir, session, &meta.launch().options);
                 next_run_argv(
-                    &meta.argv,
+                    &meta.launch().argv,
                     &args(meta.resume_session_id.as_deref()),
                     args(Some(session)),
                 )

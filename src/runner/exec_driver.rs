@@ -41,7 +41,7 @@ pub(super) fn run(
     let mut child = spawn_codex(files, meta, argv, prompt, env)?;
     let codex_pid = child.id() as i32;
     stop.codex_pid.store(codex_pid, Ordering::SeqCst);
-    let _ = files.update_meta(|m| m.codex_pid = Some(codex_pid as u32));
+    let _ = files.update_meta(|m| m.codex_started(codex_pid as u32));
     let (tracked, drained) = start_pump(&mut child, files, view).map_err(std::io::Error::other)?;
     let mut end = wait_codex(&mut child, &tracked, &files.progress(), stop, limits);
     // Strays first: one that inherited codex's stdout would hold the pipe open and delay
@@ -73,7 +73,7 @@ fn spawn_codex(
     let mut cmd = Command::new(program);
     with_clean_signals(&mut cmd)
         .args(args)
-        .current_dir(&meta.run_dir)
+        .current_dir(&meta.placement().run_dir)
         .stdin(Stdio::from(prompt))
         .stdout(Stdio::piped())
         .stderr(Stdio::from(stderr));
@@ -81,7 +81,7 @@ fn spawn_codex(
         cmd.env_clear().envs(vars);
     }
     cmd.env(DEPTH_VAR, env.depth.to_string());
-    if meta.readonly_fallback {
+    if meta.launch().readonly_fallback {
         // Without a sandbox, a command could reach the person's tmux server and leave a
         // process there that writes after the audit and outlives the task: no way to it. A
         // server it starts itself lands in the task's folder and is stopped as a stray.

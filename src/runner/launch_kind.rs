@@ -83,7 +83,7 @@ impl Launch {
 
     /// The launch recorded on `meta`.
     pub fn of(meta: &TaskMeta) -> Launch {
-        match &meta.tmux_session {
+        match &meta.launch().tmux_session {
             Some(session) => Launch::TmuxSession(session.clone()),
             None => Launch::Detached,
         }

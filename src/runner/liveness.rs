@@ -27,10 +27,10 @@ pub(super) fn supervisor_gone(
     meta: &TaskMeta,
     tmux: impl FnOnce() -> Option<Tmux>,
 ) -> bool {
-    if meta.status.is_final() || files.supervisor_liveness() != Liveness::Dead {
+    if meta.status().is_final() || files.supervisor_liveness() != Liveness::Dead {
         return false;
     }
-    if meta.supervisor_pid.is_some() {
+    if meta.launch().supervisor_pid.is_some() {
         return true;
     }
     let age = now_ms().saturating_sub(meta.started_at_ms);

@@ -23,7 +23,7 @@ pub fn task_ended(config: &Config, meta: &TaskMeta) {
     let Some((program, args)) = argv.split_first() else {
         return;
     };
-    let outcome = meta.outcome.as_ref();
+    let outcome = meta.outcome();
     let summary = outcome
         .and_then(|o| o.error.clone())
         .or_else(|| outcome.map(|o| o.result.clone()))
@@ -31,9 +31,9 @@ pub fn task_ended(config: &Config, meta: &TaskMeta) {
     let payload = serde_json::json!({
         "type": "task-ended",
         "task_id": meta.task_id,
-        "status": meta.status,
+        "status": meta.status(),
         "topic": meta.topic,
-        "cwd": meta.cwd,
+        "cwd": meta.placement().cwd,
         "ended_by": outcome.and_then(|o| o.ended_by),
         "summary": crate::text::shorten(&summary, 300),
         "elapsed_seconds": meta.elapsed_seconds(now_ms()),

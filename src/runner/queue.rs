@@ -34,7 +34,7 @@ pub(super) fn wait_for_slot(
         return Ok(None);
     };
     let mine = InQueue(store.enqueue(&id, meta.started_at_ms)?);
-    let mut shown = meta.status;
+    let mut shown = meta.status();
     loop {
         if stopped() {
             return Ok(None);
@@ -78,7 +78,7 @@ pub fn live_waiters(store: &Store, config: &Config) -> usize {
 fn still_waiting(store: &Store, entry: &QueueEntry, tmux: &dyn Fn() -> Option<Tmux>) -> bool {
     let files = store.task(&entry.task_id);
     let waiting = match files.read_meta() {
-        Ok(Some(m)) if !m.status.is_final() => !supervisor_gone(&files, &m, tmux),
+        Ok(Some(m)) if !m.status().is_final() => !supervisor_gone(&files, &m, tmux),
         Ok(_) => false,
         // Unreadable now (being written): it may well be waiting.
         Err(_) => true,
@@ -90,10 +90,6 @@ fn still_waiting(store: &Store, entry: &QueueEntry, tmux: &dyn Fn() -> Option<Tm
 }
 
 fn set_status(files: &TaskFiles, status: TaskStatus) -> Result<(), StoreError> {
-    files.update_meta(|m| {
-        if !m.status.is_final() {
-            m.status = status;
-        }
-    })?;
+    files.update_meta(|m| m.move_to(status))?;
     Ok(())
 }

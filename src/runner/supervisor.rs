@@ -66,10 +66,10 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     let _ = signals.thread_block();
     let _alive = files.hold_alive_lock()?;
     let meta = files
-        .update_meta(|m| m.supervisor_pid = Some(std::process::id()))?
+        .update_meta(|m| m.supervised_by(std::process::id()))?
         .map(|(m, ())| m)
         .ok_or_else(|| missing(files))?;
-    if meta.status.is_final() {
+    if meta.status().is_final() {
         return Ok(());
     }
     let stop = forward_signals(signals, files.clone(), view);
@@ -78,7 +78,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     }
     let stopped = || stop.requested() || files.cancel_marker().exists();
     // A task's chain of delegation shares its limits, whatever this process's environment.
-    let (depth, max_parallel) = match meta.lineage {
+    let (depth, max_parallel) = match meta.launch().lineage {
         Some(l) => (l.depth, l.max_parallel),
         None => (config.depth + 1, config.max_parallel),
     };
@@ -88,7 +88,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
     };
     view.show(&header(&meta, files));
     // The time limit counts from here: waiting in the queue does not use it up.
-    let limits = Limits::from_now(&config, meta.timeout_seconds);
+    let limits = Limits::from_now(&config, meta.launch().timeout_seconds);
     let run_env = RunEnv {
         env: env.as_ref(),
         depth,
@@ -117,12 +117,12 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
             status,
             outcome,
             warnings: run.warnings,
-            findings: meta.worktree.as_ref().map(|_| find(files, &meta)),
+            findings: meta.placement().worktree.as_ref().map(|_| find(files, &meta)),
         };
         finish(files, &run.tracked, end, &config)?;
         break;
     }
-    let status = files.read_meta().ok().flatten().map(|m| m.status);
+    let status = files.read_meta().ok().flatten().map(|m| m.status());
     view.show(&format!(
         "\ntask {}; this window closes now.",
         status.map_or("?", |s| s.as_str())
@@ -141,7 +141,7 @@ impl Try {
     fn first(files: &TaskFiles, meta: &TaskMeta) -> Try {
         Try {
             number: 1,
-            argv: meta.argv.clone(),
+            argv: meta.launch().argv.clone(),
             prompt: files.prompt(),
         }
     }
@@ -156,7 +156,7 @@ impl Try {
         stop: &Stop,
     ) -> Option<Try> {
         let failure = outcome.failure.as_ref().filter(|f| f.retryable)?;
-        if self.number > meta.retries
+        if self.number > meta.launch().retries
             || stop.requested()
             || files.cancel_marker().exists()
             || outcome.ended_by == Some(EndedBy::Timeout)
@@ -208,7 +208,7 @@ fn record_attempt(
         attempt.number, failure.kind
     ));
     files.update_meta(|m| {
-        m.attempts.push(Attempt {
+        m.retried(Attempt {
             attempt: attempt.number,
             ended_at: rfc3339(now_ms()),
             failure: failure.kind,
@@ -244,7 +244,7 @@ fn header(meta: &TaskMeta, files: &TaskFiles) -> String {
          codex-mcp task {} ({})\nin {}\nlog {}\n",
         meta.task_id,
         meta.sandbox,
-        meta.run_dir.display(),
+        meta.placement().run_dir.display(),
         files.log().display()
     )
 }
@@ -300,16 +300,16 @@ fn fail_to_start(
     config: &Config,
 ) -> Result<(), StoreError> {
     // A missing working directory makes the spawn fail as if codex itself were missing.
-    let message = if meta.run_dir.is_dir() {
+    let message = if meta.placement().run_dir.is_dir() {
         format!(
             "could not start codex ({}): {e}",
-            meta.argv.first().map(String::as_str).unwrap_or("?")
+            meta.launch().argv.first().map(String::as_str).unwrap_or("?")
         )
     } else {
         format!(
             "could not start codex: the task's working directory `{}` is gone (removed while \
              the task started?)",
-            meta.run_dir.display()
+            meta.placement().run_dir.display()
         )
     };
     let _ = writeln!(open_append(&files.stderr())?, "{message}");
@@ -374,7 +374,7 @@ fn finish(
     let ended = record_final(files, |m| {
         let ended = m.finish(status, outcome.clone());
         if ended {
-            m.warnings.extend(warnings.iter().cloned());
+            m.warn(warnings.iter().cloned());
             if let Some(f) = &findings {
                 f.clone().apply(m);
             }

@@ -98,8 +98,8 @@ pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &Ta
     let Some(store) = Store::of_task_dir(task_dir) else {
         return;
     };
-    let ended_by = meta.outcome.as_ref().and_then(|o| o.ended_by);
-    let cause = match (from, meta.status) {
+    let ended_by = meta.outcome().and_then(|o| o.ended_by);
+    let cause = match (from, meta.status()) {
         (None, _) => EventCause::Start,
         (_, to) if to.is_final() => EventCause::Ended(ended_by.unwrap_or(EndedBy::Codex)),
         (_, TaskStatus::Running) => EventCause::Slot,
@@ -109,7 +109,7 @@ pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &Ta
         time: rfc3339(now_ms()),
         task_id: meta.task_id.clone(),
         from,
-        to: meta.status,
+        to: meta.status(),
         cause,
     });
 }

@@ -252,10 +252,10 @@ impl TaskFiles {
         let Some(mut meta) = self.read_meta()? else {
             return Ok(None);
         };
-        let before = meta.status;
+        let before = meta.status();
         let r = change(&mut meta);
         self.write_meta(&meta)?;
-        if meta.status != before {
+        if meta.status() != before {
             super::events::on_transition(&self.dir, Some(before), &meta);
         }
         Ok(Some((meta, r)))

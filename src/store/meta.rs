@@ -96,39 +96,54 @@ pub struct Outcome {
     pub failure: Option<Failure>,
 }
 
-/// Everything known about one task, as `meta.json` holds it.
+/// Everything known about one task, as `meta.json` holds it. The fields a task is born with are
+/// public; what changes over its life (its status, warnings, placement, launch and end) is read
+/// through accessors and changed only through the transition methods below, so every change of
+/// state has a name. The groups are flattened: `meta.json` keeps its flat layout.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskMeta {
     pub task_id: String,
     pub topic: String,
     pub sandbox: Sandbox,
+    /// The session this task resumes, when it is a resume.
+    pub resume_session_id: Option<String>,
+    status: TaskStatus,
+    pub started_at: String,
+    pub started_at_ms: u64,
+    pub log_file: PathBuf,
+    /// A resume: the session's token total before this task, when the store knows it.
+    #[serde(default)]
+    pub usage_before: Option<Usage>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(flatten)]
+    placement: Placement,
+    #[serde(flatten)]
+    launch: LaunchRecord,
+    #[serde(flatten)]
+    end: EndRecord,
+}
+
+/// Where a task runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Placement {
     /// The directory the caller asked for.
     pub cwd: PathBuf,
     /// Where codex actually runs (the same as `cwd` for read-only tasks).
     pub run_dir: PathBuf,
-    /// The session this task resumes, when it is a resume.
-    pub resume_session_id: Option<String>,
-    pub status: TaskStatus,
-    pub started_at: String,
-    pub started_at_ms: u64,
-    pub ended_at: Option<String>,
-    pub ended_at_ms: Option<u64>,
-    /// The full codex command line (program first); never passed through a shell.
-    pub argv: Vec<String>,
-    pub supervisor_pid: Option<u32>,
-    pub codex_pid: Option<u32>,
-    pub log_file: PathBuf,
-    /// `<cwd>/.codex-tasks/<topic>` when the link could be made.
-    pub link: Option<PathBuf>,
-    #[serde(default)]
-    pub warnings: Vec<String>,
-    pub outcome: Option<Outcome>,
     /// Full-access tasks: the isolated worktree they run in.
     #[serde(default)]
     pub worktree: Option<WorktreeRecord>,
-    /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
+    /// `<cwd>/.codex-tasks/<topic>` when the link could be made.
     #[serde(default)]
-    pub tmux_session: Option<String>,
+    pub link: Option<PathBuf>,
+}
+
+/// How a task is run: its command, options and limits, and the processes that run it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LaunchRecord {
+    /// The full codex command line (program first); never passed through a shell.
+    pub argv: Vec<String>,
     /// How codex runs: the options the call gave, else those of the session's previous task,
     /// else the configured defaults.
     #[serde(default)]
@@ -136,19 +151,37 @@ pub struct TaskMeta {
     /// The time limit in seconds, counted from when codex starts.
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
-    /// A resume: the session's token total before this task, when the store knows it.
-    #[serde(default)]
-    pub usage_before: Option<Usage>,
     /// How many times a retryable failure is retried (resuming the session).
     #[serde(default)]
     pub retries: u32,
-    /// The attempts that failed and were retried, oldest first.
-    #[serde(default)]
-    pub attempts: Vec<Attempt>,
     /// A read-only task run with full access and audited (CODEXMCP_READONLY_FALLBACK).
     #[serde(default)]
     pub readonly_fallback: bool,
-    /// Its audit, taken when it ended.
+    /// Where the task stands in a chain of delegation, and the limits the chain shares.
+    #[serde(default)]
+    pub lineage: Option<Lineage>,
+    /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
+    #[serde(default)]
+    pub tmux_session: Option<String>,
+    #[serde(default)]
+    pub supervisor_pid: Option<u32>,
+    #[serde(default)]
+    pub codex_pid: Option<u32>,
+}
+
+/// How a task ended, and what was taken of it afterwards.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EndRecord {
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    #[serde(default)]
+    pub ended_at_ms: Option<u64>,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// The attempts that failed and were retried, oldest first.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// A read-only fallback task's audit, taken when it ended.
     #[serde(default)]
     pub readonly_audit: Option<ReadonlyAudit>,
     /// Set once a finished task's records are complete (its branch summary taken, its
@@ -158,9 +191,6 @@ pub struct TaskMeta {
     /// Full-access: what the task changed on its branch, taken when it ended.
     #[serde(default)]
     pub branch_summary: Option<BranchSummary>,
-    /// Where the task stands in a chain of delegation, and the limits the chain shares.
-    #[serde(default)]
-    pub lineage: Option<Lineage>,
     /// Full-access: paths of the person's own checkout (the repository's main worktree) that
     /// changed while the task ran, taken when it ended.
     #[serde(default)]
@@ -179,11 +209,11 @@ pub struct EndFindings {
 impl EndFindings {
     /// Writes the findings into the record (those it does not hold yet).
     pub fn apply(self, meta: &mut TaskMeta) {
-        if meta.branch_summary.is_none() {
-            meta.branch_summary = self.branch_summary;
+        if meta.end.branch_summary.is_none() {
+            meta.end.branch_summary = self.branch_summary;
         }
-        if meta.checkout_changes.is_none() {
-            meta.checkout_changes = self.checkout_changes;
+        if meta.end.checkout_changes.is_none() {
+            meta.end.checkout_changes = self.checkout_changes;
             meta.warnings.extend(self.warnings);
         }
     }
@@ -221,6 +251,90 @@ pub struct WorktreeRecord {
 }
 
 impl TaskMeta {
+    /// A new task's record: `running` (see [`TaskMeta::queue`]), nothing ended yet; a resume
+    /// sets `resume_session_id` and `usage_before` after.
+    pub fn born(
+        task_id: String,
+        topic: String,
+        sandbox: Sandbox,
+        now_ms: u64,
+        log_file: PathBuf,
+        placement: Placement,
+        launch: LaunchRecord,
+    ) -> TaskMeta {
+        TaskMeta {
+            task_id,
+            topic,
+            sandbox,
+            resume_session_id: None,
+            status: TaskStatus::Running,
+            started_at: super::rfc3339(now_ms),
+            started_at_ms: now_ms,
+            log_file,
+            usage_before: None,
+            warnings: Vec::new(),
+            placement,
+            launch,
+            end: EndRecord::default(),
+        }
+    }
+
+    pub fn status(&self) -> TaskStatus {
+        self.status
+    }
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+    pub fn placement(&self) -> &Placement {
+        &self.placement
+    }
+    pub fn launch(&self) -> &LaunchRecord {
+        &self.launch
+    }
+    pub fn end(&self) -> &EndRecord {
+        &self.end
+    }
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.end.outcome.as_ref()
+    }
+
+    /// Waits for a place before it starts (a new task, before its record is first written).
+    pub fn queue(&mut self) {
+        self.status = TaskStatus::Queued;
+    }
+
+    /// Moves between `queued` and `running`; an ended task stays ended.
+    pub fn move_to(&mut self, status: TaskStatus) {
+        if !self.status.is_final() && !status.is_final() {
+            self.status = status;
+        }
+    }
+
+    /// Says something the caller should know, with every view of the task.
+    pub fn warn(&mut self, warnings: impl IntoIterator<Item = String>) {
+        self.warnings.extend(warnings);
+    }
+
+    /// The `.codex-tasks` link was made.
+    pub fn linked(&mut self, link: Option<PathBuf>) {
+        self.placement.link = link;
+    }
+
+    /// The supervisor took charge.
+    pub fn supervised_by(&mut self, pid: u32) {
+        self.launch.supervisor_pid = Some(pid);
+    }
+
+    /// Codex (or the newest attempt's Codex) started.
+    pub fn codex_started(&mut self, pid: u32) {
+        self.launch.codex_pid = Some(pid);
+    }
+
+    /// An attempt failed and the task goes on with another.
+    pub fn retried(&mut self, attempt: Attempt) {
+        self.end.attempts.push(attempt);
+    }
+
     /// Records the end of a task, unless it already ended (the first writer wins: a cancel and
     /// the supervisor may race). Returns whether this call ended it.
     pub fn finish(&mut self, status: TaskStatus, outcome: Outcome) -> bool {
@@ -229,14 +343,21 @@ impl TaskMeta {
         }
         let now = super::now_ms();
         self.status = status;
-        self.outcome = Some(outcome);
-        self.ended_at_ms = Some(now);
-        self.ended_at = Some(super::rfc3339(now));
+        self.end.outcome = Some(outcome);
+        self.end.ended_at_ms = Some(now);
+        self.end.ended_at = Some(super::rfc3339(now));
         true
     }
 
+    /// An ended task's records are complete: what was taken of it after its end is kept.
+    pub fn settle(&mut self, findings: EndFindings, audit: Option<ReadonlyAudit>) {
+        self.end.settled = true;
+        findings.apply(self);
+        self.end.readonly_audit = audit;
+    }
+
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
-        elapsed_seconds(self.started_at_ms, self.ended_at_ms, now_ms)
+        elapsed_seconds(self.started_at_ms, self.end.ended_at_ms, now_ms)
     }
 }
 
@@ -348,5 +469,52 @@ mod tests {
             let parsed = <Sandbox as clap::ValueEnum>::from_str(s.as_str(), false).unwrap();
             assert_eq!(parsed, s);
         }
+    }
+
+    #[test]
+    fn the_groups_keep_meta_json_flat_and_read_older_records() {
+        // A record as the first releases wrote it: flat, and without the later fields.
+        let old = serde_json::json!({
+            "task_id": "codex-x-v1", "topic": "x-v1", "sandbox": "read-only",
+            "cwd": "/w", "run_dir": "/w", "resume_session_id": null, "status": "completed",
+            "started_at": "2026-01-01T00:00:00Z", "started_at_ms": 1,
+            "ended_at": "2026-01-01T00:00:01Z", "ended_at_ms": 1001,
+            "argv": ["codex", "exec"], "supervisor_pid": 7, "codex_pid": 8,
+            "log_file": "/s/codex-exec.log", "link": null,
+            "outcome": {"session_id": "s", "result": "ok", "exit_code": 0,
+                        "usage": {"input_tokens": 1, "cached_input_tokens": 0, "output_tokens": 2},
+                        "error": null}
+        });
+        let meta: TaskMeta = serde_json::from_value(old).unwrap();
+        assert_eq!(meta.status(), TaskStatus::Completed);
+        assert_eq!(meta.placement().run_dir, PathBuf::from("/w"));
+        assert_eq!(meta.launch().codex_pid, Some(8));
+        assert_eq!(meta.end().ended_at_ms, Some(1001));
+        assert_eq!(meta.outcome().map(|o| o.result.as_str()), Some("ok"));
+        assert!(!meta.end().settled && meta.end().attempts.is_empty());
+
+        let written = serde_json::to_value(&meta).unwrap();
+        for key in ["cwd", "argv", "codex_pid", "ended_at_ms", "outcome", "settled"] {
+            assert!(written.get(key).is_some(), "{key} is not at the top of meta.json");
+        }
+        for group in ["placement", "launch", "end"] {
+            assert!(written.get(group).is_none(), "{group} is nested in meta.json");
+        }
+    }
+
+    #[test]
+    fn an_ended_task_stays_ended() {
+        let mut meta: TaskMeta = serde_json::from_value(serde_json::json!({
+            "task_id": "codex-x-v1", "topic": "x-v1", "sandbox": "read-only",
+            "cwd": "/w", "run_dir": "/w", "resume_session_id": null, "status": "queued",
+            "started_at": "t", "started_at_ms": 1, "argv": [], "log_file": "/l"
+        }))
+        .unwrap();
+        meta.move_to(TaskStatus::Running);
+        assert_eq!(meta.status(), TaskStatus::Running);
+        assert!(meta.finish(TaskStatus::Cancelled, Outcome::default()));
+        assert!(!meta.finish(TaskStatus::Completed, Outcome::default()));
+        meta.move_to(TaskStatus::Running);
+        assert_eq!(meta.status(), TaskStatus::Cancelled);
     }
 }
