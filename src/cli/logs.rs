@@ -122,11 +122,12 @@ impl LogReader {
 
 /// Prints the log, and with `-f` follows it until the task ends.
 pub fn logs(args: &LogsArgs, engine: &Engine) -> ExitCode {
-    let view =
-        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
-            Ok(v) => v,
-            Err(e) => return super::failed(&e),
-        };
+    let view = match super::words::task_named(engine, &args.task_id)
+        .and_then(|id| engine.blocking_status(&id))
+    {
+        Ok(v) => v,
+        Err(e) => return super::failed(&e),
+    };
     let detail = (!args.raw).then_some(Detail::Full);
     let mut reader = LogReader::new(PathBuf::from(&view.log_file), detail);
     let mut out = std::io::stdout();
@@ -150,7 +151,7 @@ pub fn follow(
     let id = parse_task_id(&view.task_id).map_err(|e| super::failed(&e))?;
     loop {
         reader.print_new(out);
-        let now = engine.status(&id).map_err(|e| super::failed(&e))?;
+        let now = engine.blocking_status(&id).map_err(|e| super::failed(&e))?;
         if now.status.is_final() {
             reader.print_new(out);
             return Ok(now);
@@ -170,11 +171,12 @@ pub fn end_code(view: &TaskView) -> ExitCode {
 
 /// Attaches to a full-access task's tmux session; follows a read-only task's log.
 pub fn attach(args: &AttachArgs, engine: &Engine) -> ExitCode {
-    let view =
-        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
-            Ok(v) => v,
-            Err(e) => return super::failed(&e),
-        };
+    let view = match super::words::task_named(engine, &args.task_id)
+        .and_then(|id| engine.blocking_status(&id))
+    {
+        Ok(v) => v,
+        Err(e) => return super::failed(&e),
+    };
     let mut out = std::io::stdout();
     let command = view
         .isolation

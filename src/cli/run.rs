@@ -136,7 +136,7 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     };
     if args.detach {
         if args.json {
-            match engine.status(&id) {
+            match engine.status(&id).await {
                 Ok(v) => super::print_json(&v),
                 Err(e) => return super::failed(&e),
             }
@@ -158,18 +158,14 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     let ended = loop {
         tokio::select! {
             _ = &mut interrupted => {
-                let cancel = id.clone();
-                let _ = engine
-                    .run_blocking(move |e| e.cancel(&cancel, EndedBy::Cli, None))
-                    .await;
+                let _ = engine.cancel(&id, EndedBy::Cli, None).await;
                 eprintln!("\ncancelled {}", started.task_id);
                 return ExitCode::from(INTERRUPTED);
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
         feed.print_new(&mut err);
-        let look = id.clone();
-        match engine.run_blocking(move |e| e.status(&look)).await {
+        match engine.status(&id).await {
             Ok(v) if v.status.is_final() => break v,
             Ok(_) => {}
             Err(e) => return super::failed(&e),

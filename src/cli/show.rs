@@ -117,15 +117,16 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
 
 /// Prints one task (or its JSON).
 pub fn show(args: &ShowArgs, engine: &Engine) -> ExitCode {
-    let view =
-        match super::words::task_named(engine, &args.task_id).and_then(|id| engine.status(&id)) {
-            Ok(mut v) => {
-                // A person at a terminal gets the whole answer.
-                v.fit(0, usize::MAX);
-                v
-            }
-            Err(e) => return super::failed(&e),
-        };
+    let view = match super::words::task_named(engine, &args.task_id)
+        .and_then(|id| engine.blocking_status(&id))
+    {
+        Ok(mut v) => {
+            // A person at a terminal gets the whole answer.
+            v.fit(0, usize::MAX);
+            v
+        }
+        Err(e) => return super::failed(&e),
+    };
     if args.json {
         super::print_json(&view);
     } else {

@@ -48,7 +48,7 @@ pub fn cancel(args: &CancelArgs, engine: &Engine) -> ExitCode {
     let mut answers = Vec::new();
     for raw in &args.task_ids {
         match super::words::task_named(engine, raw)
-            .and_then(|id| engine.cancel(&id, EndedBy::Cli, None))
+            .and_then(|id| engine.blocking_cancel(&id, EndedBy::Cli, None))
         {
             Ok(done) if args.json => answers.push(serde_json::to_value(&done).unwrap_or_default()),
             Ok(done) if done.cancelled => println!("cancelled {raw}"),

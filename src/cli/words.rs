@@ -69,11 +69,11 @@ pub(super) fn task_named(engine: &Engine, raw: &str) -> Result<TaskId, EngineErr
         return parse_task_id(raw);
     };
     let mut newest = None;
-    if engine.status(&first).is_ok() {
+    if engine.blocking_status(&first).is_ok() {
         newest = Some(first.clone());
         for n in 2..1_000 {
             match parse_task_id(&format!("codex-{raw}-r{n}")) {
-                Ok(id) if engine.status(&id).is_ok() => newest = Some(id),
+                Ok(id) if engine.blocking_status(&id).is_ok() => newest = Some(id),
                 _ => break,
             }
         }

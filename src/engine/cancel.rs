@@ -17,7 +17,7 @@ const SUPERVISOR_START_WAIT: Duration = Duration::from_secs(5);
 impl Engine {
     /// Stops the task; `by` and `reason` say who asked and why, for the record. Blocking: it
     /// waits for the processes to be gone (a few seconds at most).
-    pub fn cancel(
+    pub(super) fn stop_task(
         &self,
         task_id: &TaskId,
         by: EndedBy,
@@ -45,7 +45,8 @@ impl Engine {
         // have been finalized above). Codex and its commands are found as its descendants and
         // group members; codex's own recorded pid may already belong to someone else.
         if let Some(sup) = meta
-            .launch().supervisor_pid
+            .launch()
+            .supervisor_pid
             .filter(|_| files.supervisor_liveness() == Liveness::Alive)
         {
             let sup = sup as i32;
@@ -89,7 +90,9 @@ impl Engine {
         mut meta: TaskMeta,
     ) -> Result<TaskMeta, EngineError> {
         let deadline = Instant::now() + SUPERVISOR_START_WAIT;
-        while meta.launch().supervisor_pid.is_none() && !meta.status().is_final() && Instant::now() < deadline
+        while meta.launch().supervisor_pid.is_none()
+            && !meta.status().is_final()
+            && Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));
             meta = files

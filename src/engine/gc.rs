@@ -39,7 +39,7 @@ pub struct GcRules {
 
 impl Engine {
     /// Decides (and, unless a dry run, does) what gc removes. Returns every decision.
-    pub fn gc(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
+    pub(super) fn collect(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
         let cutoff = now_ms().saturating_sub(rules.older_than.as_millis() as u64);
         let mut tasks: Vec<(TaskMeta, TaskFiles)> = Vec::new();
         for id in self.store.task_ids()? {
@@ -48,7 +48,9 @@ impl Engine {
                 tasks.push((m, files));
             }
         }
-        let old = |m: &TaskMeta| m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff);
+        let old = |m: &TaskMeta| {
+            m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff)
+        };
         let mut items = Vec::new();
         // Worktrees first: a task's folder goes only when its worktree does.
         let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
@@ -89,7 +91,8 @@ impl Engine {
         }
         for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
             let kept = m
-                .placement().worktree
+                .placement()
+                .worktree
                 .as_ref()
                 .is_some_and(|w| kept_worktrees.contains(&w.dir));
             let mut item = GcItem {
@@ -186,7 +189,11 @@ fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
 /// Removes a task's folder, and its `.codex-tasks` link when it still points there.
 fn remove_task(m: &TaskMeta, files: &TaskFiles, item: &mut GcItem) {
     // The topic's link and the run's own (`<topic>-rN`), when they still point here.
-    if let Some(links) = m.placement().link.as_deref().and_then(std::path::Path::parent)
+    if let Some(links) = m
+        .placement()
+        .link
+        .as_deref()
+        .and_then(std::path::Path::parent)
         && let Ok(entries) = std::fs::read_dir(links)
     {
         for e in entries.flatten() {

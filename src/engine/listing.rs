@@ -74,8 +74,8 @@ pub struct ListFilter {
 
 impl Engine {
     /// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
-    pub fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
-        self.list_where(&ListFilter {
+    pub(super) fn list_recent(&self, limit: usize) -> Result<TaskList, EngineError> {
+        self.list_matching(&ListFilter {
             limit,
             budget: Some(self.config.max_result_chars.saturating_sub(LIST_OVERHEAD)),
             ..ListFilter::default()
@@ -84,7 +84,7 @@ impl Engine {
 
     /// The newest tasks `filter` lets through. A task listed as running whose supervisor is
     /// gone is finalized first, so the list never claims `running` for a run that is over.
-    pub fn list_where(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
+    pub(super) fn list_matching(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
         let limit = filter.limit;
         let ids = self.store.task_ids()?;
         let mut tasks: Vec<(TaskSummary, _)> = ids

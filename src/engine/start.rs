@@ -10,8 +10,8 @@ use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;
 use crate::runner::{Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
-    LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus, TaskSummary,
-    WorktreeRecord, now_ms, write_atomic, write_json,
+    LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus,
+    TaskSummary, WorktreeRecord, now_ms, write_atomic, write_json,
 };
 use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
 
@@ -59,7 +59,7 @@ struct Placed {
 impl Engine {
     /// Starts the task `spec` describes; it then runs on its own, whatever becomes of this
     /// server.
-    pub fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
+    pub(super) fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
         let pre = self.preflight(&spec)?;
         let (task_id, meta, files) = self.reserve(&spec, &pre)?;
         let linked = link_task(&spec.cwd, &spec.topic.full, &files.dir);
@@ -314,11 +314,7 @@ impl Engine {
     }
 
     /// The worktree of `<type>-<desc>`, refused while another running task uses it.
-    fn place_in_worktree(
-        &self,
-        spec: &TaskSpec,
-        launch: &Launch,
-    ) -> Result<Placed, EngineError> {
+    fn place_in_worktree(&self, spec: &TaskSpec, launch: &Launch) -> Result<Placed, EngineError> {
         let root = self.config.worktree_root.as_deref();
         let key = spec.topic.key();
         let dir = locate_worktree(&spec.cwd, &key, root)?.dir;

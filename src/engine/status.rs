@@ -9,7 +9,7 @@ use crate::store::{TaskId, TaskMeta, TaskStatus};
 impl Engine {
     /// Replaces this process with one attached to `view`'s task on this terminal, however the
     /// task was launched. Returns only when that could not be done, saying why.
-    pub fn attach_here(&self, view: &TaskView) -> String {
+    pub(super) fn attach_to_task(&self, view: &TaskView) -> String {
         let meta = TaskId::parse(&view.task_id)
             .ok()
             .and_then(|id| self.store.task(&id).read_meta().ok().flatten());
@@ -22,7 +22,7 @@ impl Engine {
     /// One task in full: its progress while it runs, its result once finished.
     /// A full disk does not make this fail: the task is reported as recorded, and a warning
     /// names the disk.
-    pub fn status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
+    pub(super) fn read_view(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
         let files = self.store.task(task_id);
         let meta = match self.current_meta(task_id) {
             Ok(m) => m,
@@ -45,7 +45,7 @@ impl Engine {
 
     /// The task's record after finalizing it if its supervisor is gone, and completing it if it
     /// is finished.
-    pub fn current_meta(&self, task_id: &TaskId) -> Result<TaskMeta, EngineError> {
+    pub(super) fn current_meta(&self, task_id: &TaskId) -> Result<TaskMeta, EngineError> {
         let files = self.store.task(task_id);
         let meta = self
             .finalize_orphan(&files)?
@@ -54,7 +54,7 @@ impl Engine {
     }
 
     /// Finalizes every task left `running` by supervisors that are gone. Run at startup.
-    pub fn recover_all(&self) -> usize {
+    pub(super) fn recover_orphans(&self) -> usize {
         let Ok(ids) = self.store.task_ids() else {
             return 0;
         };

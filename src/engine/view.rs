@@ -306,7 +306,8 @@ impl IsolationView {
         let wt = meta.placement().worktree.as_ref()?;
         // Recorded with every full-access task; named by the same rule if not.
         let session = meta
-            .launch().tmux_session
+            .launch()
+            .tmux_session
             .clone()
             .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).recorded_session())
             .unwrap_or_default();

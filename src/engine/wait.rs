@@ -52,7 +52,7 @@ pub fn is_client_timeout(reason: &str) -> bool {
 
 impl Engine {
     /// Starts a task and returns at once; the supervisor is reaped in the background.
-    pub async fn dispatch(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
+    pub(super) async fn dispatch_task(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
         let started = self.run_blocking(move |e| e.start(spec)).await?;
         let view = DispatchView::of(&started.meta);
         self.reap_in_background(started);
@@ -63,7 +63,7 @@ impl Engine {
     /// on the call: a cancel with a reason other than a client time-out cancels the task;
     /// otherwise the task keeps running and its result stays in `codex_status`. `tick`
     /// receives the live view every [`TICK`].
-    pub async fn run(
+    pub(super) async fn run_task(
         &self,
         spec: TaskSpec,
         stop: impl Future<Output = CallEnd>,
@@ -93,13 +93,13 @@ impl Engine {
                     break;
                 }
                 _ = ticker.tick() => {
-                    if let Ok(view) = self.off_thread(&task_id, |e, id| e.status(id)).await {
+                    if let Ok(view) = self.off_thread(&task_id, |e, id| e.read_view(id)).await {
                         tick(view);
                     }
                 }
             }
         }
-        self.off_thread(&task_id, |e, id| e.status(id)).await
+        self.off_thread(&task_id, |e, id| e.read_view(id)).await
     }
 
     /// A client stopped waiting for the blocking call that runs `task_id`.
@@ -107,7 +107,7 @@ impl Engine {
         match end {
             CallEnd::Cancelled(reason) if !reason.as_deref().is_some_and(is_client_timeout) => {
                 self.off_thread(task_id, move |e, id| {
-                    e.cancel(id, EndedBy::ClientCancel, reason).map(|_| ())
+                    e.stop_task(id, EndedBy::ClientCancel, reason).map(|_| ())
                 })
                 .await
             }
@@ -137,7 +137,7 @@ impl Engine {
 
     /// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
     /// receives the live views every [`TICK`] meanwhile.
-    pub async fn wait_tasks(
+    pub(super) async fn wait_until(
         &self,
         task_ids: &[TaskId],
         mode: WaitFor,
@@ -150,15 +150,18 @@ impl Engine {
         loop {
             tokio::select! {
                 _ = &mut ended => return,
-                _ = ticker.tick() => tick(&self.statuses(task_ids).await),
+                _ = ticker.tick() => tick(&self.read_views(task_ids).await),
             }
         }
     }
 
     /// The current view of each task, in order.
-    pub async fn statuses(&self, task_ids: &[TaskId]) -> Vec<Result<TaskView, EngineError>> {
+    pub(super) async fn read_views(
+        &self,
+        task_ids: &[TaskId],
+    ) -> Vec<Result<TaskView, EngineError>> {
         let ids = task_ids.to_vec();
-        self.run_blocking(move |e| Ok(ids.iter().map(|id| e.status(id)).collect()))
+        self.run_blocking(move |e| Ok(ids.iter().map(|id| e.read_view(id)).collect()))
             .await
             .unwrap_or_else(|err| {
                 let text = err.to_string();
@@ -210,7 +213,7 @@ impl Engine {
 
     /// Runs blocking engine work (file reads, locks, process termination) on a blocking
     /// thread, so a slow finalization never stalls the async workers serving other calls.
-    pub async fn run_blocking<T: Send + 'static>(
+    pub(super) async fn run_blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
     ) -> Result<T, EngineError> {

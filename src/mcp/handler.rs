@@ -24,7 +24,7 @@ use crate::engine::{
     CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor,
     parse_task_id,
 };
-use crate::store::{EndedBy, TaskId};
+use crate::store::EndedBy;
 
 /// rmcp cancels a request's token before it hands over the notification with the reason; this
 /// is how long a cancelled call waits for that reason. No notification at all means the
@@ -124,18 +124,12 @@ impl CodexMcp {
         Ok(CallToolResponse::Task(CreateTaskResult::new(created)))
     }
 
-    /// Engine work on the task a `tasks/*` request names; an id that is not a task's, or names
+    /// The status of the task a `tasks/*` request names; an id that is not a task's, or names
     /// none, is the request's invalid-params error.
-    async fn on_task<T: Send + 'static>(
-        &self,
-        raw: &str,
-        work: impl FnOnce(&Engine, &TaskId) -> Result<T, EngineError> + Send + 'static,
-    ) -> Result<T, ErrorData> {
+    async fn task_status(&self, raw: &str) -> Result<TaskView, ErrorData> {
         let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
-        self.engine
-            .run_blocking(move |e| work(e, &id))
-            .await
-            .map_err(|e| task::request_error(raw, e))
+        let view = self.engine.status(&id).await;
+        view.map_err(|e| task::request_error(raw, e))
     }
 
     /// What the blocking `codex` call returns for a task, and what `tasks/get` returns once
@@ -176,7 +170,7 @@ impl CodexMcp {
                         .wait_tasks(&ids, WaitFor::All, wait, |v| reporter.report_all(v))
                         .await;
                 }
-                let mut view = self.engine.run_blocking(move |e| e.status(&id)).await?;
+                let mut view = self.engine.status(&id).await?;
                 let offset = usize::try_from(args.result_offset.unwrap_or(0)).unwrap_or(usize::MAX);
                 view.fit(offset, budget);
                 StatusResult::Task(Box::new(view))
@@ -213,7 +207,7 @@ impl CodexMcp {
             ));
         }
         let limit = args.limit.unwrap_or(DEFAULT_LIST_LIMIT) as usize;
-        self.engine.run_blocking(move |e| e.list(limit)).await
+        self.engine.list(limit).await
     }
 
     /// Several tasks: an id that is not a task id is reported in its entry like an unknown one.
@@ -248,10 +242,7 @@ impl CodexMcp {
     async fn cancel(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
         let args: CancelArgs = self.args(ToolKind::Cancel, args)?;
         let id = parse_task_id(&args.task_id)?;
-        let mut done = self
-            .engine
-            .run_blocking(move |e| e.cancel(&id, EndedBy::CancelTool, None))
-            .await?;
+        let mut done = self.engine.cancel(&id, EndedBy::CancelTool, None).await?;
         done.task.fit(0, self.engine.result_budget());
         Ok(structured(&done, false))
     }
@@ -347,7 +338,7 @@ impl ServerHandler for CodexMcp {
         request: GetTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, ErrorData> {
-        let view = self.on_task(&request.task_id, |e, id| e.status(id)).await?;
+        let view = self.task_status(&request.task_id).await?;
         // The result is built only for a task that has one: a poll of a running task reads
         // two small files and answers.
         let result = || self.codex_result(view.clone());
@@ -360,11 +351,10 @@ impl ServerHandler for CodexMcp {
         request: CancelTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        let done = self
-            .on_task(&request.task_id, |e, id| {
-                e.cancel(id, EndedBy::TaskCancel, None)
-            })
-            .await?;
+        let raw = &request.task_id;
+        let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
+        let done = self.engine.cancel(&id, EndedBy::TaskCancel, None).await;
+        let done = done.map_err(|e| task::request_error(raw, e))?;
         tracing::info!(task = %request.task_id, cancelled = done.cancelled, "tasks/cancel");
         Ok(())
     }
@@ -374,7 +364,7 @@ impl ServerHandler for CodexMcp {
         request: UpdateTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.on_task(&request.task_id, |e, id| e.status(id)).await?;
+        self.task_status(&request.task_id).await?;
         Err(task::no_input_error(&request.task_id))
     }
 }

@@ -31,7 +31,14 @@ impl Driver {
         match self {
             Driver::Exec => {
                 let sandbox = CodexSandbox::for_task(meta.sandbox, meta.launch().readonly_fallback);
-                let args = |session| exec_argv(sandbox, &meta.placement().run_dir, session, &meta.launch().options);
+                let args = |session| {
+                    exec_argv(
+                        sandbox,
+                        &meta.placement().run_dir,
+                        session,
+                        &meta.launch().options,
+                    )
+                };
                 next_run_argv(
                     &meta.launch().argv,
                     &args(meta.resume_session_id.as_deref()),

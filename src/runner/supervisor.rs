@@ -117,7 +117,11 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
             status,
             outcome,
             warnings: run.warnings,
-            findings: meta.placement().worktree.as_ref().map(|_| find(files, &meta)),
+            findings: meta
+                .placement()
+                .worktree
+                .as_ref()
+                .map(|_| find(files, &meta)),
         };
         finish(files, &run.tracked, end, &config)?;
         break;
@@ -303,7 +307,11 @@ fn fail_to_start(
     let message = if meta.placement().run_dir.is_dir() {
         format!(
             "could not start codex ({}): {e}",
-            meta.launch().argv.first().map(String::as_str).unwrap_or("?")
+            meta.launch()
+                .argv
+                .first()
+                .map(String::as_str)
+                .unwrap_or("?")
         )
     } else {
         format!(

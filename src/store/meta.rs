@@ -494,11 +494,24 @@ mod tests {
         assert!(!meta.end().settled && meta.end().attempts.is_empty());
 
         let written = serde_json::to_value(&meta).unwrap();
-        for key in ["cwd", "argv", "codex_pid", "ended_at_ms", "outcome", "settled"] {
-            assert!(written.get(key).is_some(), "{key} is not at the top of meta.json");
+        for key in [
+            "cwd",
+            "argv",
+            "codex_pid",
+            "ended_at_ms",
+            "outcome",
+            "settled",
+        ] {
+            assert!(
+                written.get(key).is_some(),
+                "{key} is not at the top of meta.json"
+            );
         }
         for group in ["placement", "launch", "end"] {
-            assert!(written.get(group).is_none(), "{group} is nested in meta.json");
+            assert!(
+                written.get(group).is_none(),
+                "{group} is nested in meta.json"
+            );
         }
     }
 

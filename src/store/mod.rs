@@ -18,8 +18,8 @@ pub(crate) use fsutil::{
 };
 pub(crate) use layout::{Liveness, Store, TaskFiles, free_bytes};
 pub(crate) use meta::{
-    Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure,
-    FailureKind, LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus, TaskSummary, Verdict,
-    WorktreeRecord, own_usage,
+    Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure, FailureKind,
+    LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus,
+    TaskSummary, Verdict, WorktreeRecord, own_usage,
 };
 pub(crate) use queue::{QueueEntry, Slot};

@@ -1,0 +1,166 @@
+//! Everything the engine offers its callers — the MCP server and the command line — in one
+//! block. The work is done in the files named beside each method; this is the list to read
+//! first. The async methods run their blocking part (file reads, locks, process termination)
+//! on tokio's blocking pool, so no caller wraps them; the `blocking_` ones are for code that
+//! is not async (the command line's one-shot commands).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{
+    CallEnd, CancelView, DispatchView, Engine, EngineError, GcRules, ListFilter, TaskList,
+    TaskSpec, TaskView, WaitFor, gc::GcItem, lineage,
+};
+use crate::config::Config;
+use crate::store::{EndedBy, Store, StoreError, TaskId};
+
+impl Engine {
+    // --- Making one -------------------------------------------------------------------------
+
+    /// The engine over the store `config` names (created by the first task that needs it), or,
+    /// in a process started beneath a codex-mcp task, over that task's store and limits.
+    pub fn from_config(config: Config) -> Result<Self, EngineError> {
+        let config = lineage::beneath_task(config);
+        let home = config.store_home.clone().ok_or(StoreError::NoHome)?;
+        let store = Store::at(&home);
+        let exe = std::env::current_exe().map_err(EngineError::NoExecutable)?;
+        Ok(Engine {
+            store,
+            exe,
+            config: Arc::new(config),
+        })
+    }
+
+    // --- Settings the edges need ------------------------------------------------------------
+
+    /// The most characters one tool result may hold.
+    pub fn result_budget(&self) -> usize {
+        self.config.max_result_chars
+    }
+
+    /// How long a `codex` call the client would follow as an MCP task waits for a quick end.
+    pub fn task_inline(&self) -> Duration {
+        self.config.task_inline
+    }
+
+    /// The polling interval suggested with an MCP task.
+    pub fn task_poll(&self) -> Duration {
+        self.config.task_poll
+    }
+
+    /// Whether people asked for no colours (NO_COLOR).
+    pub fn no_color(&self) -> bool {
+        self.config.no_color
+    }
+
+    /// The log of every task's status changes.
+    pub fn events_file(&self) -> PathBuf {
+        self.store.events_file()
+    }
+
+    // --- Starting a task (start.rs, wait.rs) -----------------------------------------------
+
+    /// Starts a task and returns at once; the supervisor is reaped in the background.
+    pub async fn dispatch(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
+        self.dispatch_task(spec).await
+    }
+
+    /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up
+    /// on the call: a cancel with a reason other than a client time-out cancels the task;
+    /// otherwise the task keeps running and its result stays in `codex_status`. `tick`
+    /// receives the live view every few seconds.
+    pub async fn run(
+        &self,
+        spec: TaskSpec,
+        stop: impl Future<Output = CallEnd>,
+        tick: impl FnMut(TaskView),
+    ) -> Result<TaskView, EngineError> {
+        self.run_task(spec, stop, tick).await
+    }
+
+    // --- Reading tasks (status.rs, listing.rs, wait.rs) -------------------------------------
+
+    /// One task in full: its progress while it runs, its result once finished.
+    pub async fn status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
+        let id = task_id.clone();
+        self.run_blocking(move |e| e.read_view(&id)).await
+    }
+
+    /// [`Engine::status`] for code that is not async.
+    pub fn blocking_status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
+        self.read_view(task_id)
+    }
+
+    /// The current view of each task, in order.
+    pub async fn statuses(&self, task_ids: &[TaskId]) -> Vec<Result<TaskView, EngineError>> {
+        self.read_views(task_ids).await
+    }
+
+    /// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
+    /// receives the live views every few seconds meanwhile.
+    pub async fn wait_tasks(
+        &self,
+        task_ids: &[TaskId],
+        mode: WaitFor,
+        duration: Duration,
+        tick: impl FnMut(&[Result<TaskView, EngineError>]),
+    ) {
+        self.wait_until(task_ids, mode, duration, tick).await
+    }
+
+    /// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
+    pub async fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
+        self.run_blocking(move |e| e.list_recent(limit)).await
+    }
+
+    /// The newest tasks `filter` lets through (the command line's `list`). Blocking.
+    pub fn list_where(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
+        self.list_matching(filter)
+    }
+
+    /// Replaces this process with one attached to `view`'s task on this terminal, however the
+    /// task was launched. Returns only when that could not be done, saying why.
+    pub fn attach_here(&self, view: &TaskView) -> String {
+        self.attach_to_task(view)
+    }
+
+    // --- Stopping a task (cancel.rs) -------------------------------------------------------
+
+    /// Stops the task and everything it started; `by` and `reason` say who asked and why, for
+    /// the record. Answers once the processes are gone (a few seconds at most).
+    pub async fn cancel(
+        &self,
+        task_id: &TaskId,
+        by: EndedBy,
+        reason: Option<String>,
+    ) -> Result<CancelView, EngineError> {
+        let id = task_id.clone();
+        self.run_blocking(move |e| e.stop_task(&id, by, reason))
+            .await
+    }
+
+    /// [`Engine::cancel`] for code that is not async.
+    pub fn blocking_cancel(
+        &self,
+        task_id: &TaskId,
+        by: EndedBy,
+        reason: Option<String>,
+    ) -> Result<CancelView, EngineError> {
+        self.stop_task(task_id, by, reason)
+    }
+
+    // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------
+
+    /// Finalizes every task left `running` by supervisors that are gone. Blocking; a server
+    /// runs it at startup.
+    pub fn recover_all(&self) -> usize {
+        self.recover_orphans()
+    }
+
+    /// Decides (and, unless a dry run, does) what gc removes. Returns every decision. Blocking.
+    pub fn gc(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
+        self.collect(rules)
+    }
+}
