@@ -59,6 +59,9 @@ pub(crate) mod vocab;
 pub(crate) mod workspace;
 
 #[cfg(test)]
+mod import_graph;
+
+#[cfg(test)]
 mod layering {
     //! Holds every `crate::` path in `src/` to the layer order written at the top of this file.
 

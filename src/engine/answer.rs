@@ -4,13 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::view::TaskView;
 use crate::store::{Outcome, TaskFiles};
-
-/// Room kept for the note that ends a cut answer.
-const NOTE_RESERVE: usize = 400;
-/// The other fields are cut to leave an answer at least this much room, budget allowing.
-const MIN_WINDOW: usize = 1_000;
 
 /// Where a finished task's whole answer is.
 #[derive(Debug, Clone)]
@@ -19,10 +13,10 @@ pub struct Answer {
     file: Option<PathBuf>,
     /// The answer as the record holds it (all of it when short).
     stored: String,
-    total_chars: usize,
+    pub(super) total_chars: usize,
     /// How much of it can be read: less than the total when `answer.md` could not be written
     /// (a full disk when the task ended).
-    readable_chars: usize,
+    pub(super) readable_chars: usize,
 }
 
 impl Answer {
@@ -47,7 +41,7 @@ impl Answer {
     }
 
     /// Up to `max` characters from character `offset`.
-    fn window(&self, offset: usize, max: usize) -> String {
+    pub(super) fn window(&self, offset: usize, max: usize) -> String {
         let whole;
         let text = match &self.file {
             Some(path) => match std::fs::read_to_string(path) {
@@ -63,83 +57,10 @@ impl Answer {
     }
 }
 
-impl TaskView {
-    /// True for a finished task whose answer [`TaskView::fit`] has yet to fill in.
-    pub fn has_answer(&self) -> bool {
-        self.answer.is_some()
-    }
-
-    /// What the view costs as JSON before its answer is filled in, with room for the note of a
-    /// cut answer.
-    pub fn size_without_answer(&self) -> usize {
-        serde_json::to_string(self).map_or(0, |s| s.len()) + NOTE_RESERVE + 60
-    }
-
-    /// Fills in `result` from character `offset` on, as much as keeps the whole view within
-    /// `budget` characters of JSON; a cut answer ends with a note saying how to read on.
-    /// The other long fields are cut first when the view would not fit otherwise, leaving the
-    /// answer a window of at least [`MIN_WINDOW`] characters when the budget allows it.
-    pub fn fit(&mut self, offset: usize, budget: usize) {
-        let floor = if self.answer.is_some() {
-            NOTE_RESERVE + MIN_WINDOW.min(budget / 4)
-        } else {
-            0
-        };
-        self.trim_fields(budget.saturating_sub(floor));
-        let Some(answer) = self.answer.take() else {
-            return;
-        };
-        let total = answer.total_chars;
-        // What the view costs without its text, with room for the paging fields and note.
-        self.result = Some(String::new());
-        self.result_total_chars = Some(total);
-        self.next_offset = Some(total);
-        let overhead = serde_json::to_string(self).map_or(0, |s| s.len()) + NOTE_RESERVE;
-        let room = budget.saturating_sub(overhead);
-        let offset = offset.min(total);
-        let mut text = answer.window(offset, room);
-        // JSON escapes (quotes, newlines, control characters) make text longer than itself.
-        while json_len(&text) > room && !text.is_empty() {
-            let keep = text.chars().count() * room / json_len(&text);
-            text = text.chars().take(keep.saturating_sub(1)).collect();
-        }
-        let end = offset + text.chars().count();
-        if offset == 0 && end >= total {
-            self.result = Some(text);
-            self.result_total_chars = None;
-            self.next_offset = None;
-            return;
-        }
-        let readable = answer.readable_chars;
-        let more = end < readable;
-        let note = if !more && readable < total {
-            // Paging ends where what was kept ends: the rest cannot be read.
-            format!(
-                "\n\n[the end of what was kept: characters {offset} to {end} of {total}; the last \
-                 {} characters of the answer were lost (the disk was full when the task ended)]",
-                total - readable
-            )
-        } else if more {
-            format!(
-                "\n\n[cut: characters {offset} to {end} of {total} are shown. Call codex_status \
-                 with task_id `{}` and result_offset {end} for the next part]",
-                self.task_id
-            )
-        } else {
-            format!("\n\n[the end: characters {offset} to {end} of {total}]")
-        };
-        self.result = Some(text + &note);
-        self.next_offset = more.then_some(end);
-    }
-}
-
-fn json_len(s: &str) -> usize {
-    serde_json::to_string(s).map_or(0, |j| j.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::contract::TaskView;
     use crate::store::{Sandbox, TaskMeta, TaskStatus};
 
     fn finished(answer: &str) -> (tempfile::TempDir, TaskView) {

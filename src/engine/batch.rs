@@ -2,70 +2,15 @@
 //! order asked; an id that is no task is reported as such, not as a failure of the call. The
 //! answers share the result's size budget.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use super::EngineError;
-use super::view::TaskView;
+use super::contract::{BatchEntry, BriefTask, MissingTask, NotFound, TaskBatch, TaskView};
 use crate::store::TaskStatus;
 
 /// Room kept for the batch's own fields.
 const BATCH_OVERHEAD: usize = 300;
 
-/// The tasks asked for, in the order asked.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct TaskBatch {
-    /// One entry per id asked for: the task (as codex_status reports one), or `not_found`.
-    pub tasks: Vec<BatchEntry>,
-    /// How many of them have ended.
-    pub ended: usize,
-    /// How many are still running.
-    pub running: usize,
-    /// Present when whole views did not fit the result's size budget: some entries are cut to
-    /// their status, and this says how to read them whole.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// One entry of a batch.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum BatchEntry {
-    Task(Box<TaskView>),
-    Brief(BriefTask),
-    Missing(MissingTask),
-}
-
-/// A task cut to its status, when the whole views of the tasks asked for do not fit the
-/// result's size budget together.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct BriefTask {
-    pub task_id: String,
-    pub status: TaskStatus,
-    pub success: bool,
-    /// The start of what went wrong, for a task that did not complete.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
 /// How much of an error a brief entry keeps.
 const BRIEF_ERROR_CHARS: usize = 160;
-
-/// An id that names no task.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct MissingTask {
-    pub task_id: String,
-    pub status: NotFound,
-    /// Why, and what to do.
-    pub error: String,
-}
-
-/// The status of an id that names no task.
-#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotFound {
-    NotFound,
-}
 
 impl TaskBatch {
     /// The batch of `views` (one per id in `task_ids`), their answers cut so the whole stays

@@ -1,8 +1,14 @@
 //! Keeping a task's view within a result's size budget whatever its fields hold: an error of
-//! megabytes, a long stderr tail, hundreds of warnings. The answer is paged (`answer.rs`); the
-//! other free-text fields are cut, longest first, each ending with where the whole text is.
+//! megabytes, a long stderr tail, hundreds of warnings. The answer is paged by character
+//! offset (`answer.rs` knows where it is); the other free-text fields are cut, longest first,
+//! each ending with where the whole text is.
 
-use super::view::TaskView;
+use super::contract::TaskView;
+
+/// Room kept for the note that ends a cut answer.
+const NOTE_RESERVE: usize = 400;
+/// The other fields are cut to leave an answer at least this much room, budget allowing.
+const MIN_WINDOW: usize = 1_000;
 
 /// The caps tried in turn on each free-text field, until the view fits.
 const CAPS: [usize; 8] = [8_000, 4_000, 2_000, 1_000, 500, 250, 120, 60];
@@ -74,9 +80,83 @@ fn cut_to(s: &mut String, cap: usize, whole: &str) {
     );
 }
 
+impl TaskView {
+    /// True for a finished task whose answer [`TaskView::fit`] has yet to fill in.
+    pub fn has_answer(&self) -> bool {
+        self.answer.is_some()
+    }
+
+    /// What the view costs as JSON before its answer is filled in, with room for the note of a
+    /// cut answer.
+    pub fn size_without_answer(&self) -> usize {
+        serde_json::to_string(self).map_or(0, |s| s.len()) + NOTE_RESERVE + 60
+    }
+
+    /// Fills in `result` from character `offset` on, as much as keeps the whole view within
+    /// `budget` characters of JSON; a cut answer ends with a note saying how to read on.
+    /// The other long fields are cut first when the view would not fit otherwise, leaving the
+    /// answer a window of at least [`MIN_WINDOW`] characters when the budget allows it.
+    pub fn fit(&mut self, offset: usize, budget: usize) {
+        let floor = if self.answer.is_some() {
+            NOTE_RESERVE + MIN_WINDOW.min(budget / 4)
+        } else {
+            0
+        };
+        self.trim_fields(budget.saturating_sub(floor));
+        let Some(answer) = self.answer.take() else {
+            return;
+        };
+        let total = answer.total_chars;
+        // What the view costs without its text, with room for the paging fields and note.
+        self.result = Some(String::new());
+        self.result_total_chars = Some(total);
+        self.next_offset = Some(total);
+        let overhead = serde_json::to_string(self).map_or(0, |s| s.len()) + NOTE_RESERVE;
+        let room = budget.saturating_sub(overhead);
+        let offset = offset.min(total);
+        let mut text = answer.window(offset, room);
+        // JSON escapes (quotes, newlines, control characters) make text longer than itself.
+        while json_len(&text) > room && !text.is_empty() {
+            let keep = text.chars().count() * room / json_len(&text);
+            text = text.chars().take(keep.saturating_sub(1)).collect();
+        }
+        let end = offset + text.chars().count();
+        if offset == 0 && end >= total {
+            self.result = Some(text);
+            self.result_total_chars = None;
+            self.next_offset = None;
+            return;
+        }
+        let readable = answer.readable_chars;
+        let more = end < readable;
+        let note = if !more && readable < total {
+            // Paging ends where what was kept ends: the rest cannot be read.
+            format!(
+                "\n\n[the end of what was kept: characters {offset} to {end} of {total}; the last \
+                 {} characters of the answer were lost (the disk was full when the task ended)]",
+                total - readable
+            )
+        } else if more {
+            format!(
+                "\n\n[cut: characters {offset} to {end} of {total} are shown. Call codex_status \
+                 with task_id `{}` and result_offset {end} for the next part]",
+                self.task_id
+            )
+        } else {
+            format!("\n\n[the end: characters {offset} to {end} of {total}]")
+        };
+        self.result = Some(text + &note);
+        self.next_offset = more.then_some(end);
+    }
+}
+
+fn json_len(s: &str) -> usize {
+    serde_json::to_string(s).map_or(0, |j| j.len())
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::engine::view::TaskView;
+    use crate::engine::contract::TaskView;
     use crate::store::{Sandbox, TaskFiles, TaskMeta, TaskStatus};
 
     fn failed(error: &str, warnings: usize) -> TaskView {

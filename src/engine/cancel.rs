@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::view::{CancelView, TaskView};
+use super::contract::{CancelView, TaskView};
 use super::{Engine, EngineError};
 use crate::runner::{Finalizer, Launch, conclude_from_files, task_ended, terminate_tree};
 use crate::store::{

@@ -2,47 +2,13 @@
 //! small fields of each record, so a store of thousands of tasks lists in milliseconds, and it
 //! stops adding entries at a size budget, so the answer stays cheap for a calling model.
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
+use super::contract::{TaskList, TaskListEntry};
 use super::{Engine, EngineError};
 use crate::codex::Usage;
-use crate::store::{Sandbox, TaskStatus, TaskSummary, now_ms};
+use crate::store::{TaskStatus, TaskSummary, now_ms};
 
 /// Room kept in the result budget for the list's own fields.
 const LIST_OVERHEAD: usize = 1_000;
-
-/// The newest tasks of the store.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct TaskList {
-    /// How many tasks the store holds.
-    pub total: usize,
-    /// How many are listed here (at most the `limit` asked for).
-    pub shown: usize,
-    /// Newest first.
-    pub tasks: Vec<TaskListEntry>,
-    /// The tokens of the tasks listed here, added up (each task's own, not its session's).
-    pub total_usage: Usage,
-    /// Present when fewer than `limit` tasks were listed to keep the answer small.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// One task of the list. `codex_status` with its `task_id` tells the rest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct TaskListEntry {
-    pub task_id: String,
-    pub status: TaskStatus,
-    pub topic: String,
-    pub sandbox: Sandbox,
-    pub cwd: String,
-    /// RFC 3339 UTC.
-    pub started_at: String,
-    /// Wall time from start to end (to now while running).
-    pub elapsed_seconds: f64,
-    /// The task's own tokens, input plus output (known once its turn ended).
-    pub tokens: u64,
-}
 
 impl TaskListEntry {
     fn of(t: &TaskSummary, now: u64) -> TaskListEntry {

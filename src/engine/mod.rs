@@ -6,6 +6,7 @@ mod api;
 mod batch;
 mod budget;
 mod cancel;
+mod contract;
 mod error;
 mod findings;
 mod gc;
@@ -20,13 +21,15 @@ mod status;
 mod view;
 mod wait;
 
-pub(crate) use batch::{BatchEntry, TaskBatch};
+pub(crate) use contract::{
+    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, DispatchView, StatusArgs, StatusResult,
+    TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView, WaitForArg,
+};
 pub(crate) use error::EngineError;
 pub(crate) use findings::end_findings;
 pub(crate) use gc::GcRules;
-pub(crate) use listing::{ListFilter, TaskList, TaskListEntry};
-pub(crate) use spec::{TaskRequest, TaskSpec, parse_task_id};
-pub(crate) use view::{CancelView, DispatchView, TaskView};
+pub(crate) use listing::ListFilter;
+pub(crate) use spec::{TaskSpec, parse_task_id};
 pub(crate) use wait::{CallEnd, WaitFor};
 
 use std::path::PathBuf;

@@ -1,86 +1,16 @@
-//! What a caller may ask for, and its validation. A [`TaskRequest`] is the request as sent (its
-//! type is also the tools' input schema); a [`TaskSpec`] is one that passed every check.
+//! A request's validation. A [`TaskRequest`] is the request as sent (`contract/`, the tools'
+//! input schema); a [`TaskSpec`] is one that passed every check.
 //! Nothing here touches the disk beyond reading `cwd`'s metadata, so a rejected request leaves
 //! no trace.
 
 use std::path::{Path, PathBuf};
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
 use super::EngineError;
-use crate::codex::{
-    CodexOptions, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort, is_model_name,
-    is_profile_name,
+use super::contract::{
+    MAX_RETRIES, MAX_TIMEOUT_SECONDS, PROMPT_MAX_BYTES, TOPIC_MAX, TOPIC_PATTERN, TaskRequest,
 };
+use crate::codex::{CodexOptions, NAME_MAX, is_model_name, is_profile_name};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
-
-/// The most retries a task may ask for.
-pub const MAX_RETRIES: u32 = 3;
-/// The longest time limit a task may set: one day.
-pub const MAX_TIMEOUT_SECONDS: u64 = 86_400;
-
-/// The JSON-schema form of the topic rule, shown to calling models.
-pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$";
-const TOPIC_MAX: usize = 80;
-const PROMPT_MAX_BYTES: usize = 1024 * 1024;
-
-/// The arguments of `codex` and `codex_dispatch`: one task, as the caller sent it.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TaskRequest {
-    /// The complete task for Codex, in plain language: what to do, where, and what to report
-    /// back. Codex sees only this text and the files in `cwd`.
-    #[schemars(length(min = 1))]
-    pub prompt: String,
-    /// Absolute path of an existing directory Codex works in, normally the project root (e.g.
-    /// /home/me/project).
-    pub cwd: String,
-    /// A short name for the task: `<type>-<desc>-v<N>`. type: lowercase letters (review,
-    /// implement, fix, explain, test…); desc: letters, digits and underscores, parts joined by
-    /// dashes; N: a version number. Example: `review-auth_module-v1`. The log is linked at
-    /// <cwd>/.codex-tasks/<topic>/codex-exec.log.
-    #[schemars(pattern(TOPIC_PATTERN), length(max = TOPIC_MAX))]
-    pub topic: String,
-    /// `read-only`: Codex may read files and run commands, but every write is refused
-    /// (reviews, questions, analysis). `full-access`: Codex may change anything, inside its own
-    /// git worktree on branch `agent/<type>-<desc>` next to the repository, in a tmux session
-    /// you can attach to; your checkout is never modified (cwd must be in a git repository with
-    /// at least one commit, on a branch).
-    pub sandbox: Sandbox,
-    /// Optional. The `session_id` (a UUID) from an earlier result, to continue that Codex
-    /// conversation with a follow-up prompt. Omit it to start a new session.
-    #[serde(default)]
-    #[schemars(extend("format" = "uuid"))]
-    pub session_id: Option<String>,
-    /// Optional. The longest this task may run, in seconds (1 to 86400). When it passes,
-    /// Codex and everything it started are stopped and the task fails with "timed out". The
-    /// server's default applies when omitted (CODEXMCP_TASK_TIMEOUT; none unless set).
-    #[serde(default)]
-    #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
-    pub timeout_seconds: Option<u64>,
-    /// Optional. The model Codex uses for this task (`codex -m`), e.g. a small one for a quick
-    /// review. Passed through as given: if Codex rejects it, the task fails with Codex's own
-    /// message. A follow-up with `session_id` keeps the earlier task's model unless it names
-    /// another.
-    #[serde(default)]
-    #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
-    pub model: Option<String>,
-    /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
-    #[serde(default)]
-    pub reasoning_effort: Option<ReasoningEffort>,
-    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
-    /// Kept by a follow-up unless it names another.
-    #[serde(default)]
-    #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
-    pub profile: Option<String>,
-    /// Optional, 0 to 3 (default 0). How many times a failure that may pass (a rate limit, the
-    /// network, a crashed Codex) is retried: after a pause, the same Codex session is resumed
-    /// with a short "continue where you stopped" prompt. Each attempt is listed in the result.
-    #[serde(default)]
-    #[schemars(range(max = MAX_RETRIES))]
-    pub retries: Option<u32>,
-}
 
 /// A checked topic, `<type>-<desc>-v<N>`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::spec::{MAX_TIMEOUT_SECONDS, TaskSpec};
+use super::contract::MAX_TIMEOUT_SECONDS;
+use super::spec::TaskSpec;
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
 use crate::config::is_executable;

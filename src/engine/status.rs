@@ -1,7 +1,7 @@
 //! Reading one task. Every read first finalizes a task whose supervisor died, so a status never
 //! claims `running` for a run that is over.
 
-use super::view::TaskView;
+use super::contract::TaskView;
 use super::{Engine, EngineError};
 use crate::runner::Launch;
 use crate::store::{TaskId, TaskMeta, TaskStatus};

@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::contract::{DispatchView, TaskView};
 use super::spec::TaskSpec;
 use super::start::Started;
-use super::view::{DispatchView, TaskView};
 use super::{Engine, EngineError};
 use crate::store::{EndedBy, TaskFiles, TaskId};
 

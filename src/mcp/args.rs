@@ -1,4 +1,5 @@
-//! The tools' arguments as types, and how a call's arguments become one.
+//! How a call's arguments become the argument type its tool takes (the types themselves are the
+//! contract, `engine/contract/`).
 //!
 //! rmcp's own `Parameters<T>` answers a bad argument with a protocol error a model cannot read.
 //! Here the arguments are first checked against the tool's input schema (generated from the
@@ -6,69 +7,10 @@
 //! accepted; the engine then checks meaning (paths, topics, ids) with messages of its own.
 
 use rmcp::model::JsonObject;
-use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::engine::EngineError;
-use crate::store::{TASK_ID_MAX_LEN, TASK_ID_PATTERN};
-
-/// How many tasks the list shows when `limit` is not given.
-pub const DEFAULT_LIST_LIMIT: u32 = 20;
-/// The longest a `codex_status` call waits.
-pub const MAX_WAIT_SECONDS: u64 = 600;
-/// The most tasks one `codex_status` call reports by id.
-pub const MAX_TASK_IDS: usize = 20;
-
-/// The arguments of `codex_status`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusArgs {
-    /// One task: a `task_id` from codex or codex_dispatch. Omit it (and `task_ids`) to list
-    /// tasks.
-    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
-    pub task_id: Option<String>,
-    /// Several tasks in one call (1 to 20 ids): each is reported, in this order; an id that is
-    /// no task is reported as `not_found` without failing the call.
-    #[schemars(
-        length(min = 1, max = MAX_TASK_IDS),
-        inner(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))
-    )]
-    pub task_ids: Option<Vec<String>>,
-    /// Seconds to wait for the task (or tasks) to end before answering, 0 to 600 (default 0:
-    /// answer at once). The call returns as soon as they have ended, or when the time is up
-    /// with their live progress. Use it instead of polling.
-    #[schemars(range(min = 0, max = MAX_WAIT_SECONDS), extend("default" = 0))]
-    pub wait_seconds: Option<u64>,
-    /// With `task_ids` and `wait_seconds`: `all` (default) waits until every task has ended,
-    /// `any` returns as soon as the first one ends.
-    pub wait_for: Option<WaitForArg>,
-    /// With `task_id`: the character of the answer to start from, to read a long answer in
-    /// parts. Pass the `next_offset` of the previous result.
-    #[schemars(range(min = 0))]
-    pub result_offset: Option<u64>,
-    /// Without task_id: how many tasks to list, newest first (default 20).
-    #[schemars(range(min = 1, max = 200), extend("default" = DEFAULT_LIST_LIMIT))]
-    pub limit: Option<u32>,
-}
-
-/// When a wait on several tasks ends.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum WaitForArg {
-    All,
-    Any,
-}
-
-/// The arguments of `codex_cancel`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelArgs {
-    /// The `task_id` of the task to stop.
-    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
-    pub task_id: String,
-}
 
 /// Checks `args` against `schema` (the input schema of `T`), then reads them into `T`.
 pub fn parse_args<T: DeserializeOwned>(
@@ -227,6 +169,7 @@ fn one_of(allowed: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::StatusArgs;
     use crate::mcp::schema::input_schema;
     use serde_json::json;
 

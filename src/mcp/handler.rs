@@ -16,13 +16,13 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::args::{CancelArgs, DEFAULT_LIST_LIMIT, StatusArgs, WaitForArg, parse_args};
+use super::args::parse_args;
 use super::notify::ProgressReporter;
 use super::task;
-use super::tools::{INSTRUCTIONS, StatusResult, ToolKind, all_tools, input_of};
+use super::tools::{INSTRUCTIONS, ToolKind, all_tools, input_of};
 use crate::engine::{
-    CallEnd, Engine, EngineError, TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor,
-    parse_task_id,
+    CallEnd, CancelArgs, DEFAULT_LIST_LIMIT, Engine, EngineError, StatusArgs, StatusResult,
+    TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor, WaitForArg, parse_task_id,
 };
 use crate::store::EndedBy;
 

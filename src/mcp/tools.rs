@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use rmcp::model::{JsonObject, MetaObject, Tool, ToolAnnotations};
-use schemars::JsonSchema;
-use serde::Serialize;
 
-use super::args::{CancelArgs, StatusArgs};
 use super::schema::{input_schema, output_schema};
-use crate::engine::{CancelView, DispatchView, TaskBatch, TaskList, TaskRequest, TaskView};
+use crate::engine::{
+    CancelArgs, CancelView, DispatchView, StatusArgs, StatusResult, TaskRequest, TaskView,
+};
 
 /// One of the tools this server offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +40,6 @@ impl ToolKind {
     pub fn from_name(name: &str) -> Option<ToolKind> {
         ToolKind::ALL.into_iter().find(|k| k.name() == name)
     }
-}
-
-/// What `codex_status` returns: one task (`task_id`), several (`task_ids`), or the list.
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum StatusResult {
-    Task(Box<TaskView>),
-    Batch(TaskBatch),
-    List(TaskList),
 }
 
 /// The server's instructions to the calling model.

@@ -13,10 +13,11 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::ancestry::is_supervisor;
+use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd};
 use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, lock, pump};
-use super::run::{Limits, LiveView, Ran, RunEnv, Stop};
+use super::run::{Limits, Ran, RunEnv, Stop};
 use crate::child::with_clean_signals;
 use crate::config::DEPTH_VAR;
 use crate::store::{StoreError, TaskFiles, TaskMeta, now_ms, open_append, open_nofollow};

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use super::run::LiveView;
+use super::live_view::LiveView;
 use super::tmux::{Tmux, TmuxError};
 use crate::child::with_clean_signals;
 use crate::store::{StoreError, TaskFiles, open_append, read_json, write_json};

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::run::LiveView;
+use super::live_view::LiveView;
 use crate::codex::{Decoded, Detail, Event, Item, LineAssembler, Progress, decode, render};
 use crate::store::{now_ms, write_json};
 

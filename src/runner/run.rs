@@ -1,8 +1,8 @@
 //! One run of Codex as the supervisor and its drivers share it: what a run is given (its
 //! environment, its limits, the stop signal) and what it leaves.
 
+use super::live_view::LiveView;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
@@ -56,24 +56,6 @@ pub(super) struct Limits {
     pub(super) unreachable: Duration,
     /// The task's time limit: its length in seconds, and when it passes.
     pub(super) deadline: Option<(u64, Instant)>,
-}
-
-/// Whether the supervisor also prints a readable account of the run on its stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LiveView {
-    /// Stdout goes nowhere (a detached read-only task).
-    Off,
-    /// Stdout is the task's tmux pane, which a person may be watching.
-    Pane,
-}
-
-impl LiveView {
-    /// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
-    pub(super) fn show(self, text: &str) {
-        if self == LiveView::Pane {
-            let _ = writeln!(std::io::stdout(), "{text}");
-        }
-    }
 }
 
 impl Limits {

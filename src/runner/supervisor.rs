@@ -16,10 +16,11 @@ use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
 use super::driver::Driver;
+use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd, conclude};
 use super::pump::Tracked;
 use super::queue::wait_for_slot;
-use super::run::{Limits, LiveView, RunEnv, Stop};
+use super::run::{Limits, RunEnv, Stop};
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::config::Config;
 use crate::store::{

@@ -1,0 +1,137 @@
+//! What the tools accept: `codex` and `codex_dispatch` take a [`TaskRequest`] (shared with the
+//! command line's `run`), `codex_status` [`StatusArgs`], `codex_cancel` [`CancelArgs`].
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort};
+use crate::store::{Sandbox, TASK_ID_MAX_LEN, TASK_ID_PATTERN};
+
+/// The longest topic.
+pub const TOPIC_MAX: usize = 80;
+/// The largest prompt, in bytes.
+pub const PROMPT_MAX_BYTES: usize = 1024 * 1024;
+
+/// The most retries a task may ask for.
+pub const MAX_RETRIES: u32 = 3;
+
+/// The longest time limit a task may set: one day.
+pub const MAX_TIMEOUT_SECONDS: u64 = 86_400;
+
+/// The JSON-schema form of the topic rule, shown to calling models.
+pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$";
+
+/// The arguments of `codex` and `codex_dispatch`: one task, as the caller sent it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    /// The complete task for Codex, in plain language: what to do, where, and what to report
+    /// back. Codex sees only this text and the files in `cwd`.
+    #[schemars(length(min = 1))]
+    pub prompt: String,
+    /// Absolute path of an existing directory Codex works in, normally the project root (e.g.
+    /// /home/me/project).
+    pub cwd: String,
+    /// A short name for the task: `<type>-<desc>-v<N>`. type: lowercase letters (review,
+    /// implement, fix, explain, test…); desc: letters, digits and underscores, parts joined by
+    /// dashes; N: a version number. Example: `review-auth_module-v1`. The log is linked at
+    /// <cwd>/.codex-tasks/<topic>/codex-exec.log.
+    #[schemars(pattern(TOPIC_PATTERN), length(max = TOPIC_MAX))]
+    pub topic: String,
+    /// `read-only`: Codex may read files and run commands, but every write is refused
+    /// (reviews, questions, analysis). `full-access`: Codex may change anything, inside its own
+    /// git worktree on branch `agent/<type>-<desc>` next to the repository, in a tmux session
+    /// you can attach to; your checkout is never modified (cwd must be in a git repository with
+    /// at least one commit, on a branch).
+    pub sandbox: Sandbox,
+    /// Optional. The `session_id` (a UUID) from an earlier result, to continue that Codex
+    /// conversation with a follow-up prompt. Omit it to start a new session.
+    #[serde(default)]
+    #[schemars(extend("format" = "uuid"))]
+    pub session_id: Option<String>,
+    /// Optional. The longest this task may run, in seconds (1 to 86400). When it passes,
+    /// Codex and everything it started are stopped and the task fails with "timed out". The
+    /// server's default applies when omitted (CODEXMCP_TASK_TIMEOUT; none unless set).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
+    pub timeout_seconds: Option<u64>,
+    /// Optional. The model Codex uses for this task (`codex -m`), e.g. a small one for a quick
+    /// review. Passed through as given: if Codex rejects it, the task fails with Codex's own
+    /// message. A follow-up with `session_id` keeps the earlier task's model unless it names
+    /// another.
+    #[serde(default)]
+    #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
+    pub model: Option<String>,
+    /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
+    #[serde(default)]
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
+    /// Kept by a follow-up unless it names another.
+    #[serde(default)]
+    #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
+    pub profile: Option<String>,
+    /// Optional, 0 to 3 (default 0). How many times a failure that may pass (a rate limit, the
+    /// network, a crashed Codex) is retried: after a pause, the same Codex session is resumed
+    /// with a short "continue where you stopped" prompt. Each attempt is listed in the result.
+    #[serde(default)]
+    #[schemars(range(max = MAX_RETRIES))]
+    pub retries: Option<u32>,
+}
+
+/// How many tasks the list shows when `limit` is not given.
+pub const DEFAULT_LIST_LIMIT: u32 = 20;
+
+/// The longest a `codex_status` call waits.
+pub const MAX_WAIT_SECONDS: u64 = 600;
+
+/// The most tasks one `codex_status` call reports by id.
+pub const MAX_TASK_IDS: usize = 20;
+
+/// The arguments of `codex_status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusArgs {
+    /// One task: a `task_id` from codex or codex_dispatch. Omit it (and `task_ids`) to list
+    /// tasks.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: Option<String>,
+    /// Several tasks in one call (1 to 20 ids): each is reported, in this order; an id that is
+    /// no task is reported as `not_found` without failing the call.
+    #[schemars(
+        length(min = 1, max = MAX_TASK_IDS),
+        inner(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))
+    )]
+    pub task_ids: Option<Vec<String>>,
+    /// Seconds to wait for the task (or tasks) to end before answering, 0 to 600 (default 0:
+    /// answer at once). The call returns as soon as they have ended, or when the time is up
+    /// with their live progress. Use it instead of polling.
+    #[schemars(range(min = 0, max = MAX_WAIT_SECONDS), extend("default" = 0))]
+    pub wait_seconds: Option<u64>,
+    /// With `task_ids` and `wait_seconds`: `all` (default) waits until every task has ended,
+    /// `any` returns as soon as the first one ends.
+    pub wait_for: Option<WaitForArg>,
+    /// With `task_id`: the character of the answer to start from, to read a long answer in
+    /// parts. Pass the `next_offset` of the previous result.
+    #[schemars(range(min = 0))]
+    pub result_offset: Option<u64>,
+    /// Without task_id: how many tasks to list, newest first (default 20).
+    #[schemars(range(min = 1, max = 200), extend("default" = DEFAULT_LIST_LIMIT))]
+    pub limit: Option<u32>,
+}
+
+/// When a wait on several tasks ends.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WaitForArg {
+    All,
+    Any,
+}
+
+/// The arguments of `codex_cancel`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelArgs {
+    /// The `task_id` of the task to stop.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: String,
+}
