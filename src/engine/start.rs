@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use super::contract::MAX_TIMEOUT_SECONDS;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::codex::{CodexOptions, CodexSandbox, exec_argv, locate_codex};
+use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
 use crate::config::is_executable;
-use crate::runner::{Launch, LaunchError, live_waiters, task_ended};
+use crate::runner::{Driver, Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
     LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus,
     TaskSummary, WorktreeRecord, now_ms, write_atomic, write_json,
@@ -199,13 +199,13 @@ impl Engine {
         files: &TaskFiles,
         now: u64,
     ) -> TaskMeta {
-        let mut argv = vec![pre.codex.to_string_lossy().into_owned()];
-        argv.extend(exec_argv(
+        let argv = Driver::Exec.first_argv(
+            &pre.codex,
             placement.sandbox,
             &placement.run_dir,
             spec.session_id.as_deref(),
             &pre.options,
-        ));
+        );
         let placed = Placement {
             cwd: spec.cwd.clone(),
             run_dir: placement.run_dir,

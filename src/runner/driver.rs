@@ -8,12 +8,12 @@ use std::path::Path;
 
 use super::exec_driver;
 use super::run::{Ran, RunEnv};
-use crate::codex::{CodexSandbox, exec_argv, next_run_argv};
+use crate::codex::{CodexOptions, CodexSandbox, exec_argv, next_run_argv};
 use crate::store::{TaskFiles, TaskMeta};
 
 /// The way a task's Codex runs are driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Driver {
+pub(crate) enum Driver {
     /// One `codex exec --json` process per run.
     Exec,
 }
@@ -22,6 +22,22 @@ impl Driver {
     /// The driver of `meta`'s task.
     pub(super) fn of(_meta: &TaskMeta) -> Driver {
         Driver::Exec
+    }
+
+    /// The command line of a task's first run: `codex` with this driver's arguments.
+    pub(crate) fn first_argv(
+        self,
+        codex: &Path,
+        sandbox: CodexSandbox,
+        run_dir: &Path,
+        session: Option<&str>,
+        options: &CodexOptions,
+    ) -> Vec<String> {
+        let mut argv = vec![codex.to_string_lossy().into_owned()];
+        match self {
+            Driver::Exec => argv.extend(exec_argv(sandbox, run_dir, session, options)),
+        }
+        argv
     }
 
     /// The command line of a run that continues `session` after a failed one. The recorded

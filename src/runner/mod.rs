@@ -21,6 +21,7 @@ mod supervisor;
 mod tmux;
 
 pub(crate) use ancestry::supervising_task_dir;
+pub(crate) use driver::Driver;
 pub(crate) use launch::LaunchError;
 pub(crate) use launch_kind::Launch;
 pub(crate) use live_view::LiveView;
