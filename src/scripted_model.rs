@@ -3,6 +3,8 @@
 //! it, and `codex-mcp doctor --smoke` uses it to prove an installation end to end. What it answers is read from directives in the user's prompt, one per line:
 //!
 //! - `@shell <command>`: a step that makes codex run the command (waiting for it);
+//! - `@escalate <command>`: the same, asking to run it outside the sandbox
+//!   (`sandbox_permissions: "require_escalated"`): under `on-request`, codex asks first;
 //! - `@add_file <path> <text>`: a step that makes codex create a file with `apply_patch`
 //!   (codex offers that tool only for a bundled model slug; see `Fixture::use_bundled_model`);
 //! - `@mcp <server> <tool> <json>`: a step that makes codex call `tool` of its MCP server
@@ -242,6 +244,14 @@ fn reply_items(step: usize, script: &Script) -> Vec<Value> {
             "call_id": format!("call_{step}"),
             "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000}).to_string(),
         }),
+        Some(Step::Escalate(cmd)) => json!({
+            "type": "function_call",
+            "name": "exec_command",
+            "call_id": format!("call_{step}"),
+            "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000,
+                "sandbox_permissions": "require_escalated",
+                "justification": "the scripted model needs it"}).to_string(),
+        }),
         Some(Step::AddFile(path, text)) => json!({
             "type": "custom_tool_call",
             "name": "apply_patch",
@@ -311,6 +321,7 @@ async fn respond(
 
 enum Step {
     Shell(String),
+    Escalate(String),
     AddFile(String, String),
     /// A tool of one of Codex's own MCP servers, with its arguments as JSON text.
     Mcp {
@@ -343,7 +354,9 @@ impl Script {
         };
         for line in prompt.lines() {
             let line = line.trim();
-            if let Some(c) = line.strip_prefix("@shell ") {
+            if let Some(c) = line.strip_prefix("@escalate ") {
+                s.steps.push(Step::Escalate(c.to_string()));
+            } else if let Some(c) = line.strip_prefix("@shell ") {
                 s.steps.push(Step::Shell(c.to_string()));
             } else if let Some(rest) = line.strip_prefix("@add_file ") {
                 let (path, text) = rest.split_once(' ').unwrap_or((rest, ""));

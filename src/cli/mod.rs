@@ -3,6 +3,7 @@
 //! the servers, so what a person sees is what the calling model sees. `supervise` is the
 //! engine's own: the process that runs one task.
 
+mod answer;
 mod doctor;
 mod events;
 mod gc;
@@ -56,6 +57,10 @@ enum Command {
     Logs(logs::LogsArgs),
     /// Watch a task live: its tmux session, or its log for a read-only task
     Attach(logs::AttachArgs),
+    /// Accept the question a task waits on (it runs outside Codex's sandbox)
+    Approve(answer::ApproveArgs),
+    /// Decline the question a task waits on
+    Deny(answer::DenyArgs),
     /// Stop tasks and everything they started
     Cancel(tasks::CancelArgs),
     /// Wait for tasks to end
@@ -181,6 +186,8 @@ fn person(command: Command, config: Config) -> ExitCode {
         ),
         Command::Logs(args) => logs::logs(&args, &engine),
         Command::Attach(args) => logs::attach(&args, &engine),
+        Command::Approve(args) => answer::approve(&args, &engine),
+        Command::Deny(args) => answer::deny(&args, &engine),
         Command::Cancel(args) => tasks::cancel(&args, &engine),
         Command::Wait(args) => tasks::wait(&args, &engine),
         Command::Gc(args) => gc::gc(&args, &engine),

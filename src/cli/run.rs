@@ -13,6 +13,7 @@ use super::style::Style;
 use crate::codex::{Detail, ReasoningEffort};
 use crate::engine::{Engine, EngineError, TaskRequest, TaskSpec, parse_task_id};
 use crate::store::{EndedBy, Sandbox, now_ms, rfc3339};
+use crate::vocab::ApprovalPolicy;
 
 /// The exit status after Ctrl-C, as shells report it.
 const INTERRUPTED: u8 = 130;
@@ -52,6 +53,10 @@ pub struct RunArgs {
     /// Retry a failure that may pass (rate limit, network, crash) up to N times, 0 to 3
     #[arg(long, value_name = "N")]
     retries: Option<u32>,
+    /// When Codex asks before it acts: never (default), on-request, untrusted; answer with
+    /// `codex-mcp approve ID` or `codex-mcp deny ID`
+    #[arg(long, value_name = "POLICY")]
+    approval_policy: Option<ApprovalPolicy>,
     /// Start the task, print its id and return at once
     #[arg(long)]
     detach: bool,
@@ -88,6 +93,7 @@ impl RunArgs {
             reasoning_effort: self.effort,
             profile: self.profile.clone(),
             retries: self.retries,
+            approval_policy: self.approval_policy,
         };
         TaskSpec::try_from(request)
     }

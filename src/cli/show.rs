@@ -9,7 +9,7 @@ use clap::Args;
 use super::style::{Style, thousands};
 use crate::engine::{Engine, ListFilter, TaskListEntry, TaskView};
 use crate::store::TaskStatus;
-use crate::text::{clock, keep_end};
+use crate::text::{clock, keep_end, shorten};
 
 /// `codex-mcp list`.
 #[derive(Debug, Args)]
@@ -145,7 +145,7 @@ pub fn readable(v: &TaskView, style: Style) -> String {
         out.push_str(&format!("  position {n} in the queue"));
     }
     out.push('\n');
-    let lines = [about(v), where_it_works(v), how_it_ended(v)].concat();
+    let lines = [about(v), talk(v), where_it_works(v), how_it_ended(v)].concat();
     for (label, text) in lines.into_iter().filter(|(_, t)| !t.is_empty()) {
         out.push_str(&format!("{}  {text}\n", style.dim(&format!("{label:<9}"))));
     }
@@ -160,6 +160,47 @@ pub fn readable(v: &TaskView, style: Style) -> String {
 
 /// A labelled line of `show`; an empty text is left out.
 type Line = (&'static str, String);
+
+/// The question the task waits on, with how to answer, and what was said to it.
+fn talk(v: &TaskView) -> Vec<Line> {
+    let mut lines = Vec::new();
+    if let Some(q) = &v.input_request {
+        let what = q
+            .command
+            .as_ref()
+            .map_or_else(|| q.kind.clone(), |c| format!("run `{c}`"));
+        let place = q
+            .cwd
+            .as_ref()
+            .map(|c| format!(" in {c}"))
+            .unwrap_or_default();
+        let why = q
+            .reason
+            .as_ref()
+            .map(|r| format!(" (why: {r})"))
+            .unwrap_or_default();
+        lines.push(("asks", format!("to {what}{place}{why}")));
+        lines.push((
+            "answer",
+            format!(
+                "codex-mcp approve {id} [--for-session]  ·  codex-mcp deny {id}  (an approval runs \
+                 outside Codex's sandbox)",
+                id = v.task_id
+            ),
+        ));
+    }
+    for a in &v.approvals {
+        let what = a.command.clone().unwrap_or_else(|| a.kind.clone());
+        lines.push((
+            "answered",
+            format!("{}: {} by {} at {}", what, a.decision.as_str(), a.by, a.at),
+        ));
+    }
+    for s in &v.steers {
+        lines.push(("told", format!("{} ({})", shorten(&s.prompt, 120), s.at)));
+    }
+    lines
+}
 
 /// What the task is: topic and settings, directory, times, session, usage, live progress.
 fn about(v: &TaskView) -> Vec<Line> {

@@ -238,6 +238,7 @@ async fn run_one(
         reasoning_effort: None,
         profile: None,
         retries: None,
+        approval_policy: None,
     };
     let spec = TaskSpec::try_from(request).map_err(|e| e.to_string())?;
     let mut view = engine

@@ -25,6 +25,7 @@ impl Style {
             TaskStatus::Completed => "32",
             TaskStatus::Failed => "31",
             TaskStatus::Running | TaskStatus::Queued => "33",
+            TaskStatus::InputRequired => "35",
             TaskStatus::Cancelled => "90",
         };
         self.paint(code, &text)

@@ -117,6 +117,21 @@ impl CodexOptions {
 /// A resume cannot take `-s`/`-C`, so it gets the sandbox through `-c sandbox_mode=...` and
 /// the directory through the process's working directory (the supervisor sets it to `run_dir`
 /// in both cases).
+/// `codex app-server`'s arguments (after the program) for a task with `opts`. The folder, the
+/// sandbox, the approval policy and the model are the thread's, given when it starts
+/// ([`super::open_thread`]); the profile and the reasoning effort are settings of the server.
+pub fn app_server_argv(opts: &CodexOptions) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    if let Some(p) = &opts.profile {
+        a.extend(["-p".into(), p.clone()]);
+    }
+    a.push("app-server".into());
+    if let Some(e) = &opts.reasoning_effort {
+        a.extend(["-c".into(), format!("model_reasoning_effort=\"{e}\"")]);
+    }
+    a
+}
+
 pub fn exec_argv(
     sandbox: CodexSandbox,
     run_dir: &Path,

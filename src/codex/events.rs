@@ -17,6 +17,7 @@ fn error_body<'de, D: Deserializer<'de>>(d: D) -> Result<ErrorBody, D::Error> {
     let message = v["message"].as_str().or(v.as_str()).unwrap_or_default();
     Ok(ErrorBody {
         message: message.to_string(),
+        info: v["codex_error_info"].as_str().map(str::to_string),
     })
 }
 
@@ -71,6 +72,10 @@ pub enum Event {
 pub struct ErrorBody {
     #[serde(default, deserialize_with = "lenient")]
     pub message: String,
+    /// The kind of error app-server gave (`codexErrorInfo`), carried into the log by its
+    /// driver; `codex exec` gives none.
+    #[serde(default, deserialize_with = "lenient")]
+    pub info: Option<String>,
 }
 
 /// One step of a turn, by its `type`.
@@ -273,6 +278,7 @@ fn decode_loosely(bytes: &[u8]) -> Option<Event> {
                     .or(v["error"].as_str())
                     .unwrap_or_default()
                     .to_string(),
+                info: v["error"]["codex_error_info"].as_str().map(str::to_string),
             },
         },
         "error" => Event::Error {

@@ -1,6 +1,7 @@
 //! Everything specific to the Codex CLI: finding it, its argv, and its `--json` event stream
 //! (decoded once per line, then folded into bounded progress).
 
+mod app_server;
 mod argv;
 mod events;
 mod lines;
@@ -9,9 +10,13 @@ mod progress;
 mod render;
 
 pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
+pub(crate) use app_server::{
+    Incoming, ThreadSettings, Translator, approval_answer, initialize, initialized, interrupt,
+    open_thread, question, start_turn, steer, thread_started,
+};
 pub(crate) use argv::{
-    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, exec_argv, is_model_name,
-    is_profile_name, next_run_argv,
+    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, exec_argv,
+    is_model_name, is_profile_name, next_run_argv,
 };
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;

@@ -92,6 +92,9 @@ pub struct Progress {
     /// task that ran without Codex's sandbox. At most [`MUTATING_KEPT`].
     #[serde(default)]
     pub mutating_commands: Vec<String>,
+    /// The kind of a failed turn's error, when app-server gave one (`codexErrorInfo`).
+    #[serde(default)]
+    pub error_info: Option<String>,
 }
 
 /// How many writing commands are kept.
@@ -171,6 +174,7 @@ impl Progress {
                     error.message.clone()
                 };
                 self.turn_end = Some(TurnEnd::Failed { message });
+                self.error_info = error.info.clone();
             }
             Event::Error { message } => self.last_error = Some(shorten(message, 2_000)),
             Event::Unknown => {}

@@ -42,6 +42,12 @@ pub(crate) const MAX_DEPTH_VAR: &str = "CODEXMCP_MAX_DEPTH";
 pub(crate) const TASK_INLINE_MS_VAR: &str = "CODEXMCP_TASK_INLINE_MS";
 /// The polling interval an MCP task suggests to its client.
 pub(crate) const TASK_POLL_MS_VAR: &str = "CODEXMCP_TASK_POLL_MS";
+/// Which program drives Codex: `app-server` (the default) or `exec`.
+pub(crate) const ENGINE_VAR: &str = "CODEXMCP_ENGINE";
+/// The engines `CODEXMCP_ENGINE` names, the default first.
+pub(crate) const ENGINES: [&str; 2] = ["app-server", "exec"];
+/// How long a question of Codex's waits for an answer before it is declined, in seconds.
+pub(crate) const APPROVAL_TIMEOUT_VAR: &str = "CODEXMCP_APPROVAL_TIMEOUT";
 
 /// Each setting that is passed on to codex has a documented `CODEXMCP_` name first, then
 /// accepted spellings: the older `CODEX_` names looked like the Codex CLI's own variables.
@@ -59,6 +65,8 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 ];
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// A question nobody answers in a quarter of an hour is declined: never accepted by default.
+const DEFAULT_APPROVAL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A model out of reach for three minutes is not coming back soon: say so, and why.
 const DEFAULT_UNREACHABLE: Duration = Duration::from_secs(180);
@@ -125,6 +133,11 @@ pub(crate) struct Config {
     pub model_unreachable: Duration,
     /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
     pub readonly_fallback: bool,
+    /// Which program drives Codex (`CODEXMCP_ENGINE`): one of [`ENGINES`], the first when
+    /// unset or unknown.
+    pub engine: &'static str,
+    /// How long a question of Codex's waits for an answer before it is declined.
+    pub approval_timeout: Duration,
     /// How many codex-mcp tasks this process runs inside (0: none).
     pub depth: u32,
     /// The deepest a task may be started: a server at this depth refuses.
@@ -159,6 +172,24 @@ impl Setting {
                 accepted: format!("a whole number from {} to {}", range.start(), range.end()),
             })
     }
+}
+
+/// The engine `value` names, the default when it names none.
+fn engine_of(value: Option<OsString>) -> &'static str {
+    value
+        .and_then(|v| {
+            let v = v.to_string_lossy().trim().to_string();
+            ENGINES.iter().copied().find(|e| *e == v)
+        })
+        .unwrap_or(ENGINES[0])
+}
+
+/// A positive whole number of seconds, else `default`.
+fn seconds(value: Option<OsString>, default: Duration) -> Duration {
+    value
+        .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
+        .filter(|s| *s > 0)
+        .map_or(default, Duration::from_secs)
 }
 
 impl Config {
@@ -232,6 +263,8 @@ impl Config {
                     "1" | "true" | "yes" | "on"
                 )
             }),
+            engine: engine_of(get(ENGINE_VAR)),
+            approval_timeout: seconds(get(APPROVAL_TIMEOUT_VAR), DEFAULT_APPROVAL_TIMEOUT),
             depth: number(DEPTH_VAR).unwrap_or(0),
             max_depth: number(MAX_DEPTH_VAR).unwrap_or(1),
             log_file: get(LOG_FILE_VAR).map(path),

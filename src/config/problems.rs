@@ -23,6 +23,8 @@ const KNOWN: &[&str] = &[
     MAX_DEPTH_VAR,
     TASK_INLINE_MS_VAR,
     TASK_POLL_MS_VAR,
+    ENGINE_VAR,
+    APPROVAL_TIMEOUT_VAR,
 ];
 
 /// What is wrong with the settings `lookup` gives, each with what applies instead.
@@ -42,38 +44,15 @@ pub(super) fn problems(lookup: &dyn Fn(&str) -> Option<OsString>, config: &Confi
             ));
         }
     };
-    whole(MAX_PARALLEL_VAR, config.max_parallel.to_string(), &mut out);
-    whole(MAX_DEPTH_VAR, config.max_depth.to_string(), &mut out);
-    whole(
-        EXIT_GRACE_VAR,
-        format!("{} ms", config.exit_grace.as_millis()),
-        &mut out,
-    );
-    whole(
-        TASK_INLINE_MS_VAR,
-        format!("{} ms", config.task_inline.as_millis()),
-        &mut out,
-    );
-    whole(
-        TASK_POLL_MS_VAR,
-        format!("{} ms", config.task_poll.as_millis()),
-        &mut out,
-    );
-    whole(
-        NOTIFY_TIMEOUT_VAR,
-        format!("{} s", config.notify_timeout.as_secs()),
-        &mut out,
-    );
-    whole(
-        UNREACHABLE_VAR,
-        format!("{} s", config.model_unreachable.as_secs()),
-        &mut out,
-    );
-    whole(
-        MAX_RESULT_CHARS_VAR,
-        config.max_result_chars.to_string(),
-        &mut out,
-    );
+    whole_numbers(config, &whole, &mut out);
+    if let Some(v) = get(ENGINE_VAR)
+        && !ENGINES.contains(&v.as_str())
+    {
+        out.push(format!(
+            "{ENGINE_VAR}={v} is not `app-server` or `exec`; {} applies instead",
+            config.engine
+        ));
+    }
     if let Some(v) = get(MAX_RESULT_CHARS_VAR).and_then(|v| v.parse::<usize>().ok())
         && v < MIN_MAX_RESULT_CHARS
     {
@@ -104,6 +83,51 @@ pub(super) fn problems(lookup: &dyn Fn(&str) -> Option<OsString>, config: &Confi
         out.push(problem);
     }
     out
+}
+
+/// The settings that must be whole numbers and are not.
+fn whole_numbers(
+    config: &Config,
+    whole: &dyn Fn(&str, String, &mut Vec<String>),
+    out: &mut Vec<String>,
+) {
+    whole(MAX_PARALLEL_VAR, config.max_parallel.to_string(), out);
+    whole(MAX_DEPTH_VAR, config.max_depth.to_string(), out);
+    whole(
+        EXIT_GRACE_VAR,
+        format!("{} ms", config.exit_grace.as_millis()),
+        out,
+    );
+    whole(
+        TASK_INLINE_MS_VAR,
+        format!("{} ms", config.task_inline.as_millis()),
+        out,
+    );
+    whole(
+        TASK_POLL_MS_VAR,
+        format!("{} ms", config.task_poll.as_millis()),
+        out,
+    );
+    whole(
+        NOTIFY_TIMEOUT_VAR,
+        format!("{} s", config.notify_timeout.as_secs()),
+        out,
+    );
+    whole(
+        APPROVAL_TIMEOUT_VAR,
+        format!("{} s", config.approval_timeout.as_secs()),
+        out,
+    );
+    whole(
+        UNREACHABLE_VAR,
+        format!("{} s", config.model_unreachable.as_secs()),
+        out,
+    );
+    whole(
+        MAX_RESULT_CHARS_VAR,
+        config.max_result_chars.to_string(),
+        out,
+    );
 }
 
 /// The notify program: a path or a JSON array whose program exists.

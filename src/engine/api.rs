@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use super::{
     CallEnd, CancelView, DispatchView, Engine, EngineError, GcRules, ListFilter, TaskList,
-    TaskSpec, TaskView, WaitFor, gc::GcItem, lineage,
+    TaskSpec, TaskView, WaitFor,
+    gc::GcItem,
+    lineage,
+    reply::{Delivery, ReplyWith},
 };
 use crate::config::Config;
 use crate::store::{EndedBy, Store, StoreError, TaskId};
@@ -149,6 +152,31 @@ impl Engine {
         reason: Option<String>,
     ) -> Result<CancelView, EngineError> {
         self.stop_task(task_id, by, reason)
+    }
+
+    // --- Talking to a task (reply.rs) -----------------------------------------------------
+
+    /// Delivers a prompt or an answer to `task_id` (`by`: who answers, for the record). A
+    /// prompt to an ended task comes back as the follow-up task to start
+    /// ([`Delivery::FollowUp`]): the caller starts it as it starts any task.
+    pub async fn reply(
+        &self,
+        task_id: &TaskId,
+        reply: ReplyWith,
+        by: &str,
+    ) -> Result<Delivery, EngineError> {
+        let (id, by) = (task_id.clone(), by.to_string());
+        self.run_blocking(move |e| e.deliver(&id, reply, &by)).await
+    }
+
+    /// [`Engine::reply`] for code that is not async.
+    pub fn blocking_reply(
+        &self,
+        task_id: &TaskId,
+        reply: ReplyWith,
+        by: &str,
+    ) -> Result<Delivery, EngineError> {
+        self.deliver(task_id, reply, by)
     }
 
     // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------

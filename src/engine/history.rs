@@ -32,7 +32,7 @@ impl Engine {
             .iter()
             .rev()
             .filter(|t| t.status.is_final())
-            .filter_map(|t| t.outcome.as_ref().map(|o| o.usage))
+            .filter_map(|t| t.session_total())
             .find(|u| !u.is_zero());
         SessionHistory {
             options,

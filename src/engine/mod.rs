@@ -14,6 +14,7 @@ mod history;
 mod lineage;
 mod listing;
 mod recover;
+mod reply;
 mod settle;
 mod spec;
 mod start;
@@ -22,14 +23,16 @@ mod view;
 mod wait;
 
 pub(crate) use contract::{
-    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, DispatchView, StatusArgs, StatusResult,
-    TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView, WaitForArg,
+    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, DispatchView, ReplyArgs, ReplyView,
+    StatusArgs, StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView,
+    WaitForArg,
 };
 pub(crate) use error::EngineError;
 pub(crate) use findings::end_findings;
 pub(crate) use gc::GcRules;
 pub(crate) use listing::ListFilter;
-pub(crate) use spec::{TaskSpec, parse_task_id};
+pub(crate) use reply::{Delivery, ReplyWith};
+pub(crate) use spec::{TaskSpec, parse_prompt, parse_task_id};
 pub(crate) use wait::{CallEnd, WaitFor};
 
 use std::path::PathBuf;

@@ -11,6 +11,7 @@ use super::contract::{
 };
 use crate::codex::{CodexOptions, NAME_MAX, is_model_name, is_profile_name};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
+use crate::vocab::ApprovalPolicy;
 
 /// A checked topic, `<type>-<desc>-v<N>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub struct TaskSpec {
     pub timeout_seconds: Option<u64>,
     /// How many times a retryable failure is retried.
     pub retries: u32,
+    /// When Codex asks before it acts.
+    pub approval_policy: ApprovalPolicy,
 }
 
 impl TryFrom<TaskRequest> for TaskSpec {
@@ -95,6 +98,7 @@ impl TryFrom<TaskRequest> for TaskSpec {
                 0,
                 MAX_RETRIES.into(),
             )? as u32,
+            approval_policy: r.approval_policy.unwrap_or_default(),
         })
     }
 }
@@ -112,7 +116,7 @@ fn in_range(param: &str, value: u64, min: u64, max: u64) -> Result<u64, EngineEr
     }
 }
 
-fn parse_prompt(p: String) -> Result<String, EngineError> {
+pub fn parse_prompt(p: String) -> Result<String, EngineError> {
     if p.trim().is_empty() {
         return Err(EngineError::invalid(
             "prompt",

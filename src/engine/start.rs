@@ -14,6 +14,7 @@ use crate::store::{
     LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus,
     TaskSummary, WorktreeRecord, now_ms, write_atomic, write_json,
 };
+use crate::vocab::CodexEngine;
 use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
 
 /// The instruction an audited read-only task gets before its prompt, since no sandbox
@@ -42,6 +43,9 @@ struct Preflight {
     timeout_seconds: Option<u64>,
     /// A resume: the session's token total before this task, when known.
     usage_before: Option<crate::codex::Usage>,
+    /// Which program drives Codex, and why not the configured one when it is not.
+    engine: CodexEngine,
+    engine_note: Option<String>,
     /// Where the supervisor will run, checked ready.
     launch: Launch,
 }
@@ -88,6 +92,26 @@ impl Engine {
     }
 
     /// Everything that can be checked is checked before anything is written.
+    /// The engine CODEXMCP_ENGINE names (app-server unless it says `exec`).
+    pub(super) fn codex_engine(&self) -> CodexEngine {
+        CodexEngine::parse(self.config.engine).unwrap_or(CodexEngine::AppServer)
+    }
+
+    /// The engine a task with `options` runs on, and why, when it is not the configured one:
+    /// `codex app-server` takes no profile (Codex 0.169), so a task with one runs on exec.
+    fn engine_for(&self, options: &CodexOptions) -> (CodexEngine, Option<String>) {
+        match (self.codex_engine(), &options.profile) {
+            (CodexEngine::AppServer, Some(p)) => (
+                CodexEngine::Exec,
+                Some(format!(
+                    "the profile `{p}` is a setting `codex app-server` does not take, so this \
+                     task runs on `codex exec`, which cannot be steered or ask for approvals"
+                )),
+            ),
+            (engine, _) => (engine, None),
+        }
+    }
+
     fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
         if self.config.depth >= self.config.max_depth {
             return Err(EngineError::TooDeep {
@@ -113,6 +137,19 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
+        let (engine, engine_note) = self.engine_for(&options);
+        if !spec.approval_policy.is_never() && engine == CodexEngine::Exec {
+            let why = engine_note
+                .clone()
+                .unwrap_or_else(|| "this server runs `codex exec` (CODEXMCP_ENGINE=exec)".into());
+            return Err(EngineError::invalid(
+                "approval_policy",
+                format!(
+                    "`{}` needs Codex's app-server, which can ask; {why}. Use `never`",
+                    spec.approval_policy.as_str()
+                ),
+            ));
+        }
         let launch = Launch::for_task(spec.sandbox, &spec.topic.full);
         launch.ready(&self.config, |tag| self.is_running(tag))?;
         Ok(Preflight {
@@ -122,6 +159,8 @@ impl Engine {
             timeout_seconds,
             usage_before: history.usage_total,
             launch,
+            engine,
+            engine_note,
         })
     }
 
@@ -199,7 +238,8 @@ impl Engine {
         files: &TaskFiles,
         now: u64,
     ) -> TaskMeta {
-        let argv = Driver::Exec.first_argv(
+        let engine = pre.engine;
+        let argv = Driver::for_engine(engine).first_argv(
             &pre.codex,
             placement.sandbox,
             &placement.run_dir,
@@ -224,6 +264,8 @@ impl Engine {
                 max_parallel: self.config.max_parallel,
             }),
             tmux_session: placement.tmux_session,
+            engine,
+            approval_policy: spec.approval_policy,
             supervisor_pid: None,
             codex_pid: None,
         };
@@ -241,6 +283,7 @@ impl Engine {
         // A setting that could not be used as given is said with every task it touches.
         meta.warn(placement.warnings);
         meta.warn(self.config.problems.iter().cloned());
+        meta.warn(pre.engine_note.clone());
         meta
     }
 

@@ -6,7 +6,9 @@ use super::answer::Answer;
 use super::contract::{DispatchView, IsolationView, ProgressView, TaskView};
 use crate::codex::{Progress, Usage};
 use crate::runner::{Launch, attach_command};
-use crate::store::{Failure, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json};
+use crate::store::{
+    Failure, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json, session_total,
+};
 
 impl TaskView {
     /// The view of the task recorded in `meta`. A finished task's `result` is filled in by
@@ -41,6 +43,9 @@ impl TaskView {
             failure: None,
             readonly_audit: meta.end().readonly_audit.clone(),
             attempts: meta.end().attempts.clone(),
+            input_request: meta.conversation().input_request.clone(),
+            approvals: meta.conversation().approvals.clone(),
+            steers: meta.conversation().steers.clone(),
             ended_by: None,
             warnings: meta.warnings().to_vec(),
             progress: None,
@@ -72,15 +77,16 @@ impl TaskView {
         view
     }
 
-    fn set_usage(&mut self, meta: &TaskMeta, session_total: Usage) {
+    fn set_usage(&mut self, meta: &TaskMeta, recorded: Usage) {
         let resumed = meta.resume_session_id.is_some();
-        let (own, cumulative) = own_usage(session_total, resumed, meta.usage_before);
+        let engine = meta.launch().engine;
+        let (own, cumulative) = own_usage(recorded, resumed, meta.usage_before, engine);
         self.usage = own;
         self.usage_is_cumulative = cumulative;
         // Codex reports usage when a turn ends; until then the session stands where it was.
         self.session_usage = match meta.usage_before {
-            Some(before) if session_total.is_zero() => before,
-            _ => session_total,
+            Some(before) if recorded.is_zero() => before,
+            before => session_total(recorded, before, engine),
         };
     }
 

@@ -17,7 +17,7 @@ use super::contract::{DispatchView, TaskView};
 use super::spec::TaskSpec;
 use super::start::Started;
 use super::{Engine, EngineError};
-use crate::store::{EndedBy, TaskFiles, TaskId};
+use crate::store::{EndedBy, TaskFiles, TaskId, TaskStatus};
 
 /// How often a waiting call hears of progress.
 const TICK: Duration = Duration::from_secs(3);
@@ -72,15 +72,18 @@ impl Engine {
         let started = self.run_blocking(move |e| e.start(spec)).await?;
         let task_id = started.task_id.clone();
         let reaped = self.reap_in_background(started);
+        // The call returns when the task ends, or asks a question nobody here can answer:
+        // the caller answers with codex_reply, then waits with codex_status.
         let ended = async {
+            let watched = self.until_ended(std::slice::from_ref(&task_id), WaitFor::All, None);
             match reaped {
                 Some(done) => {
-                    let _ = done.await;
+                    tokio::select! {
+                        _ = done => {}
+                        () = watched => {}
+                    }
                 }
-                None => {
-                    self.until_ended(std::slice::from_ref(&task_id), WaitFor::All, None)
-                        .await
-                }
+                None => watched.await,
             }
         };
         tokio::pin!(ended, stop);
@@ -308,7 +311,10 @@ impl Watch {
         }
         self.seen = now;
         self.state = match engine.current_meta(&self.task_id) {
-            Ok(m) if m.status().is_final() => State::Ended,
+            // A question stops a wait too: someone has to answer it before the task goes on.
+            Ok(m) if m.status().is_final() || m.status() == TaskStatus::InputRequired => {
+                State::Ended
+            }
             Ok(_) => State::Running,
             Err(EngineError::NotFound(_)) => State::Missing,
             Err(_) => State::Running,

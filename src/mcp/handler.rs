@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
-    CancelledNotificationParam, ContentBlock, CreateTaskResult, GetTaskParams, GetTaskResult,
-    Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, RequestId,
-    ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
+    CancelledNotificationParam, ContentBlock, GetTaskParams, GetTaskResult, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, RequestId, ServerCapabilities,
+    ServerConfig, Tool, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -52,7 +52,11 @@ impl CodexMcp {
         }
     }
 
-    fn args<T: DeserializeOwned>(
+    pub(super) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(super) fn args<T: DeserializeOwned>(
         &self,
         kind: ToolKind,
         args: Option<&JsonObject>,
@@ -91,20 +95,30 @@ impl CodexMcp {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, EngineError> {
         let spec = self.spec(ToolKind::Codex, args)?;
-        let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let as_task = ctx
             .client_capabilities()
             .is_some_and(|caps| caps.supports_tasks());
         if !as_task {
+            let mut reporter =
+                ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
             let view = self
                 .engine
                 .run(spec, self.call_end(ctx), |view| reporter.report(&view))
                 .await?;
             return Ok(self.codex_result(view).into());
         }
-        // The client would follow a task by itself: a task that ends within the inline window
-        // is answered as usual (a background task costs the model a turn), any other with the
-        // task, at that moment.
+        self.run_as_task(spec, ctx).await
+    }
+
+    /// Starts `spec` for a client that follows MCP tasks: a task that ends within the inline
+    /// window is answered as usual (a background task costs the model a turn), any other with
+    /// the task, at that moment.
+    pub(super) async fn run_as_task(
+        &self,
+        spec: TaskSpec,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, EngineError> {
+        let mut reporter = ProgressReporter::new(ctx.peer.clone(), ctx.meta.get_progress_token());
         let inline = self.engine.task_inline();
         let until = async {
             tokio::select! {
@@ -120,13 +134,13 @@ impl CodexMcp {
             return Ok(self.codex_result(view).into());
         }
         let created = task::created(&view, self.engine.task_poll());
-        tracing::info!(task = %view.task_id, "answered codex as an MCP task");
-        Ok(CallToolResponse::Task(CreateTaskResult::new(created)))
+        tracing::info!(task = %view.task_id, "answered as an MCP task");
+        Ok(super::reply::task_response(created))
     }
 
     /// The status of the task a `tasks/*` request names; an id that is not a task's, or names
     /// none, is the request's invalid-params error.
-    async fn task_status(&self, raw: &str) -> Result<TaskView, ErrorData> {
+    pub(super) async fn task_status(&self, raw: &str) -> Result<TaskView, ErrorData> {
         let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
         let view = self.engine.status(&id).await;
         view.map_err(|e| task::request_error(raw, e))
@@ -248,7 +262,7 @@ impl CodexMcp {
     }
 }
 
-fn structured<T: Serialize>(value: &T, is_error: bool) -> CallToolResult {
+pub(super) fn structured<T: Serialize>(value: &T, is_error: bool) -> CallToolResult {
     let v = serde_json::to_value(value).unwrap_or_default();
     if is_error {
         CallToolResult::structured_error(v)
@@ -325,6 +339,7 @@ impl ServerHandler for CodexMcp {
             ToolKind::Codex => self.run_codex(args, ctx).await,
             ToolKind::Dispatch => self.dispatch(args).await.map(Into::into),
             ToolKind::Status => self.status(args, ctx).await.map(Into::into),
+            ToolKind::Reply => self.reply(args, ctx).await,
             ToolKind::Cancel => self.cancel(args).await.map(Into::into),
         };
         Ok(outcome.unwrap_or_else(|e| {
@@ -364,7 +379,6 @@ impl ServerHandler for CodexMcp {
         request: UpdateTaskParams,
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        self.task_status(&request.task_id).await?;
-        Err(task::no_input_error(&request.task_id))
+        self.answer_from_client(&request).await
     }
 }

@@ -5,6 +5,7 @@
 mod args;
 mod handler;
 mod notify;
+mod reply;
 mod schema;
 mod stdout;
 mod task;

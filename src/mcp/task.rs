@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use super::notify::task_line;
 use crate::engine::{EngineError, TaskView};
-use crate::store::{TaskStatus as Status, now_ms, rfc3339};
+use crate::store::{InputRequest, TaskStatus as Status, now_ms, rfc3339};
+use crate::vocab::Decision;
 
 /// The task a client follows for a `codex` call that did not end within the inline window.
 pub fn created(view: &TaskView, poll: Duration) -> Task {
@@ -35,6 +36,15 @@ pub fn detailed(
         Status::Queued | Status::Running => {
             DetailedTask::new(created(view, poll), TaskPayload::Working)
         }
+        Status::InputRequired => match view.input_request.as_ref().and_then(elicitation) {
+            Some((key, request)) => DetailedTask::new(
+                base(view, TaskStatus::InputRequired, poll).with_status_message(task_line(view)),
+                TaskPayload::InputRequired {
+                    input_requests: [(key, request)].into(),
+                },
+            ),
+            None => DetailedTask::new(created(view, poll), TaskPayload::Working),
+        },
         Status::Completed | Status::Failed => DetailedTask::new(
             base(view, TaskStatus::Completed, poll),
             TaskPayload::Completed {
@@ -103,12 +113,57 @@ pub fn request_error(task_id: &str, e: EngineError) -> ErrorData {
     }
 }
 
-/// What `tasks/update` answers until a task can ask for input.
+/// The key of question `id` in `inputRequests` (and in the client's `inputResponses`).
+pub fn input_key(id: u64) -> String {
+    format!("approval-{id}")
+}
+
+/// The question as an `elicitation/create` form with no fields: the client shows the message
+/// and Accept / Decline, and the person's choice is the answer.
+fn elicitation(q: &InputRequest) -> Option<(String, rmcp::model::InputRequest)> {
+    let what = match (&q.command, q.kind.as_str()) {
+        (Some(c), _) => format!("run `{c}`"),
+        (None, "file_change") => "apply a change to files".to_string(),
+        (None, "permissions") => "get more permissions".to_string(),
+        (None, _) => "go on".to_string(),
+    };
+    let mut message = format!("Codex asks to {what}");
+    if let Some(cwd) = &q.cwd {
+        message.push_str(&format!(" in {cwd}"));
+    }
+    if let Some(reason) = &q.reason {
+        message.push_str(&format!(". Why: {reason}"));
+    }
+    message.push_str(". Accepting lets it run outside Codex's sandbox.");
+    let request = serde_json::json!({
+        "method": "elicitation/create",
+        "params": {
+            "mode": "form",
+            "message": message,
+            "requestedSchema": {"type": "object", "properties": {}},
+        },
+    });
+    let request = serde_json::from_value(request).ok()?;
+    Some((input_key(q.id), request))
+}
+
+/// The decision a client's `inputResponses` gives for question `id`: accept → accept, decline
+/// → decline, cancel → cancel (decline, and end the turn). `None` when it holds no answer to it.
+pub fn decision_of(responses: &rmcp::model::InputResponses, id: u64) -> Option<Decision> {
+    let answer = responses.get(&input_key(id))?;
+    Some(match answer["action"].as_str() {
+        Some("accept") => Decision::Accept,
+        Some("cancel") => Decision::Cancel,
+        _ => Decision::Decline,
+    })
+}
+
+/// What `tasks/update` answers for a task that asks nothing now.
 pub fn no_input_error(task_id: &str) -> ErrorData {
     ErrorData::invalid_params(
         format!(
-            "task `{task_id}` asks for no input: codex-mcp tasks never wait for an answer, so \
-             there is nothing to update. Follow it with tasks/get, or stop it with tasks/cancel"
+            "task `{task_id}` asks for no input now: Codex has no open question. Follow it with \
+             tasks/get, or stop it with tasks/cancel"
         ),
         Some(serde_json::json!({ "taskId": task_id })),
     )

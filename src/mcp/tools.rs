@@ -1,4 +1,4 @@
-//! The four tools: names, descriptions a calling model can act on, annotations, and schemas
+//! The five tools: names, descriptions a calling model can act on, annotations, and schemas
 //! generated from the argument and result types. `tests/fixtures/tools_list.json` pins the
 //! whole list, so any change to it shows in review.
 
@@ -8,7 +8,8 @@ use rmcp::model::{JsonObject, MetaObject, Tool, ToolAnnotations};
 
 use super::schema::{input_schema, output_schema};
 use crate::engine::{
-    CancelArgs, CancelView, DispatchView, StatusArgs, StatusResult, TaskRequest, TaskView,
+    CancelArgs, CancelView, DispatchView, ReplyArgs, ReplyView, StatusArgs, StatusResult,
+    TaskRequest, TaskView,
 };
 
 /// One of the tools this server offers.
@@ -17,14 +18,16 @@ pub enum ToolKind {
     Codex,
     Dispatch,
     Status,
+    Reply,
     Cancel,
 }
 
 impl ToolKind {
-    pub const ALL: [ToolKind; 4] = [
+    pub const ALL: [ToolKind; 5] = [
         ToolKind::Codex,
         ToolKind::Dispatch,
         ToolKind::Status,
+        ToolKind::Reply,
         ToolKind::Cancel,
     ];
 
@@ -33,6 +36,7 @@ impl ToolKind {
             ToolKind::Codex => "codex",
             ToolKind::Dispatch => "codex_dispatch",
             ToolKind::Status => "codex_status",
+            ToolKind::Reply => "codex_reply",
             ToolKind::Cancel => "codex_cancel",
         }
     }
@@ -59,6 +63,8 @@ How to call it at least cost:
   add `wait_for: \"any\"` to collect each as it lands.
 - A blocking `codex` call that your client moves to the background or times out keeps
   running; its result stays in `codex_status` under its `task_id` (`codex-<topic>`).
+- `codex_reply` talks to a task: a `prompt` steers a running one or follows up an ended one (a
+  new task in the same session); a `decision` answers a task that is `input_required`.
 - `codex_cancel` stops a task and everything it started.
 
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
@@ -97,6 +103,12 @@ fn definition(kind: ToolKind) -> Tool {
             output_schema::<StatusResult>(),
             read_only("Codex task status"),
         ),
+        ToolKind::Reply => (
+            "Talk to a Codex task. With `prompt`: a running task gets it in its current turn (steered; Codex reads it at its next model request, and its result reflects it); a queued one starts with it; an ended one gets a follow-up turn in the same session, as a new task (next topic version, same worktree) answered like codex_dispatch. With `decision`: the answer to the question of a task that is `input_required` (see its `input_request`): `accept`, `accept_for_session`, `decline` or `cancel`. Returns `delivered` (`steer`, `queued`, `answer`, `follow_up`) and the `task_id` to follow with codex_status.",
+            input_schema::<ReplyArgs>(),
+            output_schema::<ReplyView>(),
+            acting("Reply to a Codex task", false),
+        ),
         ToolKind::Cancel => (
             "Stop a running Codex task: its whole process tree is terminated and verified gone, and the task is marked `cancelled`. On a task that already finished, reports its final status and changes nothing.",
             input_schema::<CancelArgs>(),
@@ -127,6 +139,10 @@ fn client_hints(kind: ToolKind) -> MetaObject {
         }
         ToolKind::Status => {
             "Codex task status, progress and result; wait for background tasks; list tasks"
+        }
+        ToolKind::Reply => {
+            "steer or follow up a Codex task, send it more instructions, answer its approval \
+             request: accept or decline"
         }
         ToolKind::Cancel => "cancel or stop a running Codex background task",
     };

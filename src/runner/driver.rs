@@ -6,22 +6,33 @@
 
 use std::path::Path;
 
-use super::exec_driver;
 use super::run::{Ran, RunEnv};
-use crate::codex::{CodexOptions, CodexSandbox, exec_argv, next_run_argv};
+use super::{app_server_driver, exec_driver};
+use crate::codex::{CodexOptions, CodexSandbox, app_server_argv, exec_argv, next_run_argv};
 use crate::store::{TaskFiles, TaskMeta};
+use crate::vocab::CodexEngine;
 
 /// The way a task's Codex runs are driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Driver {
     /// One `codex exec --json` process per run.
     Exec,
+    /// One `codex app-server` per run, a thread in it: it can be steered and asks approvals.
+    AppServer,
 }
 
 impl Driver {
     /// The driver of `meta`'s task.
-    pub(super) fn of(_meta: &TaskMeta) -> Driver {
-        Driver::Exec
+    pub(super) fn of(meta: &TaskMeta) -> Driver {
+        Driver::for_engine(meta.launch().engine)
+    }
+
+    /// The driver of the engine a task records.
+    pub(crate) fn for_engine(engine: CodexEngine) -> Driver {
+        match engine {
+            CodexEngine::Exec => Driver::Exec,
+            CodexEngine::AppServer => Driver::AppServer,
+        }
     }
 
     /// The command line of a task's first run: `codex` with this driver's arguments.
@@ -36,6 +47,7 @@ impl Driver {
         let mut argv = vec![codex.to_string_lossy().into_owned()];
         match self {
             Driver::Exec => argv.extend(exec_argv(sandbox, run_dir, session, options)),
+            Driver::AppServer => argv.extend(app_server_argv(options)),
         }
         argv
     }
@@ -61,6 +73,8 @@ impl Driver {
                     args(Some(session)),
                 )
             }
+            // The session is the thread's, given when the run opens it: the command is the same.
+            Driver::AppServer => Some(meta.launch().argv.clone()),
         }
     }
 
@@ -72,10 +86,12 @@ impl Driver {
         meta: &TaskMeta,
         argv: &[String],
         prompt: &Path,
+        session: Option<&str>,
         env: &RunEnv<'_>,
     ) -> std::io::Result<Ran> {
         match self {
             Driver::Exec => exec_driver::run(files, meta, argv, prompt, env),
+            Driver::AppServer => app_server_driver::run(files, meta, argv, prompt, session, env),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The exec driver: a Codex run is one `codex exec --json` process, the prompt on its stdin and
-//! its JSONL events on its stdout. Today the only driver (see `driver.rs`).
+//! its JSONL events on its stdout (see `driver.rs` for the other driver).
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -12,20 +12,15 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::ancestry::is_supervisor;
+use super::codex_process::{
+    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, run_warnings, start_log_pump, stop_strays,
+};
 use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd};
-use super::process::{list_processes, terminate_tree};
-use super::pump::{Tracked, lock, pump};
+use super::process::terminate_tree;
+use super::pump::{Tracked, lock};
 use super::run::{Limits, Ran, RunEnv, Stop};
-use crate::child::with_clean_signals;
-use crate::config::DEPTH_VAR;
-use crate::store::{StoreError, TaskFiles, TaskMeta, now_ms, open_append, open_nofollow};
-
-/// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
-const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
-/// How long codex gets between SIGTERM and SIGKILL.
-const KILL_AFTER: Duration = Duration::from_secs(5);
+use crate::store::{StoreError, TaskFiles, TaskMeta, now_ms, open_nofollow};
 
 /// Runs `codex exec --json` once, to its end: the prompt on its stdin, its JSONL copied to
 /// the task's log and folded into its progress.
@@ -66,30 +61,9 @@ fn spawn_codex(
     prompt: &Path,
     env: &RunEnv<'_>,
 ) -> std::io::Result<Child> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
     let prompt = open_nofollow(prompt)?;
-    let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
-    let mut cmd = Command::new(program);
-    with_clean_signals(&mut cmd)
-        .args(args)
-        .current_dir(&meta.placement().run_dir)
-        .stdin(Stdio::from(prompt))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(stderr));
-    if let Some(vars) = env.env {
-        cmd.env_clear().envs(vars);
-    }
-    cmd.env(DEPTH_VAR, env.depth.to_string());
-    if meta.launch().readonly_fallback {
-        // Without a sandbox, a command could reach the person's tmux server and leave a
-        // process there that writes after the audit and outlives the task: no way to it. A
-        // server it starts itself lands in the task's folder and is stopped as a stray.
-        cmd.env_remove("TMUX")
-            .env_remove("TMUX_PANE")
-            .env("TMUX_TMPDIR", files.dir.join("no-tmux"));
-    }
+    let mut cmd = codex_command(files, meta, argv, env)?;
+    cmd.stdin(Stdio::from(prompt)).stdout(Stdio::piped());
     cmd.spawn()
 }
 
@@ -99,18 +73,13 @@ fn start_pump(
     files: &TaskFiles,
     view: LiveView,
 ) -> Result<(Arc<Mutex<Tracked>>, Receiver<()>), StoreError> {
-    let tracked = Arc::new(Mutex::new(Tracked::default()));
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    if let Some(stdout) = child.stdout.take() {
-        let tracked = tracked.clone();
-        let log = open_append(&files.log())?;
-        let progress_path = files.progress();
-        std::thread::spawn(move || {
-            pump(stdout, log, &tracked, &progress_path, view);
-            let _ = done_tx.send(());
-        });
+    match child.stdout.take() {
+        Some(stdout) => start_log_pump(stdout, files, view),
+        None => Ok((
+            Arc::new(Mutex::new(Tracked::default())),
+            std::sync::mpsc::channel().1,
+        )),
     }
-    Ok((tracked, done_rx))
 }
 
 /// Waits for codex, stopping it when asked by a signal, when it lingers after its turn, or when
@@ -178,62 +147,4 @@ fn wait_codex(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// What the caller should know about how the run ended besides its status.
-fn run_warnings(
-    files: &TaskFiles,
-    stopped_after_turn: bool,
-    stop: &Stop,
-    strays: usize,
-) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if stopped_after_turn {
-        warnings.push("codex did not exit after finishing its turn and was stopped".into());
-    }
-    if let Ok(sig) = Signal::try_from(stop.signal.load(Ordering::SeqCst))
-        && !files.cancel_marker().exists()
-    {
-        let hint = if sig == Signal::SIGHUP {
-            " (was its tmux session closed?)"
-        } else {
-            ""
-        };
-        warnings.push(format!(
-            "the supervisor received {sig} and stopped codex{hint}"
-        ));
-    }
-    if strays > 0 {
-        warnings.push(format!(
-            "stopped {strays} process(es) codex left running when it exited"
-        ));
-    }
-    warnings
-}
-
-/// Stops what codex left running after it exited: our remaining descendants (orphans are
-/// reparented to us on Linux) and members of our process group. Returns how many there were.
-fn stop_strays() -> usize {
-    let me = std::process::id() as i32;
-    let group = nix::unistd::getpgrp().as_raw();
-    let procs = list_processes().unwrap_or_default();
-    // A task that Codex started through codex-mcp (nested delegation) is reparented to us
-    // when its server exits, but it is a task of its own, in the store: it lives on.
-    let strays: Vec<i32> = procs
-        .iter()
-        .filter(|p| p.pid != me && !p.zombie && (p.ppid == me || p.pgid == group))
-        .filter(|p| !is_supervisor(p.pid))
-        .map(|p| p.pid)
-        .collect();
-    if !strays.is_empty() {
-        let _ = terminate_tree(&strays, None, Duration::from_secs(2));
-    }
-    // Reap the ones that were our children, so none stays a zombie.
-    while let Ok(status) = nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
-    {
-        if status == nix::sys::wait::WaitStatus::StillAlive {
-            break;
-        }
-    }
-    strays.len()
 }

@@ -16,6 +16,9 @@ pub struct FailedRun<'a> {
     pub log_incomplete: bool,
     /// Codex was stopped after it could not reach its model for too long.
     pub unreachable: bool,
+    /// The kind app-server gave the error (`codexErrorInfo`: `usageLimitExceeded`,
+    /// `httpConnectionFailed`…), when it gave one.
+    pub error_info: Option<&'a str>,
 }
 
 /// The kind of failure, whether retrying may help, what to do, and Codex's own words.
@@ -171,6 +174,9 @@ fn kind_of(run: &FailedRun<'_>) -> FailureKind {
     if run.log_incomplete {
         return FailureKind::DiskFull;
     }
+    if let Some(kind) = run.error_info.and_then(typed_kind) {
+        return kind;
+    }
     let text = format!("{}\n{}", run.error, run.stderr).to_ascii_lowercase();
     let text = text.replace("{\"error\": ", "{\"error\":");
     if let Some((kind, _)) = ROWS
@@ -190,6 +196,40 @@ fn kind_of(run: &FailedRun<'_>) -> FailureKind {
     }
 }
 
+/// The kind app-server's `codexErrorInfo` names, when it names one this knows.
+fn typed_kind(info: &str) -> Option<FailureKind> {
+    // An HTTP status says more than the name of the connection step that saw it.
+    let (name, status) = match info.split_once(':') {
+        Some((name, code)) => (name, code.parse::<u16>().ok()),
+        None => (info, None),
+    };
+    match status {
+        Some(500..=599) => return Some(FailureKind::ServerError),
+        Some(429) => return Some(FailureKind::RateLimit),
+        Some(401 | 403) => return Some(FailureKind::Authentication),
+        // Another status: the words of the message tell more (a 400 about a model, say).
+        Some(_) => return None,
+        None => {}
+    }
+    Some(match name {
+        "contextWindowExceeded" => FailureKind::ContextWindow,
+        "usageLimitExceeded" | "sessionBudgetExceeded" => FailureKind::UsageLimit,
+        "rateLimitExceeded" => FailureKind::RateLimit,
+        "serverOverloaded" | "internalServerError" | "policyCapacityUnavailable" => {
+            FailureKind::ServerError
+        }
+        "modelNotFound" => FailureKind::ModelNotFound,
+        "unauthorized" => FailureKind::Authentication,
+        "badRequest" => FailureKind::BadRequest,
+        "sandboxError" => FailureKind::Sandbox,
+        "httpConnectionFailed"
+        | "responseStreamConnectionFailed"
+        | "responseStreamDisconnected"
+        | "responseTooManyFailedAttempts" => FailureKind::Network,
+        _ => return None,
+    })
+}
+
 fn hint(kind: FailureKind) -> &'static str {
     match kind {
         FailureKind::Authentication => {
@@ -197,6 +237,12 @@ fn hint(kind: FailureKind) -> &'static str {
         }
         FailureKind::RateLimit => {
             "Wait a minute and retry (with `session_id` to continue), or use another model."
+        }
+        FailureKind::UsageLimit => {
+            "The account's usage limit is reached: wait until it resets (Codex says when), or use another account or API key."
+        }
+        FailureKind::ContextWindow => {
+            "The conversation no longer fits the model's context: start a new session (no `session_id`) with a shorter prompt that points to files."
         }
         FailureKind::ServerError => {
             "The model's API failed on its side: retry in a moment (with `session_id` to continue)."
@@ -249,6 +295,7 @@ mod tests {
             crashed: false,
             log_incomplete: false,
             unreachable: false,
+            error_info: None,
         })
         .kind
     }
@@ -281,6 +328,35 @@ mod tests {
     }
 
     #[test]
+    fn app_servers_typed_kinds_come_first() {
+        for (info, kind) in [
+            ("contextWindowExceeded", FailureKind::ContextWindow),
+            ("usageLimitExceeded", FailureKind::UsageLimit),
+            ("unauthorized", FailureKind::Authentication),
+            ("httpConnectionFailed", FailureKind::Network),
+            (
+                "responseStreamConnectionFailed:502",
+                FailureKind::ServerError,
+            ),
+            ("httpConnectionFailed:429", FailureKind::RateLimit),
+            ("internalServerError", FailureKind::ServerError),
+            ("sandboxError", FailureKind::Sandbox),
+        ] {
+            let f = classify(&FailedRun {
+                ended_by: Some(EndedBy::Codex),
+                // Words another row would take, to show the typed kind wins.
+                error: "status 429 Too Many Requests",
+                stderr: "",
+                crashed: false,
+                log_incomplete: false,
+                unreachable: false,
+                error_info: Some(info),
+            });
+            assert_eq!(f.kind, kind, "{info}");
+        }
+    }
+
+    #[test]
     fn server_errors_are_retryable_and_an_unknown_session_is_not() {
         let f = |error: &str, stderr: &str| {
             classify(&FailedRun {
@@ -290,6 +366,7 @@ mod tests {
                 crashed: false,
                 log_incomplete: false,
                 unreachable: false,
+                error_info: None,
             })
         };
         assert!(f("We’re currently experiencing high demand", "").retryable);
@@ -309,6 +386,7 @@ mod tests {
             crashed: true,
             log_incomplete: false,
             unreachable: false,
+            error_info: None,
         });
         assert_eq!(f.kind, FailureKind::Timeout);
         assert!(!f.retryable && f.hint.contains("timeout_seconds"));
@@ -319,6 +397,7 @@ mod tests {
             crashed: true,
             log_incomplete: false,
             unreachable: false,
+            error_info: None,
         });
         assert_eq!(f.kind, FailureKind::ProcessCrash);
         assert!(f.retryable && f.detail.contains("panicked"));

@@ -3,6 +3,8 @@
 //! how a process tree is stopped.
 
 mod ancestry;
+mod app_server_driver;
+mod codex_process;
 mod driver;
 mod exec_driver;
 mod failure;

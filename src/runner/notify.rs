@@ -12,17 +12,6 @@ use crate::store::{TaskMeta, now_ms};
 /// Runs `CODEXMCP_NOTIFY` (argv, no shell) with one JSON argument describing the ended task,
 /// as Codex's own `notify` setting does. It is not waited for, and cannot hold a task up.
 pub fn task_ended(config: &Config, meta: &TaskMeta) {
-    let Some(setting) = &config.notify else {
-        return;
-    };
-    let argv: Vec<String> = if setting.value.trim_start().starts_with('[') {
-        serde_json::from_str(&setting.value).unwrap_or_default()
-    } else {
-        vec![setting.value.clone()]
-    };
-    let Some((program, args)) = argv.split_first() else {
-        return;
-    };
     let outcome = meta.outcome();
     let summary = outcome
         .and_then(|o| o.error.clone())
@@ -39,6 +28,37 @@ pub fn task_ended(config: &Config, meta: &TaskMeta) {
         "elapsed_seconds": meta.elapsed_seconds(now_ms()),
         "log_file": meta.log_file,
     });
+    run_notify(config, payload);
+}
+
+/// Runs `CODEXMCP_NOTIFY` when Codex asks a question and the task waits for a person: status
+/// `input_required`, and the question.
+pub fn input_required(config: &Config, meta: &TaskMeta) {
+    let payload = serde_json::json!({
+        "type": "input-required",
+        "task_id": meta.task_id,
+        "status": meta.status(),
+        "topic": meta.topic,
+        "cwd": meta.placement().cwd,
+        "input_request": meta.conversation().input_request,
+        "elapsed_seconds": meta.elapsed_seconds(now_ms()),
+        "log_file": meta.log_file,
+    });
+    run_notify(config, payload);
+}
+
+fn run_notify(config: &Config, payload: serde_json::Value) {
+    let Some(setting) = &config.notify else {
+        return;
+    };
+    let argv: Vec<String> = if setting.value.trim_start().starts_with('[') {
+        serde_json::from_str(&setting.value).unwrap_or_default()
+    } else {
+        vec![setting.value.clone()]
+    };
+    let Some((program, args)) = argv.split_first() else {
+        return;
+    };
     let mut argv: Vec<String> = std::iter::once(program.clone())
         .chain(args.iter().cloned())
         .collect();

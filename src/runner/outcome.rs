@@ -118,6 +118,7 @@ fn with_failure(d: &Decision<'_>, status: TaskStatus, mut o: Outcome) -> (TaskSt
                 || (d.end.exit.is_some() && d.progress.turn_end.is_none()),
             log_incomplete: d.end.log_incomplete,
             unreachable: d.end.unreachable.is_some(),
+            error_info: d.progress.error_info.as_deref(),
         }));
     }
     (status, o)
@@ -229,9 +230,11 @@ const STDERR_NOISE: &[&str] = &[
 ];
 
 fn stderr_excerpt(tail: &str) -> Option<String> {
-    let useful: Vec<&str> = tail
+    let plain = strip_ansi(tail);
+    let useful: Vec<&str> = plain
         .lines()
         .filter(|l| !l.trim().is_empty() && !STDERR_NOISE.iter().any(|n| l.starts_with(n)))
+        .filter(|l| !is_tracing_chatter(l))
         .collect();
     if useful.is_empty() {
         return None;
@@ -241,10 +244,49 @@ fn stderr_excerpt(tail: &str) -> Option<String> {
     Some(keep_end(&useful[start..].join("\n"), STDERR_KEEP_CHARS))
 }
 
+/// Text without terminal colour codes (app-server writes its log in colour).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A line of app-server's own log below ERROR (`2026-…Z  INFO …`): not Codex's words.
+fn is_tracing_chatter(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let stamp = words.next().unwrap_or_default();
+    let level = words.next().unwrap_or_default();
+    stamp.len() >= 20
+        && stamp.ends_with('Z')
+        && stamp.as_bytes().get(4) == Some(&b'-')
+        && matches!(level, "INFO" | "DEBUG" | "TRACE" | "WARN")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codex::{LineAssembler, Usage};
+
+    #[test]
+    fn app_servers_own_log_is_not_an_error_message() {
+        let tail = "\u{1b}[2m2026-11-26T03:22:45.108547Z\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m session_init\n\
+                    Error: the real cause\n";
+        assert_eq!(
+            stderr_excerpt(tail).as_deref(),
+            Some("Error: the real cause")
+        );
+    }
 
     fn progress(jsonl: &str) -> Progress {
         let mut p = Progress::default();

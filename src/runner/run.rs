@@ -25,6 +25,8 @@ pub(super) struct RunEnv<'a> {
     pub(super) stop: &'a Stop,
     /// When the supervisor stops codex on its own.
     pub(super) limits: Limits,
+    /// The supervisor's configuration (the notify program, the approval timeout).
+    pub(super) config: &'a Config,
 }
 
 /// What one run of codex left.

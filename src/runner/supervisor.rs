@@ -57,10 +57,9 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView, find: &EndFinder) -> Exit
 
 fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), StoreError> {
     let env = super::launch::take_environment(files);
-    let config = match &env {
-        Some(e) => Config::from_lookup(|k| e.get(k).map(OsString::from)),
-        None => Config::from_env(),
-    };
+    let config = env.as_ref().map_or_else(Config::from_env, |e| {
+        Config::from_lookup(|k| e.get(k).map(OsString::from))
+    });
     // Signals are taken by a dedicated thread; every thread inherits this mask. Every program
     // started from here resets it (`child::with_clean_signals`): a mask survives exec.
     let signals = SigSet::from_iter([Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP]);
@@ -96,12 +95,14 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         view,
         stop: &stop,
         limits,
+        config: &config,
     };
     let driver = Driver::of(&meta);
     let mut attempt = Try::first(files, &meta);
     loop {
         let (argv, prompt) = (&attempt.argv, &attempt.prompt);
-        let run = match driver.run(files, &meta, argv, prompt, &run_env) {
+        let session = attempt.session.as_deref();
+        let run = match driver.run(files, &meta, argv, prompt, session, &run_env) {
             Ok(run) => run,
             Err(e) => return fail_to_start(files, &meta, &e, &config),
         };
@@ -140,6 +141,8 @@ struct Try {
     number: u32,
     argv: Vec<String>,
     prompt: PathBuf,
+    /// The session the run continues, when it does.
+    session: Option<String>,
 }
 
 impl Try {
@@ -148,6 +151,7 @@ impl Try {
             number: 1,
             argv: meta.launch().argv.clone(),
             prompt: files.prompt(),
+            session: meta.resume_session_id.clone(),
         }
     }
 
@@ -193,6 +197,7 @@ impl Try {
             number: self.number + 1,
             argv,
             prompt,
+            session: Some(session.clone()),
         })
     }
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{CodexOptions, Usage};
+use super::conversation::{Approval, Conversation, InputRequest, Steer};
+use crate::vocab::{ApprovalPolicy, CodexEngine, CodexOptions, Usage};
 pub(crate) use crate::vocab::{EndedBy, FailureKind, Sandbox, TaskStatus};
 
 /// Why a task failed, in a form a caller can act on.
@@ -122,6 +123,8 @@ pub struct TaskMeta {
     launch: LaunchRecord,
     #[serde(flatten)]
     end: EndRecord,
+    #[serde(flatten)]
+    conversation: Conversation,
 }
 
 /// Where a task runs.
@@ -163,6 +166,12 @@ pub struct LaunchRecord {
     /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
     #[serde(default)]
     pub tmux_session: Option<String>,
+    /// Which program drives Codex (`exec` for records older than the choice).
+    #[serde(default)]
+    pub engine: CodexEngine,
+    /// When Codex asks before it acts.
+    #[serde(default)]
+    pub approval_policy: ApprovalPolicy,
     #[serde(default)]
     pub supervisor_pid: Option<u32>,
     #[serde(default)]
@@ -276,6 +285,7 @@ impl TaskMeta {
             placement,
             launch,
             end: EndRecord::default(),
+            conversation: Conversation::default(),
         }
     }
 
@@ -294,6 +304,9 @@ impl TaskMeta {
     pub fn end(&self) -> &EndRecord {
         &self.end
     }
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
     pub fn outcome(&self) -> Option<&Outcome> {
         self.end.outcome.as_ref()
     }
@@ -303,9 +316,11 @@ impl TaskMeta {
         self.status = TaskStatus::Queued;
     }
 
-    /// Moves between `queued` and `running`; an ended task stays ended.
+    /// Moves between `queued` and `running`; an ended task stays ended, and a task waiting
+    /// for an answer stays waiting.
     pub fn move_to(&mut self, status: TaskStatus) {
-        if !self.status.is_final() && !status.is_final() {
+        let waiting = self.status == TaskStatus::InputRequired && status == TaskStatus::Running;
+        if !self.status.is_final() && !status.is_final() && !waiting {
             self.status = status;
         }
     }
@@ -330,6 +345,33 @@ impl TaskMeta {
         self.launch.codex_pid = Some(pid);
     }
 
+    /// Codex asks a question and waits for the answer.
+    pub fn ask(&mut self, question: InputRequest) {
+        self.conversation.input_request = Some(question);
+        if self.status == TaskStatus::Running {
+            self.status = TaskStatus::InputRequired;
+        }
+    }
+
+    /// The question was answered (or withdrawn: `None`); Codex goes on.
+    pub fn answered(&mut self, approval: Option<Approval>) {
+        self.conversation.input_request = None;
+        self.conversation.approvals.extend(approval);
+        if self.status == TaskStatus::InputRequired {
+            self.status = TaskStatus::Running;
+        }
+    }
+
+    /// A prompt was delivered into the running turn.
+    pub fn steered(&mut self, steer: Steer) {
+        self.conversation.steers.push(steer);
+    }
+
+    /// A queued task's prompt grew by a reply (`codex_reply` before it started).
+    pub fn note_queued_reply(&mut self, steer: Steer) {
+        self.conversation.steers.push(steer);
+    }
+
     /// An attempt failed and the task goes on with another.
     pub fn retried(&mut self, attempt: Attempt) {
         self.end.attempts.push(attempt);
@@ -341,6 +383,8 @@ impl TaskMeta {
         if self.status.is_final() {
             return false;
         }
+        // A question left open when the task ended is answered by nobody.
+        self.conversation.input_request = None;
         let now = super::now_ms();
         self.status = status;
         self.end.outcome = Some(outcome);
@@ -381,6 +425,8 @@ pub struct TaskSummary {
     #[serde(default)]
     pub usage_before: Option<Usage>,
     pub outcome: Option<OutcomeSummary>,
+    #[serde(default)]
+    pub engine: CodexEngine,
 }
 
 /// The small fields of [`Outcome`] (its `result` is skipped unread).
@@ -406,17 +452,40 @@ impl TaskSummary {
     /// This task's own tokens, and whether that is really the session's running total (a
     /// resume whose earlier total the store does not know).
     pub fn own_usage(&self) -> (Usage, bool) {
-        let total = self.outcome.as_ref().map(|o| o.usage).unwrap_or_default();
-        own_usage(total, self.resume_session_id.is_some(), self.usage_before)
+        let recorded = self.outcome.as_ref().map(|o| o.usage).unwrap_or_default();
+        let resumed = self.resume_session_id.is_some();
+        own_usage(recorded, resumed, self.usage_before, self.engine)
+    }
+
+    /// The session's token total after this task, when it is known.
+    pub fn session_total(&self) -> Option<Usage> {
+        let recorded = self.outcome.as_ref().map(|o| o.usage)?;
+        Some(session_total(recorded, self.usage_before, self.engine))
     }
 }
 
-/// The tokens a task used itself: the session's total after it minus the total before it.
-pub fn own_usage(total: Usage, resumed: bool, before: Option<Usage>) -> (Usage, bool) {
-    match (resumed, before) {
-        (false, _) => (total, false),
-        (true, Some(b)) => (total.minus(&b), false),
-        (true, None) => (total, true),
+/// The tokens a task used itself, and whether that is really the session's running total (a
+/// resume whose earlier total the store does not know). `codex exec` records the session's
+/// total after the turn, so a resume's own tokens are that minus the total before it;
+/// app-server's driver records the turn's own tokens, exact, and nothing is subtracted.
+pub fn own_usage(
+    recorded: Usage,
+    resumed: bool,
+    before: Option<Usage>,
+    engine: CodexEngine,
+) -> (Usage, bool) {
+    match (engine, resumed, before) {
+        (CodexEngine::AppServer, _, _) | (_, false, _) => (recorded, false),
+        (_, true, Some(b)) => (recorded.minus(&b), false),
+        (_, true, None) => (recorded, true),
+    }
+}
+
+/// The session's total after a task that recorded `recorded`.
+pub fn session_total(recorded: Usage, before: Option<Usage>, engine: CodexEngine) -> Usage {
+    match (engine, before) {
+        (CodexEngine::AppServer, Some(b)) => b.plus(&recorded),
+        _ => recorded,
     }
 }
 

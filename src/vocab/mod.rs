@@ -147,13 +147,123 @@ impl ReasoningEffort {
     }
 }
 
-/// Where a task is in its life; every status but `running` is final.
+/// Which program drives a task's Codex runs (`CODEXMCP_ENGINE`): `app-server` (one thread of
+/// `codex app-server`, which can be steered and asks for approvals) or `exec` (one `codex exec
+/// --json` per run, for older Codex versions and as the way out). Records written before there
+/// was a choice are `exec`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodexEngine {
+    #[default]
+    Exec,
+    AppServer,
+}
+
+impl CodexEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodexEngine::Exec => "exec",
+            CodexEngine::AppServer => "app-server",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<CodexEngine> {
+        [CodexEngine::Exec, CodexEngine::AppServer]
+            .into_iter()
+            .find(|e| e.as_str() == name)
+    }
+}
+
+/// When Codex asks before it acts (`approval_policy`): `never` (it does not ask; what its
+/// sandbox refuses fails), `on-request` (it may ask to run something outside its sandbox),
+/// `untrusted` (it asks before any command it does not trust).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
+pub enum ApprovalPolicy {
+    #[default]
+    Never,
+    OnRequest,
+    Untrusted,
+}
+
+impl ApprovalPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalPolicy::Never => "never",
+            ApprovalPolicy::OnRequest => "on-request",
+            ApprovalPolicy::Untrusted => "untrusted",
+        }
+    }
+
+    pub fn is_never(&self) -> bool {
+        *self == ApprovalPolicy::Never
+    }
+}
+
+/// An answer to a question Codex asks: `accept` (this once), `accept_for_session` (this and
+/// the like for the rest of the session), `decline` (Codex goes on without it), `cancel`
+/// (decline, and end the turn).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Decision {
+    Accept,
+    AcceptForSession,
+    Decline,
+    Cancel,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 4] = [
+        Decision::Accept,
+        Decision::AcceptForSession,
+        Decision::Decline,
+        Decision::Cancel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::AcceptForSession => "accept_for_session",
+            Decision::Decline => "decline",
+            Decision::Cancel => "cancel",
+        }
+    }
+
+    /// The word app-server takes for it.
+    pub fn app_server_word(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::AcceptForSession => "acceptForSession",
+            Decision::Decline => "decline",
+            Decision::Cancel => "cancel",
+        }
+    }
+}
+
+/// Where a task is in its life; `queued`, `running` and `input_required` are not final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// Waiting for one of the CODEXMCP_MAX_PARALLEL places to run.
     Queued,
     Running,
+    /// Running, and Codex waits for a person's answer to a question (`input_request`).
+    InputRequired,
     Completed,
     Failed,
     Cancelled,
@@ -161,13 +271,17 @@ pub enum TaskStatus {
 
 impl TaskStatus {
     pub fn is_final(self) -> bool {
-        !matches!(self, TaskStatus::Running | TaskStatus::Queued)
+        !matches!(
+            self,
+            TaskStatus::Running | TaskStatus::Queued | TaskStatus::InputRequired
+        )
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Queued => "queued",
             TaskStatus::Running => "running",
+            TaskStatus::InputRequired => "input_required",
             TaskStatus::Completed => "completed",
             TaskStatus::Failed => "failed",
             TaskStatus::Cancelled => "cancelled",
@@ -231,6 +345,10 @@ impl EndedBy {
 pub enum FailureKind {
     Authentication,
     RateLimit,
+    /// The account's usage limit (or the session's budget) is reached.
+    UsageLimit,
+    /// The conversation no longer fits the model's context window.
+    ContextWindow,
     /// The model's API failed on its side (HTTP 500, 502, 503, 504).
     ServerError,
     /// The model named does not exist.
@@ -256,6 +374,8 @@ impl FailureKind {
         match self {
             FailureKind::Authentication => "authentication",
             FailureKind::RateLimit => "rate_limit",
+            FailureKind::UsageLimit => "usage_limit",
+            FailureKind::ContextWindow => "context_window",
             FailureKind::ServerError => "server_error",
             FailureKind::ModelNotFound => "model_not_found",
             FailureKind::ModelUnavailable => "model_unavailable",

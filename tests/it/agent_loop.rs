@@ -364,7 +364,17 @@ async fn model_effort_and_profile_reach_the_model_and_carry_over_to_a_follow_up(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn usage_is_each_turns_own_and_the_session_total_adds_up() {
-    let fx = Fixture::new().await;
+    usage_adds_up("app-server").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_is_each_turns_own_on_the_exec_engine_too() {
+    usage_adds_up("exec").await;
+}
+
+async fn usage_adds_up(engine: &str) {
+    let mut fx = Fixture::new().await;
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), engine.into()));
     let client = fx.client().await;
     let one_turn = json!({"input_tokens": model::USAGE_INPUT, "cached_input_tokens": model::USAGE_CACHED,
         "output_tokens": model::USAGE_OUTPUT, "reasoning_output_tokens": model::USAGE_REASONING});
@@ -400,7 +410,8 @@ async fn usage_is_each_turns_own_and_the_session_total_adds_up() {
     assert_eq!(list["tasks"][1]["tokens"], per_turn);
     assert_eq!(list["total_usage"]["input_tokens"], 2 * model::USAGE_INPUT);
 
-    // When the store no longer knows the session's earlier total, it says so.
+    // When the store no longer knows the session's earlier total: app-server counts the
+    // turn's own tokens exactly; exec only knows the session's total, and says so.
     std::fs::remove_dir_all(fx.task_dir("codex-review-usage-v1")).unwrap();
     std::fs::remove_dir_all(fx.task_dir("codex-review-usage-v2")).unwrap();
     let third = call_body(
@@ -412,8 +423,13 @@ async fn usage_is_each_turns_own_and_the_session_total_adds_up() {
         ),
     )
     .await;
-    assert_eq!(third["usage_is_cumulative"], true, "{third}");
-    assert_eq!(third["usage"]["input_tokens"], 3 * model::USAGE_INPUT);
+    if engine == "exec" {
+        assert_eq!(third["usage_is_cumulative"], true, "{third}");
+        assert_eq!(third["usage"]["input_tokens"], 3 * model::USAGE_INPUT);
+    } else {
+        assert!(third.get("usage_is_cumulative").is_none(), "{third}");
+        assert_eq!(third["usage"], one_turn, "{third}");
+    }
     client.cancel().await.unwrap();
 }
 

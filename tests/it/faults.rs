@@ -13,6 +13,8 @@ fn fake_codex(fx: &mut Fixture, script: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), path.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
 }
 
 const STARTED: &str = r#"echo '{"type":"thread.started","thread_id":"01a200e7-30c1-7f70-988f-0d0342cef250"}'
@@ -100,6 +102,8 @@ async fn codex_that_cannot_execute_fails_with_a_reason() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), path.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
     let client = fx.client().await;
     let r = call(&client, "codex", task("go", &fx.work, "fix-broken-v1")).await;
     assert!(is_error(&r));

@@ -32,6 +32,7 @@ mod readonly;
 mod release;
 mod signals;
 mod store_layout;
+mod talk;
 mod terminal;
 mod transcripts;
 mod trust;

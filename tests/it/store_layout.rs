@@ -204,6 +204,8 @@ async fn status_on_a_gigabyte_log_is_fast_and_small() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
     let (client, server_pid) = fx.client_and_pid(()).await;
     let id = call_body(
         &client,

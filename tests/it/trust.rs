@@ -427,6 +427,8 @@ async fn a_null_inside_the_usage_does_not_hide_a_finished_turn() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
     let client = fx.client().await;
     let v = call_body(&client, "codex", task("go", &fx.work, "fix-drift-v1")).await;
     assert_eq!(v["status"], "completed", "{v}");
@@ -520,6 +522,8 @@ async fn a_full_disk_keeps_the_answer_and_says_which_disk() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
     let (client, _) = fx.client_of(server_on_a_small_disk(&fx, "3m"), ()).await;
     let id = call_body(
         &client,
@@ -630,6 +634,8 @@ async fn ended_on_a_full_disk(
     let fake = codex_filling_the_disk(fx, answer_len);
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    // A fake that plays `codex exec`.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
     let (client, _) = fx.client_of(server_on_a_small_disk(fx, "3m"), ()).await;
     call_body(&client, "codex_dispatch", task("go", &fx.work, topic)).await;
     let id = format!("codex-{topic}");

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TASK_ID_PATTERN};
+use crate::vocab::{ApprovalPolicy, Decision};
 
 /// The longest topic.
 pub const TOPIC_MAX: usize = 80;
@@ -76,6 +77,14 @@ pub struct TaskRequest {
     #[serde(default)]
     #[schemars(range(max = MAX_RETRIES))]
     pub retries: Option<u32>,
+    /// Optional. When Codex asks before it acts (default `never`): `never`: it does not ask,
+    /// and what its sandbox refuses fails; `on-request`: it may ask to run something outside
+    /// its sandbox; `untrusted`: it asks before any command it does not trust. While Codex
+    /// asks, the task is `input_required` with the question in `input_request`; answer with
+    /// codex_reply (`decision`). Unanswered for CODEXMCP_APPROVAL_TIMEOUT (15 minutes) it is
+    /// declined. An accepted request runs outside Codex's sandbox.
+    #[serde(default)]
+    pub approval_policy: Option<ApprovalPolicy>,
 }
 
 /// How many tasks the list shows when `limit` is not given.
@@ -134,4 +143,27 @@ pub struct CancelArgs {
     /// The `task_id` of the task to stop.
     #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
     pub task_id: String,
+}
+
+/// The arguments of `codex_reply`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyArgs {
+    /// The `task_id` of the task to talk to.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: String,
+    /// What to tell Codex. A running task gets it in its current turn (steered: Codex reads it
+    /// at its next model request); a queued task starts with it added to its prompt; an ended
+    /// task (completed, failed or cancelled) gets it as a follow-up turn in the same session,
+    /// a new task (next topic version, same worktree) answered like codex_dispatch. Give
+    /// `prompt` or `decision`, not both.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub prompt: Option<String>,
+    /// The answer to the question of a task that is `input_required` (its `input_request`):
+    /// `accept` (this once), `accept_for_session` (this and the like, for the session),
+    /// `decline` (Codex goes on without it), `cancel` (decline and stop the turn). An accepted
+    /// request runs outside Codex's sandbox.
+    #[serde(default)]
+    pub decision: Option<Decision>,
 }

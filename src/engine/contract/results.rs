@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::codex::{Phase, Usage};
 use crate::engine::answer::Answer;
+use crate::store::{Approval, InputRequest, Steer};
 use crate::store::{Attempt, EndedBy, Failure, ReadonlyAudit, Sandbox, TaskStatus};
+use crate::vocab::Decision;
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
 /// carry the result fields; running ones carry `progress`.
@@ -83,6 +85,16 @@ pub struct TaskView {
     /// The attempts that failed and were retried (`retries`), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
+    /// While the task is `input_required`: the question Codex waits on. Answer it with
+    /// codex_reply {task_id, decision}.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_request: Option<InputRequest>,
+    /// The questions answered, who answered and when, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+    /// The prompts delivered into the running task with codex_reply, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steers: Vec<Steer>,
     /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
     /// `task_cancel`, `attach` (Ctrl-C in its tmux pane), `session_closed`, `cli`, `timeout`,
     /// `crash`, or `recovered_at_start`.
@@ -202,4 +214,50 @@ pub struct CancelView {
     /// Why nothing was changed, when `cancelled` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// How a reply reached its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivered {
+    /// Into the running turn (Codex accepted it).
+    Steer,
+    /// Added to the prompt a queued task starts with.
+    Queued,
+    /// The answer to the task's question, handed to Codex.
+    Answer,
+    /// A new task continues the ended task's session.
+    FollowUp,
+}
+
+/// What `codex_reply` returns.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReplyView {
+    /// `steer`, `queued`, `answer` or `follow_up`.
+    pub delivered: Delivered,
+    /// The task that carries the reply: the same task, or (a follow-up) the new one.
+    pub task_id: String,
+    /// That task's status now.
+    pub status: TaskStatus,
+    /// The Codex session, when known.
+    pub session_id: Option<String>,
+    /// The answer given, for `answer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// What happens next.
+    pub next: String,
+}
+
+impl ReplyView {
+    /// The reply that started `task`, a follow-up in `session`.
+    pub fn follow_up(task: &DispatchView, session: Option<String>) -> ReplyView {
+        ReplyView {
+            delivered: Delivered::FollowUp,
+            task_id: task.task_id.clone(),
+            status: task.status,
+            session_id: session,
+            decision: None,
+            next: "a new task continues the session; follow it with codex_status".into(),
+        }
+    }
 }

@@ -1,0 +1,486 @@
+//! Codex's app-server protocol (0.169; see ../shared/codex-cli/app-server.md), as far as a task
+//! needs it: the messages a driver sends, what it receives, and the translation of app-server
+//! notifications into the `codex exec --json` events every reader of a task's log already
+//! knows. One log format, whichever driver ran: `codex-mcp logs`, progress, recovery and the
+//! outcome read the same lines. Nothing here does I/O.
+
+use serde_json::{Value, json};
+
+use super::CodexSandbox;
+use crate::vocab::{ApprovalPolicy, Usage};
+
+/// One line app-server wrote, by what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// The answer to one of our requests.
+    Response {
+        id: u64,
+        result: Result<Value, String>,
+    },
+    /// A question app-server asks us (an approval), to be answered with its `id`.
+    Request {
+        id: Value,
+        method: String,
+        params: Value,
+    },
+    /// Something that happened.
+    Notification { method: String, params: Value },
+}
+
+impl Incoming {
+    /// The message on one line; `None` for a line that is not a JSON object.
+    pub fn parse(line: &str) -> Option<Incoming> {
+        let v: Value = serde_json::from_str(line.trim()).ok()?;
+        let method = v["method"].as_str().map(str::to_string);
+        match (method, v.get("id")) {
+            (Some(method), Some(id)) => Some(Incoming::Request {
+                id: id.clone(),
+                method,
+                params: v["params"].clone(),
+            }),
+            (Some(method), None) => Some(Incoming::Notification {
+                method,
+                params: v["params"].clone(),
+            }),
+            (None, Some(id)) => {
+                let id = id.as_u64()?;
+                let result = match v.get("error") {
+                    Some(e) => Err(e["message"]
+                        .as_str()
+                        .map_or_else(|| e.to_string(), str::to_string)),
+                    None => Ok(v["result"].clone()),
+                };
+                Some(Incoming::Response { id, result })
+            }
+            (None, None) => None,
+        }
+    }
+}
+
+/// A request line.
+pub fn request(id: u64, method: &str, params: Value) -> String {
+    json!({"id": id, "method": method, "params": params}).to_string()
+}
+
+/// The handshake's request.
+pub fn initialize(id: u64) -> String {
+    request(
+        id,
+        "initialize",
+        json!({"clientInfo": {"name": "codex-mcp", "version": env!("CARGO_PKG_VERSION")}}),
+    )
+}
+
+/// The notification that ends the handshake.
+pub fn initialized() -> String {
+    json!({"method": "initialized"}).to_string()
+}
+
+/// How a thread runs: its folder, sandbox, approval policy and model.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadSettings<'a> {
+    pub cwd: &'a str,
+    pub sandbox: CodexSandbox,
+    pub approval: ApprovalPolicy,
+    pub model: Option<&'a str>,
+}
+
+/// A new thread, or the thread `session` resumed with the sandbox and policy given explicitly
+/// (a resumed read-only turn stays read-only whatever the last turn had).
+pub fn open_thread(id: u64, session: Option<&str>, s: ThreadSettings<'_>) -> String {
+    let mut params = json!({
+        "cwd": s.cwd,
+        "sandbox": s.sandbox.as_str(),
+        "approvalPolicy": s.approval.as_str(),
+    });
+    if let Some(m) = s.model {
+        params["model"] = json!(m);
+    }
+    match session {
+        Some(thread) => {
+            params["threadId"] = json!(thread);
+            request(id, "thread/resume", params)
+        }
+        None => request(id, "thread/start", params),
+    }
+}
+
+/// A turn with `text` as its input.
+pub fn start_turn(id: u64, thread: &str, text: &str) -> String {
+    request(
+        id,
+        "turn/start",
+        json!({"threadId": thread, "input": [{"type": "text", "text": text}]}),
+    )
+}
+
+/// `text` delivered into the running turn `turn`.
+pub fn steer(id: u64, thread: &str, turn: &str, text: &str) -> String {
+    request(
+        id,
+        "turn/steer",
+        json!({"threadId": thread, "expectedTurnId": turn, "input": [{"type": "text", "text": text}]}),
+    )
+}
+
+/// Ends the running turn; the thread stays and can be resumed.
+pub fn interrupt(id: u64, thread: &str, turn: &str) -> String {
+    request(
+        id,
+        "turn/interrupt",
+        json!({"threadId": thread, "turnId": turn}),
+    )
+}
+
+/// The answer to an approval request: `decision` is app-server's word (`accept`,
+/// `acceptForSession`, `decline`, `cancel`).
+pub fn approval_answer(id: &Value, method: &str, params: &Value, decision: &str) -> String {
+    let result = if method == "item/permissions/requestApproval" {
+        // Permissions are granted by echoing them back, for this turn; nothing is refused.
+        match decision {
+            "accept" | "acceptForSession" => json!({
+                "permissions": params["permissions"].clone(),
+                "scope": if decision == "accept" { "turn" } else { "session" },
+            }),
+            _ => json!({"permissions": {}, "scope": "turn"}),
+        }
+    } else {
+        json!({"decision": decision})
+    };
+    json!({"id": id, "result": result}).to_string()
+}
+
+/// What app-server asks a person, in the words of a task's `input_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// `command`, `file_change` or `permissions`.
+    pub kind: &'static str,
+    pub command: Option<String>,
+    pub cwd: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The question an approval request asks; `None` for a request that is not an approval.
+pub fn question(method: &str, params: &Value) -> Option<Question> {
+    let text = |k: &str| params[k].as_str().map(str::to_string);
+    let kind = match method {
+        "item/commandExecution/requestApproval" | "execCommandApproval" => "command",
+        "item/fileChange/requestApproval" | "applyPatchApproval" => "file_change",
+        "item/permissions/requestApproval" => "permissions",
+        _ => return None,
+    };
+    let command = match &params["command"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(parts) => Some(
+            parts
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        _ => None,
+    };
+    Some(Question {
+        kind,
+        command,
+        cwd: text("cwd"),
+        reason: text("reason"),
+    })
+}
+
+/// Folds app-server notifications into `codex exec --json` event lines.
+#[derive(Debug, Default)]
+pub struct Translator {
+    /// The tokens of the turn so far: the sum of each model request's `last`, exact.
+    turn_usage: Usage,
+    /// The kind of the last error app-server reported (`codexErrorInfo`).
+    error_info: Option<String>,
+    last_error: Option<String>,
+}
+
+impl Translator {
+    /// The exec events `method` with `params` amounts to (often none).
+    pub fn translate(&mut self, method: &str, params: &Value) -> Vec<Value> {
+        match method {
+            "thread/started" => vec![thread_started(params["thread"]["id"].as_str())],
+            "turn/started" => {
+                self.turn_usage = Usage::default();
+                vec![json!({"type": "turn.started"})]
+            }
+            "item/started" | "item/completed" => {
+                let kind = if method == "item/started" {
+                    "item.started"
+                } else {
+                    "item.completed"
+                };
+                exec_item(&params["item"])
+                    .map(|item| vec![json!({"type": kind, "item": item})])
+                    .unwrap_or_default()
+            }
+            "thread/tokenUsage/updated" => {
+                let last = &params["tokenUsage"]["last"];
+                let n = |k: &str| last[k].as_u64().unwrap_or(0);
+                self.turn_usage.input_tokens += n("inputTokens");
+                self.turn_usage.cached_input_tokens += n("cachedInputTokens");
+                self.turn_usage.output_tokens += n("outputTokens");
+                self.turn_usage.reasoning_output_tokens += n("reasoningOutputTokens");
+                Vec::new()
+            }
+            "error" => {
+                let message = params["error"]["message"].as_str().unwrap_or("error");
+                self.error_info = error_info(&params["error"]["codexErrorInfo"]);
+                self.last_error = Some(message.to_string());
+                vec![json!({"type": "error", "message": message})]
+            }
+            "turn/completed" => vec![self.turn_end(&params["turn"])],
+            _ => Vec::new(),
+        }
+    }
+
+    fn turn_end(&mut self, turn: &Value) -> Value {
+        let u = self.turn_usage;
+        match turn["status"].as_str() {
+            Some("completed") => json!({"type": "turn.completed", "usage": {
+                "input_tokens": u.input_tokens,
+                "cached_input_tokens": u.cached_input_tokens,
+                "output_tokens": u.output_tokens,
+                "reasoning_output_tokens": u.reasoning_output_tokens,
+            }}),
+            Some("interrupted") => {
+                json!({"type": "turn.failed", "error": {"message": "the turn was interrupted"}})
+            }
+            _ => {
+                let message = turn["error"]["message"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| self.last_error.clone())
+                    .unwrap_or_else(|| "turn failed".into());
+                let info = error_info(&turn["error"]["codexErrorInfo"]).or(self.error_info.take());
+                json!({"type": "turn.failed", "error": {"message": message, "codex_error_info": info}})
+            }
+        }
+    }
+}
+
+/// `thread.started` for `thread`: app-server announces a new thread, and a resumed one is
+/// announced by its driver the same way.
+pub fn thread_started(thread: Option<&str>) -> Value {
+    json!({"type": "thread.started", "thread_id": thread.unwrap_or_default()})
+}
+
+/// `codexErrorInfo`'s name: a string, or the one key of an object, with the HTTP status it
+/// carries when it carries one (`{"httpConnectionFailed": {"httpStatusCode": 502}}` →
+/// `httpConnectionFailed:502`).
+fn error_info(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => {
+            o.iter()
+                .next()
+                .map(|(name, detail)| match detail["httpStatusCode"].as_u64() {
+                    Some(code) => format!("{name}:{code}"),
+                    None => name.clone(),
+                })
+        }
+        _ => None,
+    }
+}
+
+/// An app-server item as exec writes it; `None` for items exec does not show (the user's own
+/// message).
+fn exec_item(item: &Value) -> Option<Value> {
+    let id = item["id"].clone();
+    let status = |v: &Value| snake(v.as_str().unwrap_or("completed"));
+    Some(match item["type"].as_str()? {
+        "agentMessage" => json!({"id": id, "type": "agent_message", "text": item["text"]}),
+        "reasoning" => {
+            let text = item["summary"]
+                .as_array()
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .filter_map(|p| p.as_str().or(p["text"].as_str()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            json!({"id": id, "type": "reasoning", "text": text})
+        }
+        "commandExecution" => json!({
+            "id": id,
+            "type": "command_execution",
+            "command": item["command"],
+            "aggregated_output": item["aggregatedOutput"].as_str().unwrap_or_default(),
+            "exit_code": item["exitCode"],
+            "status": status(&item["status"]),
+        }),
+        "fileChange" => {
+            let changes: Vec<Value> = item["changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let kind = c["kind"]
+                        .as_str()
+                        .or(c["kind"]["type"].as_str())
+                        .unwrap_or("update");
+                    json!({"path": c["path"], "kind": kind})
+                })
+                .collect();
+            json!({"id": id, "type": "file_change", "changes": changes, "status": status(&item["status"])})
+        }
+        "mcpToolCall" => json!({
+            "id": id,
+            "type": "mcp_tool_call",
+            "server": item["server"],
+            "tool": item["tool"],
+            "arguments": item["arguments"],
+            "result": item["result"],
+            "error": item["error"],
+            "status": status(&item["status"]),
+        }),
+        "webSearch" => json!({"id": id, "type": "web_search", "query": item["query"]}),
+        _ => return None,
+    })
+}
+
+/// `inProgress` → `in_progress`.
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codex::{Decoded, Event, Item, decode};
+
+    fn decoded(v: &Value) -> Decoded {
+        let bytes = v.to_string().into_bytes();
+        decode(&crate::codex::lines::Line::Whole(&bytes))
+    }
+
+    #[test]
+    fn a_turn_reads_as_exec_wrote_it() {
+        let mut t = Translator::default();
+        let started = t.translate("thread/started", &json!({"thread": {"id": "th-1"}}));
+        assert!(matches!(
+            decoded(&started[0]),
+            Decoded::Event { event: Event::ThreadStarted { ref thread_id }, .. } if thread_id == "th-1"
+        ));
+        t.translate("turn/started", &json!({}));
+        let cmd = t.translate(
+            "item/completed",
+            &json!({"item": {"type": "commandExecution", "id": "c", "command": "/bin/bash -lc 'echo hi'",
+                "aggregatedOutput": "hi\n", "exitCode": 0, "status": "completed"}}),
+        );
+        assert!(matches!(
+            decoded(&cmd[0]),
+            Decoded::Event {
+                event: Event::ItemCompleted {
+                    item: Item::CommandExecution {
+                        exit_code: Some(0),
+                        ..
+                    }
+                },
+                ..
+            }
+        ));
+        for _ in 0..2 {
+            t.translate(
+                "thread/tokenUsage/updated",
+                &json!({"tokenUsage": {"total": {"inputTokens": 999}, "last": {"inputTokens": 100,
+                    "cachedInputTokens": 10, "outputTokens": 20, "reasoningOutputTokens": 5}}}),
+            );
+        }
+        let end = t.translate("turn/completed", &json!({"turn": {"status": "completed"}}));
+        match decoded(&end[0]) {
+            Decoded::Event {
+                event: Event::TurnCompleted { usage },
+                ..
+            } => {
+                assert_eq!((usage.input_tokens, usage.output_tokens), (200, 40));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_turn_keeps_its_typed_kind() {
+        let mut t = Translator::default();
+        t.translate(
+            "error",
+            &json!({"error": {"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"}, "willRetry": false}),
+        );
+        let end = t.translate(
+            "turn/completed",
+            &json!({"turn": {"status": "failed", "error": {"message": "You've hit your usage limit.",
+                "codexErrorInfo": {"httpConnectionFailed": {"httpStatusCode": null}}}}}),
+        );
+        match decoded(&end[0]) {
+            Decoded::Event {
+                event: Event::TurnFailed { error },
+                ..
+            } => {
+                assert_eq!(error.message, "You've hit your usage limit.");
+                assert_eq!(error.info.as_deref(), Some("httpConnectionFailed"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let end = t.translate(
+            "turn/completed",
+            &json!({"turn": {"status": "failed", "error": {"message": "bad gateway",
+                "codexErrorInfo": {"responseStreamConnectionFailed": {"httpStatusCode": 502}}}}}),
+        );
+        match decoded(&end[0]) {
+            Decoded::Event {
+                event: Event::TurnFailed { error },
+                ..
+            } => {
+                assert_eq!(
+                    error.info.as_deref(),
+                    Some("responseStreamConnectionFailed:502")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_are_told_apart() {
+        assert_eq!(
+            Incoming::parse(r#"{"id":3,"result":{"turnId":"t"}}"#),
+            Some(Incoming::Response {
+                id: 3,
+                result: Ok(json!({"turnId": "t"}))
+            })
+        );
+        assert_eq!(
+            Incoming::parse(
+                r#"{"id":4,"error":{"code":-32600,"message":"no active turn to steer"}}"#
+            ),
+            Some(Incoming::Response {
+                id: 4,
+                result: Err("no active turn to steer".into())
+            })
+        );
+        let q = Incoming::parse(
+            r#"{"id":0,"method":"item/commandExecution/requestApproval","params":{"command":"/bin/bash -lc 'touch a'","cwd":"/w","reason":"needs it"}}"#,
+        );
+        let Some(Incoming::Request { method, params, .. }) = q else {
+            panic!("{q:?}")
+        };
+        let asked = question(&method, &params).unwrap();
+        assert_eq!(asked.kind, "command");
+        assert_eq!(asked.reason.as_deref(), Some("needs it"));
+        assert!(Incoming::parse("not json").is_none());
+    }
+}

@@ -1,0 +1,400 @@
+//! Talking to a task through Codex's app-server, against the real Codex CLI: a prompt steered
+//! into a running turn, a follow-up of an ended task, and Codex's questions answered from every
+//! place a person or a caller can be (codex_reply, tasks/update, `codex-mcp approve`/`deny`),
+//! or by nobody in time.
+
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, GetTaskParams,
+    Implementation, TaskPayload, UpdateTaskParams,
+};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const LONG: Duration = Duration::from_secs(60);
+
+fn with(mut base: Value, extra: Value) -> Value {
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    base
+}
+
+/// A read-only task that asks to write `file` outside its sandbox, then answers `done`.
+fn asking(fx: &Fixture, file: &str, topic: &str) -> Value {
+    let path = fx.work.join(file);
+    with(
+        task(
+            &format!("@escalate touch {}\n@answer done", path.display()),
+            &fx.work,
+            topic,
+        ),
+        json!({"approval_policy": "on-request"}),
+    )
+}
+
+/// Dispatches `arguments` and waits until the task asks its question.
+async fn dispatch_asking<H: rmcp::ClientHandler>(client: &Client<H>, arguments: Value) -> Value {
+    let d = call_body(client, "codex_dispatch", arguments).await;
+    let id = d["task_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{d}"))
+        .to_string();
+    wait_until(client, &id, LONG, |v| v["status"] == "input_required").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_steer_reaches_the_running_turn_and_the_result_reflects_it() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        task(
+            "@shell sleep 3\n@answer not steered",
+            &fx.work,
+            "review-steer-v1",
+        ),
+    )
+    .await;
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer steered"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "steer", "{r}");
+    assert_eq!(r["task_id"], id.as_str());
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"], "steered", "{done}");
+    assert_eq!(done["steers"][0]["prompt"], "@answer steered");
+    // The model's next request carried it.
+    assert!(
+        fx.model
+            .prompts()
+            .iter()
+            .any(|p| p.contains("@answer steered"))
+    );
+    let log = std::fs::read_to_string(fx.task_dir(&id).join("codex-exec.log")).unwrap();
+    assert!(log.contains("\"steer.delivered\""), "{log}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follow_up_continues_the_session_as_a_new_task_in_the_same_worktree() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("a.txt", "a\n")]);
+    let client = fx.client().await;
+    let first = call_body(
+        &client,
+        "codex",
+        full_task("@answer one", &fx.work, "fix-talk-v1"),
+    )
+    .await;
+    assert_eq!(first["status"], "completed", "{first}");
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": "codex-fix-talk-v1", "prompt": "@answer two"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "follow_up", "{r}");
+    assert_eq!(r["task_id"], "codex-fix-talk-v2", "{r}");
+    assert_eq!(r["session_id"], first["session_id"]);
+    let second = wait_final(&client, "codex-fix-talk-v2", LONG).await;
+    assert_eq!(second["status"], "completed", "{second}");
+    assert_eq!(second["result"], "two");
+    assert_eq!(second["session_id"], first["session_id"], "{second}");
+    assert_eq!(
+        second["isolation"]["worktree_dir"], first["isolation"]["worktree_dir"],
+        "{second}"
+    );
+    // Its own turn's tokens only.
+    assert_eq!(second["usage"]["input_tokens"], model::USAGE_INPUT);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_that_cannot_be_delivered_says_what_to_do_instead() {
+    let mut fx = Fixture::new().await;
+    let client = fx.client().await;
+    // Unknown task; both prompt and decision; neither.
+    for (arguments, word) in [
+        (
+            json!({"task_id": "codex-nothing-here-v1", "prompt": "hi"}),
+            "codex-nothing-here-v1",
+        ),
+        (
+            json!({"task_id": "codex-x-y-v1", "prompt": "hi", "decision": "accept"}),
+            "not both",
+        ),
+        (json!({"task_id": "codex-x-y-v1"}), "prompt"),
+        (
+            json!({"task_id": "codex-x-y-v1", "decision": "maybe"}),
+            "decision",
+        ),
+    ] {
+        let r = call(&client, "codex_reply", arguments.clone()).await;
+        assert!(is_error(&r), "{arguments}");
+        assert!(
+            error_text(&r).contains(word),
+            "{arguments}: {}",
+            error_text(&r)
+        );
+    }
+    // A decision for a task that asks nothing.
+    let done = call_body(
+        &client,
+        "codex",
+        task("@answer hi", &fx.work, "ask-quiet-v1"),
+    )
+    .await;
+    assert_eq!(done["status"], "completed");
+    let r = call(
+        &client,
+        "codex_reply",
+        json!({"task_id": "codex-ask-quiet-v1", "decision": "accept"}),
+    )
+    .await;
+    assert!(
+        error_text(&r).contains("asks nothing"),
+        "{}",
+        error_text(&r)
+    );
+    client.cancel().await.unwrap();
+
+    // The exec engine cannot be steered, nor ask.
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        task("@shell sleep 5\n@answer x", &fx.work, "ask-exec-v1"),
+    )
+    .await;
+    let r = call(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "more"}),
+    )
+    .await;
+    assert!(
+        error_text(&r).contains("cannot be steered"),
+        "{}",
+        error_text(&r)
+    );
+    let r = call(
+        &client,
+        "codex_dispatch",
+        asking(&fx, "x.txt", "ask-exec_policy-v1"),
+    )
+    .await;
+    assert!(is_error(&r));
+    assert!(
+        error_text(&r).contains("approval_policy"),
+        "{}",
+        error_text(&r)
+    );
+    call(&client, "codex_cancel", json!({"task_id": id})).await;
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_question_is_answered_through_codex_reply_each_way() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    for (decision, topic, written) in [
+        ("decline", "ask-decline-v1", false),
+        ("accept", "ask-accept-v1", true),
+        ("accept_for_session", "ask-session-v1", true),
+    ] {
+        let file = format!("{topic}.txt");
+        let asked = dispatch_asking(&client, asking(&fx, &file, topic)).await;
+        let q = &asked["input_request"];
+        assert_eq!(q["kind"], "command", "{asked}");
+        assert!(q["command"].as_str().unwrap().contains("touch"), "{asked}");
+        assert_eq!(q["reason"], "the scripted model needs it");
+        assert_eq!(
+            q["decisions"],
+            json!(["accept", "accept_for_session", "decline", "cancel"])
+        );
+        let id = asked["task_id"].as_str().unwrap().to_string();
+        let r = call_body(
+            &client,
+            "codex_reply",
+            json!({"task_id": id, "decision": decision}),
+        )
+        .await;
+        assert_eq!(r["delivered"], "answer", "{r}");
+        let done = wait_final(&client, &id, LONG).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert!(done.get("input_request").is_none(), "{done}");
+        assert_eq!(done["approvals"][0]["decision"], decision);
+        assert_eq!(done["approvals"][0]["by"], "codex_reply");
+        assert_eq!(fx.work.join(&file).exists(), written, "{decision}");
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_question_nobody_answers_is_declined_and_a_wait_returns_when_one_is_asked() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_APPROVAL_TIMEOUT".into(), "3".into()));
+    let marker = fx.tmp.path().join("notified");
+    let notify = fx.tmp.path().join("notify.sh");
+    std::fs::write(
+        &notify,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> {}\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&notify, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fx.extra_env
+        .push(("CODEXMCP_NOTIFY".into(), notify.display().to_string()));
+    let client = fx.client().await;
+    let d = call_body(
+        &client,
+        "codex_dispatch",
+        asking(&fx, "late.txt", "ask-late-v1"),
+    )
+    .await;
+    let id = d["task_id"].as_str().unwrap().to_string();
+    // A wait returns as soon as the task asks.
+    let asked = call_body(
+        &client,
+        "codex_status",
+        json!({"task_id": id, "wait_seconds": 60}),
+    )
+    .await;
+    assert_eq!(asked["status"], "input_required", "{asked}");
+    let done = wait_final(&client, &id, LONG).await;
+    let done = if done["status"] == "input_required" {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        wait_final(&client, &id, LONG).await
+    } else {
+        done
+    };
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["approvals"][0]["decision"], "decline", "{done}");
+    assert_eq!(done["approvals"][0]["by"], "timeout");
+    assert!(!fx.work.join("late.txt").exists());
+    let notes = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(notes.contains("\"status\":\"input_required\""), "{notes}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_person_at_a_terminal_answers_and_a_new_server_sees_the_question() {
+    let fx = Fixture::new().await;
+    let (client, server_pid) = fx.client_and_pid(()).await;
+    let asked = dispatch_asking(&client, asking(&fx, "cli.txt", "ask-cli-v1")).await;
+    let id = asked["task_id"].as_str().unwrap().to_string();
+    // The server that started it goes away; the question stays.
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server_pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    drop(client);
+    let other = fx.client().await;
+    let seen = call_body(&other, "codex_status", json!({"task_id": id})).await;
+    assert_eq!(seen["status"], "input_required", "{seen}");
+    let (code, out, _) = fx.cli(&["show", &id]).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("asks") && out.contains("codex-mcp approve"),
+        "{out}"
+    );
+    let (code, out, err) = fx.cli(&["approve", &id]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let done = wait_final(&other, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["approvals"][0]["by"], "cli");
+    assert!(fx.work.join("cli.txt").exists());
+    // `deny` on a task that asks nothing says so.
+    let (code, _, err) = fx.cli(&["deny", &id]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("asks nothing"), "{err}");
+    other.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mcp_task_asks_the_person_and_tasks_update_answers() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_TASK_INLINE_MS".into(), "0".into()));
+    let info = ClientConfig::new(
+        ClientCapabilities::builder().enable_tasks().build(),
+        Implementation::new("tasks-test-client", "1.0"),
+    );
+    let client = fx.client_with(info).await;
+    let r = client
+        .call_tool_once(
+            CallToolRequestParams::new("codex").with_arguments(args(asking(
+                &fx,
+                "update.txt",
+                "ask-update-v1",
+            ))),
+        )
+        .await
+        .unwrap();
+    let CallToolResponse::Task(created) = r else {
+        panic!("expected a task: {r:?}")
+    };
+    let id = created.task.task_id.clone();
+    let start = std::time::Instant::now();
+    let key = loop {
+        let got = client
+            .get_task(GetTaskParams::new(id.clone()))
+            .await
+            .unwrap();
+        let v = serde_json::to_value(&got).unwrap();
+        if let TaskPayload::InputRequired { input_requests } = &got.task.payload {
+            let (key, request) = input_requests.iter().next().unwrap();
+            let request = serde_json::to_value(request).unwrap();
+            assert_eq!(request["method"], "elicitation/create", "{v}");
+            assert_eq!(request["params"]["mode"], "form");
+            assert!(
+                request["params"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("touch"),
+                "{v}"
+            );
+            break key.clone();
+        }
+        assert!(start.elapsed() < LONG, "never asked: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let responses = [(key, json!({"action": "accept", "content": {}}))].into();
+    client
+        .update_task(UpdateTaskParams::new(id.clone(), responses))
+        .await
+        .unwrap();
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["approvals"][0]["by"], "tasks_update");
+    assert!(fx.work.join("update.txt").exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocking_call_returns_when_codex_asks() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let v = call_body(&client, "codex", asking(&fx, "block.txt", "ask-block-v1")).await;
+    assert_eq!(v["status"], "input_required", "{v}");
+    assert_eq!(v["input_request"]["kind"], "command");
+    let id = v["task_id"].as_str().unwrap().to_string();
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "decision": "cancel"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "answer");
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "cancelled", "{done}");
+    assert!(!fx.work.join("block.txt").exists());
+    client.cancel().await.unwrap();
+}
