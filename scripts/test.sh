@@ -32,4 +32,11 @@ ensure() {
 CODEXMCP_TEST_CODEX="$(ensure @openai/codex "$CODEX_VERSION" codex-cli codex)"
 CODEXMCP_TEST_CLAUDE="$(ensure @anthropic-ai/claude-code "$CLAUDE_VERSION" claude-code claude)"
 export CODEXMCP_TEST_CODEX CODEXMCP_TEST_CLAUDE
-exec cargo test --locked "$@"
+cargo test --locked "$@"
+if [ "$#" -eq 0 ]; then
+  # The exec engine stays (older Codex versions, and the way out if app-server misbehaves): the
+  # core, full-access, cancel, timeout and recovery tests run again on it.
+  CODEXMCP_TEST_ENGINE=exec cargo test --locked --test it -- \
+    readonly:: full_access:: blocking_call:: background:: outlive:: signals:: endings:: \
+    agent_loop:: failures::
+fi

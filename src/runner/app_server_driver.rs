@@ -23,7 +23,7 @@ use super::outcome::{ExitInfo, RunEnd};
 use super::process::terminate_tree;
 use super::pump::lock;
 use super::run::{Ran, RunEnv};
-use crate::codex::{self, CodexSandbox, Incoming, ThreadSettings, Translator};
+use crate::codex::{self, CodexSandbox, Incoming, ThreadSettings, Translator, TurnEnd};
 use crate::store::{
     Approval, CancelRequest, EndedBy, InputRequest, Letter, Reply, Steer, TaskFiles, TaskMeta,
     now_ms, open_nofollow, rfc3339, write_json,
@@ -82,6 +82,14 @@ pub(super) fn run(
     let warnings = run_warnings(files, end.stopped_after_turn, env.stop, strays);
     let tracked = std::mem::take(&mut *lock(&tracked));
     end.log_incomplete = tracked.log_error.is_some();
+    // app-server exits 0 whatever became of the turn; a failed turn reads as `codex exec`
+    // reports it, exit code 1.
+    if let Some(exit) = end.exit.as_mut()
+        && exit.code == Some(0)
+        && matches!(tracked.progress.turn_end, Some(TurnEnd::Failed { .. }))
+    {
+        exit.code = Some(1);
+    }
     Ok(Ran {
         tracked,
         end,
@@ -329,6 +337,16 @@ impl Talk<'_> {
                 };
                 let line = codex::open_thread(id, self.session.as_deref(), settings);
                 self.write(&line);
+                // How the thread runs, for whoever reads the log: app-server takes it here, not
+                // on a command line.
+                let told = json!({
+                    "type": "thread.settings",
+                    "cwd": settings.cwd,
+                    "sandbox": settings.sandbox.as_str(),
+                    "approval_policy": settings.approval.as_str(),
+                    "resume": self.session,
+                });
+                self.log(&told);
             }
             (Purpose::OpenThread, Ok(result)) => {
                 let thread = result["thread"]["id"].as_str().map(str::to_string);

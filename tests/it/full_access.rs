@@ -95,18 +95,11 @@ async fn changes_land_on_the_agent_branch_and_the_checkout_stays_untouched() {
             .exists()
     );
     // Codex ran with the full-access sandbox inside the worktree.
-    let argv: Vec<String> =
-        serde_json::from_value(read_meta(&fx, "codex-implement-greeting-v1")["argv"].clone())
-            .unwrap();
-    assert!(
-        argv.windows(2)
-            .any(|w| w[0] == "-s" && w[1] == "danger-full-access"),
-        "{argv:?}"
-    );
-    assert!(
-        argv.windows(2)
-            .any(|w| w[0] == "-C" && Path::new(&w[1]) == wt),
-        "{argv:?}"
+    let (sandbox, _) = codex_sandbox_of(&fx, "codex-implement-greeting-v1");
+    assert_eq!(sandbox, "danger-full-access");
+    assert_eq!(
+        Path::new(&codex_cwd_of(&fx, "codex-implement-greeting-v1")),
+        wt
     );
     client.cancel().await.unwrap();
 }
@@ -250,12 +243,8 @@ async fn a_busy_worktree_is_refused_cancel_cleans_up_and_resume_reuses_it() {
         std::fs::read_to_string(wt.join("second.txt")).unwrap(),
         "first\n"
     );
-    let argv: Vec<String> =
-        serde_json::from_value(read_meta(&fx, "codex-implement-login-v2")["argv"].clone()).unwrap();
-    assert!(
-        argv.contains(&"sandbox_mode=\"danger-full-access\"".to_string()),
-        "{argv:?}"
-    );
+    let (sandbox, resumed) = codex_sandbox_of(&fx, "codex-implement-login-v2");
+    assert_eq!((sandbox.as_str(), resumed), ("danger-full-access", true));
     assert_eq!(git(&fx.work, &["worktree", "list"]).lines().count(), 2);
     client.cancel().await.unwrap();
 }

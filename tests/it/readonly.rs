@@ -32,7 +32,13 @@ async fn server_introduces_itself_and_its_tools() {
     let names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
     assert_eq!(
         names,
-        ["codex", "codex_dispatch", "codex_status", "codex_cancel"]
+        [
+            "codex",
+            "codex_dispatch",
+            "codex_status",
+            "codex_reply",
+            "codex_cancel"
+        ]
     );
     let codex = &tools[0];
     assert!(codex.output_schema.is_some());
@@ -162,20 +168,9 @@ async fn read_only_cannot_write_even_after_resume() {
         v2["session_usage"]["input_tokens"].as_u64().unwrap()
             > v["usage"]["input_tokens"].as_u64().unwrap()
     );
-    let meta: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            fx.task_dir("codex-review-write_attempt-v2")
-                .join("meta.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let argv: Vec<String> = serde_json::from_value(meta["argv"].clone()).unwrap();
-    assert!(
-        argv.windows(2).any(|w| w[0] == "resume")
-            && argv.contains(&"sandbox_mode=\"read-only\"".to_string()),
-        "{argv:?}"
-    );
+    // The resume was told read-only explicitly (app-server: `thread/resume` with its sandbox).
+    let (sandbox, resumed) = codex_sandbox_of(&fx, "codex-review-write_attempt-v2");
+    assert_eq!((sandbox.as_str(), resumed), ("read-only", true));
     client.cancel().await.unwrap();
 }
 
@@ -193,6 +188,7 @@ async fn model_failure_is_a_tool_error_with_the_message() {
     let v = body(&r);
     assert_eq!(v["success"], false);
     assert_eq!(v["status"], "failed");
+    // app-server's failed turn reads as `codex exec` reports it.
     assert_eq!(v["exit_code"], 1);
     let err = v["error"].as_str().unwrap();
     assert!(err.contains("failed turn"), "{err}");

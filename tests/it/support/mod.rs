@@ -221,6 +221,10 @@ impl Fixture {
             ("RUST_LOG".into(), "codex_mcp=info".into()),
             ("TMUX_TMPDIR".into(), self.tmux_tmpdir.display().to_string()),
         ];
+        // The suite runs again on the exec engine (scripts/test.sh): CODEXMCP_TEST_ENGINE.
+        if let Ok(engine) = std::env::var("CODEXMCP_TEST_ENGINE") {
+            env.push(("CODEXMCP_ENGINE".into(), engine));
+        }
         // A test's own settings win; an empty value unsets the variable.
         for (k, v) in &self.extra_env {
             env.retain(|(e, _)| e != k);
@@ -557,4 +561,57 @@ pub async fn dispatch_running<H: ClientHandler>(client: &Client<H>, arguments: V
     })
     .await;
     id
+}
+
+/// How a task's Codex was told to sandbox itself, whichever engine ran it: `codex exec` takes it
+/// on its command line (`-s`, or `sandbox_mode` for a resume), app-server when the thread opens
+/// (the driver logs it as `thread.settings`). Also whether the run resumed a session.
+pub fn codex_sandbox_of(fx: &Fixture, task_id: &str) -> (String, bool) {
+    let meta = read_meta(fx, task_id);
+    let argv: Vec<String> = serde_json::from_value(meta["argv"].clone()).unwrap();
+    if argv.iter().any(|a| a == "app-server") {
+        let log = std::fs::read_to_string(fx.task_dir(task_id).join("codex-exec.log")).unwrap();
+        let settings = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["type"] == "thread.settings")
+            .unwrap_or_else(|| panic!("no thread.settings in the log of {task_id}:\n{log}"));
+        return (
+            settings["sandbox"].as_str().unwrap_or_default().to_string(),
+            !settings["resume"].is_null(),
+        );
+    }
+    let resumed = argv.iter().any(|a| a == "resume");
+    let sandbox = argv
+        .windows(2)
+        .find(|w| w[0] == "-s")
+        .map(|w| w[1].clone())
+        .or_else(|| {
+            argv.iter().find_map(|a| {
+                a.strip_prefix("sandbox_mode=\"")
+                    .map(|s| s.trim_end_matches('"').to_string())
+            })
+        })
+        .unwrap_or_default();
+    (sandbox, resumed)
+}
+
+/// The folder a task's Codex was told to work in (`-C` for exec, the thread's `cwd` for
+/// app-server).
+pub fn codex_cwd_of(fx: &Fixture, task_id: &str) -> String {
+    let meta = read_meta(fx, task_id);
+    let argv: Vec<String> = serde_json::from_value(meta["argv"].clone()).unwrap();
+    if argv.iter().any(|a| a == "app-server") {
+        let log = std::fs::read_to_string(fx.task_dir(task_id).join("codex-exec.log")).unwrap();
+        return log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["type"] == "thread.settings")
+            .and_then(|e| e["cwd"].as_str().map(str::to_string))
+            .unwrap_or_default();
+    }
+    argv.windows(2)
+        .find(|w| w[0] == "-C")
+        .map(|w| w[1].clone())
+        .unwrap_or_default()
 }
