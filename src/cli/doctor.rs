@@ -92,6 +92,17 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     checks.push(check_store(config));
     checks.push(check_settings(config));
     checks.extend(check_links_here());
+    let engine = super::engine_check::engine_finding(config, codex.as_deref());
+    let verdict = if engine.ok {
+        Verdict::Ok
+    } else {
+        Verdict::Fail
+    };
+    let found = Check::new("engine", verdict, engine.detail);
+    checks.push(match engine.fix {
+        Some(fix) => found.fix(fix),
+        None => found,
+    });
     if let Some(codex) = &codex {
         checks.push(check_sandbox(config, codex));
     }

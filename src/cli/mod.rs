@@ -5,6 +5,7 @@
 
 mod answer;
 mod doctor;
+mod engine_check;
 mod events;
 mod gc;
 mod install;

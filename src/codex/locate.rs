@@ -39,3 +39,27 @@ pub fn locate_codex(config: &Config) -> Result<PathBuf, CodexError> {
     };
     Ok(std::path::absolute(&found).unwrap_or(found))
 }
+
+/// Whether the Codex at `codex` has the `app-server` command (asked once per executable and
+/// process: `codex app-server --help`). An older Codex runs its tasks on exec instead.
+pub fn has_app_server(codex: &std::path::Path) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(known) = seen.lock().ok().and_then(|m| m.get(codex).copied()) {
+        return known;
+    }
+    let mut cmd = std::process::Command::new(codex);
+    let has = crate::child::with_clean_signals(&mut cmd)
+        .args(["app-server", "--help"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if let Ok(mut m) = seen.lock() {
+        m.insert(codex.to_path_buf(), has);
+    }
+    has
+}

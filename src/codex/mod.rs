@@ -20,6 +20,6 @@ pub(crate) use argv::{
 };
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;
-pub(crate) use locate::{CodexError, locate_codex};
+pub(crate) use locate::{CodexError, has_app_server, locate_codex};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};
 pub(crate) use render::{Detail, render};

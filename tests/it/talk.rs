@@ -398,3 +398,79 @@ async fn a_blocking_call_returns_when_codex_asks() {
     assert!(!fx.work.join("block.txt").exists());
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_which_engine_drives_codex_and_why() {
+    let mut fx = Fixture::new().await;
+    let engine_check = |out: &str| -> Value {
+        let checks: Value = serde_json::from_str(out).unwrap();
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "engine")
+            .cloned()
+            .unwrap_or_else(|| panic!("no engine check: {out}"))
+    };
+    let (_, out, _) = fx.cli(&["doctor", "--json"]).await;
+    let c = engine_check(&out);
+    assert_eq!(c["status"], "ok", "{c}");
+    assert!(
+        c["detail"].as_str().unwrap().starts_with("app-server"),
+        "{c}"
+    );
+    fx.extra_env.push(("CODEXMCP_ENGINE".into(), "exec".into()));
+    let (_, out, _) = fx.cli(&["doctor", "--json"]).await;
+    let c = engine_check(&out);
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("CODEXMCP_ENGINE=exec"),
+        "{c}"
+    );
+    // A Codex without app-server: a failure with the way out.
+    let old = fx.tmp.path().join("old-codex");
+    std::fs::write(&old, "#!/bin/sh\n[ \"$1\" = app-server ] && { echo 'unknown command' >&2; exit 2; }\necho 'codex-cli 0.40.0'\n").unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fx.extra_env.retain(|(k, _)| k != "CODEXMCP_ENGINE");
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), old.display().to_string()));
+    let (_, out, _) = fx.cli(&["doctor", "--json"]).await;
+    let c = engine_check(&out);
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c["fix"].as_str().unwrap().contains("CODEXMCP_ENGINE=exec"),
+        "{c}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_codex_without_app_server_runs_its_tasks_on_exec_with_a_warning() {
+    let mut fx = Fixture::new().await;
+    let old = fx.tmp.path().join("older-codex");
+    std::fs::write(
+        &old,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = app-server ] && exit 2\nexec {} \"$@\"\n",
+            codex_bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), old.display().to_string()));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("@answer fine", &fx.work, "ask-older-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "fine");
+    let warned = v["warnings"].to_string();
+    assert!(warned.contains("no `app-server` command"), "{v}");
+    assert_eq!(read_meta(&fx, "codex-ask-older-v1")["engine"], "exec");
+    client.cancel().await.unwrap();
+}
