@@ -62,6 +62,25 @@ pub enum Event {
         #[serde(default, deserialize_with = "lenient")]
         message: String,
     },
+    /// `steer.delivered` (written by codex-mcp's app-server driver): a prompt given to the
+    /// running turn.
+    #[serde(rename = "steer.delivered")]
+    SteerDelivered {
+        #[serde(default, deserialize_with = "lenient")]
+        prompt: String,
+    },
+    /// `approval.requested` (the app-server driver): Codex asks before it acts.
+    #[serde(rename = "approval.requested")]
+    ApprovalRequested {
+        #[serde(default)]
+        request: serde_json::Value,
+    },
+    /// `approval.answered` (the app-server driver): the answer, and who gave it.
+    #[serde(rename = "approval.answered")]
+    ApprovalAnswered {
+        #[serde(default)]
+        approval: serde_json::Value,
+    },
     /// An event type this version does not know.
     #[serde(other)]
     Unknown,

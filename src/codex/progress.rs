@@ -177,7 +177,10 @@ impl Progress {
                 self.error_info = error.info.clone();
             }
             Event::Error { message } => self.last_error = Some(shorten(message, 2_000)),
-            Event::Unknown => {}
+            Event::SteerDelivered { .. }
+            | Event::ApprovalRequested { .. }
+            | Event::ApprovalAnswered { .. }
+            | Event::Unknown => {}
         }
     }
 

@@ -50,6 +50,23 @@ fn render_event(event: &Event, detail: Detail) -> Option<String> {
         )),
         Event::TurnFailed { error } => Some(format!("✘ turn failed: {}", error.message)),
         Event::Error { message } => Some(format!("! {message}")),
+        Event::SteerDelivered { prompt } => Some(format!("» told Codex: {}", shorten(prompt, 200))),
+        Event::ApprovalRequested { request } => {
+            let what = request["command"]
+                .as_str()
+                .or(request["reason"].as_str())
+                .unwrap_or_default();
+            Some(format!(
+                "? Codex asks ({}): {} — answer with codex-mcp approve/deny",
+                request["kind"].as_str().unwrap_or("approval"),
+                shorten(what, 200)
+            ))
+        }
+        Event::ApprovalAnswered { approval } => Some(format!(
+            "✓ answered: {} (by {})",
+            approval["decision"].as_str().unwrap_or_default(),
+            approval["by"].as_str().unwrap_or_default()
+        )),
         _ => None,
     }
 }

@@ -417,11 +417,6 @@ impl Talk<'_> {
         if let Ok(Some((meta, ()))) = self.files.update_meta(|m| m.ask(request.clone())) {
             super::notify::input_required(self.env.config, &meta);
         }
-        self.env.view.show(&format!(
-            "Codex asks ({}): {}",
-            request.kind,
-            describe(&request)
-        ));
         self.question = Some(Open {
             rpc_id,
             method,
@@ -568,12 +563,4 @@ impl Talk<'_> {
     fn log(&mut self, event: &Value) {
         let _ = writeln!(self.events, "{event}");
     }
-}
-
-/// A question in a line: its command, else its reason.
-fn describe(r: &InputRequest) -> String {
-    r.command
-        .clone()
-        .or_else(|| r.reason.clone())
-        .unwrap_or_else(|| r.kind.clone())
 }

@@ -157,3 +157,76 @@ fn read_meta_status(fx: &Fixture, id: &str) -> Option<String> {
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     v["status"].as_str().map(str::to_string)
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_claude_code_shows_codexs_question_and_the_persons_accept_reaches_codex() {
+    let mut fx = Fixture::new().await;
+    let claude = fx.use_claude();
+    let file = fx.work.join("approved.txt");
+    let asking = json!({
+        "prompt": format!("@escalate touch {}\n@answer written after the approval", file.display()),
+        "cwd": fx.work, "topic": "fix-approved-v1", "sandbox": "read-only",
+        "approval_policy": "on-request",
+    });
+    let api = ScriptedClaude::with_steps(vec![
+        Step::Call("mcp__codex__codex".into(), asking),
+        Step::Say("Codex is on it.".into()),
+        Step::Say("Codex finished.".into()),
+    ])
+    .await;
+    let (fx_ref, api_ref) = (&fx, &api);
+    tokio::task::block_in_place(|| {
+        let cc = InteractiveClaude::start(
+            fx_ref,
+            &claude,
+            api_ref,
+            &[("CODEXMCP_TASK_INLINE_MS", "1000")],
+        );
+        cc.type_line("Ask Codex to create the file.");
+        // Claude Code shows the person what Codex asks, with Accept / Decline.
+        let shown = cc.wait_for_screen(Duration::from_secs(90), |s| {
+            s.contains("requests your input") || s.contains("Codex asks to run")
+        });
+        assert!(shown.contains("touch"), "{shown}");
+        // As a person does: once the dialog has settled, Enter on Accept (selected first); a
+        // key pressed while it still draws can be lost, so a dialog still up is answered again.
+        std::thread::sleep(Duration::from_millis(700));
+        cc.press("Enter");
+        let start = Instant::now();
+        let mut pressed_at = Instant::now();
+        while read_meta_status(fx_ref, "codex-fix-approved-v1") != Some("completed".into()) {
+            if pressed_at.elapsed() > Duration::from_secs(3)
+                && read_meta_status(fx_ref, "codex-fix-approved-v1")
+                    == Some("input_required".into())
+                && cc.screen().contains("requests your input")
+            {
+                cc.press("Enter");
+                pressed_at = Instant::now();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the task did not complete after Accept:\n{}\n{}",
+                cc.screen(),
+                read_meta(fx_ref, "codex-fix-approved-v1")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // The result reaches the model.
+        let start = Instant::now();
+        while !api_ref.requests().iter().any(|r| {
+            conversation_text(&r.body).contains("<task-notification>")
+                && conversation_text(&r.body).contains("written after the approval")
+        }) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the result never reached the model:\n{}",
+                cc.screen()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    assert!(file.exists(), "the accepted command did not run");
+    let v = read_meta(&fx, "codex-fix-approved-v1");
+    assert_eq!(v["approvals"][0]["decision"], "accept", "{v}");
+    assert_eq!(v["approvals"][0]["by"], "tasks_update", "{v}");
+}

@@ -96,6 +96,18 @@ impl<'a> InteractiveClaude<'a> {
         }
     }
 
+    /// Presses one key (tmux's name for it: `Enter`, `Escape`, `Down`…).
+    pub fn press(&self, key: &str) {
+        let target = format!("={}:", self.session);
+        let ok = self
+            .fx
+            .tmux()
+            .args(["send-keys", "-t", &target, key])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
     /// Types `text` as a person does, then Enter.
     pub fn type_line(&self, text: &str) {
         let target = format!("={}:", self.session);
