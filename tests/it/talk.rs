@@ -375,6 +375,21 @@ async fn an_mcp_task_asks_the_person_and_tasks_update_answers() {
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["approvals"][0]["by"], "tasks_update");
     assert!(fx.work.join("update.txt").exists());
+    // A follow-up from this client is a task too: its result is pushed when it ends.
+    let r = client
+        .call_tool_once(
+            CallToolRequestParams::new("codex_reply")
+                .with_arguments(args(json!({"task_id": id, "prompt": "@answer again"}))),
+        )
+        .await
+        .unwrap();
+    let CallToolResponse::Task(follow) = r else {
+        panic!("expected a task: {r:?}")
+    };
+    assert_eq!(follow.task.task_id, "codex-ask-update-v2");
+    let again = wait_final(&client, "codex-ask-update-v2", LONG).await;
+    assert_eq!(again["result"], "again", "{again}");
+    assert_eq!(again["session_id"], done["session_id"]);
     client.cancel().await.unwrap();
 }
 
