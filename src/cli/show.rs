@@ -97,7 +97,7 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
     let id_w = width(&|t| t.task_id.len(), "ID");
     let topic_w = width(&|t| t.topic.len(), "TOPIC");
     let mut out = style.bold(&format!(
-        "{:<id_w$}  {:<9}  {:>8}  {:>9}  {:<topic_w$}  CWD",
+        "{:<id_w$}  {:<14}  {:>8}  {:>9}  {:<topic_w$}  CWD",
         "ID", "STATUS", "ELAPSED", "TOKENS", "TOPIC"
     ));
     out.push('\n');
@@ -105,12 +105,28 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
         out.push_str(&format!(
             "{:<id_w$}  {}  {:>8}  {:>9}  {:<topic_w$}  {}\n",
             t.task_id,
-            style.status(t.status, 9),
+            style.status(t.status, 14),
             clock(t.elapsed_seconds),
             thousands(t.tokens),
             t.topic,
             keep_end(&t.cwd, 60)
         ));
+    }
+    // What the waiting tasks ask, and how to answer.
+    for (t, q) in tasks
+        .iter()
+        .filter_map(|t| t.input_request.as_ref().map(|q| (t, q)))
+    {
+        let what = q.command.clone().unwrap_or_else(|| q.kind.clone());
+        out.push_str(&format!(
+            "\n{} asks: {}  (codex-mcp approve {id} · codex-mcp deny {id})",
+            t.task_id,
+            shorten(&what, 120),
+            id = t.task_id
+        ));
+    }
+    if out.contains(" asks: ") {
+        out.push('\n');
     }
     out
 }

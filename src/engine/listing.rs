@@ -21,6 +21,7 @@ impl TaskListEntry {
             cwd: t.cwd.display().to_string(),
             started_at: t.started_at.clone(),
             elapsed_seconds: t.elapsed_seconds(now),
+            input_request: t.input_request.clone(),
         }
     }
 }

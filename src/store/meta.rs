@@ -427,6 +427,9 @@ pub struct TaskSummary {
     pub outcome: Option<OutcomeSummary>,
     #[serde(default)]
     pub engine: CodexEngine,
+    /// The question the task waits on, while it waits.
+    #[serde(default)]
+    pub input_request: Option<InputRequest>,
 }
 
 /// The small fields of [`Outcome`] (its `result` is skipped unread).

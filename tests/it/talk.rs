@@ -79,6 +79,8 @@ async fn a_steer_reaches_the_running_turn_and_the_result_reflects_it() {
     );
     let log = std::fs::read_to_string(fx.task_dir(&id).join("codex-exec.log")).unwrap();
     assert!(log.contains("\"steer.delivered\""), "{log}");
+    let (_, shown, _) = fx.cli(&["logs", &id]).await;
+    assert!(shown.contains("told Codex: @answer steered"), "{shown}");
     client.cancel().await.unwrap();
 }
 
@@ -304,6 +306,18 @@ async fn the_person_at_a_terminal_answers_and_a_new_server_sees_the_question() {
     assert!(
         out.contains("asks") && out.contains("codex-mcp approve"),
         "{out}"
+    );
+    let (_, shown, _) = fx.cli(&["logs", &id]).await;
+    assert!(shown.contains("? Codex asks (command)"), "{shown}");
+    let (_, listed, _) = fx.cli(&["list"]).await;
+    assert!(
+        listed.contains("input_required") && listed.contains(&format!("{id} asks: ")),
+        "{listed}"
+    );
+    let listed = call_body(&other, "codex_status", json!({})).await;
+    assert_eq!(
+        listed["tasks"][0]["input_request"]["kind"], "command",
+        "{listed}"
     );
     let (code, out, err) = fx.cli(&["approve", &id]).await;
     assert_eq!(code, 0, "{out}{err}");

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::TaskView;
 use crate::codex::Usage;
-use crate::store::{Sandbox, TaskStatus};
+use crate::store::{InputRequest, Sandbox, TaskStatus};
 
 /// The tasks asked for, in the order asked.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -90,6 +90,9 @@ pub struct TaskListEntry {
     pub elapsed_seconds: f64,
     /// The task's own tokens, input plus output (known once its turn ended).
     pub tokens: u64,
+    /// An `input_required` task: the question it waits on (answer it with codex_reply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_request: Option<InputRequest>,
 }
 
 /// What `codex_status` returns: one task (`task_id`), several (`task_ids`), or the list.
