@@ -46,8 +46,12 @@ pub fn has_app_server(codex: &std::path::Path) -> bool {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
-    let seen = SEEN.get_or_init(Mutex::default);
-    if let Some(known) = seen.lock().ok().and_then(|m| m.get(codex).copied()) {
+    // Held while asking: forty tasks started at once make one probe, not forty.
+    let mut seen = match SEEN.get_or_init(Mutex::default).lock() {
+        Ok(seen) => seen,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(known) = seen.get(codex).copied() {
         return known;
     }
     let mut cmd = std::process::Command::new(codex);
@@ -58,8 +62,6 @@ pub fn has_app_server(codex: &std::path::Path) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if let Ok(mut m) = seen.lock() {
-        m.insert(codex.to_path_buf(), has);
-    }
+    seen.insert(codex.to_path_buf(), has);
     has
 }
