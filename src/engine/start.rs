@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::contract::MAX_TIMEOUT_SECONDS;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::codex::{CodexOptions, CodexSandbox, has_app_server, locate_codex};
+use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
 use crate::config::is_executable;
 use crate::runner::{Driver, Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
@@ -99,18 +99,7 @@ impl Engine {
 
     /// The engine a task with `options` runs on, and why, when it is not the configured one:
     /// `codex app-server` takes no profile (Codex 0.169), so a task with one runs on exec.
-    fn engine_for(&self, options: &CodexOptions, codex: &Path) -> (CodexEngine, Option<String>) {
-        if self.codex_engine() == CodexEngine::AppServer && !has_app_server(codex) {
-            return (
-                CodexEngine::Exec,
-                Some(format!(
-                    "the Codex at {} has no `app-server` command (too old?), so this task runs \
-                     on `codex exec`, which cannot be steered or ask for approvals; update \
-                     Codex, or set CODEXMCP_ENGINE=exec to say so",
-                    codex.display()
-                )),
-            );
-        }
+    fn engine_for(&self, options: &CodexOptions) -> (CodexEngine, Option<String>) {
         match (self.codex_engine(), &options.profile) {
             (CodexEngine::AppServer, Some(p)) => (
                 CodexEngine::Exec,
@@ -148,7 +137,7 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
-        let (engine, engine_note) = self.engine_for(&options, &codex);
+        let (engine, engine_note) = self.engine_for(&options);
         if !spec.approval_policy.is_never() && engine == CodexEngine::Exec {
             let why = engine_note
                 .clone()

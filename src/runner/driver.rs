@@ -8,7 +8,9 @@ use std::path::Path;
 
 use super::run::{Ran, RunEnv};
 use super::{app_server_driver, exec_driver};
-use crate::codex::{CodexOptions, CodexSandbox, app_server_argv, exec_argv, next_run_argv};
+use crate::codex::{
+    CodexOptions, CodexSandbox, app_server_argv, exec_argv, has_app_server, next_run_argv,
+};
 use crate::store::{TaskFiles, TaskMeta};
 use crate::vocab::CodexEngine;
 
@@ -25,6 +27,48 @@ impl Driver {
     /// The driver of `meta`'s task.
     pub(super) fn of(meta: &TaskMeta) -> Driver {
         Driver::for_engine(meta.launch().engine)
+    }
+
+    /// The driver that runs `meta`'s task here. A task recorded for app-server whose Codex has
+    /// no `app-server` command (an older Codex) runs on exec, and its record says so: asked
+    /// here, by the supervisor, so that starting a task stays instant.
+    pub(super) fn settle(files: &TaskFiles, meta: TaskMeta) -> (Driver, TaskMeta) {
+        let launch = meta.launch();
+        let program = launch.argv.first().map(std::path::PathBuf::from);
+        let missing = launch.engine == CodexEngine::AppServer
+            && program
+                .as_deref()
+                .is_some_and(|codex| !has_app_server(codex));
+        let Some(codex) = program.filter(|_| missing) else {
+            return (Driver::of(&meta), meta);
+        };
+        let sandbox = CodexSandbox::for_task(meta.sandbox, launch.readonly_fallback);
+        let argv = Driver::Exec.first_argv(
+            &codex,
+            sandbox,
+            &meta.placement().run_dir,
+            meta.resume_session_id.as_deref(),
+            &launch.options,
+        );
+        let mut note = format!(
+            "the Codex at {} has no `app-server` command (too old?), so this task runs on \
+             `codex exec`, which cannot be steered or ask for approvals; update Codex, or set \
+             CODEXMCP_ENGINE=exec to say so",
+            codex.display()
+        );
+        if !launch.approval_policy.is_never() {
+            note.push_str("; its approval_policy does not apply: Codex will not ask");
+        }
+        let updated = files.update_meta(|m| m.run_on_exec(argv.clone(), note.clone()));
+        let meta = match updated {
+            Ok(Some((m, ()))) => m,
+            _ => {
+                let mut m = meta;
+                m.run_on_exec(argv, note);
+                m
+            }
+        };
+        (Driver::Exec, meta)
     }
 
     /// The driver of the engine a task records.

@@ -97,7 +97,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         limits,
         config: &config,
     };
-    let driver = Driver::of(&meta);
+    let (driver, meta) = Driver::settle(files, meta);
     let mut attempt = Try::first(files, &meta);
     loop {
         let (argv, prompt) = (&attempt.argv, &attempt.prompt);

@@ -335,6 +335,13 @@ impl TaskMeta {
         self.placement.link = link;
     }
 
+    /// The task runs on `codex exec` after all (its Codex has no app-server): `argv` and why.
+    pub fn run_on_exec(&mut self, argv: Vec<String>, why: String) {
+        self.launch.engine = CodexEngine::Exec;
+        self.launch.argv = argv;
+        self.warnings.push(why);
+    }
+
     /// The supervisor took charge.
     pub fn supervised_by(&mut self, pid: u32) {
         self.launch.supervisor_pid = Some(pid);
