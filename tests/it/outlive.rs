@@ -78,8 +78,9 @@ async fn dispatched_tasks_survive_the_server_ending_in_every_way() {
     let (client, _) = fx.client_and_pid(()).await;
     for (id, _) in &tasks {
         let live = call_body(&client, "codex_status", json!({"task_id": id})).await;
-        assert_eq!(
-            live["status"], "running",
+        // A task whose supervisor is still taking its place says `queued` for a moment.
+        assert!(
+            live["status"] == "running" || live["status"] == "queued",
             "a new server must see the task still running: {live}"
         );
     }
