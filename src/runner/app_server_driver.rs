@@ -69,6 +69,7 @@ pub(super) fn run(
         thread: None,
         turn: None,
         question: None,
+        early_steers: Vec::new(),
         asked: meta.conversation().approvals.len() as u64,
         turn_over: false,
         prompt: text,
@@ -170,6 +171,8 @@ struct Talk<'a> {
     thread: Option<String>,
     turn: Option<String>,
     question: Option<Open>,
+    /// Steers that came before the turn started: sent when it has.
+    early_steers: Vec<(String, String)>,
     /// Questions asked so far in the task (numbers go on across runs).
     asked: u64,
     turn_over: bool,
@@ -312,6 +315,7 @@ impl Talk<'_> {
                 }
                 if method == "turn/completed" {
                     self.turn_over = true;
+                    self.refuse_early_steers();
                     self.withdraw_question();
                 }
                 for event in self.translator.translate(&method, &params) {
@@ -364,6 +368,9 @@ impl Talk<'_> {
                 if let Some(turn) = result["turn"]["id"].as_str() {
                     self.turn = Some(turn.to_string());
                 }
+                for (letter, prompt) in std::mem::take(&mut self.early_steers) {
+                    self.steer(letter, prompt);
+                }
             }
             (Purpose::Steer { letter, prompt }, result) => {
                 let error = result.err();
@@ -389,6 +396,7 @@ impl Talk<'_> {
                 self.log(&json!({"type": "error", "message": e}));
                 self.log(&json!({"type": "turn.failed", "error": {"message": e}}));
                 self.turn_over = true;
+                self.refuse_early_steers();
             }
         }
     }
@@ -439,21 +447,29 @@ impl Talk<'_> {
     }
 
     fn steer(&mut self, letter: String, prompt: String) {
-        let (Some(thread), Some(turn)) = (self.thread.clone(), self.turn.clone()) else {
-            let error = Some("the task's turn has not started yet, or is over".to_string());
-            self.files.reply(&letter, &Reply { ok: false, error });
-            return;
-        };
         if self.turn_over {
             let error = Some("the task's turn is over".to_string());
             self.files.reply(&letter, &Reply { ok: false, error });
             return;
         }
+        let (Some(thread), Some(turn)) = (self.thread.clone(), self.turn.clone()) else {
+            // Replied to as soon as the turn starts, a moment from now.
+            self.early_steers.push((letter, prompt));
+            return;
+        };
         let id = self.request(Purpose::Steer {
             letter,
             prompt: prompt.clone(),
         });
         self.write(&codex::steer(id, &thread, &turn, &prompt));
+    }
+
+    /// The turn is over before it could take the steers that waited for it.
+    fn refuse_early_steers(&mut self) {
+        for (letter, _) in std::mem::take(&mut self.early_steers) {
+            let error = Some("the task's turn is over".to_string());
+            self.files.reply(&letter, &Reply { ok: false, error });
+        }
     }
 
     /// Gives the open question `id` its answer.

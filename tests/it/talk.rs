@@ -503,3 +503,59 @@ async fn a_codex_without_app_server_runs_its_tasks_on_exec_with_a_warning() {
     assert_eq!(read_meta(&fx, "codex-ask-older-v1")["engine"], "exec");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_right_after_the_start_waits_for_the_turn_and_one_to_a_queued_task_joins_its_prompt()
+ {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_MAX_PARALLEL".into(), "1".into()));
+    let client = fx.client().await;
+    // Steered the moment it was dispatched, before its turn began.
+    let first = call_body(
+        &client,
+        "codex_dispatch",
+        task(
+            "@shell sleep 2\n@answer not steered",
+            &fx.work,
+            "review-early-v1",
+        ),
+    )
+    .await;
+    // Queued behind it.
+    let second = call_body(
+        &client,
+        "codex_dispatch",
+        task("Say hello.\n@answer first", &fx.work, "review-queued-v1"),
+    )
+    .await;
+    assert_eq!(second["status"], "queued", "{second}");
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": first["task_id"], "prompt": "@answer early"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "steer", "{r}");
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": second["task_id"], "prompt": "@answer second"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "queued", "{r}");
+    let id1 = first["task_id"].as_str().unwrap();
+    let id2 = second["task_id"].as_str().unwrap();
+    let done = wait_final(&client, id1, LONG).await;
+    assert_eq!(done["result"], "early", "{done}");
+    let done = wait_final(&client, id2, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"], "second", "{done}");
+    assert_eq!(done["steers"][0]["prompt"], "@answer second");
+    let prompt = std::fs::read_to_string(fx.task_dir(id2).join("prompt.md")).unwrap();
+    assert!(
+        prompt.contains("Say hello.") && prompt.contains("@answer second"),
+        "{prompt}"
+    );
+    client.cancel().await.unwrap();
+}
