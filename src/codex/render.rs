@@ -50,7 +50,7 @@ fn render_event(event: &Event, detail: Detail) -> Option<String> {
         )),
         Event::TurnFailed { error } => Some(format!("✘ turn failed: {}", error.message)),
         Event::Error { message } => Some(format!("! {message}")),
-        Event::SteerDelivered { prompt } => Some(format!("» told Codex: {}", shorten(prompt, 200))),
+        Event::SteerDelivered { prompt } => Some(format!("→ told Codex: {}", shorten(prompt, 200))),
         Event::ApprovalRequested { request } => {
             let what = request["command"]
                 .as_str()

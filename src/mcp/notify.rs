@@ -64,6 +64,16 @@ pub fn task_line(view: &TaskView) -> String {
     if let Some(n) = view.queue_position {
         return format!("queued, position {n} · {}", duration(view.elapsed_seconds));
     }
+    if let Some(q) = &view.input_request {
+        let what = match &q.command {
+            Some(c) => format!("to run `{}`", shorten(c, 80)),
+            None => format!("for {}", q.kind.replace('_', " ")),
+        };
+        return format!(
+            "waiting for an answer: Codex asks {what} · {}",
+            duration(view.elapsed_seconds)
+        );
+    }
     let Some(p) = &view.progress else {
         return format!("{} · {}", view.status, duration(view.elapsed_seconds));
     };

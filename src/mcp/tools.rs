@@ -65,6 +65,9 @@ How to call it at least cost:
   running; its result stays in `codex_status` under its `task_id` (`codex-<topic>`).
 - `codex_reply` talks to a task: a `prompt` steers a running one or follows up an ended one (a
   new task in the same session); a `decision` answers a task that is `input_required`.
+- With `approval_policy` `on-request` or `untrusted`, Codex may stop and ask (status
+  `input_required`, the question in `input_request`): ask the user, then answer with codex_reply
+  `decision`. An accepted request runs outside Codex's sandbox; never accept for the user.
 - `codex_cancel` stops a task and everything it started.
 
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.

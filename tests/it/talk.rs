@@ -559,3 +559,30 @@ async fn a_reply_right_after_the_start_waits_for_the_turn_and_one_to_a_queued_ta
     );
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_waiting_for_an_answer_can_be_cancelled_and_leaves_nothing() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let asked = dispatch_asking(&client, asking(&fx, "never.txt", "ask-stop-v1")).await;
+    let id = asked["task_id"].as_str().unwrap().to_string();
+    let supervisor = read_meta(&fx, &id)["supervisor_pid"].as_i64().unwrap() as i32;
+    let r = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
+    assert_eq!(r["cancelled"], true, "{r}");
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "cancelled", "{done}");
+    assert!(done.get("input_request").is_none(), "{done}");
+    assert!(!pid_alive(supervisor));
+    assert!(!fx.work.join("never.txt").exists());
+    // Its session can be followed up.
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer back"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "follow_up", "{r}");
+    let again = wait_final(&client, r["task_id"].as_str().unwrap(), LONG).await;
+    assert_eq!(again["result"], "back", "{again}");
+    client.cancel().await.unwrap();
+}
