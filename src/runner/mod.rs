@@ -4,6 +4,7 @@
 
 mod ancestry;
 mod app_server_driver;
+mod app_server_talk;
 mod codex_process;
 mod driver;
 mod exec_driver;

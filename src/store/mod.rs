@@ -10,6 +10,7 @@ mod layout;
 mod mailbox;
 mod meta;
 mod queue;
+mod summary;
 
 pub(crate) use crate::vocab::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};
 pub(crate) use clock::{now_ms, rfc3339};
@@ -24,6 +25,7 @@ pub(crate) use mailbox::{Letter, Reply};
 pub(crate) use meta::{
     Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure, FailureKind,
     LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus,
-    TaskSummary, Verdict, WorktreeRecord, own_usage, session_total,
+    Verdict, WorktreeRecord, own_usage, session_total,
 };
 pub(crate) use queue::{QueueEntry, Slot};
+pub(crate) use summary::TaskSummary;
