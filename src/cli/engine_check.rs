@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use super::probe::probe;
 use crate::config::{Config, ENGINE_VAR, ENGINES};
 
 /// What the check found: whether tasks can run as configured, what it says, what to do.
@@ -40,8 +39,8 @@ pub fn engine_finding(config: &Config, codex: Option<&Path>) -> EngineFinding {
             fix: None,
         };
     };
-    match probe(codex, &["app-server", "--help"], None) {
-        (true, _) => EngineFinding {
+    match crate::codex::has_app_server(codex) {
+        true => EngineFinding {
             ok: true,
             detail: format!(
                 "app-server (`codex app-server`), by {why}: tasks can be steered and can ask \
@@ -49,11 +48,12 @@ pub fn engine_finding(config: &Config, codex: Option<&Path>) -> EngineFinding {
             ),
             fix: None,
         },
-        (false, said) => EngineFinding {
+        false => EngineFinding {
             ok: false,
             detail: format!(
-                "app-server, by {why}, but this Codex has no `app-server` command ({})",
-                crate::text::shorten(&said, 120)
+                "app-server, by {why}, but this Codex has no `app-server` command (`{} \
+                 app-server --help` failed), so tasks run on exec",
+                codex.display()
             ),
             fix: Some(format!(
                 "update Codex (npm install -g @openai/codex), or set {ENGINE_VAR}=exec"

@@ -233,6 +233,18 @@ impl Translator {
                 vec![json!({"type": "error", "message": message})]
             }
             "turn/completed" => vec![self.turn_end(&params["turn"])],
+            // The plan, as exec writes it: a todo list re-sent whole as it is ticked off.
+            "turn/plan/updated" => {
+                let items: Vec<Value> = params["plan"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| json!({"text": s["step"], "completed": s["status"] == "completed"}))
+                    .collect();
+                vec![
+                    json!({"type": "item.updated", "item": {"id": "plan", "type": "todo_list", "items": items}}),
+                ]
+            }
             _ => Vec::new(),
         }
     }
@@ -449,6 +461,28 @@ mod tests {
                     error.info.as_deref(),
                     Some("responseStreamConnectionFailed:502")
                 );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_plan_reads_as_execs_todo_list() {
+        let mut t = Translator::default();
+        let plan = t.translate(
+            "turn/plan/updated",
+            &json!({"plan": [{"step": "read", "status": "completed"}, {"step": "fix", "status": "inProgress"}]}),
+        );
+        match decoded(&plan[0]) {
+            Decoded::Event {
+                event:
+                    Event::ItemUpdated {
+                        item: Item::TodoList { items },
+                    },
+                ..
+            } => {
+                assert_eq!(items.len(), 2);
+                assert!(items[0].completed && !items[1].completed);
             }
             other => panic!("{other:?}"),
         }

@@ -41,7 +41,8 @@ pub fn locate_codex(config: &Config) -> Result<PathBuf, CodexError> {
 }
 
 /// Whether the Codex at `codex` has the `app-server` command (asked once per executable and
-/// process: `codex app-server --help`). An older Codex runs its tasks on exec instead.
+/// process: `codex app-server --help` must succeed within a few seconds and name the command).
+/// An older Codex — or a stand-in that only plays `codex exec` — runs its tasks on exec.
 pub fn has_app_server(codex: &std::path::Path) -> bool {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
@@ -54,14 +55,48 @@ pub fn has_app_server(codex: &std::path::Path) -> bool {
     if let Some(known) = seen.get(codex).copied() {
         return known;
     }
-    let mut cmd = std::process::Command::new(codex);
-    let has = crate::child::with_clean_signals(&mut cmd)
-        .args(["app-server", "--help"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let has = asks_app_server_help(codex);
     seen.insert(codex.to_path_buf(), has);
     has
 }
+
+/// Runs `codex app-server --help` in a process group of its own, for at most [`PROBE_LIMIT`].
+fn asks_app_server_help(codex: &std::path::Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let mut cmd = Command::new(codex);
+    crate::child::with_clean_signals(&mut cmd)
+        .args(["app-server", "--help"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    let until = Instant::now() + PROBE_LIMIT;
+    let exited = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.success(),
+            Ok(None) if Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                let group = nix::unistd::Pid::from_raw(child.id() as i32);
+                let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+                let _ = child.wait();
+                return false;
+            }
+        }
+    };
+    let mut said = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.by_ref().take(64 * 1024).read_to_string(&mut said);
+    }
+    exited && said.contains("app-server")
+}
+
+/// How long `codex app-server --help` may take (it answers in a fraction of a second).
+const PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);

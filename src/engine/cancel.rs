@@ -39,6 +39,7 @@ impl Engine {
             by,
             reason,
             at: rfc3339(now_ms()),
+            canceller_notifies: true,
         })?;
         let meta = self.wait_for_supervisor(task_id, &files, meta)?;
         // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would
@@ -62,7 +63,9 @@ impl Engine {
         let (meta, ended) = files
             .update_meta(|m| m.finish(status, outcome))?
             .ok_or_else(|| EngineError::NotFound(task_id.clone()))?;
-        if ended {
+        // This cancel runs the notify program when it ended the task, or when its supervisor
+        // recorded the cancel it asked for (and left the notifying to it).
+        if ended || (first && meta.status() == TaskStatus::Cancelled) {
             task_ended(&self.config, &meta);
         }
         let meta = self.settle(&files, meta)?;

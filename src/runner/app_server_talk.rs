@@ -263,9 +263,6 @@ impl Talk<'_> {
         };
         self.log(&json!({"type": "approval.answered", "approval": approval}));
         let _ = self.files.update_meta(|m| m.answered(Some(approval)));
-        self.env
-            .view
-            .show(&format!("answered {}: {}", by, decision.as_str()));
         if decision == Decision::Cancel {
             let cancel = CancelRequest {
                 by: match by {
@@ -275,6 +272,7 @@ impl Talk<'_> {
                 },
                 reason: Some(format!("the answer to question {id} was cancel")),
                 at: rfc3339(now_ms()),
+                canceller_notifies: false,
             };
             let _ = write_json(&self.files.cancel_marker(), &cancel);
         }

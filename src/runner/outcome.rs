@@ -310,6 +310,7 @@ mod tests {
                 by: EndedBy::CancelTool,
                 reason: None,
                 at: String::new(),
+                canceller_notifies: false,
             }),
             stderr_tail: stderr,
             supervisor_tail: "",
@@ -471,6 +472,7 @@ mod tests {
             by: EndedBy::ClientCancel,
             reason: Some("AbortError: user-cancel".into()),
             at: String::new(),
+            canceller_notifies: false,
         };
         let (s, o) = end(
             &running,

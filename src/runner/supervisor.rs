@@ -284,6 +284,7 @@ fn forward_signals(signals: SigSet, files: TaskFiles, view: LiveView) -> Stop {
                     by,
                     reason: Some(format!("{sig}")),
                     at: rfc3339(now_ms()),
+                    canceller_notifies: false,
                 });
             }
             seen.signal.store(sig as i32, Ordering::SeqCst);
@@ -395,7 +396,10 @@ fn finish(
         }
         ended
     })?;
-    if let Some(meta) = ended {
+    let canceller_notifies = files.cancel_request().is_some_and(|c| c.canceller_notifies);
+    if let Some(meta) =
+        ended.filter(|m| !(canceller_notifies && m.status() == TaskStatus::Cancelled))
+    {
         super::notify::task_ended(config, &meta);
     }
     Ok(())

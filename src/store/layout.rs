@@ -195,6 +195,7 @@ impl TaskFiles {
                 by: EndedBy::CancelTool,
                 reason: None,
                 at: String::new(),
+                canceller_notifies: false,
             }),
         }
     }

@@ -75,6 +75,11 @@ pub struct CancelRequest {
     pub reason: Option<String>,
     /// RFC 3339 UTC.
     pub at: String,
+    /// The process that asked (a cancel by a server or the command line) runs the notify
+    /// program itself once the task's processes are gone, so the supervisor does not: it may
+    /// be stopped with its tree before a program it started could run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub canceller_notifies: bool,
 }
 
 /// What a finished task produced. Written once, when the task leaves `running`.

@@ -586,3 +586,34 @@ async fn a_task_waiting_for_an_answer_can_be_cancelled_and_leaves_nothing() {
     assert_eq!(again["result"], "back", "{again}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stand_in_that_only_plays_codex_exec_still_runs_its_tasks() {
+    let mut fx = Fixture::new().await;
+    // Whatever its arguments, it reads its input and prints an exec turn, as the fakes of
+    // earlier tests and of people's own wrappers do.
+    let fake = fx.tmp.path().join("exec-only-codex");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\ncat > /dev/null\n\
+         echo '{\"type\":\"thread.started\",\"thread_id\":\"01a200e7-30c1-7f70-988f-0d0342cef250\"}'\n\
+         echo '{\"type\":\"turn.started\"}'\n\
+         echo '{\"type\":\"item.completed\",\"item\":{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"played\"}}'\n\
+         echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        task("anything", &fx.work, "ask-played-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "played");
+    assert_eq!(read_meta(&fx, "codex-ask-played-v1")["engine"], "exec");
+    client.cancel().await.unwrap();
+}
