@@ -181,10 +181,11 @@ type Line = (&'static str, String);
 fn talk(v: &TaskView) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(q) = &v.input_request {
-        let what = q
-            .command
-            .as_ref()
-            .map_or_else(|| q.kind.clone(), |c| format!("run `{c}`"));
+        let what = match (&q.command, q.paths.is_empty()) {
+            (Some(c), _) => format!("run `{c}`"),
+            (None, false) => format!("change {}", q.paths.join(", ")),
+            (None, true) => q.kind.replace('_', " "),
+        };
         let place = q
             .cwd
             .as_ref()

@@ -52,8 +52,16 @@ fn render_event(event: &Event, detail: Detail) -> Option<String> {
         Event::Error { message } => Some(format!("! {message}")),
         Event::SteerDelivered { prompt } => Some(format!("→ told Codex: {}", shorten(prompt, 200))),
         Event::ApprovalRequested { request } => {
+            let paths: Vec<&str> = request["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str())
+                .collect();
+            let paths = paths.join(", ");
             let what = request["command"]
                 .as_str()
+                .or((!paths.is_empty()).then_some(paths.as_str()))
                 .or(request["reason"].as_str())
                 .unwrap_or_default();
             Some(format!(

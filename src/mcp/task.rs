@@ -123,6 +123,9 @@ pub fn input_key(id: u64) -> String {
 fn elicitation(q: &InputRequest) -> Option<(String, rmcp::model::InputRequest)> {
     let what = match (&q.command, q.kind.as_str()) {
         (Some(c), _) => format!("run `{c}`"),
+        (None, "file_change") if !q.paths.is_empty() => {
+            format!("change files: {}", q.paths.join(", "))
+        }
         (None, "file_change") => "apply a change to files".to_string(),
         (None, "permissions") => "get more permissions".to_string(),
         (None, _) => "go on".to_string(),

@@ -67,6 +67,7 @@ pub(super) fn run(
         turn: None,
         question: None,
         early_steers: Vec::new(),
+        file_changes: HashMap::new(),
         asked: meta.conversation().approvals.len() as u64,
         turn_over: false,
         prompt: text,

@@ -53,6 +53,8 @@ pub(super) struct Talk<'a> {
     pub(super) thread: Option<String>,
     pub(super) turn: Option<String>,
     pub(super) question: Option<Open>,
+    /// The paths of each patch of the turn, by item id.
+    pub(super) file_changes: HashMap<String, Vec<String>>,
     /// Steers that came before the turn started: sent when it has.
     pub(super) early_steers: Vec<(String, String)>,
     /// Questions asked so far in the task (numbers go on across runs).
@@ -72,6 +74,7 @@ impl Talk<'_> {
             }
             Incoming::Request { id, method, params } => self.asked(id, method, params),
             Incoming::Notification { method, params } => {
+                self.note_file_change(&params["item"]);
                 if method == "turn/started"
                     && let Some(turn) = params["turn"]["id"].as_str()
                 {
@@ -181,6 +184,10 @@ impl Talk<'_> {
             command: q.command,
             cwd: q.cwd,
             reason: q.reason,
+            paths: params["itemId"]
+                .as_str()
+                .and_then(|item| self.file_changes.get(item).cloned())
+                .unwrap_or_default(),
             decisions: Decision::ALL.to_vec(),
             asked_at: rfc3339(now),
             asked_at_ms: now,
@@ -196,6 +203,22 @@ impl Talk<'_> {
             request,
             since: Instant::now(),
         });
+    }
+
+    /// The paths a patch touches, kept by its item id: app-server's question about it names
+    /// only the item.
+    fn note_file_change(&mut self, item: &Value) {
+        if item["type"] != "fileChange" {
+            return;
+        }
+        let (Some(id), Some(changes)) = (item["id"].as_str(), item["changes"].as_array()) else {
+            return;
+        };
+        let paths = changes
+            .iter()
+            .filter_map(|c| c["path"].as_str().map(str::to_string))
+            .collect();
+        self.file_changes.insert(id.to_string(), paths);
     }
 
     pub(super) fn read_mail(&mut self) {

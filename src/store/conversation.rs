@@ -23,6 +23,9 @@ pub struct InputRequest {
     /// Why Codex asks, in its words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A file change: the paths the patch adds, changes or deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     /// The answers accepted: `accept`, `accept_for_session`, `decline`, `cancel`.
     pub decisions: Vec<Decision>,
     /// RFC 3339 UTC.

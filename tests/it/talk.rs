@@ -617,3 +617,62 @@ async fn a_stand_in_that_only_plays_codex_exec_still_runs_its_tasks() {
     assert_eq!(read_meta(&fx, "codex-ask-played-v1")["engine"], "exec");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn untrusted_asks_before_a_command_it_does_not_trust() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let path = fx.work.join("untrusted.txt");
+    let args = with(
+        task(
+            &format!("@shell touch {}\n@answer done", path.display()),
+            &fx.work,
+            "ask-untrusted-v1",
+        ),
+        json!({"approval_policy": "untrusted"}),
+    );
+    let asked = dispatch_asking(&client, args).await;
+    assert_eq!(asked["input_request"]["kind"], "command", "{asked}");
+    let id = asked["task_id"].as_str().unwrap().to_string();
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "decision": "accept"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "answer");
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(path.exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_change_codex_asks_for_is_answered_too() {
+    let fx = Fixture::new().await;
+    fx.use_bundled_model();
+    let client = fx.client().await;
+    let args = with(
+        task(
+            "@add_file patched.txt hello\n@answer done",
+            &fx.work,
+            "ask-patch-v1",
+        ),
+        json!({"approval_policy": "untrusted"}),
+    );
+    let asked = dispatch_asking(&client, args).await;
+    let q = &asked["input_request"];
+    assert_eq!(q["kind"], "file_change", "{asked}");
+    assert!(q["paths"].to_string().contains("patched.txt"), "{asked}");
+    let id = asked["task_id"].as_str().unwrap().to_string();
+    call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "decision": "accept"}),
+    )
+    .await;
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(fx.work.join("patched.txt").exists(), "{done}");
+    client.cancel().await.unwrap();
+}
