@@ -61,11 +61,12 @@ pub fn has_app_server(codex: &std::path::Path) -> bool {
 }
 
 /// Runs `codex app-server --help` in a process group of its own, for at most [`PROBE_LIMIT`].
+/// Its first line tells: Codex's help names the command at once, while a stand-in that plays
+/// `codex exec` whatever it is asked prints events (and may then hang), so it is not waited for.
 fn asks_app_server_help(codex: &std::path::Path) -> bool {
-    use std::io::Read;
+    use std::io::{BufRead, BufReader};
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    use std::time::Instant;
     let mut cmd = Command::new(codex);
     crate::child::with_clean_signals(&mut cmd)
         .args(["app-server", "--help"])
@@ -76,26 +77,51 @@ fn asks_app_server_help(codex: &std::path::Path) -> bool {
     let Ok(mut child) = cmd.spawn() else {
         return false;
     };
-    let until = Instant::now() + PROBE_LIMIT;
-    let exited = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.success(),
-            Ok(None) if Instant::now() < until => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    if let Some(out) = child.stdout.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-            _ => {
-                let group = nix::unistd::Pid::from_raw(child.id() as i32);
-                let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
-                let _ = child.wait();
-                return false;
-            }
+        });
+    }
+    // The help's first lines name the command; a line that does not look like help ends it.
+    let named = loop {
+        match rx.recv_timeout(PROBE_LIMIT) {
+            Ok(line) if line.contains("app-server") => break true,
+            Ok(line) if line.trim_start().starts_with('{') => break false,
+            Ok(_) => {}
+            Err(_) => break false,
         }
     };
-    let mut said = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = out.by_ref().take(64 * 1024).read_to_string(&mut said);
+    let ended = if named {
+        wait_briefly(&mut child)
+    } else {
+        None
+    };
+    if ended.is_none() {
+        // Not reaped yet, so its group id is still its own.
+        let group = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        let _ = child.wait();
     }
-    exited && said.contains("app-server")
+    ended == Some(true)
+}
+
+/// How `child` exited (success or not) within [`PROBE_LIMIT`]; `None` when it did not.
+fn wait_briefly(child: &mut std::process::Child) -> Option<bool> {
+    let until = std::time::Instant::now() + PROBE_LIMIT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status.success()),
+            Ok(None) if std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// How long `codex app-server --help` may take (it answers in a fraction of a second).

@@ -599,19 +599,29 @@ async fn a_stand_in_that_only_plays_codex_exec_still_runs_its_tasks() {
          echo '{\"type\":\"thread.started\",\"thread_id\":\"01a200e7-30c1-7f70-988f-0d0342cef250\"}'\n\
          echo '{\"type\":\"turn.started\"}'\n\
          echo '{\"type\":\"item.completed\",\"item\":{\"id\":\"m\",\"type\":\"agent_message\",\"text\":\"played\"}}'\n\
-         echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n",
+         echo '{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}'\n\
+         sleep 30\n",
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     fx.extra_env
         .push((CODEX_BIN_VAR.into(), fake.display().to_string()));
+    fx.extra_env
+        .push(("CODEXMCP_EXIT_GRACE_MS".into(), "300".into()));
     let client = fx.client().await;
+    // It hangs after its turn whatever it is asked: the probe does not wait for it.
+    let start = std::time::Instant::now();
     let v = call_body(
         &client,
         "codex",
         task("anything", &fx.work, "ask-played-v1"),
     )
     .await;
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["result"], "played");
     assert_eq!(read_meta(&fx, "codex-ask-played-v1")["engine"], "exec");
