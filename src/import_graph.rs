@@ -7,13 +7,13 @@
 //! re-exports counts as its defining file's). Test modules are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A module path (`engine::contract::results`) → its file's text, without its tests.
 fn modules() -> BTreeMap<String, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    crate::layering::rust_files(&src, &mut files);
     let mut out = BTreeMap::new();
     for file in files {
         let rel = file.strip_prefix(&src).unwrap_or(&file).with_extension("");
@@ -35,17 +35,6 @@ fn modules() -> BTreeMap<String, String> {
         out.insert(parts.join("::"), code.join("\n"));
     }
     out
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The names a file defines for others (`pub` items of any visibility).

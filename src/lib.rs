@@ -95,7 +95,8 @@ mod layering {
         ranks
     }
 
-    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    /// Every `.rs` file under `dir` (the import-graph test reads the same files).
+    pub(super) fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -117,15 +117,14 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
         .iter()
         .filter_map(|t| t.input_request.as_ref().map(|q| (t, q)))
     {
-        let what = q.command.clone().unwrap_or_else(|| q.kind.clone());
         out.push_str(&format!(
-            "\n{} asks: {}  (codex-mcp approve {id} · codex-mcp deny {id})",
+            "\n{} asks to {}  (codex-mcp approve {id} · codex-mcp deny {id})",
             t.task_id,
-            shorten(&what, 120),
+            shorten(&q.what(), 120),
             id = t.task_id
         ));
     }
-    if out.contains(" asks: ") {
+    if tasks.iter().any(|t| t.input_request.is_some()) {
         out.push('\n');
     }
     out
@@ -181,11 +180,7 @@ type Line = (&'static str, String);
 fn talk(v: &TaskView) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(q) = &v.input_request {
-        let what = match (&q.command, q.paths.is_empty()) {
-            (Some(c), _) => format!("run `{c}`"),
-            (None, false) => format!("change {}", q.paths.join(", ")),
-            (None, true) => q.kind.replace('_', " "),
-        };
+        let what = q.what();
         let place = q
             .cwd
             .as_ref()

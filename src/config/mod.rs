@@ -374,4 +374,32 @@ mod tests {
         assert_eq!(c.task_poll, Duration::from_millis(250));
         assert_eq!(c.task_inline, Duration::from_millis(5_000));
     }
+
+    #[test]
+    fn the_engine_and_the_approval_timeout_have_defaults_and_bad_values_are_said() {
+        let c = config(&[]);
+        assert_eq!(
+            (c.engine, c.approval_timeout),
+            ("app-server", Duration::from_secs(900))
+        );
+        let c = config(&[
+            ("CODEXMCP_ENGINE", "exec"),
+            ("CODEXMCP_APPROVAL_TIMEOUT", "3"),
+        ]);
+        assert_eq!(
+            (c.engine, c.approval_timeout),
+            ("exec", Duration::from_secs(3))
+        );
+        let c = config(&[
+            ("CODEXMCP_ENGINE", "turbo"),
+            ("CODEXMCP_APPROVAL_TIMEOUT", "soon"),
+        ]);
+        assert_eq!(
+            (c.engine, c.approval_timeout),
+            ("app-server", Duration::from_secs(900))
+        );
+        let said = c.problems.join("\n");
+        assert!(said.contains("CODEXMCP_ENGINE=turbo"), "{said}");
+        assert!(said.contains("CODEXMCP_APPROVAL_TIMEOUT=soon"), "{said}");
+    }
 }

@@ -65,13 +65,9 @@ pub fn task_line(view: &TaskView) -> String {
         return format!("queued, position {n} · {}", duration(view.elapsed_seconds));
     }
     if let Some(q) = &view.input_request {
-        let what = match (&q.command, q.paths.is_empty()) {
-            (Some(c), _) => format!("to run `{}`", shorten(c, 80)),
-            (None, false) => format!("to change {}", shorten(&q.paths.join(", "), 80)),
-            (None, true) => format!("for {}", q.kind.replace('_', " ")),
-        };
         return format!(
-            "waiting for an answer: Codex asks {what} · {}",
+            "waiting for an answer: Codex asks to {} · {}",
+            shorten(&q.what(), 90),
             duration(view.elapsed_seconds)
         );
     }

@@ -64,7 +64,10 @@ impl CodexMcp {
         &self,
         request: &UpdateTaskParams,
     ) -> Result<(), ErrorData> {
-        let view = self.task_status(&request.task_id).await?;
+        let raw = &request.task_id;
+        let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
+        let view = self.engine().status(&id).await;
+        let view = view.map_err(|e| task::request_error(raw, e))?;
         let Some(question) = view.input_request.as_ref() else {
             return Err(task::no_input_error(&request.task_id));
         };
@@ -78,8 +81,6 @@ impl CodexMcp {
                 None,
             ));
         };
-        let raw = &request.task_id;
-        let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
         let delivered = self
             .engine()
             .reply(&id, ReplyWith::Decision(decision), BY_CLIENT)

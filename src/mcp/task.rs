@@ -121,16 +121,7 @@ pub fn input_key(id: u64) -> String {
 /// The question as an `elicitation/create` form with no fields: the client shows the message
 /// and Accept / Decline, and the person's choice is the answer.
 fn elicitation(q: &InputRequest) -> Option<(String, rmcp::model::InputRequest)> {
-    let what = match (&q.command, q.kind.as_str()) {
-        (Some(c), _) => format!("run `{c}`"),
-        (None, "file_change") if !q.paths.is_empty() => {
-            format!("change files: {}", q.paths.join(", "))
-        }
-        (None, "file_change") => "apply a change to files".to_string(),
-        (None, "permissions") => "get more permissions".to_string(),
-        (None, _) => "go on".to_string(),
-    };
-    let mut message = format!("Codex asks to {what}");
+    let mut message = format!("Codex asks to {}", q.what());
     if let Some(cwd) = &q.cwd {
         message.push_str(&format!(" in {cwd}"));
     }

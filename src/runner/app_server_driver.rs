@@ -10,7 +10,6 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,8 @@ use serde_json::json;
 
 use super::app_server_talk::Talk;
 use super::codex_process::{
-    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, run_warnings, start_log_pump, stop_strays,
+    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, codex_started, run_warnings, start_log_pump,
+    stop_strays,
 };
 use super::outcome::{ExitInfo, RunEnd};
 use super::process::terminate_tree;
@@ -47,9 +47,7 @@ pub(super) fn run(
     let mut cmd = codex_command(files, meta, argv, env)?;
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    env.stop.codex_pid.store(pid, Ordering::SeqCst);
-    let _ = files.update_meta(|m| m.codex_started(pid as u32));
+    codex_started(&child, files, env);
     let (events_in, events_out) = std::io::pipe()?;
     let (tracked, drained) =
         start_log_pump(events_in, files, env.view).map_err(std::io::Error::other)?;

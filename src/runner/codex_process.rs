@@ -56,6 +56,13 @@ pub(super) fn codex_command(
     Ok(cmd)
 }
 
+/// Records that `child` is the run's Codex: for the stop signal to reach, and in the record.
+pub(super) fn codex_started(child: &std::process::Child, files: &TaskFiles, env: &RunEnv<'_>) {
+    let pid = child.id();
+    env.stop.codex_pid.store(pid as i32, Ordering::SeqCst);
+    let _ = files.update_meta(|m| m.codex_started(pid));
+}
+
 /// A thread that copies `events` (JSONL as exec writes it) into the task's log and progress;
 /// the receiver hears when it has read everything.
 pub(super) fn start_log_pump(

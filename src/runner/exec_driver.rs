@@ -4,7 +4,6 @@
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,7 +12,8 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::codex_process::{
-    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, run_warnings, start_log_pump, stop_strays,
+    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, codex_started, run_warnings, start_log_pump,
+    stop_strays,
 };
 use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd};
@@ -35,9 +35,7 @@ pub(super) fn run(
         view, stop, limits, ..
     } = *env;
     let mut child = spawn_codex(files, meta, argv, prompt, env)?;
-    let codex_pid = child.id() as i32;
-    stop.codex_pid.store(codex_pid, Ordering::SeqCst);
-    let _ = files.update_meta(|m| m.codex_started(codex_pid as u32));
+    codex_started(&child, files, env);
     let (tracked, drained) = start_pump(&mut child, files, view).map_err(std::io::Error::other)?;
     let mut end = wait_codex(&mut child, &tracked, &files.progress(), stop, limits);
     // Strays first: one that inherited codex's stdout would hold the pipe open and delay

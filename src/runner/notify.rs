@@ -17,34 +17,31 @@ pub fn task_ended(config: &Config, meta: &TaskMeta) {
         .and_then(|o| o.error.clone())
         .or_else(|| outcome.map(|o| o.result.clone()))
         .unwrap_or_default();
-    let payload = serde_json::json!({
-        "type": "task-ended",
-        "task_id": meta.task_id,
-        "status": meta.status(),
-        "topic": meta.topic,
-        "cwd": meta.placement().cwd,
-        "ended_by": outcome.and_then(|o| o.ended_by),
-        "summary": crate::text::shorten(&summary, 300),
-        "elapsed_seconds": meta.elapsed_seconds(now_ms()),
-        "log_file": meta.log_file,
-    });
+    let mut payload = about("task-ended", meta);
+    payload["ended_by"] = serde_json::json!(outcome.and_then(|o| o.ended_by));
+    payload["summary"] = serde_json::json!(crate::text::shorten(&summary, 300));
     run_notify(config, payload);
 }
 
 /// Runs `CODEXMCP_NOTIFY` when Codex asks a question and the task waits for a person: status
 /// `input_required`, and the question.
 pub fn input_required(config: &Config, meta: &TaskMeta) {
-    let payload = serde_json::json!({
-        "type": "input-required",
+    let mut payload = about("input-required", meta);
+    payload["input_request"] = serde_json::json!(meta.conversation().input_request);
+    run_notify(config, payload);
+}
+
+/// What every notification says of its task.
+fn about(kind: &str, meta: &TaskMeta) -> serde_json::Value {
+    serde_json::json!({
+        "type": kind,
         "task_id": meta.task_id,
         "status": meta.status(),
         "topic": meta.topic,
         "cwd": meta.placement().cwd,
-        "input_request": meta.conversation().input_request,
         "elapsed_seconds": meta.elapsed_seconds(now_ms()),
         "log_file": meta.log_file,
-    });
-    run_notify(config, payload);
+    })
 }
 
 fn run_notify(config: &Config, payload: serde_json::Value) {

@@ -35,6 +35,22 @@ pub struct InputRequest {
     pub asked_at_ms: u64,
 }
 
+impl InputRequest {
+    /// What Codex asks to do, in a few words after "Codex asks to": "run `touch a`", "change
+    /// a.txt, b.txt", "get more permissions".
+    pub fn what(&self) -> String {
+        match (&self.command, self.kind.as_str()) {
+            (Some(c), _) => format!("run `{c}`"),
+            (None, "file_change") if !self.paths.is_empty() => {
+                format!("change {}", self.paths.join(", "))
+            }
+            (None, "file_change") => "apply a change to files".into(),
+            (None, "permissions") => "get more permissions".into(),
+            (None, _) => "go on".into(),
+        }
+    }
+}
+
 /// A question answered, and by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Approval {

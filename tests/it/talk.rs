@@ -311,7 +311,7 @@ async fn the_person_at_a_terminal_answers_and_a_new_server_sees_the_question() {
     assert!(shown.contains("? Codex asks (command)"), "{shown}");
     let (_, listed, _) = fx.cli(&["list"]).await;
     assert!(
-        listed.contains("input_required") && listed.contains(&format!("{id} asks: ")),
+        listed.contains("input_required") && listed.contains(&format!("{id} asks to run")),
         "{listed}"
     );
     let listed = call_body(&other, "codex_status", json!({})).await;
