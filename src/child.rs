@@ -39,11 +39,16 @@ fn reset_signals() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs `argv` in a process group of its own, clean of signals, for at most `limit`; then,
-/// or as soon as it has ended, stops whatever is left of its group (TERM, then KILL). Returns
-/// whether it ended by itself in time. This is how the `CODEXMCP_NOTIFY` program runs: a
-/// program that hangs, or leaves something behind, leaks nothing.
-pub(crate) fn run_with_time_limit(argv: &[String], limit: std::time::Duration) -> bool {
+/// Runs `argv` in a process group of its own, clean of signals, with `input` on its standard
+/// input, for at most `limit`; then, or as soon as it has ended, stops whatever is left of its
+/// group (TERM, then KILL). Returns whether it ended by itself in time. This is how the
+/// `CODEXMCP_NOTIFY` program runs: a program that hangs, or leaves something behind, leaks
+/// nothing, and what it is told is in no process's arguments.
+pub(crate) fn run_with_time_limit(
+    argv: &[String],
+    input: &[u8],
+    limit: std::time::Duration,
+) -> bool {
     use std::time::{Duration, Instant};
     let Some((program, args)) = argv.split_first() else {
         return false;
@@ -52,12 +57,20 @@ pub(crate) fn run_with_time_limit(argv: &[String], limit: std::time::Duration) -
     with_clean_signals(&mut cmd)
         .args(args)
         .process_group(0)
-        .stdin(std::process::Stdio::null())
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let Ok(mut child) = cmd.spawn() else {
         return false;
     };
+    if let Some(mut stdin) = child.stdin.take() {
+        let input = input.to_vec();
+        // A program that does not read its input must not hold this up.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let group = nix::unistd::Pid::from_raw(child.id() as i32);
     let deadline = Instant::now() + limit;
     let in_time = loop {
@@ -90,6 +103,7 @@ mod tests {
         let t0 = std::time::Instant::now();
         assert!(!run_with_time_limit(
             &argv,
+            b"{}",
             std::time::Duration::from_millis(300)
         ));
         assert!(t0.elapsed() < std::time::Duration::from_secs(5));
@@ -112,6 +126,7 @@ mod tests {
         let quick = ["true".to_string()];
         assert!(run_with_time_limit(
             &quick,
+            b"{}",
             std::time::Duration::from_secs(5)
         ));
     }

@@ -9,6 +9,8 @@
 //!   (codex offers that tool only for a bundled model slug; see `Fixture::use_bundled_model`);
 //! - `@mcp <server> <tool> <json>`: a step that makes codex call `tool` of its MCP server
 //!   `server` (`[mcp_servers.<server>]` in its config) with those arguments;
+//! - `@parallel <step> && <step> …`: one step of several tool calls in one reply, as models
+//!   make parallel calls (e.g. `@parallel @escalate touch a && @escalate touch b`);
 //! - `@say <text>`: a message the model says before its first step;
 //! - `@answer <text>`: the final answer (default `done`);
 //! - `@answer_len <n>`: a final answer of `n` characters;
@@ -21,7 +23,7 @@
 //! A request for a model whose name starts with `unknown-` gets HTTP 400 with the message a
 //! real backend gives, so a test can see codex's refusal reach the caller.
 //!
-//! The step is the number of tool outputs after the last user message, so the server keeps no
+//! The step is found from the number of tool outputs after the last user message, so the server keeps no
 //! state per conversation and a resumed session starts from its new prompt.
 
 use std::sync::{Arc, Mutex};
@@ -140,8 +142,8 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         let body = json!({ "error": error }).to_string();
         return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
     }
-    let step = tool_outputs_since_last_user(&request);
-    let sse = stream_of(step, reply_items(step, &script));
+    let outputs = tool_outputs_since_last_user(&request);
+    let sse = stream_of(outputs, reply_items(outputs, &script));
     respond(&mut stream, "200 OK", "text/event-stream", sse.as_bytes()).await
 }
 
@@ -219,9 +221,9 @@ fn refusal(script: &Script) -> Option<(String, Value)> {
     })
 }
 
-/// What the model says at `step`: the message before the first step, then the step's call, or
-/// the answer once the steps are done.
-fn reply_items(step: usize, script: &Script) -> Vec<Value> {
+/// What the model says after `outputs` tool outputs: the message before the first step, then
+/// the calls of the step those outputs lead to, or the answer once the steps are done.
+fn reply_items(outputs: usize, script: &Script) -> Vec<Value> {
     let message = |id: String, text: &str| {
         json!({
             "type": "message",
@@ -231,48 +233,68 @@ fn reply_items(step: usize, script: &Script) -> Vec<Value> {
         })
     };
     let mut items = Vec::new();
-    if step == 0
+    if outputs == 0
         && !script.steps.is_empty()
         && let Some(say) = &script.say
     {
         items.push(message("msg_say".into(), say));
     }
-    items.push(match script.steps.get(step) {
-        Some(Step::Shell(cmd)) => json!({
-            "type": "function_call",
-            "name": "exec_command",
-            "call_id": format!("call_{step}"),
-            "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000}).to_string(),
-        }),
-        Some(Step::Escalate(cmd)) => json!({
-            "type": "function_call",
-            "name": "exec_command",
-            "call_id": format!("call_{step}"),
-            "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000,
-                "sandbox_permissions": "require_escalated",
-                "justification": "the scripted model needs it"}).to_string(),
-        }),
-        Some(Step::AddFile(path, text)) => json!({
-            "type": "custom_tool_call",
-            "name": "apply_patch",
-            "call_id": format!("call_{step}"),
-            "input": format!("*** Begin Patch\n*** Add File: {path}\n+{text}\n*** End Patch\n"),
-        }),
-        // Codex offers an MCP server's tools as a namespace `mcp__<server>`.
-        Some(Step::Mcp {
-            server,
-            tool,
-            arguments,
-        }) => json!({
-            "type": "function_call",
-            "name": tool,
-            "namespace": format!("mcp__{server}"),
-            "call_id": format!("call_{step}"),
-            "arguments": arguments,
-        }),
-        None => message(format!("msg_{step}"), &script.answer),
+    // Each call of a step comes back as one output: the step is where the outputs so far end.
+    let mut seen = 0;
+    let group = script.steps.iter().find(|g| {
+        let here = seen == outputs;
+        seen += g.len();
+        here
     });
+    match group {
+        Some(calls) => {
+            for (i, call) in calls.iter().enumerate() {
+                items.push(call.item(&format!("call_{outputs}_{i}")));
+            }
+        }
+        None => items.push(message(format!("msg_{outputs}"), &script.answer)),
+    }
     items
+}
+
+impl Step {
+    /// The tool call this step makes, with `call_id`.
+    fn item(&self, call_id: &str) -> Value {
+        match self {
+            Step::Shell(cmd) => json!({
+                "type": "function_call",
+                "name": "exec_command",
+                "call_id": call_id,
+                "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000}).to_string(),
+            }),
+            Step::Escalate(cmd) => json!({
+                "type": "function_call",
+                "name": "exec_command",
+                "call_id": call_id,
+                "arguments": json!({"cmd": cmd, "yield_time_ms": 3_600_000,
+                    "sandbox_permissions": "require_escalated",
+                    "justification": "the scripted model needs it"}).to_string(),
+            }),
+            Step::AddFile(path, text) => json!({
+                "type": "custom_tool_call",
+                "name": "apply_patch",
+                "call_id": call_id,
+                "input": format!("*** Begin Patch\n*** Add File: {path}\n+{text}\n*** End Patch\n"),
+            }),
+            // Codex offers an MCP server's tools as a namespace `mcp__<server>`.
+            Step::Mcp {
+                server,
+                tool,
+                arguments,
+            } => json!({
+                "type": "function_call",
+                "name": tool,
+                "namespace": format!("mcp__{server}"),
+                "call_id": call_id,
+                "arguments": arguments,
+            }),
+        }
+    }
 }
 
 /// The items as the Responses API streams them: each done, then the response completed with
@@ -331,8 +353,34 @@ enum Step {
     },
 }
 
+impl Step {
+    /// The step one directive asks for; `None` for a line that is no step.
+    fn parse(line: &str) -> Option<Step> {
+        let line = line.trim();
+        if let Some(c) = line.strip_prefix("@escalate ") {
+            return Some(Step::Escalate(c.to_string()));
+        }
+        if let Some(c) = line.strip_prefix("@shell ") {
+            return Some(Step::Shell(c.to_string()));
+        }
+        if let Some(rest) = line.strip_prefix("@add_file ") {
+            let (path, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            return Some(Step::AddFile(path.to_string(), text.to_string()));
+        }
+        let rest = line.strip_prefix("@mcp ")?;
+        let mut f = rest.splitn(3, ' ');
+        let (server, tool) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
+        Some(Step::Mcp {
+            server: server.to_string(),
+            tool: tool.to_string(),
+            arguments: f.next().unwrap_or("{}").to_string(),
+        })
+    }
+}
+
 struct Script {
-    steps: Vec<Step>,
+    /// Each step is one model reply: one tool call, or several at once (`@parallel`).
+    steps: Vec<Vec<Step>>,
     say: Option<String>,
     answer: String,
     delay_ms: u64,
@@ -354,22 +402,13 @@ impl Script {
         };
         for line in prompt.lines() {
             let line = line.trim();
-            if let Some(c) = line.strip_prefix("@escalate ") {
-                s.steps.push(Step::Escalate(c.to_string()));
-            } else if let Some(c) = line.strip_prefix("@shell ") {
-                s.steps.push(Step::Shell(c.to_string()));
-            } else if let Some(rest) = line.strip_prefix("@add_file ") {
-                let (path, text) = rest.split_once(' ').unwrap_or((rest, ""));
-                s.steps
-                    .push(Step::AddFile(path.to_string(), text.to_string()));
-            } else if let Some(rest) = line.strip_prefix("@mcp ") {
-                let mut f = rest.splitn(3, ' ');
-                let (server, tool) = (f.next().unwrap_or_default(), f.next().unwrap_or_default());
-                s.steps.push(Step::Mcp {
-                    server: server.to_string(),
-                    tool: tool.to_string(),
-                    arguments: f.next().unwrap_or("{}").to_string(),
-                });
+            if let Some(rest) = line.strip_prefix("@parallel ") {
+                let calls: Vec<Step> = rest.split(" && ").filter_map(Step::parse).collect();
+                if !calls.is_empty() {
+                    s.steps.push(calls);
+                }
+            } else if let Some(step) = Step::parse(line) {
+                s.steps.push(vec![step]);
             } else if let Some(t) = line.strip_prefix("@say ") {
                 s.say = Some(t.to_string());
             } else if let Some(a) = line.strip_prefix("@answer_len ") {

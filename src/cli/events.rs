@@ -89,10 +89,14 @@ fn print_event(line: &str, json: bool) {
     match serde_json::from_str::<TaskEvent>(line) {
         Ok(e) => {
             let from = e.from.map_or("new".to_string(), |s| s.to_string());
-            println!(
-                "{}  {}  {from} → {}  ({})",
-                e.time, e.task_id, e.to, e.cause
-            );
+            let mut cause = e.cause.to_string();
+            if let Some(id) = e.request_id {
+                cause.push_str(&format!(" question {id}"));
+            }
+            if let Some(by) = e.by {
+                cause.push_str(&format!(" by {by}"));
+            }
+            println!("{}  {}  {from} → {}  ({cause})", e.time, e.task_id, e.to);
         }
         Err(_) => println!("{line}"),
     }

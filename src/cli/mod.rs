@@ -11,6 +11,7 @@ mod gc;
 mod install;
 mod logs;
 mod probe;
+mod reply;
 mod run;
 mod serve;
 mod show;
@@ -58,9 +59,11 @@ enum Command {
     Logs(logs::LogsArgs),
     /// Watch a task live: its tmux session, or its log for a read-only task
     Attach(logs::AttachArgs),
-    /// Accept the question a task waits on (it runs outside Codex's sandbox)
+    /// Steer a running task, join a queued one's prompt, or follow up an ended one
+    Reply(reply::ReplyArgs),
+    /// Accept a question a task waits on (it runs outside Codex's sandbox)
     Approve(answer::ApproveArgs),
-    /// Decline the question a task waits on
+    /// Decline a question a task waits on
     Deny(answer::DenyArgs),
     /// Stop tasks and everything they started
     Cancel(tasks::CancelArgs),
@@ -130,7 +133,13 @@ pub fn main() -> ExitCode {
         None | Some(Command::Serve) => serve::serve(),
         Some(Command::NotifyRun { timeout_ms, argv }) => {
             let limit = std::time::Duration::from_millis(timeout_ms);
-            match crate::child::run_with_time_limit(&argv, limit) {
+            // What to tell the program comes on stdin, never in an argument (`ps` shows those).
+            let mut input = Vec::new();
+            let _ = std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin(), 1024 * 1024),
+                &mut input,
+            );
+            match crate::child::run_with_time_limit(&argv, &input, limit) {
                 true => ExitCode::SUCCESS,
                 false => ExitCode::FAILURE,
             }
@@ -187,6 +196,7 @@ fn person(command: Command, config: Config) -> ExitCode {
         ),
         Command::Logs(args) => logs::logs(&args, &engine),
         Command::Attach(args) => logs::attach(&args, &engine),
+        Command::Reply(args) => reply::reply(&args, &engine),
         Command::Approve(args) => answer::approve(&args, &engine),
         Command::Deny(args) => answer::deny(&args, &engine),
         Command::Cancel(args) => tasks::cancel(&args, &engine),

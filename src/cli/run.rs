@@ -1,6 +1,6 @@
 //! `codex-mcp run`: a task from the terminal, followed live to its answer.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,9 +11,11 @@ use super::logs::{LogReader, end_code};
 use super::show::readable;
 use super::style::Style;
 use crate::codex::{Detail, ReasoningEffort};
-use crate::engine::{Engine, EngineError, TaskRequest, TaskSpec, parse_task_id};
-use crate::store::{EndedBy, Sandbox, now_ms, rfc3339};
-use crate::vocab::ApprovalPolicy;
+use crate::engine::{
+    Engine, EngineError, ReplyWith, TaskRequest, TaskSpec, TaskView, parse_task_id,
+};
+use crate::store::{EndedBy, Sandbox, TaskId, TaskStatus, now_ms, rfc3339};
+use crate::vocab::{Answerer, ApprovalPolicy, Decision};
 
 /// The exit status after Ctrl-C, as shells report it.
 const INTERRUPTED: u8 = 130;
@@ -26,9 +28,10 @@ const INTERRUPTED: u8 = 130;
 pub struct RunArgs {
     /// What Codex should do; `-` reads it from stdin
     prompt: String,
-    /// read-only: Codex may not write; full-access: in its own git worktree and branch
-    #[arg(long, value_enum, default_value_t = Sandbox::ReadOnly)]
-    sandbox: Sandbox,
+    /// read-only (default): Codex may not write; full-access: in its own git worktree and
+    /// branch. With --session: the session's own, unless given
+    #[arg(long, value_enum)]
+    sandbox: Option<Sandbox>,
     /// The directory Codex works in (default: the current one)
     #[arg(long)]
     cwd: Option<PathBuf>,
@@ -47,14 +50,15 @@ pub struct RunArgs {
     /// The longest the task may run, in seconds
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
-    /// Continue this Codex session (a `session_id` an earlier task printed)
+    /// Continue this Codex session (a `session_id` an earlier task printed): in the session's
+    /// folder and worktree, with its sandbox, options and approval policy unless given here
     #[arg(long, value_name = "ID")]
     session: Option<String>,
     /// Retry a failure that may pass (rate limit, network, crash) up to N times, 0 to 3
     #[arg(long, value_name = "N")]
     retries: Option<u32>,
-    /// When Codex asks before it acts: never (default), on-request, untrusted; answer with
-    /// `codex-mcp approve ID` or `codex-mcp deny ID`
+    /// When Codex asks before it acts: never (default), on-request, untrusted. On a terminal
+    /// the question is asked here ([y/N/s]); otherwise answer with `codex-mcp approve`/`deny`
     #[arg(long, value_name = "POLICY")]
     approval_policy: Option<ApprovalPolicy>,
     /// Start the task, print its id and return at once
@@ -66,27 +70,36 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    fn spec(&self) -> Result<TaskSpec, EngineError> {
-        let prompt = if self.prompt == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| EngineError::invalid("prompt", format!("cannot read stdin: {e}")))?;
-            text
-        } else {
-            self.prompt.clone()
+    fn prompt(&self) -> Result<String, EngineError> {
+        if self.prompt != "-" {
+            return Ok(self.prompt.clone());
+        }
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| EngineError::invalid("prompt", format!("cannot read stdin: {e}")))?;
+        Ok(text)
+    }
+
+    /// The task to start, and what the person should know about it. With --session, what was
+    /// not given here comes from the session's newest task, as a follow-up by codex_reply
+    /// does: its folder (and worktree), sandbox, options and approval policy.
+    fn spec(&self, engine: &Engine) -> Result<(TaskSpec, Vec<String>), EngineError> {
+        let prompt = self.prompt()?;
+        let base = match &self.session {
+            Some(session) => engine.blocking_session_follow_up(session, prompt.clone())?,
+            None => None,
         };
         let cwd = match &self.cwd {
             Some(c) => std::path::absolute(c).unwrap_or_else(|_| c.clone()),
             None => std::env::current_dir()
                 .map_err(|e| EngineError::invalid("cwd", format!("no current directory: {e}")))?,
         };
-        let topic = self.topic.clone().unwrap_or_else(default_topic);
         let request = TaskRequest {
             prompt,
             cwd: cwd.to_string_lossy().into_owned(),
-            topic,
-            sandbox: self.sandbox,
+            topic: self.topic.clone().unwrap_or_else(default_topic),
+            sandbox: self.sandbox.unwrap_or(Sandbox::ReadOnly),
             session_id: self.session.clone(),
             timeout_seconds: self.timeout,
             model: self.model.clone(),
@@ -95,7 +108,38 @@ impl RunArgs {
             retries: self.retries,
             approval_policy: self.approval_policy,
         };
-        TaskSpec::try_from(request)
+        let mut spec = TaskSpec::try_from(request)?;
+        let Some(base) = base else {
+            return Ok((spec, Vec::new()));
+        };
+        let mut notes = Vec::new();
+        if self.cwd.is_none() {
+            spec.cwd = base.cwd;
+        }
+        if self.topic.is_none() {
+            spec.topic = base.topic;
+        }
+        match self.sandbox {
+            None => spec.sandbox = base.sandbox,
+            Some(asked) if asked != base.sandbox => notes.push(format!(
+                "the session ran {}; this run is {asked}, as --sandbox says (leave --sandbox out \
+                 to keep the session's)",
+                base.sandbox
+            )),
+            Some(_) => {}
+        }
+        let o = &mut spec.options;
+        o.model = o.model.take().or(base.options.model);
+        o.reasoning_effort = o.reasoning_effort.take().or(base.options.reasoning_effort);
+        o.profile = o.profile.take().or(base.options.profile);
+        spec.timeout_seconds = spec.timeout_seconds.or(base.timeout_seconds);
+        if self.retries.is_none() {
+            spec.retries = base.retries;
+        }
+        if self.approval_policy.is_none() {
+            spec.approval_policy = base.approval_policy;
+        }
+        Ok((spec, notes))
     }
 }
 
@@ -118,8 +162,13 @@ fn default_topic() -> String {
 
 /// Starts the task and, unless detached, prints its feed (stderr) and answer (stdout).
 pub fn run(args: RunArgs, engine: &Engine) -> ExitCode {
-    let spec = match args.spec() {
-        Ok(s) => s,
+    let spec = match args.spec(engine) {
+        Ok((s, notes)) => {
+            for note in notes {
+                eprintln!("warning: {note}");
+            }
+            s
+        }
         Err(e) => return super::failed(&e),
     };
     let runtime = match super::runtime() {
@@ -161,18 +210,22 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     let mut err = std::io::stderr();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
+    let mut asker = Asker::default();
     let ended = loop {
         tokio::select! {
-            _ = &mut interrupted => {
-                let _ = engine.cancel(&id, EndedBy::Cli, None).await;
-                eprintln!("\ncancelled {}", started.task_id);
-                return ExitCode::from(INTERRUPTED);
-            }
+            _ = &mut interrupted => return cancelled(engine, &id).await,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
         feed.print_new(&mut err);
         match engine.status(&id).await {
             Ok(v) if v.status.is_final() => break v,
+            Ok(v) if v.status == TaskStatus::InputRequired => {
+                feed.print_new(&mut err);
+                tokio::select! {
+                    _ = &mut interrupted => return cancelled(engine, &id).await,
+                    () = asker.ask(engine, &id, &v) => {}
+                }
+            }
             Ok(_) => {}
             Err(e) => return super::failed(&e),
         }
@@ -195,6 +248,64 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
         );
     }
     end_code(&ended)
+}
+
+/// Ctrl-C: the task is cancelled.
+async fn cancelled(engine: &Engine, id: &TaskId) -> ExitCode {
+    let _ = engine.cancel(id, EndedBy::Cli, None).await;
+    eprintln!("\ncancelled {}", id.as_str());
+    ExitCode::from(INTERRUPTED)
+}
+
+/// The person at the terminal, asked each of Codex's questions once. Without a terminal the
+/// questions are only shown, with the commands that answer them.
+#[derive(Default)]
+struct Asker {
+    seen: std::collections::BTreeSet<u64>,
+}
+
+impl Asker {
+    async fn ask(&mut self, engine: &Engine, id: &TaskId, view: &TaskView) {
+        let terminal = std::io::stdin().is_terminal();
+        for q in &view.input_requests {
+            if !self.seen.insert(q.id) {
+                continue;
+            }
+            if !terminal {
+                eprintln!("{}", super::tasks::how_to_answer(id.as_str(), q));
+                continue;
+            }
+            eprint!(
+                "\n{}\nAccept? It runs outside Codex's sandbox. [y]es, [N]o, [s]ession: ",
+                q.line()
+            );
+            let _ = std::io::stderr().flush();
+            let line = tokio::task::spawn_blocking(|| {
+                let mut line = String::new();
+                let _ = std::io::stdin().read_line(&mut line);
+                line
+            })
+            .await
+            .unwrap_or_default();
+            let decision = match line.trim() {
+                "y" | "Y" | "yes" => Decision::Accept,
+                "s" | "S" | "session" => Decision::AcceptForSession,
+                _ => Decision::Decline,
+            };
+            let with = ReplyWith::Decision {
+                request_id: q.id,
+                decision,
+            };
+            match engine.reply(id, with, Answerer::Cli).await {
+                Ok(_) => eprintln!("question {}: {}", q.id, decision.as_str()),
+                Err(e) => eprintln!(
+                    "question {}: not answered: {}",
+                    q.id,
+                    super::words::for_terminal(&e.to_string())
+                ),
+            }
+        }
+    }
 }
 
 /// Where a full-access task's work is and what to do with it, in terminal terms.

@@ -113,18 +113,18 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
         ));
     }
     // What the waiting tasks ask, and how to answer.
-    for (t, q) in tasks
-        .iter()
-        .filter_map(|t| t.input_request.as_ref().map(|q| (t, q)))
-    {
-        out.push_str(&format!(
-            "\n{} asks to {}  (codex-mcp approve {id} · codex-mcp deny {id})",
-            t.task_id,
-            shorten(&q.what(), 120),
-            id = t.task_id
-        ));
+    for t in tasks {
+        for q in &t.input_requests {
+            out.push_str(&format!(
+                "\n{} asks to {} (question {n})  (codex-mcp approve {id} --request {n} · codex-mcp deny {id} --request {n})",
+                t.task_id,
+                shorten(&q.what(), 120),
+                id = t.task_id,
+                n = q.id
+            ));
+        }
     }
-    if tasks.iter().any(|t| t.input_request.is_some()) {
+    if tasks.iter().any(|t| !t.input_requests.is_empty()) {
         out.push('\n');
     }
     out
@@ -179,33 +179,38 @@ type Line = (&'static str, String);
 /// The question the task waits on, with how to answer, and what was said to it.
 fn talk(v: &TaskView) -> Vec<Line> {
     let mut lines = Vec::new();
-    if let Some(q) = &v.input_request {
-        let what = q.what();
-        let place = q
-            .cwd
-            .as_ref()
-            .map(|c| format!(" in {c}"))
-            .unwrap_or_default();
-        let why = q
-            .reason
-            .as_ref()
-            .map(|r| format!(" (why: {r})"))
-            .unwrap_or_default();
-        lines.push(("asks", format!("to {what}{place}{why}")));
+    for q in &v.input_requests {
+        lines.push(("asks", q.line()));
         lines.push((
             "answer",
             format!(
-                "codex-mcp approve {id} [--for-session]  ·  codex-mcp deny {id}  (an approval runs \
-                 outside Codex's sandbox)",
-                id = v.task_id
+                "codex-mcp approve {id} --request {n} [--for-session]  ·  codex-mcp deny {id} \
+                 --request {n}  (an approval runs outside Codex's sandbox)",
+                id = v.task_id,
+                n = q.id
             ),
         ));
     }
     for a in &v.approvals {
-        let what = a.command.clone().unwrap_or_else(|| a.kind.clone());
+        let what = a
+            .command
+            .clone()
+            .unwrap_or_else(|| a.kind.as_str().to_string());
+        let note = a
+            .note
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
         lines.push((
             "answered",
-            format!("{}: {} by {} at {}", what, a.decision.as_str(), a.by, a.at),
+            format!(
+                "question {}, {}: {} by {} at {}{note}",
+                a.request_id,
+                what,
+                a.decision.as_str(),
+                a.by,
+                a.at
+            ),
         ));
     }
     for s in &v.steers {

@@ -6,12 +6,14 @@ use std::time::Duration;
 use clap::Args;
 
 use super::style::Style;
-use crate::engine::{BatchEntry, Engine, TaskBatch, WaitFor};
-use crate::store::{EndedBy, TaskStatus};
+use crate::engine::{BatchEntry, Engine, TaskBatch, TaskView, WaitFor};
+use crate::store::{EndedBy, InputRequest, TaskStatus};
 use crate::text::{clock, shorten};
 
 /// The exit status of `wait` when its time ran out first.
 const TIME_RAN_OUT: u8 = 3;
+/// The exit status of `wait` when a task waits for a person's answer.
+const ASKS: u8 = 4;
 
 /// `codex-mcp cancel`.
 #[derive(Debug, Args)]
@@ -28,7 +30,7 @@ pub struct CancelArgs {
 /// `codex-mcp wait`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  codex-mcp wait codex-review-api-v1 codex-review-db-v1 --timeout 600\n\nExit status: 0 when all completed, 1 when any did not, 3 when the time ran out first."
+    after_help = "Example:\n  codex-mcp wait codex-review-api-v1 codex-review-db-v1 --timeout 600\n\nExit status: 0 when all completed, 1 when any did not, 3 when the time ran out first, 4 when a task waits for an answer to Codex's question (it returns at once, with the commands that answer it)."
 )]
 pub struct WaitArgs {
     /// The tasks to wait for
@@ -85,21 +87,39 @@ pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
     // No limit given: a year is as good as forever here.
     let limit = Duration::from_secs(args.timeout.unwrap_or(365 * 24 * 3600));
     let views = runtime.block_on(async {
-        engine.wait_tasks(&ids, WaitFor::All, limit, |_| {}).await;
+        engine
+            .wait_tasks(&ids, WaitFor::AllUnlessOneAsks, limit, |_| {})
+            .await;
         engine.statuses(&ids).await
     });
     let batch = TaskBatch::of(&args.task_ids, views, usize::MAX);
+    let asking: Vec<&TaskView> = batch
+        .tasks
+        .iter()
+        .filter_map(|e| match e {
+            BatchEntry::Task(v) if v.status == TaskStatus::InputRequired => Some(v.as_ref()),
+            _ => None,
+        })
+        .collect();
     if args.json {
         super::print_json(&batch);
     } else {
         print_batch(&batch, Style::for_stdout(engine.no_color()));
-        if batch.running > 0 {
+        for v in &asking {
+            for q in &v.input_requests {
+                eprintln!("{}", how_to_answer(&v.task_id, q));
+            }
+        }
+        let still = batch.running - asking.len();
+        if still > 0 && asking.is_empty() {
             eprintln!(
-                "timed out after {} s: {} task(s) still running",
-                limit.as_secs(),
-                batch.running
+                "timed out after {} s: {still} task(s) still running",
+                limit.as_secs()
             );
         }
+    }
+    if !asking.is_empty() {
+        return ExitCode::from(ASKS);
     }
     let completed = |e: &BatchEntry| match e {
         BatchEntry::Task(v) => v.status == TaskStatus::Completed,
@@ -137,4 +157,13 @@ fn print_batch(batch: &TaskBatch, style: Style) {
             BatchEntry::Missing(m) => println!("{}  not found", m.task_id),
         }
     }
+}
+
+/// A waiting task's question and the commands that answer it.
+pub(super) fn how_to_answer(task_id: &str, q: &InputRequest) -> String {
+    format!(
+        "{task_id} waits for an answer to {}\n  accept: codex-mcp approve {task_id} --request {id}  ·  decline: codex-mcp deny {task_id} --request {id}",
+        q.line(),
+        id = q.id
+    )
 }

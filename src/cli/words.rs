@@ -8,6 +8,15 @@ use crate::store::TaskId;
 
 /// Tool words and their command-line counterparts, longest first where one contains another.
 const TERMS: &[(&str, &str)] = &[
+    // A refusal about the task itself reads without the parameter's name.
+    ("invalid `task_id`: ", ""),
+    ("invalid `decision`: ", ""),
+    ("invalid `request_id`: ", "invalid --request: "),
+    ("request_id", "--request"),
+    (
+        "send `prompt` instead",
+        "send it with `codex-mcp reply ID \"…\"` instead",
+    ),
     (
         "call codex_status without task_id to list tasks",
         "list them with `codex-mcp list`",

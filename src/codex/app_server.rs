@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::CodexSandbox;
-use crate::vocab::{ApprovalPolicy, Usage};
+use crate::vocab::{ApprovalPolicy, Decision, QuestionKind, Usage};
 
 /// One line app-server wrote, by what it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,20 +132,27 @@ pub fn interrupt(id: u64, thread: &str, turn: &str) -> String {
     )
 }
 
-/// The answer to an approval request: `decision` is app-server's word (`accept`,
-/// `acceptForSession`, `decline`, `cancel`).
-pub fn approval_answer(id: &Value, method: &str, params: &Value, decision: &str) -> String {
-    let result = if method == "item/permissions/requestApproval" {
-        // Permissions are granted by echoing them back, for this turn; nothing is refused.
-        match decision {
-            "accept" | "acceptForSession" => json!({
+/// The answer to the approval request `method` (with `params`) with `id`: `decision` in the
+/// words that request takes.
+pub fn approval_answer(id: &Value, method: &str, params: &Value, decision: Decision) -> String {
+    let result = match method {
+        // Permissions are granted by echoing them back, for the turn or the session; a decline
+        // grants nothing.
+        "item/permissions/requestApproval" => match decision {
+            Decision::Accept | Decision::AcceptForSession => json!({
                 "permissions": params["permissions"].clone(),
-                "scope": if decision == "accept" { "turn" } else { "session" },
+                "scope": if decision == Decision::Accept { "turn" } else { "session" },
             }),
-            _ => json!({"permissions": {}, "scope": "turn"}),
-        }
-    } else {
-        json!({"decision": decision})
+            Decision::Decline | Decision::Cancel => json!({"permissions": {}, "scope": "turn"}),
+        },
+        // The first protocol's questions take its review words.
+        "execCommandApproval" | "applyPatchApproval" => json!({"decision": match decision {
+            Decision::Accept => "approved",
+            Decision::AcceptForSession => "approved_for_session",
+            Decision::Decline => "denied",
+            Decision::Cancel => "abort",
+        }}),
+        _ => json!({"decision": decision.app_server_word()}),
     };
     json!({"id": id, "result": result}).to_string()
 }
@@ -153,21 +160,78 @@ pub fn approval_answer(id: &Value, method: &str, params: &Value, decision: &str)
 /// What app-server asks a person, in the words of a task's `input_request`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
-    /// `command`, `file_change` or `permissions`.
-    pub kind: &'static str,
+    pub kind: QuestionKind,
     pub command: Option<String>,
     pub cwd: Option<String>,
     pub reason: Option<String>,
+    /// A network question: the host.
+    pub host: Option<String>,
+    /// The item it is about (a patch's paths are known by it).
+    pub item: Option<String>,
 }
 
-/// The question an approval request asks; `None` for a request that is not an approval.
-pub fn question(method: &str, params: &Value) -> Option<Question> {
+/// A request app-server sent us, by what codex-mcp does with it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Asked {
+    /// A question for a person.
+    Question(Question),
+    /// Something codex-mcp does not answer on a person's behalf: declined at once with this
+    /// answer line; `what` names it for the task's warning.
+    Declined { what: String, answer: String },
+}
+
+/// What app-server's request `method` with `id` and `params` asks.
+pub fn asked(id: &Value, method: &str, params: &Value) -> Asked {
     let text = |k: &str| params[k].as_str().map(str::to_string);
+    let declined = |what: String, result: Value| Asked::Declined {
+        what,
+        answer: json!({"id": id, "result": result}).to_string(),
+    };
     let kind = match method {
-        "item/commandExecution/requestApproval" | "execCommandApproval" => "command",
-        "item/fileChange/requestApproval" | "applyPatchApproval" => "file_change",
-        "item/permissions/requestApproval" => "permissions",
-        _ => return None,
+        "item/commandExecution/requestApproval" | "execCommandApproval" => {
+            match params["kind"].as_str().unwrap_or("command") {
+                "command" if params["networkApprovalContext"].is_object() => QuestionKind::Network,
+                "command" => QuestionKind::Command,
+                "writeStdin" => QuestionKind::WriteStdin,
+                other => {
+                    let answer = approval_answer(id, method, params, Decision::Decline);
+                    return Asked::Declined {
+                        what: format!(
+                            "a command approval of a kind this version does not know (`{other}`)"
+                        ),
+                        answer,
+                    };
+                }
+            }
+        }
+        "item/fileChange/requestApproval" | "applyPatchApproval" => QuestionKind::FileChange,
+        "item/permissions/requestApproval" => QuestionKind::Permissions,
+        "mcpServer/elicitation/request" => {
+            let server = text("serverName").unwrap_or_default();
+            return declined(
+                format!("input for its MCP server `{server}` (mcpServer/elicitation/request)"),
+                json!({"action": "decline"}),
+            );
+        }
+        "item/tool/requestUserInput" => {
+            return declined(
+                "free-text answers to its questions (item/tool/requestUserInput)".into(),
+                json!({"answers": {}}),
+            );
+        }
+        "item/tool/call" => {
+            let tool = text("tool").unwrap_or_default();
+            return declined(
+                format!("a call of the client tool `{tool}` (item/tool/call)"),
+                json!({"success": false, "contentItems": []}),
+            );
+        }
+        other => {
+            return Asked::Declined {
+                what: format!("`{other}`, a request this version does not know"),
+                answer: json!({"id": id, "error": {"code": -32601, "message": format!("codex-mcp does not answer {other}")}}).to_string(),
+            };
+        }
     };
     let command = match &params["command"] {
         Value::String(s) => Some(s.clone()),
@@ -180,11 +244,15 @@ pub fn question(method: &str, params: &Value) -> Option<Question> {
         ),
         _ => None,
     };
-    Some(Question {
+    Asked::Question(Question {
         kind,
         command,
         cwd: text("cwd"),
         reason: text("reason"),
+        host: params["networkApprovalContext"]["host"]
+            .as_str()
+            .map(str::to_string),
+        item: text("itemId"),
     })
 }
 
@@ -375,6 +443,65 @@ mod tests {
     use super::*;
     use crate::codex::{Decoded, Event, Item, decode};
 
+    #[test]
+    fn each_kind_of_request_is_what_it_is() {
+        let id = json!(7);
+        let ask = |method: &str, params: Value| asked(&id, method, &params);
+        let kind = |a: Asked| match a {
+            Asked::Question(q) => Some(q.kind),
+            Asked::Declined { .. } => None,
+        };
+        let cmd = "item/commandExecution/requestApproval";
+        assert_eq!(
+            kind(ask(cmd, json!({"command": "ls"}))),
+            Some(QuestionKind::Command)
+        );
+        assert_eq!(
+            kind(ask(cmd, json!({"kind": "writeStdin", "command": "cat"}))),
+            Some(QuestionKind::WriteStdin)
+        );
+        let net = ask(
+            cmd,
+            json!({"command": "curl x", "networkApprovalContext": {"host": "example.com", "protocol": "https"}}),
+        );
+        match net {
+            Asked::Question(q) => {
+                assert_eq!(q.kind, QuestionKind::Network);
+                assert_eq!(q.host.as_deref(), Some("example.com"));
+            }
+            other => panic!("{other:?}"),
+        }
+        for (method, params, named) in [
+            (cmd, json!({"kind": "humanCommand"}), "humanCommand"),
+            (
+                "mcpServer/elicitation/request",
+                json!({"serverName": "docs"}),
+                "docs",
+            ),
+            ("item/tool/requestUserInput", json!({}), "requestUserInput"),
+            ("item/tool/call", json!({"tool": "t"}), "item/tool/call"),
+            ("something/new", json!({}), "something/new"),
+        ] {
+            match ask(method, params) {
+                Asked::Declined { what, answer } => {
+                    assert!(what.contains(named), "{what}");
+                    let v: Value = serde_json::from_str(&answer).unwrap();
+                    assert_eq!(v["id"], 7);
+                    assert!(!answer.contains("accept"), "{answer}");
+                }
+                other => panic!("{method}: {other:?}"),
+            }
+        }
+        let v1: Value = serde_json::from_str(&approval_answer(
+            &id,
+            "execCommandApproval",
+            &json!({}),
+            Decision::Decline,
+        ))
+        .unwrap();
+        assert_eq!(v1["result"]["decision"], "denied");
+    }
+
     fn decoded(v: &Value) -> Decoded {
         let bytes = v.to_string().into_bytes();
         decode(&crate::codex::lines::Line::Whole(&bytes))
@@ -509,12 +636,14 @@ mod tests {
         let q = Incoming::parse(
             r#"{"id":0,"method":"item/commandExecution/requestApproval","params":{"command":"/bin/bash -lc 'touch a'","cwd":"/w","reason":"needs it"}}"#,
         );
-        let Some(Incoming::Request { method, params, .. }) = q else {
+        let Some(Incoming::Request { id, method, params }) = q else {
             panic!("{q:?}")
         };
-        let asked = question(&method, &params).unwrap();
-        assert_eq!(asked.kind, "command");
-        assert_eq!(asked.reason.as_deref(), Some("needs it"));
+        let Asked::Question(question) = asked(&id, &method, &params) else {
+            panic!("not a question")
+        };
+        assert_eq!(question.kind, QuestionKind::Command);
+        assert_eq!(question.reason.as_deref(), Some("needs it"));
         assert!(Incoming::parse("not json").is_none());
     }
 }

@@ -11,8 +11,8 @@ mod render;
 
 pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
 pub(crate) use app_server::{
-    Incoming, ThreadSettings, Translator, approval_answer, initialize, initialized, interrupt,
-    open_thread, question, start_turn, steer, thread_started,
+    Asked, Incoming, Question, ThreadSettings, Translator, approval_answer, asked, initialize,
+    initialized, interrupt, open_thread, start_turn, steer, thread_started,
 };
 pub(crate) use argv::{
     CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, exec_argv,

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::store::{EndedBy, Store, StoreError, TaskId};
+use crate::vocab::Answerer;
 
 impl Engine {
     // --- Making one -------------------------------------------------------------------------
@@ -163,10 +164,10 @@ impl Engine {
         &self,
         task_id: &TaskId,
         reply: ReplyWith,
-        by: &str,
+        by: Answerer,
     ) -> Result<Delivery, EngineError> {
-        let (id, by) = (task_id.clone(), by.to_string());
-        self.run_blocking(move |e| e.deliver(&id, reply, &by)).await
+        let id = task_id.clone();
+        self.run_blocking(move |e| e.deliver(&id, reply, by)).await
     }
 
     /// [`Engine::reply`] for code that is not async.
@@ -174,9 +175,19 @@ impl Engine {
         &self,
         task_id: &TaskId,
         reply: ReplyWith,
-        by: &str,
+        by: Answerer,
     ) -> Result<Delivery, EngineError> {
         self.deliver(task_id, reply, by)
+    }
+
+    /// The follow-up of the newest task that ran in `session` (history.rs), for `run
+    /// --session`; `None` when no task of the store ran in it. Blocking.
+    pub fn blocking_session_follow_up(
+        &self,
+        session: &str,
+        prompt: String,
+    ) -> Result<Option<TaskSpec>, EngineError> {
+        self.session_follow_up(session, prompt)
     }
 
     // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------

@@ -14,6 +14,8 @@ const MIN_WINDOW: usize = 1_000;
 const CAPS: [usize; 8] = [8_000, 4_000, 2_000, 1_000, 500, 250, 120, 60];
 /// Warnings kept, at the smallest caps, before the rest are counted instead.
 const WARNINGS_KEPT: usize = 5;
+/// Steers and approvals kept (the newest), at the smallest caps, before the rest are counted.
+const CONVERSATION_KEPT: usize = 5;
 
 impl TaskView {
     /// This view as JSON, in characters (its answer as filled in so far).
@@ -49,8 +51,44 @@ impl TaskView {
             if let Some(a) = self.readonly_audit.as_mut() {
                 a.violations.iter_mut().for_each(cut);
             }
+            self.cut_conversation(&|s: &mut String| cut_to(s, cap, &whole));
         }
         self.drop_surplus_warnings(target);
+        self.drop_older_conversation(target);
+    }
+
+    /// Cuts the texts of the conversation: the questions, the answers' commands, the steers.
+    fn cut_conversation(&mut self, cut: &dyn Fn(&mut String)) {
+        for q in self
+            .input_request
+            .iter_mut()
+            .chain(&mut self.input_requests)
+        {
+            cut_question(q, cut);
+        }
+        for a in &mut self.approvals {
+            a.command.iter_mut().for_each(cut);
+            a.note.iter_mut().for_each(cut);
+        }
+        self.steers.iter_mut().for_each(|s| cut(&mut s.prompt));
+    }
+
+    /// When even cut texts do not fit, the newest steers and answers stay and the older ones
+    /// are counted. The open questions all stay: each is needed to answer it.
+    fn drop_older_conversation(&mut self, target: usize) {
+        if self.json_chars() <= target {
+            return;
+        }
+        if self.steers.len() > CONVERSATION_KEPT {
+            let more = self.steers.len() - CONVERSATION_KEPT;
+            self.steers.drain(..more);
+            self.steers_left_out = Some(more);
+        }
+        if self.approvals.len() > CONVERSATION_KEPT {
+            let more = self.approvals.len() - CONVERSATION_KEPT;
+            self.approvals.drain(..more);
+            self.approvals_left_out = Some(more);
+        }
     }
 
     /// When even short warnings do not fit, the first few stay and the rest are counted.
@@ -67,8 +105,24 @@ impl TaskView {
     }
 }
 
+/// A question's texts cut with `cut` (its paths: each, and past a few, counted).
+pub(super) fn cut_question(q: &mut crate::store::InputRequest, cut: &dyn Fn(&mut String)) {
+    [&mut q.command, &mut q.cwd, &mut q.reason, &mut q.host]
+        .into_iter()
+        .flatten()
+        .for_each(cut);
+    q.paths.iter_mut().for_each(cut);
+    // Once cut, the list holds its first few and the count of the rest.
+    if q.paths.len() > CONVERSATION_KEPT + 1 {
+        let more = q.paths.len() - CONVERSATION_KEPT;
+        q.paths.truncate(CONVERSATION_KEPT);
+        q.paths
+            .push(format!("… and {more} more (codex-mcp show lists them)"));
+    }
+}
+
 /// `s` cut to about `cap` characters, ending with how much was cut and where the rest is.
-fn cut_to(s: &mut String, cap: usize, whole: &str) {
+pub(super) fn cut_to(s: &mut String, cap: usize, whole: &str) {
     let total = s.chars().count();
     if total <= cap {
         return;

@@ -40,6 +40,7 @@ impl Engine {
             reason,
             at: rfc3339(now_ms()),
             canceller_notifies: true,
+            answer: None,
         })?;
         let meta = self.wait_for_supervisor(task_id, &files, meta)?;
         // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would

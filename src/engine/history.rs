@@ -2,9 +2,10 @@
 //! follow-up inherits, and the session's token total before the follow-up (so its own usage
 //! is a difference, not the session's running total).
 
-use super::Engine;
+use super::spec::TaskSpec;
+use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, Usage};
-use crate::store::TaskSummary;
+use crate::store::{TaskId, TaskSummary};
 
 /// The earlier tasks of one session, as far as they matter to the next one.
 #[derive(Debug, Clone, Default)]
@@ -38,5 +39,42 @@ impl Engine {
             options,
             usage_total,
         }
+    }
+}
+
+impl Engine {
+    /// The follow-up of `session`'s newest task with `prompt`: the same folder (and worktree),
+    /// sandbox, options and approval policy, the next version of its topic. `None` when no task
+    /// of the store ran in that session (it was started outside codex-mcp).
+    pub(super) fn session_follow_up(
+        &self,
+        session: &str,
+        prompt: String,
+    ) -> Result<Option<TaskSpec>, EngineError> {
+        let newest = self
+            .store
+            .task_ids()?
+            .iter()
+            .filter_map(|id| self.store.task(id).read_summary().ok().flatten())
+            .filter(|t| t.session_id() == Some(session))
+            .max_by_key(|t| t.started_at_ms);
+        let Some(newest) = newest else {
+            return Ok(None);
+        };
+        let id = TaskId::parse(&newest.task_id)
+            .map_err(|e| EngineError::invalid("session_id", e.to_string()))?;
+        let meta = self.current_meta(&id)?;
+        if !meta.status().is_final() {
+            return Err(EngineError::invalid(
+                "session_id",
+                format!(
+                    "session {session} is in use by task `{}`, which is {}: talk to it with \
+                     codex_reply instead, or wait for it to end",
+                    meta.task_id,
+                    meta.status()
+                ),
+            ));
+        }
+        self.follow_up_spec(&meta, prompt).map(Some)
     }
 }

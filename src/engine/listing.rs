@@ -21,10 +21,28 @@ impl TaskListEntry {
             cwd: t.cwd.display().to_string(),
             started_at: t.started_at.clone(),
             elapsed_seconds: t.elapsed_seconds(now),
-            input_request: t.input_request.clone(),
+            input_request: None,
+            input_requests: Vec::new(),
         }
+        .with_questions(t.open_questions())
+    }
+
+    /// The entry with the questions its task waits on, each text cut short: one long question
+    /// must not push a task out of the list.
+    fn with_questions(mut self, mut open: Vec<crate::store::InputRequest>) -> TaskListEntry {
+        for q in &mut open {
+            super::budget::cut_question(q, &|s| {
+                super::budget::cut_to(s, LIST_TEXT_MAX, "codex_status with its task_id")
+            });
+        }
+        self.input_request = open.first().cloned();
+        self.input_requests = open;
+        self
     }
 }
+
+/// The longest text of a question in the list.
+const LIST_TEXT_MAX: usize = 300;
 
 /// Which tasks a list holds.
 #[derive(Debug, Clone, Default)]

@@ -23,8 +23,8 @@ mod view;
 mod wait;
 
 pub(crate) use contract::{
-    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, DispatchView, ReplyArgs, ReplyView,
-    StatusArgs, StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView,
+    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, Delivered, DispatchView, ReplyArgs,
+    ReplyView, StatusArgs, StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView,
     WaitForArg,
 };
 pub(crate) use error::EngineError;

@@ -138,7 +138,7 @@ impl Engine {
                 .transpose()?,
         };
         let (engine, engine_note) = self.engine_for(&options);
-        if !spec.approval_policy.is_never() && engine == CodexEngine::Exec {
+        if !spec.approval_policy.is_never() && !Driver::for_engine(engine).asks_approvals() {
             let why = engine_note
                 .clone()
                 .unwrap_or_else(|| "this server runs `codex exec` (CODEXMCP_ENGINE=exec)".into());

@@ -35,11 +35,13 @@ pub enum CallEnd {
     Gone,
 }
 
-/// Whether a wait on several tasks ends when all of them have ended, or the first.
+/// Whether a wait on several tasks ends when all of them have ended (or ask), or the first;
+/// a person's wait (`codex-mcp wait`) also ends as soon as one asks, since someone must answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitFor {
     All,
     Any,
+    AllUnlessOneAsks,
 }
 
 /// True when a cancel's reason says the client's own time limit for the call passed (Claude
@@ -198,11 +200,15 @@ impl Engine {
                 Ok(w) => w,
                 Err(_) => return,
             };
+            let settled = |w: &Watch| matches!(w.state, State::Ended | State::Asks);
             let done = match mode {
                 WaitFor::All => watches.iter().all(|w| w.state != State::Running),
                 WaitFor::Any => {
-                    watches.iter().any(|w| w.state == State::Ended)
-                        || watches.iter().all(|w| w.state == State::Missing)
+                    watches.iter().any(settled) || watches.iter().all(|w| w.state == State::Missing)
+                }
+                WaitFor::AllUnlessOneAsks => {
+                    watches.iter().any(|w| w.state == State::Asks)
+                        || watches.iter().all(|w| w.state != State::Running)
                 }
             };
             let now = Instant::now();
@@ -268,6 +274,8 @@ struct RecordStamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Running,
+    /// Codex waits for a person's answer.
+    Asks,
     Ended,
     Missing,
 }
@@ -294,7 +302,7 @@ impl Watch {
     /// Reads the record when it changed (or when `full`, which also finalizes a task whose
     /// supervisor died).
     fn look(&mut self, engine: &Engine, full: bool) {
-        if self.state != State::Running {
+        if matches!(self.state, State::Ended | State::Missing) {
             return;
         }
         let now = std::fs::metadata(self.files.meta())
@@ -311,10 +319,9 @@ impl Watch {
         }
         self.seen = now;
         self.state = match engine.current_meta(&self.task_id) {
+            Ok(m) if m.status().is_final() => State::Ended,
             // A question stops a wait too: someone has to answer it before the task goes on.
-            Ok(m) if m.status().is_final() || m.status() == TaskStatus::InputRequired => {
-                State::Ended
-            }
+            Ok(m) if m.status() == TaskStatus::InputRequired => State::Asks,
             Ok(_) => State::Running,
             Err(EngineError::NotFound(_)) => State::Missing,
             Err(_) => State::Running,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
-    CancelledNotificationParam, ContentBlock, GetTaskParams, GetTaskResult, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, RequestId, ServerCapabilities,
-    ServerConfig, Tool, UpdateTaskParams,
+    CancelledNotificationParam, ContentBlock, CustomRequest, CustomResult, GetTaskParams,
+    GetTaskResult, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams, RequestId,
+    ServerCapabilities, ServerConfig, Tool, UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -380,5 +380,35 @@ impl ServerHandler for CodexMcp {
         _ctx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
         self.answer_from_client(&request).await
+    }
+
+    /// A request rmcp could not read as its method's type arrives here. For the task methods
+    /// this server serves, that is the caller's malformed params (`-32602`), not an unknown
+    /// method.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        let served = ["tasks/get", "tasks/update", "tasks/cancel"];
+        if served.contains(&request.method.as_str()) {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "invalid params for {}: `taskId` must be a string naming a task (like \
+                     `codex-review-auth-v1`){}",
+                    request.method,
+                    match request.method.as_str() {
+                        "tasks/update" => ", and `inputResponses` an object of answers",
+                        _ => "",
+                    }
+                ),
+                request.params,
+            ));
+        }
+        Err(ErrorData::new(
+            rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+            request.method,
+            None,
+        ))
     }
 }

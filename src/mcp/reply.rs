@@ -9,10 +9,7 @@ use super::handler::{CodexMcp, structured};
 use super::task;
 use super::tools::ToolKind;
 use crate::engine::{Delivery, EngineError, ReplyArgs, ReplyView, ReplyWith, parse_task_id};
-
-/// Who answered, as a task's record keeps it.
-const BY_TOOL: &str = "codex_reply";
-const BY_CLIENT: &str = "tasks_update";
+use crate::vocab::Answerer;
 
 impl CodexMcp {
     /// `codex_reply`: a prompt or a decision to a task. A follow-up is started like
@@ -25,27 +22,13 @@ impl CodexMcp {
     ) -> Result<CallToolResponse, EngineError> {
         let args: ReplyArgs = self.args(ToolKind::Reply, args)?;
         let id = parse_task_id(&args.task_id)?;
-        let with = match (args.prompt, args.decision) {
-            (Some(_), Some(_)) => {
-                return Err(EngineError::invalid(
-                    "decision",
-                    "give `prompt` (something to tell Codex) or `decision` (the answer to its \
-                     question), not both",
-                ));
-            }
-            (None, None) => {
-                return Err(EngineError::invalid(
-                    "prompt",
-                    "say what to tell the task (`prompt`), or answer its question (`decision`: \
-                     accept, accept_for_session, decline or cancel)",
-                ));
-            }
-            (Some(prompt), None) => ReplyWith::Prompt(crate::engine::parse_prompt(prompt)?),
-            (None, Some(decision)) => ReplyWith::Decision(decision),
-        };
-        match self.engine().reply(&id, with, BY_TOOL).await? {
+        let with = reply_with(args.prompt, args.decision, args.request_id)?;
+        match self.engine().reply(&id, with, Answerer::CodexReply).await? {
             Delivery::Done(view) => Ok(structured(&view, false).into()),
-            Delivery::FollowUp(spec) => {
+            Delivery::FollowUp {
+                spec,
+                turn_had_ended,
+            } => {
                 let session = spec.session_id.clone();
                 if ctx
                     .client_capabilities()
@@ -54,12 +37,15 @@ impl CodexMcp {
                     return self.run_as_task(spec, ctx).await;
                 }
                 let started = self.engine().dispatch(spec).await?;
-                Ok(structured(&ReplyView::follow_up(&started, session), false).into())
+                let view = ReplyView::follow_up(&started, session, turn_had_ended);
+                Ok(structured(&view, false).into())
             }
         }
     }
 
-    /// `tasks/update`: the person's answer to the question of an `input_required` task.
+    /// `tasks/update`: the person's answers to questions of an `input_required` task, any
+    /// subset of those open. Every answer is checked before any is given: an answer to a
+    /// question that is not open, or one that is not well formed, answers nothing.
     pub(super) async fn answer_from_client(
         &self,
         request: &UpdateTaskParams,
@@ -68,26 +54,57 @@ impl CodexMcp {
         let id = parse_task_id(raw).map_err(|e| task::request_error(raw, e))?;
         let view = self.engine().status(&id).await;
         let view = view.map_err(|e| task::request_error(raw, e))?;
-        let Some(question) = view.input_request.as_ref() else {
+        if view.input_requests.is_empty() {
             return Err(task::no_input_error(&request.task_id));
-        };
-        let Some(decision) = task::decision_of(&request.input_responses, question.id) else {
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "no answer to `{}` in inputResponses: that is the open question of task `{}`",
-                    task::input_key(question.id),
-                    request.task_id
-                ),
-                None,
-            ));
-        };
-        let delivered = self
-            .engine()
-            .reply(&id, ReplyWith::Decision(decision), BY_CLIENT)
-            .await;
-        delivered.map_err(|e| task::request_error(raw, e))?;
-        tracing::info!(task = %raw, decision = decision.as_str(), "tasks/update answered");
+        }
+        let answers =
+            task::decisions_of(&request.input_responses, &view.input_requests).map_err(|why| {
+                ErrorData::invalid_params(why, Some(serde_json::json!({"taskId": raw})))
+            })?;
+        for (request_id, decision) in answers {
+            let with = ReplyWith::Decision {
+                request_id,
+                decision,
+            };
+            let delivered = self.engine().reply(&id, with, Answerer::TasksUpdate).await;
+            delivered.map_err(|e| task::request_error(raw, e))?;
+            tracing::info!(task = %raw, request_id, decision = decision.as_str(), "tasks/update answered");
+        }
         Ok(())
+    }
+}
+
+/// What `codex_reply`'s arguments ask for: a prompt, or a decision bound to its question.
+fn reply_with(
+    prompt: Option<String>,
+    decision: Option<crate::vocab::Decision>,
+    request_id: Option<u64>,
+) -> Result<ReplyWith, EngineError> {
+    match (prompt, decision, request_id) {
+        (Some(_), Some(_), _) => Err(EngineError::invalid(
+            "decision",
+            "give `prompt` (something to tell Codex) or `decision` (the answer to its question), \
+             not both",
+        )),
+        (None, None, _) => Err(EngineError::invalid(
+            "prompt",
+            "say what to tell the task (`prompt`), or answer one of its questions (`decision`: \
+             accept, accept_for_session, decline or cancel, with `request_id`)",
+        )),
+        (Some(_), None, Some(_)) => Err(EngineError::invalid(
+            "request_id",
+            "it names the question a `decision` answers; a `prompt` takes none",
+        )),
+        (Some(prompt), None, None) => Ok(ReplyWith::Prompt(crate::engine::parse_prompt(prompt)?)),
+        (None, Some(_), None) => Err(EngineError::invalid(
+            "request_id",
+            "it is required with `decision`: the `id` of the question you answer, from the \
+             task's `input_requests` (codex_status shows them). Nothing was answered",
+        )),
+        (None, Some(decision), Some(request_id)) => Ok(ReplyWith::Decision {
+            request_id,
+            decision,
+        }),
     }
 }
 

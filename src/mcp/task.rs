@@ -36,15 +36,17 @@ pub fn detailed(
         Status::Queued | Status::Running => {
             DetailedTask::new(created(view, poll), TaskPayload::Working)
         }
-        Status::InputRequired => match view.input_request.as_ref().and_then(elicitation) {
-            Some((key, request)) => DetailedTask::new(
+        Status::InputRequired => {
+            let input_requests: rmcp::model::InputRequests =
+                view.input_requests.iter().filter_map(elicitation).collect();
+            if input_requests.is_empty() {
+                return DetailedTask::new(created(view, poll), TaskPayload::Working);
+            }
+            DetailedTask::new(
                 base(view, TaskStatus::InputRequired, poll).with_status_message(task_line(view)),
-                TaskPayload::InputRequired {
-                    input_requests: [(key, request)].into(),
-                },
-            ),
-            None => DetailedTask::new(created(view, poll), TaskPayload::Working),
-        },
+                TaskPayload::InputRequired { input_requests },
+            )
+        }
         Status::Completed | Status::Failed => DetailedTask::new(
             base(view, TaskStatus::Completed, poll),
             TaskPayload::Completed {
@@ -118,17 +120,19 @@ pub fn input_key(id: u64) -> String {
     format!("approval-{id}")
 }
 
+/// The longest message of a question shown to a person.
+const MESSAGE_MAX: usize = 2_000;
+
 /// The question as an `elicitation/create` form with no fields: the client shows the message
-/// and Accept / Decline, and the person's choice is the answer.
+/// and Accept / Decline, and the person's choice is the answer to this question alone.
 fn elicitation(q: &InputRequest) -> Option<(String, rmcp::model::InputRequest)> {
-    let mut message = format!("Codex asks to {}", q.what());
-    if let Some(cwd) = &q.cwd {
-        message.push_str(&format!(" in {cwd}"));
+    let mut message = q.line().replacen("question", "Question", 1);
+    if q.kind.as_str() != "file_change" || q.command.is_some() {
+        message.push_str(". Accepting lets it run outside Codex's sandbox.");
+    } else {
+        message.push_str(". Accepting lets Codex write these files.");
     }
-    if let Some(reason) = &q.reason {
-        message.push_str(&format!(". Why: {reason}"));
-    }
-    message.push_str(". Accepting lets it run outside Codex's sandbox.");
+    let message = crate::text::shorten(&message, MESSAGE_MAX);
     let request = serde_json::json!({
         "method": "elicitation/create",
         "params": {
@@ -141,15 +145,43 @@ fn elicitation(q: &InputRequest) -> Option<(String, rmcp::model::InputRequest)> 
     Some((input_key(q.id), request))
 }
 
-/// The decision a client's `inputResponses` gives for question `id`: accept → accept, decline
-/// → decline, cancel → cancel (decline, and end the turn). `None` when it holds no answer to it.
-pub fn decision_of(responses: &rmcp::model::InputResponses, id: u64) -> Option<Decision> {
-    let answer = responses.get(&input_key(id))?;
-    Some(match answer["action"].as_str() {
-        Some("accept") => Decision::Accept,
-        Some("cancel") => Decision::Cancel,
-        _ => Decision::Decline,
-    })
+/// The answers a client's `inputResponses` gives, each to the open question its key names:
+/// accept → accept, decline → decline, cancel → cancel (decline, and end the turn). An answer
+/// to a question that is not open, or one without a known `action`, is refused with what is
+/// wrong, before anything is answered.
+pub fn decisions_of(
+    responses: &rmcp::model::InputResponses,
+    open: &[InputRequest],
+) -> Result<Vec<(u64, Decision)>, String> {
+    let keys: Vec<String> = open.iter().map(|q| input_key(q.id)).collect();
+    if responses.is_empty() {
+        return Err(format!(
+            "inputResponses is empty: answer one or more of the open questions {}",
+            keys.join(", ")
+        ));
+    }
+    let mut answers = Vec::new();
+    for (key, answer) in responses.iter() {
+        let Some(q) = open.iter().find(|q| &input_key(q.id) == key) else {
+            return Err(format!(
+                "`{key}` is not an open question of this task (open now: {}); nothing was answered",
+                keys.join(", ")
+            ));
+        };
+        let decision = match answer.get("action").and_then(|a| a.as_str()) {
+            Some("accept") => Decision::Accept,
+            Some("decline") => Decision::Decline,
+            Some("cancel") => Decision::Cancel,
+            other => {
+                return Err(format!(
+                    "the answer to `{key}` has action {}: accepted are \"accept\", \"decline\" and \"cancel\"; nothing was answered",
+                    other.map_or_else(|| "missing".to_string(), |a| format!("\"{a}\""))
+                ));
+            }
+        };
+        answers.push((q.id, decision));
+    }
+    Ok(answers)
 }
 
 /// What `tasks/update` answers for a task that asks nothing now.

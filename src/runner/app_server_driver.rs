@@ -56,23 +56,36 @@ pub(super) fn run(
         files,
         meta,
         env,
-        stdin: child.stdin.take(),
+        stdin: child
+            .stdin
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Write + Send>),
         events: events_out,
         translator: Translator::default(),
         pending: HashMap::new(),
         next_id: 0,
         thread: None,
         turn: None,
-        question: None,
+        questions: Vec::new(),
+        unrecorded: Vec::new(),
         early_steers: Vec::new(),
         file_changes: HashMap::new(),
-        asked: meta.conversation().approvals.len() as u64,
+        // Read afresh: an earlier attempt of this task may have asked questions since.
+        asked: files
+            .read_meta()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| meta.clone())
+            .conversation()
+            .next_question()
+            - 1,
         turn_over: false,
         prompt: text,
         session: session.map(str::to_string),
     };
     talk.send_initialize();
     let mut end = talk.converse(&mut child, &incoming, &tracked);
+    let late_approvals = std::mem::take(&mut talk.unrecorded);
     drop(talk);
     let strays = stop_strays();
     let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
@@ -91,6 +104,7 @@ pub(super) fn run(
         tracked,
         end,
         warnings,
+        late_approvals,
     })
 }
 
@@ -157,7 +171,7 @@ impl Talk<'_> {
             if mail_at.elapsed() >= MAIL_EVERY {
                 mail_at = Instant::now();
                 self.read_mail();
-                self.expire_question();
+                self.expire_questions();
             }
             let erring_since = {
                 let mut t = lock(tracked);

@@ -4,18 +4,17 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::process::ChildStdin;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use super::run::RunEnv;
-use crate::codex::{self, CodexSandbox, Incoming, ThreadSettings, Translator};
+use crate::codex::{self, Asked, CodexSandbox, Incoming, Question, ThreadSettings, Translator};
 use crate::store::{
-    Approval, CancelRequest, EndedBy, InputRequest, Letter, Reply, Steer, TaskFiles, TaskMeta,
-    now_ms, rfc3339, write_json,
+    Approval, CancelRequest, InputRequest, Letter, Reply, Steer, TaskFiles, TaskMeta, now_ms,
+    rfc3339, write_json,
 };
-use crate::vocab::Decision;
+use crate::vocab::{Answerer, Decision};
 
 /// What a request we sent was for, to act on its answer.
 pub(super) enum Purpose {
@@ -44,7 +43,8 @@ pub(super) struct Talk<'a> {
     pub(super) files: &'a TaskFiles,
     pub(super) meta: &'a TaskMeta,
     pub(super) env: &'a RunEnv<'a>,
-    pub(super) stdin: Option<ChildStdin>,
+    /// Where our messages go, one per line (app-server's stdin); closing it ends the server.
+    pub(super) stdin: Option<Box<dyn Write + Send>>,
     /// Where translated events go: the pump copies them to the log and the progress.
     pub(super) events: std::io::PipeWriter,
     pub(super) translator: Translator,
@@ -52,12 +52,17 @@ pub(super) struct Talk<'a> {
     pub(super) next_id: u64,
     pub(super) thread: Option<String>,
     pub(super) turn: Option<String>,
-    pub(super) question: Option<Open>,
+    /// The questions Codex waits on, oldest first: it may ask several at once.
+    pub(super) questions: Vec<Open>,
+    /// Answers given by nobody that the record could not take yet (a full disk): written as
+    /// soon as it can, at the latest with the task's end.
+    pub(super) unrecorded: Vec<Approval>,
     /// The paths of each patch of the turn, by item id.
     pub(super) file_changes: HashMap<String, Vec<String>>,
     /// Steers that came before the turn started: sent when it has.
     pub(super) early_steers: Vec<(String, String)>,
-    /// Questions asked so far in the task (numbers go on across runs).
+    /// The highest question number given so far in the task (numbers go on across runs and
+    /// are never given twice).
     pub(super) asked: u64,
     pub(super) turn_over: bool,
     pub(super) prompt: String,
@@ -83,7 +88,7 @@ impl Talk<'_> {
                 if method == "turn/completed" {
                     self.turn_over = true;
                     self.refuse_early_steers();
-                    self.withdraw_question();
+                    self.withdraw_questions();
                 }
                 for event in self.translator.translate(&method, &params) {
                     self.log(&event);
@@ -139,23 +144,22 @@ impl Talk<'_> {
                     self.steer(letter, prompt);
                 }
             }
-            (Purpose::Steer { letter, prompt }, result) => {
-                let error = result.err();
-                if error.is_none() {
-                    let steer = Steer {
-                        prompt: prompt.clone(),
-                        at: rfc3339(now_ms()),
-                    };
-                    let _ = self.files.update_meta(|m| m.steered(steer));
-                    self.log(&json!({"type": "steer.delivered", "prompt": prompt}));
-                }
-                self.files.reply(
-                    &letter,
-                    &Reply {
-                        ok: error.is_none(),
-                        error,
-                    },
-                );
+            (Purpose::Steer { letter, prompt }, Ok(_)) => {
+                let steer = Steer {
+                    prompt: prompt.clone(),
+                    at: rfc3339(now_ms()),
+                };
+                let _ = self.files.update_meta(|m| m.steered(steer));
+                self.log(&json!({"type": "steer.delivered", "prompt": prompt}));
+                self.files.reply(&letter, &Reply::ok());
+            }
+            // The turn ended between the look and the steer: said as such, so the caller
+            // can send it as a follow-up.
+            (Purpose::Steer { letter, .. }, Err(_)) if self.turn_over => {
+                self.files.reply(&letter, &Reply::turn_over());
+            }
+            (Purpose::Steer { letter, .. }, Err(e)) => {
+                self.files.reply(&letter, &Reply::refused(e));
             }
             (Purpose::Interrupt, _) => {}
             // The run cannot go on: say so as exec would, and end it.
@@ -168,41 +172,92 @@ impl Talk<'_> {
         }
     }
 
-    /// A question from Codex: it waits in the task's record for an answer.
+    /// A request from Codex: a question for a person waits in the task's record for an
+    /// answer; anything codex-mcp does not answer on a person's behalf is declined at once,
+    /// with a warning on the task that names it.
     pub(super) fn asked(&mut self, rpc_id: Value, method: String, params: Value) {
-        let Some(q) = codex::question(&method, &params) else {
-            // A request this driver does not serve: refused, so Codex does not wait on it.
-            let refusal = json!({"id": rpc_id, "error": {"code": -32601, "message": "not supported by codex-mcp"}});
-            self.write(&refusal.to_string());
-            return;
+        let question = match codex::asked(&rpc_id, &method, &params) {
+            Asked::Question(q) => q,
+            Asked::Declined { what, answer } => {
+                self.write(&answer);
+                let warning = format!("Codex asked for {what}; codex-mcp declined it");
+                self.log(&json!({"type": "error", "message": warning}));
+                let _ = self.files.update_meta(|m| m.warn([warning]));
+                return;
+            }
         };
         self.asked += 1;
-        let now = now_ms();
-        let request = InputRequest {
-            id: self.asked,
-            kind: q.kind.to_string(),
-            command: q.command,
-            cwd: q.cwd,
-            reason: q.reason,
-            paths: params["itemId"]
-                .as_str()
-                .and_then(|item| self.file_changes.get(item).cloned())
-                .unwrap_or_default(),
-            decisions: Decision::ALL.to_vec(),
-            asked_at: rfc3339(now),
-            asked_at_ms: now,
-        };
+        let request = self.input_request(question);
+        // The whole question goes to the log; the record keeps a bounded one.
         self.log(&json!({"type": "approval.requested", "request": request}));
-        if let Ok(Some((meta, ()))) = self.files.update_meta(|m| m.ask(request.clone())) {
-            super::notify::input_required(self.env.config, &meta);
-        }
-        self.question = Some(Open {
+        let open = Open {
             rpc_id,
             method,
             params,
-            request,
+            request: request.clone().bounded(),
             since: Instant::now(),
-        });
+        };
+        let id = request.id;
+        self.questions.push(open);
+        if self.meta.launch().approval_policy.is_never() {
+            let note = "the task's approval_policy is `never`: nothing is accepted";
+            self.decline_unasked(id, Answerer::Policy, note.into());
+            return;
+        }
+        match self.record_question(id) {
+            Ok(meta) => super::notify::input_required(self.env.config, &meta),
+            Err(e) => {
+                let note =
+                    format!("the question could not be recorded ({e}), so nobody could answer it");
+                self.decline_unasked(id, Answerer::Unrecorded, note);
+            }
+        }
+    }
+
+    fn input_request(&self, q: Question) -> InputRequest {
+        let now = now_ms();
+        InputRequest {
+            id: self.asked,
+            kind: q.kind,
+            command: q.command,
+            cwd: q.cwd,
+            reason: q.reason,
+            paths: q
+                .item
+                .and_then(|item| self.file_changes.get(&item).cloned())
+                .unwrap_or_default(),
+            host: q.host,
+            decisions: <Decision as strum::VariantArray>::VARIANTS.to_vec(),
+            asked_at: rfc3339(now),
+            asked_at_ms: now,
+        }
+    }
+
+    /// Writes open question `id` into the task's record (it makes the task
+    /// `input_required`), trying a few times: a question nobody can see cannot be answered.
+    fn record_question(&self, id: u64) -> Result<TaskMeta, crate::store::StoreError> {
+        let Some(q) = self.questions.iter().find(|q| q.request.id == id) else {
+            return Err(crate::store::StoreError::io(
+                self.files.meta(),
+                std::io::Error::other("no such question"),
+            ));
+        };
+        let mut last = None;
+        for pause in [0, 100, 300] {
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            match self.files.update_meta(|m| m.ask(q.request.clone())) {
+                Ok(Some((meta, ()))) => return Ok(meta),
+                Ok(None) => return Err(missing_record(self.files)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| missing_record(self.files)))
+    }
+
+    /// Declines question `id` at once, for nobody (`by` says why nobody could answer).
+    fn decline_unasked(&mut self, id: u64, by: Answerer, note: String) {
+        self.log(&json!({"type": "error", "message": format!("question {id} declined: {note}")}));
+        self.decide_with_note(id, Decision::Decline, by, Some(note));
     }
 
     /// The paths a patch touches, kept by its item id: app-server's question about it names
@@ -222,21 +277,30 @@ impl Talk<'_> {
     }
 
     pub(super) fn read_mail(&mut self) {
-        for (name, letter) in self.files.take_letters() {
+        let mail = self.files.take_letters();
+        if !mail.rejected.is_empty() {
+            let _ = self.files.update_meta(|m| m.warn(mail.rejected.clone()));
+        }
+        for name in &mail.refused {
+            let why = "it was not a letter codex-mcp writes, and was moved to inbox/rejected/";
+            self.files.reply(name, &Reply::refused(why));
+        }
+        for (name, letter) in mail.letters {
             match letter {
                 Letter::Steer { prompt } => self.steer(name, prompt),
                 Letter::Answer { id, decision, by } => {
-                    let reply = self.decide(id, decision, &by);
+                    let reply = self.decide(id, decision, by);
                     self.files.reply(&name, &reply);
                 }
             }
         }
+        self.flush_unrecorded();
+        self.files.sweep_replies();
     }
 
     pub(super) fn steer(&mut self, letter: String, prompt: String) {
         if self.turn_over {
-            let error = Some("the task's turn is over".to_string());
-            self.files.reply(&letter, &Reply { ok: false, error });
+            self.files.reply(&letter, &Reply::turn_over());
             return;
         }
         let (Some(thread), Some(turn)) = (self.thread.clone(), self.turn.clone()) else {
@@ -254,74 +318,98 @@ impl Talk<'_> {
     /// The turn is over before it could take the steers that waited for it.
     pub(super) fn refuse_early_steers(&mut self) {
         for (letter, _) in std::mem::take(&mut self.early_steers) {
-            let error = Some("the task's turn is over".to_string());
-            self.files.reply(&letter, &Reply { ok: false, error });
+            self.files.reply(&letter, &Reply::turn_over());
         }
     }
 
-    /// Gives the open question `id` its answer.
-    pub(super) fn decide(&mut self, id: u64, decision: Decision, by: &str) -> Reply {
-        let Some(open) = self.question.take_if(|q| q.request.id == id) else {
-            return Reply {
-                ok: false,
-                error: Some(format!(
-                    "question {id} is not open (answered, or the task moved on)"
-                )),
-            };
+    /// Gives the open question `id` its answer; any other id is refused, and nothing is
+    /// answered.
+    pub(super) fn decide(&mut self, id: u64, decision: Decision, by: Answerer) -> Reply {
+        self.decide_with_note(id, decision, by, None)
+    }
+
+    fn decide_with_note(
+        &mut self,
+        id: u64,
+        decision: Decision,
+        by: Answerer,
+        note: Option<String>,
+    ) -> Reply {
+        let Some(i) = self.questions.iter().position(|q| q.request.id == id) else {
+            return Reply::refused(format!(
+                "question {id} is not open (answered, or the task moved on)"
+            ));
         };
-        let word = decision.app_server_word();
+        let open = self.questions.remove(i);
         self.write(&codex::approval_answer(
             &open.rpc_id,
             &open.method,
             &open.params,
-            word,
+            decision,
         ));
         let approval = Approval {
-            id,
-            kind: open.request.kind.clone(),
+            request_id: id,
+            kind: open.request.kind,
             command: open.request.command.clone(),
             decision,
-            by: by.to_string(),
+            by,
             at: rfc3339(now_ms()),
+            note,
         };
         self.log(&json!({"type": "approval.answered", "approval": approval}));
-        let _ = self.files.update_meta(|m| m.answered(Some(approval)));
+        if self
+            .files
+            .update_meta(|m| m.answered(id, approval.clone()))
+            .is_err()
+        {
+            self.unrecorded.push(approval);
+        }
         if decision == Decision::Cancel {
             let cancel = CancelRequest {
-                by: match by {
-                    "tasks_update" => EndedBy::TaskCancel,
-                    "cli" => EndedBy::Cli,
-                    _ => EndedBy::CancelTool,
-                },
-                reason: Some(format!("the answer to question {id} was cancel")),
+                by: by.ended_by(),
+                reason: Some(format!(
+                    "the answer to question {id} was `cancel` (by {by})"
+                )),
                 at: rfc3339(now_ms()),
                 canceller_notifies: false,
+                answer: Some(id),
             };
             let _ = write_json(&self.files.cancel_marker(), &cancel);
         }
-        Reply {
-            ok: true,
-            error: None,
+        Reply::ok()
+    }
+
+    /// Answers that the record could not take when they were given, written now if it can.
+    fn flush_unrecorded(&mut self) {
+        if self.unrecorded.is_empty() {
+            return;
+        }
+        let late = self.unrecorded.clone();
+        if self.files.update_meta(|m| m.answered_late(late)).is_ok() {
+            self.unrecorded.clear();
         }
     }
 
-    /// A question nobody answered in time is declined: nothing is accepted without an answer.
-    pub(super) fn expire_question(&mut self) {
+    /// Each question nobody answered in time is declined, on its own clock: nothing is
+    /// accepted without an answer.
+    pub(super) fn expire_questions(&mut self) {
         let limit = self.env.config.approval_timeout;
-        if let Some(id) = self
-            .question
-            .as_ref()
+        let late: Vec<u64> = self
+            .questions
+            .iter()
             .filter(|q| q.since.elapsed() >= limit)
             .map(|q| q.request.id)
-        {
-            self.decide(id, Decision::Decline, "timeout");
+            .collect();
+        for id in late {
+            self.decide(id, Decision::Decline, Answerer::Timeout);
         }
     }
 
-    /// The turn ended with a question open: it is no longer asked.
-    pub(super) fn withdraw_question(&mut self) {
-        if self.question.take().is_some() {
-            let _ = self.files.update_meta(|m| m.answered(None));
+    /// The turn ended with questions open: they are no longer asked.
+    pub(super) fn withdraw_questions(&mut self) {
+        if !self.questions.is_empty() {
+            self.questions.clear();
+            let _ = self.files.update_meta(|m| m.withdraw_questions());
         }
     }
 
@@ -364,4 +452,11 @@ impl Talk<'_> {
     pub(super) fn log(&mut self, event: &Value) {
         let _ = writeln!(self.events, "{event}");
     }
+}
+
+fn missing_record(files: &TaskFiles) -> crate::store::StoreError {
+    crate::store::StoreError::io(
+        files.meta(),
+        std::io::Error::new(std::io::ErrorKind::NotFound, "the task's record is missing"),
+    )
 }

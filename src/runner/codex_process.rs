@@ -17,7 +17,7 @@ use super::pump::{Tracked, pump};
 use super::run::{RunEnv, Stop};
 use crate::child::with_clean_signals;
 use crate::config::DEPTH_VAR;
-use crate::store::{StoreError, TaskFiles, TaskMeta, open_append};
+use crate::store::{StoreError, TaskFiles, TaskMeta, ensure_private_dir, open_append};
 
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
 pub(super) const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
@@ -48,10 +48,13 @@ pub(super) fn codex_command(
     if meta.launch().readonly_fallback {
         // Without a sandbox, a command could reach the person's tmux server and leave a
         // process there that writes after the audit and outlives the task: no way to it. A
-        // server it starts itself lands in the task's folder and is stopped as a stray.
+        // server it starts itself lands in the task's folder and is stopped as a stray. The
+        // folder must exist: tmux falls back to /tmp, the person's own, when it does not.
+        let own = files.tmux_dir();
+        ensure_private_dir(&own).map_err(std::io::Error::other)?;
         cmd.env_remove("TMUX")
             .env_remove("TMUX_PANE")
-            .env("TMUX_TMPDIR", files.dir.join("no-tmux"));
+            .env("TMUX_TMPDIR", own);
     }
     Ok(cmd)
 }

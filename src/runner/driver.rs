@@ -25,8 +25,24 @@ pub(crate) enum Driver {
 
 impl Driver {
     /// The driver of `meta`'s task.
-    pub(super) fn of(meta: &TaskMeta) -> Driver {
+    pub(crate) fn of(meta: &TaskMeta) -> Driver {
         Driver::for_engine(meta.launch().engine)
+    }
+
+    /// Whether a prompt can be steered into a running turn.
+    pub(crate) fn can_steer(self) -> bool {
+        match self {
+            Driver::Exec => false,
+            Driver::AppServer => true,
+        }
+    }
+
+    /// Whether Codex can stop and ask a person (`approval_policy` applies).
+    pub(crate) fn asks_approvals(self) -> bool {
+        match self {
+            Driver::Exec => false,
+            Driver::AppServer => true,
+        }
     }
 
     /// The driver that runs `meta`'s task here. A task recorded for app-server whose Codex has

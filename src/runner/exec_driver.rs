@@ -49,6 +49,7 @@ pub(super) fn run(
         tracked,
         end,
         warnings,
+        late_approvals: Vec::new(),
     })
 }
 

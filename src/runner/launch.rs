@@ -66,6 +66,9 @@ pub fn launch_in_tmux(
     // environment, which may be days old.
     let files = TaskFiles::at(task_dir);
     save_environment(&files.launch_env())?;
+    // Made here, private like every file of the task: the shell below would make it with the
+    // umask's mode.
+    drop(open_append(&files.supervisor_log())?);
     // The pane's output vanishes with its session, so the supervisor's stderr goes to its log
     // from the first instant: even a program that cannot start leaves its words there. The
     // script is a constant; the paths reach it as arguments, never as shell text.

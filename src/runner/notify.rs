@@ -2,6 +2,7 @@
 //! person's `CODEXMCP_NOTIFY` program runs, with the configuration of the process that ended the
 //! task, under a watchdog with a time limit.
 
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
@@ -9,8 +10,9 @@ use crate::child::with_clean_signals;
 use crate::config::Config;
 use crate::store::{TaskMeta, now_ms};
 
-/// Runs `CODEXMCP_NOTIFY` (argv, no shell) with one JSON argument describing the ended task,
-/// as Codex's own `notify` setting does. It is not waited for, and cannot hold a task up.
+/// Runs `CODEXMCP_NOTIFY` (argv, no shell) with a JSON document describing the ended task on
+/// its standard input: never in an argument, where every user of the machine could read it
+/// with `ps`. It is not waited for, and cannot hold a task up.
 pub fn task_ended(config: &Config, meta: &TaskMeta) {
     let outcome = meta.outcome();
     let summary = outcome
@@ -24,10 +26,31 @@ pub fn task_ended(config: &Config, meta: &TaskMeta) {
 }
 
 /// Runs `CODEXMCP_NOTIFY` when Codex asks a question and the task waits for a person: status
-/// `input_required`, and the question.
+/// `input_required`, the question just asked (`input_request`) and every open one.
 pub fn input_required(config: &Config, meta: &TaskMeta) {
     let mut payload = about("input-required", meta);
-    payload["input_request"] = serde_json::json!(meta.conversation().input_request);
+    // Short, so the whole document fits a pipe's buffer (it is written before this returns).
+    let open: Vec<_> = meta
+        .conversation()
+        .open()
+        .iter()
+        .rev()
+        .take(5)
+        .rev()
+        .map(|q| {
+            let mut q = q.clone();
+            for text in [&mut q.command, &mut q.cwd, &mut q.reason, &mut q.host]
+                .into_iter()
+                .flatten()
+            {
+                *text = crate::text::shorten(text, 500);
+            }
+            q.paths.truncate(10);
+            q
+        })
+        .collect();
+    payload["input_request"] = serde_json::json!(open.last());
+    payload["input_requests"] = serde_json::json!(open);
     run_notify(config, payload);
 }
 
@@ -56,10 +79,9 @@ fn run_notify(config: &Config, payload: serde_json::Value) {
     let Some((program, args)) = argv.split_first() else {
         return;
     };
-    let mut argv: Vec<String> = std::iter::once(program.clone())
+    let argv: Vec<String> = std::iter::once(program.clone())
         .chain(args.iter().cloned())
         .collect();
-    argv.push(payload.to_string());
     let limit = config.notify_timeout;
     // A watchdog of its own runs it, so that its time limit holds after this process has
     // exited (a supervisor ends right after recording the end). It has a session of its own:
@@ -71,7 +93,7 @@ fn run_notify(config: &Config, payload: serde_json::Value) {
             .arg(limit.as_millis().to_string())
             .arg("--")
             .args(&argv)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         cmd
@@ -91,6 +113,11 @@ fn run_notify(config: &Config, payload: serde_json::Value) {
         Err(e) => Err(e),
     };
     if let Ok(mut child) = spawned {
+        // Written now, before a supervisor that is about to exit does: the document is a few
+        // KiB, which a pipe's buffer takes whether or not the watchdog reads yet.
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(format!("{payload}\n").as_bytes());
+        }
         // Reaped in the background: a server that runs for days gathers no zombies.
         std::thread::spawn(move || child.wait());
     }

@@ -80,6 +80,8 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
     if let Some(cancel) = d.cancel.as_ref().filter(|_| !done) {
         outcome.error = Some(cancel_error(cancel));
         outcome.ended_by = Some(cancel.by);
+        // Codex was stopped: how its process ended says nothing of the task.
+        outcome.exit_code = None;
         return (TaskStatus::Cancelled, outcome);
     }
     if let Some(limit) = d.end.timed_out.filter(|_| !done) {
@@ -97,6 +99,7 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
              and was stopped; its last words: {}",
             p.last_error.as_deref().unwrap_or("none")
         ));
+        outcome.ended_by = Some(EndedBy::Unreachable);
         return with_failure(&d, TaskStatus::Failed, outcome);
     }
     let status = natural_end(&d, exit_ok, &mut outcome);
@@ -165,6 +168,15 @@ fn natural_end(d: &Decision<'_>, exit_ok: bool, outcome: &mut Outcome) -> TaskSt
 }
 
 fn cancel_error(cancel: &CancelRequest) -> String {
+    if let Some(question) = cancel.answer {
+        return format!(
+            "cancelled by the answer `cancel` to Codex's question {question} ({})",
+            cancel
+                .reason
+                .as_deref()
+                .unwrap_or("declined, and the turn stopped")
+        );
+    }
     match (cancel.by, &cancel.reason) {
         (EndedBy::ClientCancel, Some(r)) => format!("cancelled by the client: {r}"),
         (EndedBy::ClientCancel, None) => "cancelled by the client (it gave no reason)".into(),
@@ -311,6 +323,7 @@ mod tests {
                 reason: None,
                 at: String::new(),
                 canceller_notifies: false,
+                answer: None,
             }),
             stderr_tail: stderr,
             supervisor_tail: "",
@@ -473,6 +486,7 @@ mod tests {
             reason: Some("AbortError: user-cancel".into()),
             at: String::new(),
             canceller_notifies: false,
+            answer: None,
         };
         let (s, o) = end(
             &running,

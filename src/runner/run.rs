@@ -34,6 +34,8 @@ pub(super) struct Ran {
     pub(super) tracked: Tracked,
     pub(super) end: RunEnd,
     pub(super) warnings: Vec<String>,
+    /// Answers the record could not take while the run went on (a full disk).
+    pub(super) late_approvals: Vec<crate::store::Approval>,
 }
 
 /// What the signal thread shares: which stop signal arrived, and the codex to pass it on to.

@@ -24,8 +24,8 @@ use super::run::{Limits, RunEnv, Stop};
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::config::Config;
 use crate::store::{
-    Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles, TaskMeta,
-    TaskStatus, now_ms, open_append, rfc3339, write_atomic,
+    Approval, Attempt, CancelRequest, EndFindings, EndedBy, Outcome, StoreError, TaskFiles,
+    TaskMeta, TaskStatus, now_ms, open_append, rfc3339, write_atomic,
 };
 
 /// The pause before the first retry; it doubles for each further one.
@@ -98,19 +98,38 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         config: &config,
     };
     let (driver, meta) = Driver::settle(files, meta);
-    let mut attempt = Try::first(files, &meta);
+    run_attempts(files, &meta, driver, &run_env, find)?;
+    let status = files.read_meta().ok().flatten().map(|m| m.status());
+    view.show(&format!(
+        "\ntask {}; this window closes now.",
+        status.map_or("?", |s| s.as_str())
+    ));
+    Ok(())
+}
+
+/// Runs Codex until an attempt ends in a way not worth retrying (or a stop), and records the
+/// end.
+fn run_attempts(
+    files: &TaskFiles,
+    meta: &TaskMeta,
+    driver: Driver,
+    run_env: &RunEnv<'_>,
+    find: &EndFinder,
+) -> Result<(), StoreError> {
+    let (config, stop) = (run_env.config, run_env.stop);
+    let mut attempt = Try::first(files, meta);
     loop {
         let (argv, prompt) = (&attempt.argv, &attempt.prompt);
         let session = attempt.session.as_deref();
-        let run = match driver.run(files, &meta, argv, prompt, session, &run_env) {
+        let run = match driver.run(files, meta, argv, prompt, session, run_env) {
             Ok(run) => run,
-            Err(e) => return fail_to_start(files, &meta, &e, &config),
+            Err(e) => return fail_to_start(files, meta, &e, config),
         };
         let (status, outcome) = conclude(files, &run.tracked.progress, run.end);
-        if let Some(next) = attempt.retry(files, &meta, &outcome, &stop) {
-            record_attempt(files, &attempt, &outcome, view)?;
-            if !backoff(attempt.number, files, &stop) {
-                return finish_cancelled(files, &config);
+        if let Some(next) = attempt.retry(files, meta, &outcome, stop) {
+            record_attempt(files, &attempt, &outcome, run_env.view)?;
+            if !backoff(attempt.number, files, stop) {
+                return finish_cancelled(files, config);
             }
             attempt = next;
             continue;
@@ -119,21 +138,15 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
             status,
             outcome,
             warnings: run.warnings,
+            late_approvals: run.late_approvals,
             findings: meta
                 .placement()
                 .worktree
                 .as_ref()
-                .map(|_| find(files, &meta)),
+                .map(|_| find(files, meta)),
         };
-        finish(files, &run.tracked, end, &config)?;
-        break;
+        return finish(files, &run.tracked, end, config);
     }
-    let status = files.read_meta().ok().flatten().map(|m| m.status());
-    view.show(&format!(
-        "\ntask {}; this window closes now.",
-        status.map_or("?", |s| s.as_str())
-    ));
-    Ok(())
 }
 
 /// One run of codex: the first, or a retry that resumes the session.
@@ -285,6 +298,7 @@ fn forward_signals(signals: SigSet, files: TaskFiles, view: LiveView) -> Stop {
                     reason: Some(format!("{sig}")),
                     at: rfc3339(now_ms()),
                     canceller_notifies: false,
+                    answer: None,
                 });
             }
             seen.signal.store(sig as i32, Ordering::SeqCst);
@@ -353,6 +367,7 @@ fn finish(
         status,
         outcome,
         mut warnings,
+        late_approvals,
         findings,
     } = end;
     // The record holds the start of the answer; a long one is kept whole beside it, so a
@@ -389,6 +404,7 @@ fn finish(
     let ended = record_final(files, |m| {
         let ended = m.finish(status, outcome.clone());
         if ended {
+            m.answered_late(late_approvals.clone());
             m.warn(warnings.iter().cloned());
             if let Some(f) = &findings {
                 f.clone().apply(m);
@@ -410,6 +426,8 @@ struct End {
     status: TaskStatus,
     outcome: Outcome,
     warnings: Vec<String>,
+    /// Answers the record could not take while the run went on.
+    late_approvals: Vec<Approval>,
     /// A full-access task's findings.
     findings: Option<EndFindings>,
 }
@@ -420,6 +438,7 @@ impl End {
             status,
             outcome,
             warnings: Vec::new(),
+            late_approvals: Vec::new(),
             findings: None,
         }
     }

@@ -1,5 +1,10 @@
 //! The tmux sessions of full-access tasks, driven with argv arrays (never a shell string).
 //! Sessions are always targeted by exact name (`=name`): plain `-t name` would match a prefix.
+//!
+//! They live on a tmux server of codex-mcp's own (`tmux -L codex-mcp`, in TMUX_TMPDIR or
+//! tmux's default folder), never on the person's: a tmux server keeps the environment it was
+//! started with as every new session's, and the one codex-mcp starts carries the MCP server's
+//! (API keys, tokens), which the person's own later `tmux new` must not inherit.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -27,13 +32,18 @@ pub enum TmuxError {
     NewSession { stderr: String },
     #[error(
         "a tmux session named `{0}` already exists (left over from an earlier run?). Look at it \
-         with `tmux attach -t {0}` and close it with `tmux kill-session -t {0}`, or use a new \
-         topic version"
+         with `tmux -L codex-mcp attach -t ={0}` and close it with `tmux -L codex-mcp \
+         kill-session -t ={0}`, or use a new topic version"
     )]
     SessionExists(String),
-    #[error("tmux session `{0}` could not be closed; close it with `tmux kill-session -t {0}`")]
+    #[error(
+        "tmux session `{0}` could not be closed; close it with `tmux -L codex-mcp kill-session -t ={0}`"
+    )]
     SessionStuck(String),
 }
+
+/// The name of codex-mcp's own tmux server socket (`tmux -L codex-mcp`).
+pub const SOCKET: &str = "codex-mcp";
 
 /// A session option holding the task id, so a session is known to be codex-mcp's own.
 const TASK_TAG: &str = "@codexmcp-task";
@@ -60,9 +70,9 @@ impl Tmux {
         let mut c = Command::new(&self.bin);
         // A tmux server started by a supervisor would pass its blocked signals to every session.
         with_clean_signals(&mut c);
-        // Inside a tmux pane $TMUX would redirect us to that server; the socket must come from
-        // TMUX_TMPDIR/the default, like the user's own `tmux attach`.
-        c.env_remove("TMUX")
+        // codex-mcp's own server; inside a tmux pane $TMUX would redirect us to that one.
+        c.args(["-L", SOCKET])
+            .env_remove("TMUX")
             .env_remove("TMUX_PANE")
             .stdin(Stdio::null());
         c
@@ -172,7 +182,7 @@ impl Tmux {
     pub fn attach(&self, name: &str) -> Command {
         let mut c = Command::new(&self.bin);
         with_clean_signals(&mut c);
-        c.args(["attach-session", "-t", &format!("={name}")])
+        c.args(["-L", SOCKET, "attach-session", "-t", &format!("={name}")])
             .env_remove("TMUX")
             .env_remove("TMUX_PANE");
         c
@@ -204,7 +214,7 @@ impl Tmux {
     }
 }
 
-/// The command a human runs to watch a task's session.
+/// The command a human runs to watch a task's session: the one `codex-mcp attach` runs.
 pub fn attach_command(session: &str) -> String {
-    format!("tmux attach -t {session}")
+    format!("tmux -L {SOCKET} attach -t ={session}")
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::fsutil::open_append;
 use super::layout::open_lock_file;
 use super::{EndedBy, Store, TaskMeta, TaskStatus, now_ms, rfc3339};
+use crate::vocab::Answerer;
 
 /// Past this size the log is rotated.
 const ROTATE_BYTES: u64 = 4 * 1024 * 1024;
@@ -25,18 +26,29 @@ pub struct TaskEvent {
     pub from: Option<TaskStatus>,
     pub to: TaskStatus,
     pub cause: EventCause,
+    /// `asked` and `answered`: the question's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<u64>,
+    /// `answered`: who answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Answerer>,
 }
 
 /// Why a task's status changed. Written as one word: `start`, `slot` (it got a place to run),
-/// `queued`, or who ended it (an [`EndedBy`]: `codex`, `cancel_tool`, `client_cancel`,
-/// `task_cancel`, `attach`, `session_closed`, `cli`, `timeout`, `crash`,
-/// `recovered_at_start`).
+/// `queued`, `asked` (Codex asked a question), `answered` (a question was answered),
+/// `withdrawn` (the turn ended with questions open), or who
+/// ended it (an [`EndedBy`]: `codex`, `cancel_tool`, `client_cancel`, `task_cancel`, `attach`,
+/// `session_closed`, `cli`, `timeout`, `unreachable`, `crash`, `recovered_at_start`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventCause {
     Start,
     Slot,
     Queued,
+    Asked,
+    Answered,
+    /// The turn ended while questions were open: nobody answered them.
+    Withdrawn,
     #[serde(untagged)]
     Ended(EndedBy),
 }
@@ -47,6 +59,9 @@ impl EventCause {
             EventCause::Start => "start",
             EventCause::Slot => "slot",
             EventCause::Queued => "queued",
+            EventCause::Asked => "asked",
+            EventCause::Answered => "answered",
+            EventCause::Withdrawn => "withdrawn",
             EventCause::Ended(by) => by.as_str(),
         }
     }
@@ -92,26 +107,67 @@ impl Store {
     }
 }
 
-/// Records `meta`'s move from `from` (when it changed) in the event log. Whoever ends a task
-/// runs the notify program, with its own configuration (`runner::task_ended`).
-pub(super) fn on_transition(task_dir: &Path, from: Option<TaskStatus>, meta: &TaskMeta) {
+/// What a record said before a change, for the events the change makes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Before {
+    pub status: Option<TaskStatus>,
+    pub questions_asked: u64,
+    pub approvals: usize,
+}
+
+impl Before {
+    pub fn of(meta: &TaskMeta) -> Before {
+        let c = meta.conversation();
+        Before {
+            status: Some(meta.status()),
+            questions_asked: c.next_question() - 1,
+            approvals: c.approvals().len(),
+        }
+    }
+}
+
+/// Records in the event log what changed from `before` to `meta`: each question asked and each
+/// answer given, with its number (and who answered), and any other move of its status. Whoever
+/// ends a task runs the notify program, with its own configuration (`runner::task_ended`).
+pub(super) fn on_transition(task_dir: &Path, before: Option<Before>, meta: &TaskMeta) {
     let Some(store) = Store::of_task_dir(task_dir) else {
         return;
     };
-    let ended_by = meta.outcome().and_then(|o| o.ended_by);
-    let cause = match (from, meta.status()) {
-        (None, _) => EventCause::Start,
-        (_, to) if to.is_final() => EventCause::Ended(ended_by.unwrap_or(EndedBy::Codex)),
-        (_, TaskStatus::Running) => EventCause::Slot,
-        _ => EventCause::Queued,
-    };
-    store.record_event(&TaskEvent {
+    let from = before.and_then(|b| b.status);
+    let event = |cause, request_id, by| TaskEvent {
         time: rfc3339(now_ms()),
         task_id: meta.task_id.clone(),
         from,
         to: meta.status(),
         cause,
-    });
+        request_id,
+        by,
+    };
+    let c = meta.conversation();
+    let mut told = false;
+    if let Some(b) = before {
+        for q in c.open().iter().filter(|q| q.id > b.questions_asked) {
+            store.record_event(&event(EventCause::Asked, Some(q.id), None));
+            told = true;
+        }
+        for a in c.approvals().iter().skip(b.approvals) {
+            store.record_event(&event(EventCause::Answered, Some(a.request_id), Some(a.by)));
+            told = true;
+        }
+    }
+    if told && !meta.status().is_final() || before.is_some() && from == Some(meta.status()) {
+        return;
+    }
+    let ended_by = meta.outcome().and_then(|o| o.ended_by);
+    let cause = match (from, meta.status()) {
+        (None, _) => EventCause::Start,
+        (_, to) if to.is_final() => EventCause::Ended(ended_by.unwrap_or(EndedBy::Codex)),
+        (Some(TaskStatus::InputRequired), TaskStatus::Running) => EventCause::Withdrawn,
+        (_, TaskStatus::InputRequired) => EventCause::Asked,
+        (_, TaskStatus::Running) => EventCause::Slot,
+        _ => EventCause::Queued,
+    };
+    store.record_event(&event(cause, None, None));
 }
 
 #[cfg(test)]
@@ -129,6 +185,8 @@ mod tests {
             from: Some(TaskStatus::Running),
             to: TaskStatus::Completed,
             cause: EventCause::Ended(EndedBy::Codex),
+            request_id: None,
+            by: None,
         };
         std::fs::write(store.events_file(), vec![b'x'; ROTATE_BYTES as usize + 1]).unwrap();
         store.record_event(&event(1));
@@ -148,6 +206,9 @@ mod tests {
             EventCause::Start,
             EventCause::Slot,
             EventCause::Queued,
+            EventCause::Asked,
+            EventCause::Answered,
+            EventCause::Withdrawn,
             EventCause::Ended(EndedBy::Codex),
             EventCause::Ended(EndedBy::TaskCancel),
             EventCause::Ended(EndedBy::RecoveredAtStart),

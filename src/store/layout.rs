@@ -177,6 +177,11 @@ impl TaskFiles {
         self.dir.join("audit-before.json")
     }
     /// The prompt of a retry, which resumes the session.
+    /// A read-only fallback task's own TMUX_TMPDIR, so nothing it runs reaches the person's
+    /// tmux server; removed when the task is settled.
+    pub fn tmux_dir(&self) -> PathBuf {
+        self.dir.join("no-tmux")
+    }
     pub fn retry_prompt(&self) -> PathBuf {
         self.dir.join("retry-prompt.md")
     }
@@ -196,6 +201,7 @@ impl TaskFiles {
                 reason: None,
                 at: String::new(),
                 canceller_notifies: false,
+                answer: None,
             }),
         }
     }
@@ -253,10 +259,13 @@ impl TaskFiles {
         let Some(mut meta) = self.read_meta()? else {
             return Ok(None);
         };
-        let before = meta.status();
+        let before = super::events::Before::of(&meta);
         let r = change(&mut meta);
         self.write_meta(&meta)?;
-        if meta.status() != before {
+        let after = super::events::Before::of(&meta);
+        if (after.status, after.questions_asked, after.approvals)
+            != (before.status, before.questions_asked, before.approvals)
+        {
             super::events::on_transition(&self.dir, Some(before), &meta);
         }
         Ok(Some((meta, r)))

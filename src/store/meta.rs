@@ -80,6 +80,9 @@ pub struct CancelRequest {
     /// be stopped with its tree before a program it started could run.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub canceller_notifies: bool,
+    /// A cancel given as the answer to Codex's question: its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<u64>,
 }
 
 /// What a finished task produced. Written once, when the task leaves `running`.
@@ -357,19 +360,47 @@ impl TaskMeta {
         self.launch.codex_pid = Some(pid);
     }
 
-    /// Codex asks a question and waits for the answer.
+    /// Codex asks a question and waits for the answer (it may wait on several at once).
     pub fn ask(&mut self, question: InputRequest) {
-        self.conversation.input_request = Some(question);
+        let c = &mut self.conversation;
+        c.asked = c.asked.max(question.id);
+        if c.question(question.id).is_none() {
+            c.open.push(question);
+        }
         if self.status == TaskStatus::Running {
             self.status = TaskStatus::InputRequired;
         }
     }
 
-    /// The question was answered (or withdrawn: `None`); Codex goes on.
-    pub fn answered(&mut self, approval: Option<Approval>) {
-        self.conversation.input_request = None;
-        self.conversation.approvals.extend(approval);
-        if self.status == TaskStatus::InputRequired {
+    /// Question `id` was answered (`approval`); Codex goes on with it. The task runs again once
+    /// no question is open.
+    pub fn answered(&mut self, id: u64, approval: Approval) {
+        let c = &mut self.conversation;
+        c.open.retain(|q| q.id != id);
+        c.approvals.push(approval);
+        self.running_again();
+    }
+
+    /// Answers given while the record could not be written (a full disk), kept now.
+    pub fn answered_late(&mut self, approvals: Vec<Approval>) {
+        let c = &mut self.conversation;
+        for a in approvals {
+            c.open.retain(|q| q.id != a.request_id);
+            if !c.approvals.contains(&a) {
+                c.approvals.push(a);
+            }
+        }
+        self.running_again();
+    }
+
+    /// The turn ended with questions open: they are no longer asked.
+    pub fn withdraw_questions(&mut self) {
+        self.conversation.open.clear();
+        self.running_again();
+    }
+
+    fn running_again(&mut self) {
+        if self.conversation.open.is_empty() && self.status == TaskStatus::InputRequired {
             self.status = TaskStatus::Running;
         }
     }
@@ -396,7 +427,7 @@ impl TaskMeta {
             return false;
         }
         // A question left open when the task ended is answered by nobody.
-        self.conversation.input_request = None;
+        self.conversation.open.clear();
         let now = super::now_ms();
         self.status = status;
         self.end.outcome = Some(outcome);
@@ -463,6 +494,7 @@ mod tests {
             EndedBy::SessionClosed,
             EndedBy::Cli,
             EndedBy::Timeout,
+            EndedBy::Unreachable,
             EndedBy::Crash,
             EndedBy::RecoveredAtStart,
         ] {

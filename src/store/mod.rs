@@ -18,10 +18,10 @@ pub(crate) use conversation::{Approval, InputRequest, Steer};
 pub(crate) use error::StoreError;
 pub(crate) use events::TaskEvent;
 pub(crate) use fsutil::{
-    open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
+    ensure_private_dir, open_append, open_nofollow, read_json, read_tail, write_atomic, write_json,
 };
 pub(crate) use layout::{Liveness, Store, TaskFiles, free_bytes};
-pub(crate) use mailbox::{Letter, Reply};
+pub(crate) use mailbox::{Awaited, Letter, Reply};
 pub(crate) use meta::{
     Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure, FailureKind,
     LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus,

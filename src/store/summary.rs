@@ -30,9 +30,12 @@ pub struct TaskSummary {
     pub outcome: Option<OutcomeSummary>,
     #[serde(default)]
     pub engine: CodexEngine,
-    /// The question the task waits on, while it waits.
+    /// The oldest question the task waits on (records older than several questions).
     #[serde(default)]
-    pub input_request: Option<InputRequest>,
+    input_request: Option<InputRequest>,
+    /// The questions the task waits on, oldest first.
+    #[serde(default)]
+    input_requests: Vec<InputRequest>,
 }
 
 /// The small fields of [`Outcome`] (its `result` is skipped unread).
@@ -43,6 +46,14 @@ pub struct OutcomeSummary {
 }
 
 impl TaskSummary {
+    /// The questions the task waits on, oldest first.
+    pub fn open_questions(&self) -> Vec<InputRequest> {
+        match (self.input_requests.is_empty(), &self.input_request) {
+            (true, Some(one)) => vec![one.clone()],
+            _ => self.input_requests.clone(),
+        }
+    }
+
     pub fn elapsed_seconds(&self, now_ms: u64) -> f64 {
         elapsed_seconds(self.started_at_ms, self.ended_at_ms, now_ms)
     }

@@ -3,7 +3,10 @@
 //! with no I/O and no dependency on any layer, so that `codex` and `store` need not import each
 //! other. `store` re-exports them where they were.
 
+mod talk;
 mod task_id;
+
+pub(crate) use talk::{Answerer, Decision, QuestionKind};
 
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};
 
@@ -212,49 +215,6 @@ impl ApprovalPolicy {
     }
 }
 
-/// An answer to a question Codex asks: `accept` (this once), `accept_for_session` (this and
-/// the like for the rest of the session), `decline` (Codex goes on without it), `cancel`
-/// (decline, and end the turn).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
-pub enum Decision {
-    Accept,
-    AcceptForSession,
-    Decline,
-    Cancel,
-}
-
-impl Decision {
-    pub const ALL: [Decision; 4] = [
-        Decision::Accept,
-        Decision::AcceptForSession,
-        Decision::Decline,
-        Decision::Cancel,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::AcceptForSession => "accept_for_session",
-            Decision::Decline => "decline",
-            Decision::Cancel => "cancel",
-        }
-    }
-
-    /// The word app-server takes for it.
-    pub fn app_server_word(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::AcceptForSession => "acceptForSession",
-            Decision::Decline => "decline",
-            Decision::Cancel => "cancel",
-        }
-    }
-}
-
 /// Where a task is in its life; `queued`, `running` and `input_required` are not final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -315,6 +275,8 @@ pub enum EndedBy {
     Cli,
     /// The task's time limit passed.
     Timeout,
+    /// Codex could not reach its model for CODEXMCP_MODEL_UNREACHABLE_TIMEOUT and was stopped.
+    Unreachable,
     /// Codex or its supervisor died unexpectedly.
     Crash,
     /// A server starting up found the task's supervisor gone and finalized it.
@@ -333,6 +295,7 @@ impl EndedBy {
             EndedBy::SessionClosed => "session_closed",
             EndedBy::Cli => "cli",
             EndedBy::Timeout => "timeout",
+            EndedBy::Unreachable => "unreachable",
             EndedBy::Crash => "crash",
             EndedBy::RecoveredAtStart => "recovered_at_start",
         }

@@ -25,7 +25,7 @@ async fn fallback_fixture() -> Fixture {
 async fn the_audit_sees_git_hooks_config_ignored_files_and_no_tmux_is_reachable() {
     let fx = fallback_fixture().await;
     // The person's own tmux server, with a session of theirs.
-    fx.foreign_tmux_session("persons-session", &[]);
+    fx.persons_tmux_session("persons-session");
     let client = fx.client().await;
     let prompt = "@shell printf '#!/bin/sh\\necho planted\\n' > .git/hooks/post-checkout && chmod +x .git/hooks/post-checkout\n\
                   @shell git config alias.st '!touch planted'\n\
@@ -70,7 +70,7 @@ async fn the_audit_sees_git_hooks_config_ignored_files_and_no_tmux_is_reachable(
         "{output}"
     );
     assert!(!output.contains("persons-session"), "{output}");
-    assert!(fx.tmux_has_session("persons-session"));
+    assert!(fx.person_has_session("persons-session"));
     client.cancel().await.unwrap();
 }
 

@@ -223,7 +223,7 @@ async fn attach_on_a_terminal_joins_the_tasks_session() {
     assert_eq!(clients("codex-fix-watched-v1"), 0);
 
     // The person's terminal: a pane of its own tmux session, running the command.
-    let mut cmd = fx.tmux();
+    let mut cmd = fx.person_tmux();
     cmd.args([
         "new-session",
         "-d",
@@ -253,7 +253,7 @@ async fn attach_on_a_terminal_joins_the_tasks_session() {
 
     // Ctrl-b d detaches the person; the task keeps running.
     let ok = fx
-        .tmux()
+        .person_tmux()
         .args(["send-keys", "-t", "=person:", "C-b", "d"])
         .status()
         .unwrap();

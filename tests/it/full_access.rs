@@ -125,7 +125,7 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
         assert_eq!(v["agent_branch"], format!("agent/implement-{name}"));
         assert_eq!(
             v["attach_command"],
-            format!("tmux attach -t codex-implement-{name}-v1")
+            format!("tmux -L codex-mcp attach -t =codex-implement-{name}-v1")
         );
         ids.push(v["task_id"].as_str().unwrap().to_string());
     }
@@ -136,7 +136,7 @@ async fn two_tasks_run_at_once_in_their_own_worktrees_and_sessions() {
         .await;
         assert_eq!(
             v["attach_command"],
-            format!("tmux attach -t codex-implement-{name}-v1")
+            format!("tmux -L codex-mcp attach -t =codex-implement-{name}-v1")
         );
     }
     // Both sessions are alive at the same time, and each pane shows its run.
@@ -535,7 +535,7 @@ async fn sessions_are_targeted_by_exact_name() {
     .await;
     assert!(is_error(&r));
     assert!(
-        error_text(&r).contains("tmux kill-session -t codex-implement-prefix-v2"),
+        error_text(&r).contains("tmux -L codex-mcp kill-session -t =codex-implement-prefix-v2"),
         "{}",
         error_text(&r)
     );

@@ -7,6 +7,7 @@
 mod support;
 
 mod agent_loop;
+mod answers;
 mod audit;
 mod background;
 mod blocking_call;

@@ -134,12 +134,7 @@ async fn a_hanging_notify_program_is_stopped_with_what_it_started() {
 async fn the_notify_program_runs_whoever_ends_the_task() {
     let mut fx = Fixture::new().await;
     let out = fx.tmp.path().join("notified.jsonl");
-    let notify = json!([
-        "sh",
-        "-c",
-        format!("printf '%s\\n' \"$1\" >> '{}'", out.display()),
-        "notify"
-    ]);
+    let notify = json!(["sh", "-c", format!("cat >> '{}'", out.display()), "notify"]);
     fx.extra_env
         .push(("CODEXMCP_NOTIFY".into(), notify.to_string()));
     let client = fx.client().await;

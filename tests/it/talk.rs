@@ -157,7 +157,7 @@ async fn a_reply_that_cannot_be_delivered_says_what_to_do_instead() {
     let r = call(
         &client,
         "codex_reply",
-        json!({"task_id": "codex-ask-quiet-v1", "decision": "accept"}),
+        json!({"task_id": "codex-ask-quiet-v1", "decision": "accept", "request_id": 1}),
     )
     .await;
     assert!(
@@ -225,15 +225,17 @@ async fn a_question_is_answered_through_codex_reply_each_way() {
         let r = call_body(
             &client,
             "codex_reply",
-            json!({"task_id": id, "decision": decision}),
+            json!({"task_id": id, "decision": decision, "request_id": q["id"]}),
         )
         .await;
         assert_eq!(r["delivered"], "answer", "{r}");
+        assert_eq!(r["request_id"], q["id"], "{r}");
         let done = wait_final(&client, &id, LONG).await;
         assert_eq!(done["status"], "completed", "{done}");
         assert!(done.get("input_request").is_none(), "{done}");
         assert_eq!(done["approvals"][0]["decision"], decision);
         assert_eq!(done["approvals"][0]["by"], "codex_reply");
+        assert_eq!(done["approvals"][0]["request_id"], q["id"]);
         assert_eq!(fx.work.join(&file).exists(), written, "{decision}");
     }
     client.cancel().await.unwrap();
@@ -246,11 +248,7 @@ async fn a_question_nobody_answers_is_declined_and_a_wait_returns_when_one_is_as
         .push(("CODEXMCP_APPROVAL_TIMEOUT".into(), "3".into()));
     let marker = fx.tmp.path().join("notified");
     let notify = fx.tmp.path().join("notify.sh");
-    std::fs::write(
-        &notify,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> {}\n", marker.display()),
-    )
-    .unwrap();
+    std::fs::write(&notify, format!("#!/bin/sh\ncat >> {}\n", marker.display())).unwrap();
     std::fs::set_permissions(&notify, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     fx.extra_env
         .push(("CODEXMCP_NOTIFY".into(), notify.display().to_string()));
@@ -418,12 +416,17 @@ async fn a_blocking_call_returns_when_codex_asks() {
     let r = call_body(
         &client,
         "codex_reply",
-        json!({"task_id": id, "decision": "cancel"}),
+        json!({"task_id": id, "decision": "cancel", "request_id": v["input_request"]["id"]}),
     )
     .await;
     assert_eq!(r["delivered"], "answer");
     let done = wait_final(&client, &id, LONG).await;
     assert_eq!(done["status"], "cancelled", "{done}");
+    // Worded as what it was: the answer `cancel`, not a codex_cancel call; no exit code.
+    let error = done["error"].as_str().unwrap();
+    assert!(error.contains("answer `cancel`"), "{done}");
+    assert!(!error.contains("codex_cancel"), "{done}");
+    assert!(done["exit_code"].is_null(), "{done}");
     assert!(!fx.work.join("block.txt").exists());
     client.cancel().await.unwrap();
 }
@@ -647,7 +650,7 @@ async fn untrusted_asks_before_a_command_it_does_not_trust() {
     let r = call_body(
         &client,
         "codex_reply",
-        json!({"task_id": id, "decision": "accept"}),
+        json!({"task_id": id, "decision": "accept", "request_id": asked["input_request"]["id"]}),
     )
     .await;
     assert_eq!(r["delivered"], "answer");
@@ -678,7 +681,7 @@ async fn a_file_change_codex_asks_for_is_answered_too() {
     call_body(
         &client,
         "codex_reply",
-        json!({"task_id": id, "decision": "accept"}),
+        json!({"task_id": id, "decision": "accept", "request_id": q["id"]}),
     )
     .await;
     let done = wait_final(&client, &id, LONG).await;

@@ -187,7 +187,8 @@ async fn full_access_runs_end_with_where_the_work_is_and_finished_tasks_offer_no
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (code, _, err) = fx.cli(&["attach", id.trim()]).await;
     assert!(
-        err.contains("no terminal") && err.contains("tmux attach -t codex-implement-y-v1"),
+        err.contains("no terminal")
+            && err.contains("tmux -L codex-mcp attach -t =codex-implement-y-v1"),
         "{err}"
     );
     assert_eq!(code, 0, "{err}");
@@ -375,7 +376,7 @@ async fn on_a_terminal_the_server_says_what_it_is_and_wait_says_when_it_timed_ou
     let fx = Fixture::new().await;
     // The bare command, typed in a terminal (a tmux pane), as a new user does.
     let ok = fx
-        .tmux()
+        .person_tmux()
         .args(["new-session", "-d", "-s", "bare", "-x", "200", "-y", "20"])
         .arg(env!("CARGO_BIN_EXE_codex-mcp"))
         .status()
@@ -384,7 +385,7 @@ async fn on_a_terminal_the_server_says_what_it_is_and_wait_says_when_it_timed_ou
     let start = std::time::Instant::now();
     let screen = loop {
         let out = fx
-            .tmux()
+            .person_tmux()
             .args(["capture-pane", "-p", "-t", "=bare:"])
             .output()
             .unwrap();
@@ -395,7 +396,7 @@ async fn on_a_terminal_the_server_says_what_it_is_and_wait_says_when_it_timed_ou
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(screen.contains("codex-mcp install claude"), "{screen}");
-    assert!(fx.tmux_has_session("bare"), "it stopped serving");
+    assert!(fx.person_has_session("bare"), "it stopped serving");
 
     let (_, id, _) = fx
         .cli(&["run", "--detach", "@shell sleep 3391\n@answer x"])

@@ -77,12 +77,13 @@ pub struct TaskRequest {
     #[serde(default)]
     #[schemars(range(max = MAX_RETRIES))]
     pub retries: Option<u32>,
-    /// Optional. When Codex asks before it acts (default `never`): `never`: it does not ask,
-    /// and what its sandbox refuses fails; `on-request`: it may ask to run something outside
-    /// its sandbox; `untrusted`: it asks before any command it does not trust. While Codex
-    /// asks, the task is `input_required` with the question in `input_request`; answer with
-    /// codex_reply (`decision`). Unanswered for CODEXMCP_APPROVAL_TIMEOUT (15 minutes) it is
-    /// declined. An accepted request runs outside Codex's sandbox.
+    /// Optional. When Codex asks before it acts (default `never`): `never`: it does not ask
+    /// (a question it asks anyway is declined at once), and what its sandbox refuses fails;
+    /// `on-request`: it may ask to run something outside its sandbox; `untrusted`: it asks
+    /// before any command it does not trust. While Codex asks, the task is `input_required`
+    /// with its questions in `input_requests`; answer each with codex_reply (`decision` and
+    /// `request_id`). Each unanswered for CODEXMCP_APPROVAL_TIMEOUT (15 minutes) is declined.
+    /// An accepted request runs outside Codex's sandbox.
     #[serde(default)]
     pub approval_policy: Option<ApprovalPolicy>,
 }
@@ -160,10 +161,16 @@ pub struct ReplyArgs {
     #[serde(default)]
     #[schemars(length(min = 1))]
     pub prompt: Option<String>,
-    /// The answer to the question of a task that is `input_required` (its `input_request`):
-    /// `accept` (this once), `accept_for_session` (this and the like, for the session),
-    /// `decline` (Codex goes on without it), `cancel` (decline and stop the turn). An accepted
-    /// request runs outside Codex's sandbox.
+    /// The answer to a question of a task that is `input_required` (one of its
+    /// `input_requests`): `accept` (this once), `accept_for_session` (this and the like, for
+    /// the session), `decline` (Codex goes on without it), `cancel` (decline and stop the
+    /// turn). Needs `request_id`. An accepted request runs outside Codex's sandbox.
     #[serde(default)]
     pub decision: Option<Decision>,
+    /// With `decision`, required: the `id` of the question answered (from `input_requests`).
+    /// An answer is given to that question only: if it is no longer open, nothing is
+    /// answered and the error says what is open now.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub request_id: Option<u64>,
 }

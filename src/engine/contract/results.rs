@@ -16,8 +16,9 @@ use crate::vocab::Decision;
 pub struct TaskView {
     /// True when the task completed.
     pub success: bool,
-    /// `queued` (waiting for one of CODEXMCP_MAX_PARALLEL places), `running`, `completed`,
-    /// `failed` or `cancelled`.
+    /// `queued` (waiting for one of CODEXMCP_MAX_PARALLEL places), `running`,
+    /// `input_required` (running, and Codex waits for answers to `input_requests`),
+    /// `completed`, `failed` or `cancelled`.
     pub status: TaskStatus,
     /// A queued task: its place in the queue (1 runs next).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,19 +86,34 @@ pub struct TaskView {
     /// The attempts that failed and were retried (`retries`), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
-    /// While the task is `input_required`: the question Codex waits on. Answer it with
-    /// codex_reply {task_id, decision}.
+    /// While the task is `input_required`: the oldest question Codex waits on (the first of
+    /// `input_requests`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_request: Option<InputRequest>,
-    /// The questions answered, who answered and when, oldest first.
+    /// While the task is `input_required`: every question Codex waits on, oldest first (it may
+    /// ask several at once). Answer each with codex_reply {task_id, decision, request_id: its
+    /// `id`}; the task runs again when none is left.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_requests: Vec<InputRequest>,
+    /// The questions answered, each with the `request_id` it answered, who answered and when,
+    /// oldest first. A long list keeps its newest entries (`approvals_left_out` counts the
+    /// rest; `codex-mcp show` has them all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
-    /// The prompts delivered into the running task with codex_reply, oldest first.
+    /// How many older approvals were left out to keep the result within its budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvals_left_out: Option<usize>,
+    /// The prompts delivered into the running task with codex_reply, oldest first. A long
+    /// list keeps its newest entries, and long prompts are cut (`steers_left_out` counts what
+    /// was left out; the log has them whole).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steers: Vec<Steer>,
+    /// How many older steers were left out to keep the result within its budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steers_left_out: Option<usize>,
     /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
     /// `task_cancel`, `attach` (Ctrl-C in its tmux pane), `session_closed`, `cli`, `timeout`,
-    /// `crash`, or `recovered_at_start`.
+    /// `unreachable` (its model could not be reached), `crash`, or `recovered_at_start`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<EndedBy>,
     /// Things the caller should know, e.g. processes that had to be stopped.
@@ -241,6 +257,9 @@ pub struct ReplyView {
     pub status: TaskStatus,
     /// The Codex session, when known.
     pub session_id: Option<String>,
+    /// The question answered, for `answer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<u64>,
     /// The answer given, for `answer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
@@ -249,15 +268,27 @@ pub struct ReplyView {
 }
 
 impl ReplyView {
-    /// The reply that started `task`, a follow-up in `session`.
-    pub fn follow_up(task: &DispatchView, session: Option<String>) -> ReplyView {
+    /// The reply that started `task`, a follow-up in `session`; `turn_had_ended` when the
+    /// prompt was sent to steer a turn that ended before it arrived.
+    pub fn follow_up(
+        task: &DispatchView,
+        session: Option<String>,
+        turn_had_ended: bool,
+    ) -> ReplyView {
+        let next = match turn_had_ended {
+            true => {
+                "the task's turn had ended before the prompt reached it, so it was sent as a                  follow-up: a new task continues the session; follow it with codex_status"
+            }
+            false => "a new task continues the session; follow it with codex_status",
+        };
         ReplyView {
             delivered: Delivered::FollowUp,
             task_id: task.task_id.clone(),
             status: task.status,
             session_id: session,
+            request_id: None,
             decision: None,
-            next: "a new task continues the session; follow it with codex_status".into(),
+            next: next.into(),
         }
     }
 }

@@ -90,9 +90,13 @@ pub struct TaskListEntry {
     pub elapsed_seconds: f64,
     /// The task's own tokens, input plus output (known once its turn ended).
     pub tokens: u64,
-    /// An `input_required` task: the question it waits on (answer it with codex_reply).
+    /// An `input_required` task: the oldest question it waits on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_request: Option<InputRequest>,
+    /// An `input_required` task: every question it waits on, oldest first (answer each with
+    /// codex_reply and its `id` as `request_id`). Long texts are cut to fit the list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub input_requests: Vec<InputRequest>,
 }
 
 /// What `codex_status` returns: one task (`task_id`), several (`task_ids`), or the list.

@@ -30,7 +30,7 @@ impl<'a> InteractiveClaude<'a> {
         trust_workspace(fx);
         let config = mcp_config(fx, server_env);
         let session = "claude-interactive".to_string();
-        let mut cmd = fx.tmux();
+        let mut cmd = fx.person_tmux();
         cmd.args(["new-session", "-d", "-s", &session, "-x", "200", "-y", "50"]);
         let mut env: Vec<(String, String)> = fx.env();
         env.extend(
@@ -73,7 +73,7 @@ impl<'a> InteractiveClaude<'a> {
     pub fn screen(&self) -> String {
         let out = self
             .fx
-            .tmux()
+            .person_tmux()
             .args(["capture-pane", "-p", "-t", &format!("={}:", self.session)])
             .output()
             .unwrap();
@@ -101,7 +101,7 @@ impl<'a> InteractiveClaude<'a> {
         let target = format!("={}:", self.session);
         let ok = self
             .fx
-            .tmux()
+            .person_tmux()
             .args(["send-keys", "-t", &target, key])
             .status()
             .unwrap();
@@ -113,7 +113,7 @@ impl<'a> InteractiveClaude<'a> {
         let target = format!("={}:", self.session);
         let ok = self
             .fx
-            .tmux()
+            .person_tmux()
             .args(["send-keys", "-t", &target, "-l", text])
             .status()
             .unwrap();
@@ -121,7 +121,7 @@ impl<'a> InteractiveClaude<'a> {
         std::thread::sleep(Duration::from_millis(300));
         let ok = self
             .fx
-            .tmux()
+            .person_tmux()
             .args(["send-keys", "-t", &target, "Enter"])
             .status()
             .unwrap();
@@ -133,7 +133,7 @@ impl Drop for InteractiveClaude<'_> {
     fn drop(&mut self) {
         let _ = self
             .fx
-            .tmux()
+            .person_tmux()
             .args(["kill-session", "-t", &format!("={}", self.session)])
             .stderr(std::process::Stdio::null())
             .status();

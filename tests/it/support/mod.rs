@@ -105,11 +105,12 @@ pub struct Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        let _ = self
-            .tmux()
-            .arg("kill-server")
-            .stderr(std::process::Stdio::null())
-            .status();
+        for mut server in [self.tmux(), self.person_tmux()] {
+            let _ = server
+                .arg("kill-server")
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
     }
 }
 
@@ -159,14 +160,22 @@ impl Fixture {
         .unwrap();
     }
 
-    /// A tmux command on this test's own tmux server.
+    /// A tmux command on codex-mcp's own tmux server of this test (`tmux -L codex-mcp`, in
+    /// this test's TMUX_TMPDIR), where full-access tasks run.
     pub fn tmux(&self) -> std::process::Command {
+        let mut c = self.person_tmux();
+        c.args(["-L", "codex-mcp"]);
+        c
+    }
+
+    /// A tmux command on the person's own (default) tmux server of this test.
+    pub fn person_tmux(&self) -> std::process::Command {
         let mut c = std::process::Command::new("tmux");
         c.env("TMUX_TMPDIR", &self.tmux_tmpdir).env_remove("TMUX");
         c
     }
 
-    /// Starts a session on this test's tmux server that belongs to "someone else".
+    /// Starts a session on codex-mcp's tmux server that belongs to "someone else".
     pub fn foreign_tmux_session(&self, name: &str, env: &[(&str, &str)]) {
         let mut c = self.tmux();
         for (k, v) in env {
@@ -179,8 +188,29 @@ impl Fixture {
         assert!(ok.success(), "could not start tmux session {name}");
     }
 
+    /// Starts a session on the person's own tmux server.
+    pub fn persons_tmux_session(&self, name: &str) {
+        let ok = self
+            .person_tmux()
+            .args(["new-session", "-d", "-s", name, "sleep", "600"])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "could not start tmux session {name}");
+    }
+
+    /// Whether codex-mcp's tmux server has session `name`.
     pub fn tmux_has_session(&self, name: &str) -> bool {
         self.tmux()
+            .args(["has-session", "-t", &format!("={name}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    /// Whether the person's tmux server has session `name`.
+    pub fn person_has_session(&self, name: &str) -> bool {
+        self.person_tmux()
             .args(["has-session", "-t", &format!("={name}")])
             .stderr(std::process::Stdio::null())
             .status()
