@@ -5,7 +5,6 @@
 //! translated into the events `codex exec --json` writes (`codex/app_server.rs`), so the log,
 //! the progress and the outcome read the same whichever driver ran.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -24,7 +23,7 @@ use super::outcome::{ExitInfo, RunEnd};
 use super::process::terminate_tree;
 use super::pump::lock;
 use super::run::{Ran, RunEnv};
-use crate::codex::{Incoming, Translator, TurnEnd};
+use crate::codex::{Incoming, TurnEnd};
 use crate::store::{TaskFiles, TaskMeta, now_ms, open_nofollow};
 
 /// How often the mailbox is looked at.
@@ -52,37 +51,11 @@ pub(super) fn run(
     let (tracked, drained) =
         start_log_pump(events_in, files, env.view).map_err(std::io::Error::other)?;
     let incoming = read_lines(&mut child);
-    let mut talk = Talk {
-        files,
-        meta,
-        env,
-        stdin: child
-            .stdin
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Write + Send>),
-        events: events_out,
-        translator: Translator::default(),
-        pending: HashMap::new(),
-        next_id: 0,
-        thread: None,
-        turn: None,
-        questions: Vec::new(),
-        unrecorded: Vec::new(),
-        early_steers: Vec::new(),
-        file_changes: HashMap::new(),
-        // Read afresh: an earlier attempt of this task may have asked questions since.
-        asked: files
-            .read_meta()
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| meta.clone())
-            .conversation()
-            .next_question()
-            - 1,
-        turn_over: false,
-        prompt: text,
-        session: session.map(str::to_string),
-    };
+    let stdin = child
+        .stdin
+        .take()
+        .map(|s| Box::new(s) as Box<dyn std::io::Write + Send>);
+    let mut talk = Talk::new(files, meta, env, stdin, events_out, text, session);
     talk.send_initialize();
     let mut end = talk.converse(&mut child, &incoming, &tracked);
     let late_approvals = std::mem::take(&mut talk.unrecorded);

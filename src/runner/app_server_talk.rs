@@ -69,6 +69,45 @@ pub(super) struct Talk<'a> {
     pub(super) session: Option<String>,
 }
 
+impl<'a> Talk<'a> {
+    /// The conversation of a run starting now: nothing sent yet. Question numbers go on from
+    /// the task's record as it is now (an earlier attempt may have asked some).
+    pub(super) fn new(
+        files: &'a TaskFiles,
+        meta: &'a TaskMeta,
+        env: &'a RunEnv<'a>,
+        stdin: Option<Box<dyn Write + Send>>,
+        events: std::io::PipeWriter,
+        prompt: String,
+        session: Option<&str>,
+    ) -> Talk<'a> {
+        let asked = files.read_meta().ok().flatten().map_or_else(
+            || meta.conversation().next_question(),
+            |m| m.conversation().next_question(),
+        ) - 1;
+        Talk {
+            files,
+            meta,
+            env,
+            stdin,
+            events,
+            translator: Translator::default(),
+            pending: HashMap::new(),
+            next_id: 0,
+            thread: None,
+            turn: None,
+            questions: Vec::new(),
+            unrecorded: Vec::new(),
+            file_changes: HashMap::new(),
+            early_steers: Vec::new(),
+            asked,
+            turn_over: false,
+            prompt,
+            session: session.map(str::to_string),
+        }
+    }
+}
+
 impl Talk<'_> {
     pub(super) fn hear(&mut self, message: Incoming) {
         match message {
@@ -459,4 +498,195 @@ fn missing_record(files: &TaskFiles) -> crate::store::StoreError {
         files.meta(),
         std::io::Error::new(std::io::ErrorKind::NotFound, "the task's record is missing"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicI32;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::runner::live_view::LiveView;
+    use crate::runner::run::{Limits, Stop};
+
+    /// What the talk wrote to app-server, kept for the test to read.
+    #[derive(Clone, Default)]
+    struct Sent(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sent {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Sent {
+        fn lines(&self) -> Vec<Value> {
+            String::from_utf8_lossy(&self.0.lock().unwrap())
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()
+        }
+    }
+
+    fn meta(policy: &str) -> TaskMeta {
+        serde_json::from_value(json!({
+            "task_id": "codex-ask-unit-v1", "topic": "ask-unit-v1", "sandbox": "read-only",
+            "cwd": "/w", "run_dir": "/w", "resume_session_id": null, "status": "running",
+            "started_at": "t", "started_at_ms": 1, "argv": [], "log_file": "/l",
+            "engine": "app-server", "approval_policy": policy
+        }))
+        .unwrap()
+    }
+
+    /// Runs `act` on a talk of a task with `policy`; returns what was sent and the record.
+    fn talk(policy: &str, corrupt: bool, act: impl FnOnce(&mut Talk<'_>)) -> (Vec<Value>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = TaskFiles::at(dir.path());
+        let meta = meta(policy);
+        files.write_meta(&meta).unwrap();
+        if corrupt {
+            std::fs::write(files.meta(), "{").unwrap();
+        }
+        let config = Config::from_lookup(|_| None);
+        let stop = Stop {
+            signal: Arc::new(AtomicI32::new(0)),
+            codex_pid: Arc::new(AtomicI32::new(0)),
+        };
+        let env = RunEnv {
+            env: None,
+            depth: 1,
+            view: LiveView::Off,
+            stop: &stop,
+            limits: Limits::from_now(&config, None),
+            config: &config,
+        };
+        let sent = Sent::default();
+        let (_log_in, log_out) = std::io::pipe().unwrap();
+        let mut t = Talk::new(
+            &files,
+            &meta,
+            &env,
+            Some(Box::new(sent.clone())),
+            log_out,
+            String::new(),
+            None,
+        );
+        act(&mut t);
+        let record = std::fs::read_to_string(files.meta()).unwrap();
+        (sent.lines(), record)
+    }
+
+    fn approval(command: &str) -> Value {
+        json!({"threadId": "t", "turnId": "u", "itemId": "i", "command": command, "cwd": "/w",
+               "reason": "needs it", "startedAtMs": 1})
+    }
+
+    #[test]
+    fn a_question_asked_under_policy_never_is_declined_at_once() {
+        let (sent, record) = talk("never", false, |t| {
+            t.asked(
+                json!(0),
+                "item/commandExecution/requestApproval".into(),
+                approval("rm x"),
+            );
+            assert!(t.questions.is_empty());
+        });
+        assert_eq!(sent[0]["id"], 0);
+        assert_eq!(sent[0]["result"]["decision"], "decline", "{sent:?}");
+        let meta: TaskMeta = serde_json::from_str(&record).unwrap();
+        assert_eq!(meta.status(), crate::store::TaskStatus::Running);
+        let a = &meta.conversation().approvals()[0];
+        assert_eq!((a.by, a.decision), (Answerer::Policy, Decision::Decline));
+        assert!(a.note.as_deref().unwrap().contains("never"));
+    }
+
+    #[test]
+    fn a_kind_this_version_does_not_know_is_declined_with_a_warning_naming_it() {
+        let (sent, record) = talk("on-request", false, |t| {
+            let mut params = approval("x");
+            params["kind"] = json!("quantumCommand");
+            t.asked(
+                json!(3),
+                "item/commandExecution/requestApproval".into(),
+                params,
+            );
+            t.asked(
+                json!(4),
+                "item/tool/requestUserInput".into(),
+                json!({"questions": []}),
+            );
+            assert!(t.questions.is_empty());
+        });
+        assert_eq!(sent[0]["result"]["decision"], "decline", "{sent:?}");
+        assert_eq!(sent[1]["id"], 4, "{sent:?}");
+        assert!(record.contains("quantumCommand"), "{record}");
+        assert!(record.contains("requestUserInput"), "{record}");
+    }
+
+    #[test]
+    fn writing_stdin_is_asked_as_what_it_is() {
+        let (_, record) = talk("on-request", false, |t| {
+            let mut params = approval("python3");
+            params["kind"] = json!("writeStdin");
+            t.asked(
+                json!(5),
+                "item/commandExecution/requestApproval".into(),
+                params,
+            );
+        });
+        let meta: TaskMeta = serde_json::from_str(&record).unwrap();
+        let q = &meta.conversation().open()[0];
+        assert_eq!(q.kind, crate::vocab::QuestionKind::WriteStdin);
+        assert!(
+            q.what().starts_with("send input to the running"),
+            "{}",
+            q.what()
+        );
+    }
+
+    #[test]
+    fn a_question_that_cannot_be_recorded_is_declined_at_once_and_kept_for_later() {
+        let (sent, _) = talk("on-request", true, |t| {
+            t.asked(
+                json!(7),
+                "item/commandExecution/requestApproval".into(),
+                approval("x"),
+            );
+            assert!(t.questions.is_empty());
+            assert_eq!(t.unrecorded.len(), 1);
+            let a = &t.unrecorded[0];
+            assert_eq!(a.by, Answerer::Unrecorded);
+            assert!(a.note.as_deref().unwrap().contains("could not be recorded"));
+        });
+        assert_eq!(sent[0]["result"]["decision"], "decline", "{sent:?}");
+    }
+
+    #[test]
+    fn an_answer_to_a_question_not_open_answers_nothing() {
+        let (sent, record) = talk("on-request", false, |t| {
+            t.asked(
+                json!(1),
+                "item/commandExecution/requestApproval".into(),
+                approval("a"),
+            );
+            t.asked(
+                json!(2),
+                "item/commandExecution/requestApproval".into(),
+                approval("b"),
+            );
+            assert!(!t.decide(9, Decision::Accept, Answerer::Cli).ok);
+            assert!(t.decide(2, Decision::Accept, Answerer::Cli).ok);
+            assert!(!t.decide(2, Decision::Accept, Answerer::Cli).ok);
+        });
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0]["id"], 2);
+        let meta: TaskMeta = serde_json::from_str(&record).unwrap();
+        assert_eq!(meta.status(), crate::store::TaskStatus::InputRequired);
+        assert_eq!(meta.conversation().open().len(), 1);
+    }
 }

@@ -479,3 +479,128 @@ async fn what_is_said_to_a_task_stays_within_the_result_budget() {
     call(&client, "codex_cancel", json!({"task_id": asked})).await;
     client.cancel().await.unwrap();
 }
+
+/// A Codex that lingers after its turn (app-server has exited, the wrapper has not): the
+/// window in which a steer arrives after the turn ended but before the task did.
+fn lingering_codex(fx: &Fixture) -> std::path::PathBuf {
+    let wrapper = fx.tmp.path().join("lingering-codex");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\n{} \"$@\"\nsleep 4\n", codex_bin().display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    wrapper
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_steer_that_comes_as_the_turn_ends_becomes_a_follow_up_and_says_so() {
+    let mut fx = Fixture::new().await;
+    let wrapper = lingering_codex(&fx);
+    fx.extra_env
+        .push((CODEX_BIN_VAR.into(), wrapper.display().to_string()));
+    let client = fx.client().await;
+    let id = dispatch(&client, task("@answer first", &fx.work, "ask-ending-v1")).await;
+    // The turn is over (its end is in the log); the task is not.
+    let log = fx.task_dir(&id).join("codex-exec.log");
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("turn.completed")
+    {
+        assert!(start.elapsed() < LONG, "the turn never ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = reply(&client, json!({"task_id": id, "prompt": "@answer second"})).await;
+    assert_eq!(r["delivered"], "follow_up", "{r}");
+    assert!(r["next"].as_str().unwrap().contains("had ended"), "{r}");
+    assert_eq!(r["task_id"], "codex-ask-ending-v2", "{r}");
+    let first = wait_final(&client, &id, LONG).await;
+    assert!(first.get("steers").is_none(), "claimed as steered: {first}");
+    let second = wait_final(&client, "codex-ask-ending-v2", LONG).await;
+    assert_eq!(second["result"], "second", "{second}");
+    assert_eq!(second["session_id"], first["session_id"]);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_letter_whose_supervisor_is_gone_is_answered_at_once_and_removed() {
+    let fx = Fixture::new().await;
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        task("@shell sleep 3203\n@answer never", &fx.work, "ask-gone-v1"),
+    )
+    .await;
+    let supervisor = read_meta(&fx, &id)["supervisor_pid"].as_i64().unwrap() as i32;
+    let pid = nix::unistd::Pid::from_raw(supervisor);
+    // It reads no more letters, then dies.
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).unwrap();
+    let inbox = fx.task_dir(&id).join("inbox");
+    let sent = {
+        let client = &client;
+        let id = id.clone();
+        async move { reply(client, json!({"task_id": id, "prompt": "@answer after"})).await }
+    };
+    let killer = async {
+        let start = std::time::Instant::now();
+        while std::fs::read_dir(&inbox).map_or(0, |d| d.count()) == 0 {
+            assert!(start.elapsed() < LONG);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+        std::time::Instant::now()
+    };
+    let (r, killed_at) = tokio::join!(sent, killer);
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(8),
+        "the reply waited for nobody: {:?}",
+        killed_at.elapsed()
+    );
+    assert_eq!(r["delivered"], "follow_up", "{r}");
+    let letters: Vec<_> = std::fs::read_dir(&inbox)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name() != "rejected")
+        .collect();
+    assert!(letters.is_empty(), "the letter stayed: {letters:?}");
+    let again = wait_final(&client, r["task_id"].as_str().unwrap(), LONG).await;
+    assert_eq!(again["result"], "after", "{again}");
+    assert!(pids_matching("sleep 3203").is_empty());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_no_letter_is_moved_aside_and_the_task_goes_on() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_APPROVAL_TIMEOUT".into(), "3".into()));
+    let client = fx.client().await;
+    let file = fx.work.join("late.txt");
+    let prompt = format!(
+        "@escalate touch {}\n@answer declined in time",
+        file.display()
+    );
+    let id = dispatch(&client, asking(&fx, &prompt, "ask-junk-v1")).await;
+    let inbox = fx.task_dir(&id).join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    nix::unistd::mkfifo(&inbox.join("0-fifo.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", inbox.join("1-link.json")).unwrap();
+    std::fs::create_dir(inbox.join("2-dir.json")).unwrap();
+    std::fs::write(inbox.join("3-big.json"), vec![b' '; 300 * 1024]).unwrap();
+    // The approval timeout still holds, whatever is in the inbox.
+    let done = wait_until(&client, &id, LONG, |v| v["status"] == "completed").await;
+    assert_eq!(done["approvals"][0]["by"], "timeout", "{done}");
+    let warned = done["warnings"].to_string();
+    assert!(
+        warned.contains("FIFO") && warned.contains("inbox/rejected"),
+        "{done}"
+    );
+    let rejected = std::fs::read_dir(inbox.join("rejected")).unwrap().count();
+    assert_eq!(rejected, 4);
+    client.cancel().await.unwrap();
+}

@@ -30,7 +30,7 @@ async fn the_audit_sees_git_hooks_config_ignored_files_and_no_tmux_is_reachable(
     let prompt = "@shell printf '#!/bin/sh\\necho planted\\n' > .git/hooks/post-checkout && chmod +x .git/hooks/post-checkout\n\
                   @shell git config alias.st '!touch planted'\n\
                   @shell echo 'EXTRA=1' >> .env && mkdir -p build && echo x > build/out.txt\n\
-                  @shell echo \"tmux=[$TMUX] tmpdir=[$TMUX_TMPDIR]\"; tmux ls 2>&1 | head -1\n\
+                  @shell echo \"tmux=[$TMUX] tmpdir=[$TMUX_TMPDIR]\"; test -d \"$TMUX_TMPDIR\" && echo tmpdir-exists; tmux ls 2>&1 | head -1\n\
                   @answer only looked";
     let v = call_body(&client, "codex", task(prompt, &fx.work, "review-plant-v1")).await;
     assert_eq!(v["status"], "completed", "{v}");
@@ -70,6 +70,14 @@ async fn the_audit_sees_git_hooks_config_ignored_files_and_no_tmux_is_reachable(
         "{output}"
     );
     assert!(!output.contains("persons-session"), "{output}");
+    // Its own folder existed (tmux falls back to /tmp, the person's, when it does not), and
+    // is gone with the task.
+    assert!(output.contains("tmpdir-exists"), "{output}");
+    assert!(
+        !fx.task_dir("codex-review-plant-v1")
+            .join("no-tmux")
+            .exists()
+    );
     assert!(fx.person_has_session("persons-session"));
     client.cancel().await.unwrap();
 }

@@ -230,3 +230,98 @@ async fn interactive_claude_code_shows_codexs_question_and_the_persons_accept_re
     assert_eq!(v["approvals"][0]["decision"], "accept", "{v}");
     assert_eq!(v["approvals"][0]["by"], "tasks_update", "{v}");
 }
+
+/// The question Claude Code shows in its input dialog: its number and the file its command
+/// touches.
+fn shown_question(screen: &str) -> Option<(u64, String)> {
+    let line = screen
+        .lines()
+        .find(|l| l.trim_start().starts_with("Question "))?;
+    let number = line.trim_start()["Question ".len()..]
+        .split(':')
+        .next()?
+        .parse()
+        .ok()?;
+    let file = ["a.txt", "b.txt"].into_iter().find(|f| line.contains(f))?;
+    Some((number, file.to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_claude_code_answers_two_questions_each_on_the_one_it_showed() {
+    let mut fx = Fixture::new().await;
+    let claude = fx.use_claude();
+    let (a, b) = (fx.work.join("a.txt"), fx.work.join("b.txt"));
+    let asking = json!({
+        "prompt": format!("@parallel @escalate touch {} && @escalate touch {}\n@answer both answered",
+                          a.display(), b.display()),
+        "cwd": fx.work, "topic": "fix-two-v1", "sandbox": "read-only",
+        "approval_policy": "on-request",
+    });
+    let api = ScriptedClaude::with_steps(vec![
+        Step::Call("mcp__codex__codex".into(), asking),
+        Step::Say("Codex is on it.".into()),
+        Step::Say("Codex finished.".into()),
+    ])
+    .await;
+    let (fx_ref, api_ref) = (&fx, &api);
+    let (accepted, declined) = tokio::task::block_in_place(|| {
+        let cc = InteractiveClaude::start(
+            fx_ref,
+            &claude,
+            api_ref,
+            &[("CODEXMCP_TASK_INLINE_MS", "1000")],
+        );
+        cc.type_line("Ask Codex to create the files.");
+        // Both questions are open at once; Claude Code shows one, then the other.
+        let first = cc.wait_for_screen(Duration::from_secs(90), |s| shown_question(s).is_some());
+        let accepted = shown_question(&first).unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        cc.press("Enter");
+        let second = cc.wait_for_screen(Duration::from_secs(30), |s| {
+            shown_question(s).is_some_and(|q| q != accepted)
+        });
+        let declined = shown_question(&second).unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        cc.press("Down");
+        std::thread::sleep(Duration::from_millis(300));
+        cc.press("Enter");
+        let start = Instant::now();
+        while read_meta_status(fx_ref, "codex-fix-two-v1") != Some("completed".into()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the task did not complete:\n{}\n{}",
+                cc.screen(),
+                read_meta(fx_ref, "codex-fix-two-v1")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        (accepted, declined)
+    });
+    // Each answer landed on the question the person saw when giving it.
+    let v = read_meta(&fx, "codex-fix-two-v1");
+    let answer = |n: u64| {
+        v["approvals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["request_id"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("no answer to question {n}: {v}"))
+    };
+    assert_eq!(answer(accepted.0)["decision"], "accept", "{v}");
+    assert_eq!(answer(declined.0)["decision"], "decline", "{v}");
+    assert!(
+        answer(accepted.0)["command"]
+            .as_str()
+            .unwrap()
+            .contains(&accepted.1)
+    );
+    assert!(
+        fx.work.join(&accepted.1).exists(),
+        "the accepted command did not run"
+    );
+    assert!(
+        !fx.work.join(&declined.1).exists(),
+        "the declined command ran"
+    );
+}

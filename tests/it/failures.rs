@@ -104,6 +104,8 @@ async fn a_model_out_of_reach_ends_the_task_in_bounded_time_with_what_to_do() {
     assert_eq!(v["status"], "failed", "{v}");
     assert_eq!(v["failure"]["kind"], "network", "{v}");
     assert_eq!(v["failure"]["retryable"], true);
+    // Stopped by codex-mcp's own watchdog, and said so.
+    assert_eq!(v["ended_by"], "unreachable", "{v}");
     let hint = v["failure"]["hint"].as_str().unwrap();
     assert!(
         hint.contains("codex login") && hint.contains("proxy"),

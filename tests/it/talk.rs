@@ -66,6 +66,10 @@ async fn a_steer_reaches_the_running_turn_and_the_result_reflects_it() {
     .await;
     assert_eq!(r["delivered"], "steer", "{r}");
     assert_eq!(r["task_id"], id.as_str());
+    // The session the running task is in, as its own status says.
+    let now = call_body(&client, "codex_status", json!({"task_id": id})).await;
+    assert!(r["session_id"].is_string(), "{r}");
+    assert_eq!(r["session_id"], now["session_id"], "{r}");
     let done = wait_final(&client, &id, LONG).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["result"], "steered", "{done}");
