@@ -66,8 +66,9 @@ How to call it at least cost:
 - `codex_reply` talks to a task: a `prompt` steers a running one or follows up an ended one (a
   new task in the same session); a `decision` answers a task that is `input_required`.
 - With `approval_policy` `on-request` or `untrusted`, Codex may stop and ask (status
-  `input_required`, the question in `input_request`): ask the user, then answer with codex_reply
-  `decision`. An accepted request runs outside Codex's sandbox; never accept for the user.
+  `input_required`, its questions in `input_requests`): ask the user, then answer each with
+  codex_reply `decision` and its `id` as `request_id`. An accepted request runs outside Codex's
+  sandbox; never accept for the user.
 - `codex_cancel` stops a task and everything it started.
 
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
@@ -107,7 +108,7 @@ fn definition(kind: ToolKind) -> Tool {
             read_only("Codex task status"),
         ),
         ToolKind::Reply => (
-            "Talk to a Codex task. With `prompt`: a running task gets it in its current turn (steered; Codex reads it at its next model request, and its result reflects it); a queued one starts with it; an ended one gets a follow-up turn in the same session, as a new task (next topic version, same worktree) answered like codex_dispatch. With `decision`: the answer to the question of a task that is `input_required` (see its `input_request`): `accept`, `accept_for_session`, `decline` or `cancel`. Returns `delivered` (`steer`, `queued`, `answer`, `follow_up`) and the `task_id` to follow with codex_status.",
+            "Talk to a Codex task. With `prompt`: a running task gets it in its current turn (steered; Codex reads it at its next model request, and its result reflects it); a queued one starts with it; an ended one gets a follow-up turn in the same session, as a new task (next topic version, same worktree) answered like codex_dispatch. With `decision` and `request_id`: the answer to that question of a task that is `input_required` (see its `input_requests`): `accept`, `accept_for_session`, `decline` or `cancel`; it reaches that question or none. Returns `delivered` (`steer`, `queued`, `answer`, `follow_up`) and the `task_id` to follow with codex_status.",
             input_schema::<ReplyArgs>(),
             output_schema::<ReplyView>(),
             acting("Reply to a Codex task", false),
