@@ -346,6 +346,25 @@ mod tests {
     }
 
     #[test]
+    fn replies_nobody_collected_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = TaskFiles::at(dir.path());
+        files.reply("old.json", &Reply::ok());
+        files.reply("new.json", &Reply::ok());
+        let old = dir.path().join("outbox/old.json");
+        let then = SystemTime::now() - STALE_REPLY - Duration::from_secs(1);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+        files.sweep_replies();
+        assert!(!old.exists());
+        assert!(dir.path().join("outbox/new.json").exists());
+    }
+
+    #[test]
     fn a_letter_nobody_reads_is_taken_back() {
         let dir = tempfile::tempdir().unwrap();
         let files = TaskFiles::at(dir.path());
