@@ -17,6 +17,10 @@
 //! - `@delay_ms <n>`: wait before every reply (a slow model);
 //! - `@fail`: every request gets HTTP 500 (codex then reports `turn.failed`);
 //! - `@status <code> <message>`: every request gets that HTTP status and error message;
+//! - `@status_json <code> <json>`: every request gets that HTTP status with that JSON body as it
+//!   is (e.g. a 429 whose `error.type` is `usage_limit_reached`);
+//! - `@response_failed <code> <message>`: every reply streams `response.failed` with that error
+//!   `code` (e.g. `context_length_exceeded`, `insufficient_quota`) and message;
 //! - `@cut_stream`: every reply stops after its first event, as a dropped connection does
 //!   (codex reports "Reconnecting..." and retries as its config allows).
 //!
@@ -138,9 +142,19 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         stream.write_all(sse.as_bytes()).await?;
         return stream.shutdown().await;
     }
+    if let Some((code, body)) = &script.status_json {
+        let status = format!("{code} Error");
+        return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
+    }
     if let Some((status, error)) = refusal(&script) {
         let body = json!({ "error": error }).to_string();
         return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
+    }
+    if let Some((code, message)) = &script.response_failed {
+        let frame = json!({"type": "response.failed", "response": {"id": "resp_failed",
+            "error": {"code": code, "message": message}}});
+        let sse = format!("event: response.failed\ndata: {frame}\n\n");
+        return respond(&mut stream, "200 OK", "text/event-stream", sse.as_bytes()).await;
     }
     let outputs = tool_outputs_since_last_user(&request);
     let sse = stream_of(outputs, reply_items(outputs, &script));
@@ -387,6 +401,8 @@ struct Script {
     fail: bool,
     cut_stream: bool,
     status: Option<(u16, String)>,
+    status_json: Option<(u16, String)>,
+    response_failed: Option<(String, String)>,
 }
 
 impl Script {
@@ -399,6 +415,8 @@ impl Script {
             fail: false,
             cut_stream: false,
             status: None,
+            status_json: None,
+            response_failed: None,
         };
         for line in prompt.lines() {
             let line = line.trim();
@@ -419,6 +437,12 @@ impl Script {
                 s.delay_ms = d.trim().parse().unwrap_or(0);
             } else if line == "@fail" {
                 s.fail = true;
+            } else if let Some(rest) = line.strip_prefix("@status_json ") {
+                let (code, body) = rest.split_once(' ').unwrap_or((rest, "{}"));
+                s.status_json = Some((code.parse().unwrap_or(500), body.to_string()));
+            } else if let Some(rest) = line.strip_prefix("@response_failed ") {
+                let (code, message) = rest.split_once(' ').unwrap_or((rest, "failed"));
+                s.response_failed = Some((code.to_string(), message.to_string()));
             } else if let Some(rest) = line.strip_prefix("@status ") {
                 let (code, message) = rest.split_once(' ').unwrap_or((rest, "error"));
                 s.status = Some((code.parse().unwrap_or(500), message.to_string()));

@@ -10,8 +10,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::install::{Client, Registered, registrations};
-use super::probe::probe;
 use crate::codex::locate_codex;
+use crate::codex::probe;
 use crate::config::{Config, is_executable};
 use crate::text::shorten;
 
@@ -74,6 +74,7 @@ impl Check {
 pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
     let mut checks = Vec::new();
     let codex = check_codex(config, &mut checks);
+    checks.extend(check_codex_home());
     checks.push(check_login(config, codex.as_deref()));
     checks.push(check_program(
         config,
@@ -157,6 +158,33 @@ fn print_check(c: &Check) {
         format!(" — {}", c.fix)
     };
     println!("{mark} {:<9} {}{fix}", c.check, c.detail);
+}
+
+/// A CODEX_HOME that names no folder stops Codex at every start: said as such, with what to do.
+fn check_codex_home() -> Option<Check> {
+    let home = std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty())?;
+    let path = PathBuf::from(home);
+    if path.is_dir() {
+        return Some(Check::new(
+            "codex_home",
+            Verdict::Ok,
+            format!("CODEX_HOME={}", path.display()),
+        ));
+    }
+    Some(
+        Check::new(
+            "codex_home",
+            Verdict::Fail,
+            format!(
+                "CODEX_HOME points to {}, which does not exist: Codex refuses to start",
+                path.display()
+            ),
+        )
+        .fix(format!(
+            "create it (mkdir -p {} && codex login), or unset CODEX_HOME so Codex uses ~/.codex",
+            path.display()
+        )),
+    )
 }
 
 fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<PathBuf> {
@@ -373,13 +401,10 @@ fn check_store(config: &Config) -> Check {
 }
 
 fn check_sandbox(config: &Config, codex: &Path) -> Check {
-    let dir = std::env::temp_dir();
-    // By absolute path: the probe is about the sandbox, not about what PATH holds.
-    let (ok, said) = probe(
-        codex,
-        &["sandbox", "--", "/bin/sh", "-c", "exit 0"],
-        Some(&dir),
-    );
+    let (ok, said) = match crate::codex::sandbox_starts(codex) {
+        Ok(()) => (true, String::new()),
+        Err(said) => (false, said),
+    };
     match (ok, config.readonly_fallback) {
         (true, _) => Check::new("sandbox", Verdict::Ok, "Codex's read-only sandbox starts"),
         (false, true) => Check::new(

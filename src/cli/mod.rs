@@ -10,7 +10,6 @@ mod events;
 mod gc;
 mod install;
 mod logs;
-mod probe;
 mod reply;
 mod run;
 mod serve;

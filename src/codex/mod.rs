@@ -6,8 +6,10 @@ mod argv;
 mod events;
 mod lines;
 mod locate;
+mod probe;
 mod progress;
 mod render;
+mod stderr;
 
 pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
 pub(crate) use app_server::{
@@ -21,5 +23,7 @@ pub(crate) use argv::{
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, has_app_server, locate_codex};
+pub(crate) use probe::{probe, sandbox_starts};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};
 pub(crate) use render::{Detail, render};
+pub(crate) use stderr::Stderr;

@@ -105,6 +105,11 @@ impl Progress {
         matches!(self.turn_end, Some(TurnEnd::Completed))
     }
 
+    /// Whether Codex started a turn (it may not have finished it).
+    pub fn turn_started(&self) -> bool {
+        self.phase != Phase::Starting || self.turn_end.is_some()
+    }
+
     /// Decodes one line and folds it in, for readers that need nothing else from the line.
     pub fn feed(&mut self, line: Line<'_>) {
         self.apply(&decode(&line));

@@ -16,6 +16,7 @@ use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, pump};
 use super::run::{RunEnv, Stop};
 use crate::child::with_clean_signals;
+use crate::codex::Stderr;
 use crate::config::DEPTH_VAR;
 use crate::store::{StoreError, TaskFiles, TaskMeta, ensure_private_dir, open_append};
 
@@ -113,8 +114,27 @@ pub(super) fn run_warnings(
             "stopped {strays} process(es) codex left running when it exited"
         ));
     }
+    warnings.extend(start_up_warnings(files));
     warnings
 }
+
+/// What Codex said about its own setup as it started (no bubblewrap on PATH, say): never the
+/// cause of a failure, but worth a word, once.
+fn start_up_warnings(files: &TaskFiles) -> Vec<String> {
+    let Ok(file) = crate::store::open_nofollow(&files.stderr()) else {
+        return Vec::new();
+    };
+    let mut head = Vec::new();
+    let _ = file.take(START_UP_BYTES).read_to_end(&mut head);
+    let said = Stderr::read(&String::from_utf8_lossy(&head)).warnings;
+    let known = files.read_meta().ok().flatten();
+    said.into_iter()
+        .filter(|w| !known.as_ref().is_some_and(|m| m.warnings().contains(w)))
+        .collect()
+}
+
+/// How much of the start of Codex's stderr is read for its start-up warnings.
+const START_UP_BYTES: u64 = 64 * 1024;
 
 /// Stops what codex left running after it exited: our remaining descendants (orphans are
 /// reparented to us on Linux) and members of our process group. Returns how many there were.

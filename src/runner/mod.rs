@@ -9,6 +9,7 @@ mod codex_process;
 mod driver;
 mod exec_driver;
 mod failure;
+mod failure_rows;
 mod launch;
 mod launch_kind;
 mod live_view;

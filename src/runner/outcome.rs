@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
-use super::failure::{FailedRun, classify};
+use super::failure::{FailedRun, ProcessEnd, classify};
 use super::scan::scan_log;
-use crate::codex::{Progress, TurnEnd};
-use crate::store::{CancelRequest, EndedBy, Outcome, TaskFiles, TaskStatus, read_tail, write_json};
+use crate::codex::{Progress, Stderr, TurnEnd, sandbox_starts};
+use crate::store::{
+    CancelRequest, EndedBy, Failure, FailureKind, Outcome, TaskFiles, TaskStatus, read_tail,
+    write_json,
+};
 use crate::text::keep_end;
 
 /// How much of codex's stderr is read for an error message.
@@ -57,6 +60,8 @@ struct Decision<'a> {
     supervisor_tail: &'a str,
     log_file: &'a Path,
     finalizer: Option<Finalizer>,
+    /// The Codex that ran, to hold a sandbox verdict to the sandbox check.
+    codex: Option<&'a Path>,
 }
 
 /// The final status and outcome of a run.
@@ -109,30 +114,79 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
     with_failure(&d, status, outcome)
 }
 
-/// A failed run gets its kind of failure and what to do about it.
+/// A failed run gets its kind of failure and what to do about it, from the facts in order:
+/// who stopped it, how Codex's process ended, Codex's typed error, its message, its stderr.
 fn with_failure(d: &Decision<'_>, status: TaskStatus, mut o: Outcome) -> (TaskStatus, Outcome) {
     if status == TaskStatus::Failed {
-        let stderr = stderr_excerpt(d.stderr_tail).unwrap_or_default();
-        o.failure = Some(classify(&FailedRun {
+        let p = d.progress;
+        let message = match &p.turn_end {
+            Some(TurnEnd::Failed { message }) => message.as_str(),
+            _ => p.last_error.as_deref().unwrap_or_default(),
+        };
+        let stderr = Stderr::read(d.stderr_tail).error_text();
+        let failure = classify(&FailedRun {
             ended_by: o.ended_by,
-            error: o.error.as_deref().unwrap_or_default(),
-            stderr: &stderr,
-            crashed: d.end.exit.is_some_and(|e| e.code.is_none())
-                || (d.end.exit.is_some() && d.progress.turn_end.is_none()),
+            process: process_end(d),
+            error_info: p.error_info.as_deref(),
+            message,
+            stderr: &keep_end(&stderr, STDERR_KEEP_CHARS),
             log_incomplete: d.end.log_incomplete,
-            unreachable: d.end.unreachable.is_some(),
-            error_info: d.progress.error_info.as_deref(),
-        }));
+        });
+        let mut failure = held_to_the_sandbox_check(failure, d);
+        // Said once: an error that already carries Codex's stderr needs no detail repeating it.
+        if o.error
+            .as_deref()
+            .is_some_and(|e| e.contains(stderr.trim()))
+        {
+            failure.detail.clear();
+        }
+        o.failure = Some(failure);
     }
     (status, o)
+}
+
+/// A sandbox failure read from Codex's words (not its typed `sandboxError`) stands only if the
+/// check `doctor` runs agrees: Codex's sandbox does not start here. Otherwise the words were
+/// about something else, and no one is told to weaken the sandbox.
+fn held_to_the_sandbox_check(mut f: Failure, d: &Decision<'_>) -> Failure {
+    let typed = d.progress.error_info.as_deref() == Some("sandboxError");
+    if f.kind != FailureKind::Sandbox || typed {
+        return f;
+    }
+    let starts = d.codex.is_some_and(|codex| sandbox_starts(codex).is_ok());
+    if starts {
+        f.kind = FailureKind::Unknown;
+        f.retryable = false;
+        f.hint = "Codex's stderr mentions its sandbox, but `codex sandbox` starts here (as `codex-mcp doctor` checks): read `detail` and the log.".into();
+    }
+    f
+}
+
+/// How Codex's process ended, for the classifier.
+fn process_end(d: &Decision<'_>) -> ProcessEnd {
+    let p = d.progress;
+    match d.end.exit {
+        _ if p.turn_end.is_some() => ProcessEnd::FinishedTurn,
+        None => ProcessEnd::Unknown,
+        Some(ExitInfo {
+            signal: Some(s), ..
+        }) => ProcessEnd::Signal(s),
+        Some(e) if p.turn_started() => ProcessEnd::ExitedMidTurn(e.code),
+        Some(e) => ProcessEnd::ExitedBeforeTurn(e.code),
+    }
 }
 
 /// How a run ended that nobody stopped: by codex's events and its exit.
 fn natural_end(d: &Decision<'_>, exit_ok: bool, outcome: &mut Outcome) -> TaskStatus {
     let p = d.progress;
-    let stderr = stderr_excerpt(d.stderr_tail)
-        .map(|s| format!("; its stderr ends with:\n{s}"))
-        .unwrap_or_default();
+    let errors = Stderr::read(d.stderr_tail).error_text();
+    let stderr = match errors.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; its stderr ends with:\n{}",
+            keep_end(&errors, STDERR_KEEP_CHARS)
+        ),
+    };
     match (&p.turn_end, d.end.exit) {
         (Some(TurnEnd::Completed), _) if exit_ok => TaskStatus::Completed,
         (Some(TurnEnd::Failed { message }), _) => {
@@ -142,8 +196,10 @@ fn natural_end(d: &Decision<'_>, exit_ok: bool, outcome: &mut Outcome) -> TaskSt
         (_, Some(e)) if !exit_ok || p.turn_end.is_none() => {
             let finished = if p.turn_completed() {
                 " after finishing the turn"
-            } else {
+            } else if p.turn_started() {
                 " without finishing the turn"
+            } else {
+                " before it started the turn"
             };
             outcome.error = Some(format!("codex {}{finished}{stderr}", describe_exit(e)));
             if e.code.is_none() {
@@ -223,6 +279,11 @@ fn decide_from(
     let _ = write_json(&files.progress(), progress);
     let stderr_tail = read_tail(&files.stderr(), STDERR_TAIL_BYTES);
     let supervisor_tail = files.supervisor_log_tail();
+    let codex = files
+        .read_meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.launch().argv.first().map(std::path::PathBuf::from));
     decide_outcome(Decision {
         progress,
         end,
@@ -231,74 +292,14 @@ fn decide_from(
         supervisor_tail: &supervisor_tail,
         log_file: &files.log(),
         finalizer,
+        codex: codex.as_deref(),
     })
-}
-
-/// The last lines of stderr that say something (codex prints a harmless banner there).
-/// Lines Codex prints on every run that say nothing about why one failed.
-const STDERR_NOISE: &[&str] = &[
-    "Reading additional input from stdin",
-    "WARNING: proceeding, even though we could not create PATH aliases",
-];
-
-fn stderr_excerpt(tail: &str) -> Option<String> {
-    let plain = strip_ansi(tail);
-    let useful: Vec<&str> = plain
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !STDERR_NOISE.iter().any(|n| l.starts_with(n)))
-        .filter(|l| !is_tracing_chatter(l))
-        .collect();
-    if useful.is_empty() {
-        return None;
-    }
-    let start = useful.len().saturating_sub(20);
-    // The cause is usually the last line ("Error: invalid API key"): keep the end.
-    Some(keep_end(&useful[start..].join("\n"), STDERR_KEEP_CHARS))
-}
-
-/// Text without terminal colour codes (app-server writes its log in colour).
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A line of app-server's own log below ERROR (`2026-…Z  INFO …`): not Codex's words.
-fn is_tracing_chatter(line: &str) -> bool {
-    let mut words = line.split_whitespace();
-    let stamp = words.next().unwrap_or_default();
-    let level = words.next().unwrap_or_default();
-    stamp.len() >= 20
-        && stamp.ends_with('Z')
-        && stamp.as_bytes().get(4) == Some(&b'-')
-        && matches!(level, "INFO" | "DEBUG" | "TRACE" | "WARN")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codex::{LineAssembler, Usage};
-
-    #[test]
-    fn app_servers_own_log_is_not_an_error_message() {
-        let tail = "\u{1b}[2m2026-11-26T03:22:45.108547Z\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m session_init\n\
-                    Error: the real cause\n";
-        assert_eq!(
-            stderr_excerpt(tail).as_deref(),
-            Some("Error: the real cause")
-        );
-    }
 
     fn progress(jsonl: &str) -> Progress {
         let mut p = Progress::default();
@@ -329,6 +330,7 @@ mod tests {
             supervisor_tail: "",
             log_file: Path::new("/t/codex-exec.log"),
             finalizer: None,
+            codex: None,
         })
     }
 
@@ -479,6 +481,7 @@ mod tests {
                 supervisor_tail: "",
                 log_file: Path::new("/t/codex-exec.log"),
                 finalizer: f,
+                codex: None,
             })
         };
         let client = CancelRequest {

@@ -485,38 +485,15 @@ mod tests {
 
     #[test]
     fn each_enum_has_one_name_and_serde_agrees() {
-        for e in [
-            EndedBy::Codex,
-            EndedBy::CancelTool,
-            EndedBy::ClientCancel,
-            EndedBy::TaskCancel,
-            EndedBy::Attach,
-            EndedBy::SessionClosed,
-            EndedBy::Cli,
-            EndedBy::Timeout,
-            EndedBy::Unreachable,
-            EndedBy::Crash,
-            EndedBy::RecoveredAtStart,
-        ] {
+        use strum::VariantArray;
+        for e in EndedBy::VARIANTS {
             assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
         }
-        for k in [
-            FailureKind::Authentication,
-            FailureKind::RateLimit,
-            FailureKind::ServerError,
-            FailureKind::ModelNotFound,
-            FailureKind::ModelUnavailable,
-            FailureKind::SessionNotFound,
-            FailureKind::Network,
-            FailureKind::BadRequest,
-            FailureKind::Sandbox,
-            FailureKind::Timeout,
-            FailureKind::ProcessCrash,
-            FailureKind::Interrupted,
-            FailureKind::DiskFull,
-            FailureKind::Unknown,
-        ] {
+        for k in FailureKind::VARIANTS {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in TaskStatus::VARIANTS {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         for s in [Sandbox::ReadOnly, Sandbox::FullAccess] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());

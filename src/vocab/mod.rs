@@ -216,8 +216,20 @@ impl ApprovalPolicy {
 }
 
 /// Where a task is in its life; `queued`, `running` and `input_required` are not final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TaskStatus {
     /// Waiting for one of the CODEXMCP_MAX_PARALLEL places to run.
     Queued,
@@ -238,14 +250,7 @@ impl TaskStatus {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Queued => "queued",
-            TaskStatus::Running => "running",
-            TaskStatus::InputRequired => "input_required",
-            TaskStatus::Completed => "completed",
-            TaskStatus::Failed => "failed",
-            TaskStatus::Cancelled => "cancelled",
-        }
+        self.into()
     }
 }
 
@@ -256,8 +261,20 @@ impl std::fmt::Display for TaskStatus {
 }
 
 /// Who or what ended a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EndedBy {
     /// Codex finished (well or not) on its own.
     Codex,
@@ -286,27 +303,29 @@ pub enum EndedBy {
 impl EndedBy {
     /// Its name, as the tools and the event log write it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EndedBy::Codex => "codex",
-            EndedBy::CancelTool => "cancel_tool",
-            EndedBy::ClientCancel => "client_cancel",
-            EndedBy::TaskCancel => "task_cancel",
-            EndedBy::Attach => "attach",
-            EndedBy::SessionClosed => "session_closed",
-            EndedBy::Cli => "cli",
-            EndedBy::Timeout => "timeout",
-            EndedBy::Unreachable => "unreachable",
-            EndedBy::Crash => "crash",
-            EndedBy::RecoveredAtStart => "recovered_at_start",
-        }
+        self.into()
     }
 }
 
 /// What kind of failure a failed task had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FailureKind {
+    /// Codex is not logged in, or its key was refused (HTTP 401, 403).
     Authentication,
+    /// Too many requests for now (HTTP 429).
     RateLimit,
     /// The account's usage limit (or the session's budget) is reached.
     UsageLimit,
@@ -316,41 +335,37 @@ pub enum FailureKind {
     ServerError,
     /// The model named does not exist.
     ModelNotFound,
-    /// The model exists but is not offered to this account.
+    /// The model exists but is not offered to this account (or this service tier).
     ModelUnavailable,
     /// The session to continue (`session_id`) is not known to Codex.
     SessionNotFound,
+    /// Codex could not reach its model.
     Network,
-    /// The model's API refused the request as malformed (HTTP 400).
+    /// The model's API refused the request as malformed (HTTP 400, 404, 413).
     BadRequest,
+    /// The request was refused under the model's usage policy, or by the workspace's hook.
+    Policy,
+    /// Codex stopped after too many of its requests were declined.
+    ApprovalsDeclined,
+    /// Codex's own setup is wrong: CODEX_HOME, its config.toml, a profile.
+    Configuration,
+    /// Codex's sandbox could not start for this run.
     Sandbox,
+    /// The task's time limit passed.
     Timeout,
+    /// Codex was killed, or exited without finishing its turn.
     ProcessCrash,
+    /// The task's supervisor was stopped before the run ended.
     Interrupted,
+    /// The disk holding the task store is full.
     DiskFull,
+    /// None of the above; `failure.detail` and the log say more.
     Unknown,
 }
 
 impl FailureKind {
     /// Its name, as the tools write it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::Authentication => "authentication",
-            FailureKind::RateLimit => "rate_limit",
-            FailureKind::UsageLimit => "usage_limit",
-            FailureKind::ContextWindow => "context_window",
-            FailureKind::ServerError => "server_error",
-            FailureKind::ModelNotFound => "model_not_found",
-            FailureKind::ModelUnavailable => "model_unavailable",
-            FailureKind::SessionNotFound => "session_not_found",
-            FailureKind::Network => "network",
-            FailureKind::BadRequest => "bad_request",
-            FailureKind::Sandbox => "sandbox",
-            FailureKind::Timeout => "timeout",
-            FailureKind::ProcessCrash => "process_crash",
-            FailureKind::Interrupted => "interrupted",
-            FailureKind::DiskFull => "disk_full",
-            FailureKind::Unknown => "unknown",
-        }
+        self.into()
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Entry, Registration, Scope, shell_words};
-use crate::cli::probe::probe;
+use crate::codex::probe;
 
 /// What a project's shared `.mcp.json` runs: `codex-mcp` from each person's PATH.
 const SHARED_COMMAND: &str = "codex-mcp";

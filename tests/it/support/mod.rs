@@ -90,6 +90,12 @@ pub async fn recording_client(fx: &Fixture) -> (Client<Recorder>, Recorder) {
 /// The documented variable naming the codex executable.
 pub const CODEX_BIN_VAR: &str = "CODEXMCP_CODEX_BIN";
 
+/// The variables of the developer's environment a test's programs get: what a program needs to
+/// start, nothing that configures codex-mcp or Codex.
+const ALLOWED: &[&str] = &[
+    "PATH", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
+];
+
 pub struct Fixture {
     pub tmp: TempDir,
     pub home: PathBuf,
@@ -239,8 +245,17 @@ impl Fixture {
         claude
     }
 
+    /// The whole environment of what a test runs, built from an allowlist: the few variables
+    /// of the developer's environment a program needs to start (PATH, the user, the locale,
+    /// the terminal), then this test's own, then the test's `extra_env` (an empty value unsets
+    /// a variable). Nothing else a developer has set (`CODEXMCP_ENGINE`, `CODEXMCP_NOTIFY`, an
+    /// API key) ever reaches a test.
     pub fn env(&self) -> Vec<(String, String)> {
-        let mut env = vec![
+        let mut env: Vec<(String, String)> = ALLOWED
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+            .collect();
+        env.extend([
             ("HOME".into(), self.home.display().to_string()),
             ("CODEX_HOME".into(), self.codex_home.display().to_string()),
             (
@@ -248,9 +263,13 @@ impl Fixture {
                 self.store_home.display().to_string(),
             ),
             (CODEX_BIN_VAR.into(), codex_bin().display().to_string()),
-            ("RUST_LOG".into(), "codex_mcp=info".into()),
             ("TMUX_TMPDIR".into(), self.tmux_tmpdir.display().to_string()),
-        ];
+        ]);
+        // No RUST_LOG by default: Codex inherits it, and would then not print what it prints
+        // for people (its start-up warnings). CODEXMCP_TEST_RUST_LOG sets one for debugging.
+        if let Ok(filter) = std::env::var("CODEXMCP_TEST_RUST_LOG") {
+            env.push(("RUST_LOG".into(), filter));
+        }
         // The suite runs again on the exec engine (scripts/test.sh): CODEXMCP_TEST_ENGINE.
         if let Ok(engine) = std::env::var("CODEXMCP_TEST_ENGINE") {
             env.push(("CODEXMCP_ENGINE".into(), engine));
@@ -272,37 +291,7 @@ impl Fixture {
     /// binary, or a wrapper that runs it).
     pub fn command_of(&self, program: &Path, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(program);
-        cmd.args(args);
-        for (k, _) in self.extra_env.iter().filter(|(_, v)| v.is_empty()) {
-            cmd.env_remove(k);
-        }
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        // Nothing from the developer's own environment may change what a test sees.
-        for k in [
-            "CODEX_BIN",
-            "CODEXMCP_BIN",
-            "CODEX_PROFILE",
-            "CODEXMCP_PROFILE",
-            "CODEXMCP_CODEX_PROFILE",
-            "CODEX_REASONING_EFFORT",
-            "CODEXMCP_REASONING_EFFORT",
-            "CODEXMCP_CODEX_REASONING_EFFORT",
-            "CODEXMCP_WORKTREE_ROOT",
-            "CODEXMCP_EXIT_GRACE_MS",
-            "CODEXMCP_DEPTH",
-            "CODEXMCP_MAX_DEPTH",
-            "CODEXMCP_TASK_TIMEOUT",
-            "CODEXMCP_MAX_PARALLEL",
-            "CODEXMCP_READONLY_FALLBACK",
-            "OPENAI_API_KEY",
-            "CODEXMCP_LOG_FILE",
-        ] {
-            if !self.extra_env.iter().any(|(e, _)| e == k) {
-                cmd.env_remove(k);
-            }
-        }
+        cmd.args(args).env_clear().envs(self.env());
         cmd
     }
 
@@ -338,17 +327,11 @@ impl Fixture {
     /// The command line, with this test's environment, run in `dir` (default: the work dir).
     pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_codex-mcp"));
-        for (k, _) in self.extra_env.iter().filter(|(_, v)| v.is_empty()) {
-            cmd.env_remove(k);
-        }
-        cmd.envs(self.env())
-            .env_remove("CODEXMCP_NOTIFY")
+        cmd.env_clear()
             .env("NO_COLOR", "1")
+            .envs(self.env())
             .current_dir(&self.work)
             .args(args);
-        for (k, v) in self.extra_env.iter().filter(|(_, v)| !v.is_empty()) {
-            cmd.env(k, v);
-        }
         cmd
     }
 

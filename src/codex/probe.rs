@@ -1,5 +1,6 @@
 //! Running a helper program (codex, git, tmux, claude) to its end, with a time limit, for the
-//! commands that ask other programs something.
+//! code that asks other programs something; and the one check of whether Codex's sandbox starts
+//! here, which `doctor` reports and a failed task's cause is held to.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -47,4 +48,36 @@ pub fn probe(program: &Path, args: &[&str], cwd: Option<&Path>) -> (bool, String
         stdout
     };
     (out.status.success(), said.trim().to_string())
+}
+
+/// Whether Codex's read-only sandbox starts on this machine: `codex sandbox -- /bin/sh -c 'exit
+/// 0'`, or, for a Codex whose sandbox command takes the platform (`codex sandbox linux …`,
+/// 0.130 and older), that form. `Err` says what it said.
+pub fn sandbox_starts(codex: &Path) -> Result<(), String> {
+    let dir = std::env::temp_dir();
+    let run = ["--", "/bin/sh", "-c", "exit 0"];
+    // By absolute path: the check is about the sandbox, not about what PATH holds.
+    let (ok, said) = probe(codex, &[&["sandbox"][..], &run].concat(), Some(&dir));
+    if ok {
+        return Ok(());
+    }
+    let older =
+        said.contains("subcommand") || said.contains("unrecognized") || said.contains("Usage");
+    if older {
+        let platform = if cfg!(target_os = "macos") {
+            "macos"
+        } else {
+            "linux"
+        };
+        let (ok, said_too) = probe(
+            codex,
+            &[&["sandbox", platform][..], &run].concat(),
+            Some(&dir),
+        );
+        if ok {
+            return Ok(());
+        }
+        return Err(said_too);
+    }
+    Err(said)
 }
