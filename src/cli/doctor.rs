@@ -15,8 +15,17 @@ use crate::codex::probe;
 use crate::config::{Config, is_executable};
 use crate::text::shorten;
 
-/// The Codex CLI version the tests run against.
-const TESTED_CODEX: &str = "0.169.0";
+/// The Codex CLI versions this build's tests ran against, oldest first.
+const TESTED_CODEX: [&str; 2] = ["0.169.0", "0.171.0"];
+
+/// `0.171.0` as numbers, to tell whether a version is within the tested range.
+fn version_of(text: &str) -> Option<(u32, u32, u32)> {
+    let v = text.split_whitespace().last()?;
+    let mut n = v
+        .split('.')
+        .map(|p| p.trim_start_matches('v').parse::<u32>().ok());
+    Some((n.next()??, n.next()??, n.next()??))
+}
 
 /// `codex-mcp doctor`.
 #[derive(Debug, Args)]
@@ -105,6 +114,7 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
         None => found,
     });
     if let Some(codex) = &codex {
+        checks.push(check_models(config, codex));
         checks.push(check_sandbox(config, codex));
     }
     checks.extend(check_clients(config));
@@ -216,25 +226,101 @@ fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<PathBuf> {
             ),
         )
         .fix("reinstall it: npm install -g @openai/codex")
-    } else if !line.ends_with(TESTED_CODEX) {
+    } else if !within_tested(&line) {
         Check::new(
             "codex",
             Verdict::Note,
-            format!("{} ({line})", codex.display()),
+            format!(
+                "{} ({line}), outside the versions this build was tested with ({} to {})",
+                codex.display(),
+                TESTED_CODEX[0],
+                TESTED_CODEX[1]
+            ),
         )
         .fix(format!(
-            "tested with {TESTED_CODEX}; other versions usually work"
+            "install a tested one (npm install -g @openai/codex@{}), or expect a change in Codex \
+             to show",
+            TESTED_CODEX[1]
         ))
     } else {
         Check::new(
             "codex",
             Verdict::Ok,
-            format!("{} ({line})", codex.display()),
+            format!(
+                "{} ({line}; this build was tested with {} and {})",
+                codex.display(),
+                TESTED_CODEX[0],
+                TESTED_CODEX[1]
+            ),
         )
     };
     let works = check.status != Verdict::Fail;
     checks.push(check);
     works.then_some(codex)
+}
+
+/// Whether the version `line` names is within the tested ones.
+fn within_tested(line: &str) -> bool {
+    let (Some(v), Some(lo), Some(hi)) = (
+        version_of(line),
+        version_of(TESTED_CODEX[0]),
+        version_of(TESTED_CODEX[1]),
+    ) else {
+        return false;
+    };
+    (lo..=hi).contains(&v)
+}
+
+/// Codex's default model and its efforts, as its catalog says; what a task's `model` and
+/// `reasoning_effort` are held to.
+fn check_models(config: &Config, codex: &Path) -> Check {
+    let settings = config
+        .codex_home
+        .as_deref()
+        .map(|h| crate::codex::CodexSettings::read(h, None))
+        .unwrap_or_default();
+    let picked = match (&settings.model, settings.uses_openai()) {
+        (Some(m), true) => format!("; Codex's config.toml picks `{m}`"),
+        (Some(m), false) => format!(
+            "; Codex's config.toml picks `{m}` of its own provider `{}` (not in the catalog: \
+             models are not checked)",
+            settings.provider.as_deref().unwrap_or_default()
+        ),
+        (None, _) => String::new(),
+    };
+    match crate::codex::read_catalog(codex) {
+        Ok(catalog) => {
+            let default = catalog.default_model().map_or_else(
+                || "no default model".to_string(),
+                |m| {
+                    format!(
+                        "default model `{}` (efforts {})",
+                        m.model,
+                        m.efforts.join(", ")
+                    )
+                },
+            );
+            Check::new(
+                "models",
+                Verdict::Ok,
+                format!(
+                    "{default}; {} models offered, {} hidden{picked}",
+                    catalog.offered().len(),
+                    catalog.models.len() - catalog.offered().len()
+                ),
+            )
+        }
+        Err(e) => Check::new(
+            "models",
+            Verdict::Note,
+            format!(
+                "Codex's model catalog could not be read ({}): a task's effort is held to the \
+                 built-in list ({}){picked}",
+                shorten(&e, 120),
+                crate::codex::builtin_efforts()
+            ),
+        ),
+    }
 }
 
 fn check_login(config: &Config, codex: Option<&Path>) -> Check {
@@ -303,15 +389,21 @@ fn check_links_here() -> Option<Check> {
 }
 
 /// Every `CODEXMCP_` variable: a value that cannot be used is a failure, with what applies.
+/// The settings, checked as a task's start checks them: what every task would be refused for
+/// is said here first.
 fn check_settings(config: &Config) -> Check {
-    if config.problems.is_empty() {
+    let problems = match crate::engine::Engine::from_config(config.clone()) {
+        Ok(engine) => engine.blocking_settings_problems(),
+        Err(_) => config.problems.clone(),
+    };
+    if problems.is_empty() {
         return Check::new(
             "settings",
             Verdict::Ok,
             "every CODEXMCP_ variable set is usable",
         );
     }
-    Check::new("settings", Verdict::Fail, config.problems.join("; "))
+    Check::new("settings", Verdict::Fail, problems.join("; "))
         .fix("correct or unset them where the MCP client starts codex-mcp")
 }
 

@@ -10,7 +10,7 @@ use clap::Args;
 use super::logs::{LogReader, end_code};
 use super::show::readable;
 use super::style::Style;
-use crate::codex::{Detail, ReasoningEffort};
+use crate::codex::Detail;
 use crate::engine::{
     Engine, EngineError, ReplyWith, TaskRequest, TaskSpec, TaskView, parse_task_id,
 };
@@ -41,9 +41,10 @@ pub struct RunArgs {
     /// The model Codex uses (`codex -m`)
     #[arg(long)]
     model: Option<String>,
-    /// How hard the model reasons
-    #[arg(long, visible_alias = "reasoning-effort", value_enum)]
-    effort: Option<ReasoningEffort>,
+    /// How hard the model reasons: an effort the model offers (low, medium, high, xhigh, max,
+    /// ultra with Codex 0.169/0.171; Codex's model catalog decides)
+    #[arg(long, visible_alias = "reasoning-effort", value_name = "EFFORT")]
+    effort: Option<String>,
     /// A Codex profile (`codex -p`)
     #[arg(long)]
     profile: Option<String>,
@@ -103,7 +104,7 @@ impl RunArgs {
             session_id: self.session.clone(),
             timeout_seconds: self.timeout,
             model: self.model.clone(),
-            reasoning_effort: self.effort,
+            reasoning_effort: self.effort.clone(),
             profile: self.profile.clone(),
             retries: self.retries,
             approval_policy: self.approval_policy,

@@ -76,13 +76,14 @@ pub fn initialized() -> String {
     json!({"method": "initialized"}).to_string()
 }
 
-/// How a thread runs: its folder, sandbox, approval policy and model.
+/// How a thread runs: its folder, sandbox, approval policy and model, and a profile's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadSettings<'a> {
     pub cwd: &'a str,
     pub sandbox: CodexSandbox,
     pub approval: ApprovalPolicy,
     pub model: Option<&'a str>,
+    pub config: Option<&'a Value>,
 }
 
 /// A new thread, or the thread `session` resumed with the sandbox and policy given explicitly
@@ -95,6 +96,9 @@ pub fn open_thread(id: u64, session: Option<&str>, s: ThreadSettings<'_>) -> Str
     });
     if let Some(m) = s.model {
         params["model"] = json!(m);
+    }
+    if let Some(c) = s.config {
+        params["config"] = c.clone();
     }
     match session {
         Some(thread) => {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::CodexError;
 use crate::config::{Config, Setting};
-use crate::vocab::{CodexOptions, ReasoningEffort, Sandbox};
+use crate::vocab::{BUILTIN_EFFORTS, CodexOptions, Sandbox, is_effort_word};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,15 @@ fn is_name(name: &str, allowed: impl Fn(char) -> bool) -> bool {
         && name.chars().all(|c| allowed(c) || c == '-')
 }
 
+/// What an effort setting may be, in words.
+const EFFORTS_ACCEPTED: &str = "an effort the model offers, such as low, medium, high, xhigh, \
+     max or ultra (Codex's model catalog says which)";
+
+/// The built-in efforts, said as a list.
+pub fn builtin_efforts() -> String {
+    BUILTIN_EFFORTS.join(", ")
+}
+
 impl CodexOptions {
     /// The defaults the configuration sets, checked so that nothing but a plain name or word
     /// reaches codex's command line.
@@ -87,10 +96,11 @@ impl CodexOptions {
                 accepted: "a profile name of ASCII letters, digits, '.', '_' and '-', not starting with '-'",
             });
         }
-        if let Some(e) = effort.filter(|e| ReasoningEffort::parse(&e.value).is_none()) {
+        // A word here; which words the model takes is the catalog's to say, at a task's start.
+        if let Some(e) = effort.filter(|e| !is_effort_word(&e.value)) {
             return Err(CodexError::BadSetting {
                 name: e.var,
-                accepted: "minimal, low, medium, high or xhigh",
+                accepted: EFFORTS_ACCEPTED,
             });
         }
         Ok(CodexOptions {
@@ -119,13 +129,10 @@ impl CodexOptions {
 /// in both cases).
 /// `codex app-server`'s arguments (after the program) for a task with `opts`. The folder, the
 /// sandbox, the approval policy and the model are the thread's, given when it starts
-/// ([`super::open_thread`]); the profile and the reasoning effort are settings of the server.
+/// ([`super::open_thread`]), and so are a profile's settings (`codex app-server` takes no
+/// `-p`); the reasoning effort is a setting of the server.
 pub fn app_server_argv(opts: &CodexOptions) -> Vec<String> {
-    let mut a: Vec<String> = Vec::new();
-    if let Some(p) = &opts.profile {
-        a.extend(["-p".into(), p.clone()]);
-    }
-    a.push("app-server".into());
+    let mut a: Vec<String> = vec!["app-server".into()];
     if let Some(e) = &opts.reasoning_effort {
         a.extend(["-c".into(), format!("model_reasoning_effort=\"{e}\"")]);
     }

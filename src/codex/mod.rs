@@ -3,6 +3,8 @@
 
 mod app_server;
 mod argv;
+mod catalog;
+mod config_file;
 mod events;
 mod lines;
 mod locate;
@@ -11,15 +13,17 @@ mod progress;
 mod render;
 mod stderr;
 
-pub(crate) use crate::vocab::{CodexOptions, ReasoningEffort, Usage};
+pub(crate) use crate::vocab::{CodexOptions, Usage};
 pub(crate) use app_server::{
     Asked, Incoming, Question, ThreadSettings, Translator, approval_answer, asked, initialize,
     initialized, interrupt, open_thread, start_turn, steer, thread_started,
 };
 pub(crate) use argv::{
-    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, exec_argv,
-    is_model_name, is_profile_name, next_run_argv,
+    CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, builtin_efforts,
+    exec_argv, is_model_name, is_profile_name, next_run_argv,
 };
+pub(crate) use catalog::read_catalog;
+pub(crate) use config_file::{CodexSettings, profile_config};
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, has_app_server, locate_codex};

@@ -190,6 +190,13 @@ impl Engine {
         self.session_follow_up(session, prompt)
     }
 
+    /// What every task started with no options of its own would be refused for or warned of,
+    /// in the task's words (settings_check.rs), for `doctor`. Blocking: it may ask Codex for
+    /// its catalog.
+    pub fn blocking_settings_problems(&self) -> Vec<String> {
+        self.settings_problems()
+    }
+
     // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------
 
     /// Finalizes every task left `running` by supervisors that are gone. Blocking; a server

@@ -82,7 +82,7 @@ impl TryFrom<TaskRequest> for TaskSpec {
                     .model
                     .map(|m| parse_name("model", m, is_model_name))
                     .transpose()?,
-                reasoning_effort: r.reasoning_effort.map(|e| e.as_str().to_string()),
+                reasoning_effort: r.reasoning_effort.map(parse_effort).transpose()?,
                 profile: r
                     .profile
                     .map(|p| parse_name("profile", p, is_profile_name))
@@ -100,6 +100,20 @@ impl TryFrom<TaskRequest> for TaskSpec {
             )? as u32,
             approval_policy: r.approval_policy.unwrap_or_default(),
         })
+    }
+}
+
+/// An effort's name: a lowercase word (the catalog says at the start which the model takes).
+fn parse_effort(e: String) -> Result<String, EngineError> {
+    match crate::vocab::is_effort_word(&e) {
+        true => Ok(e),
+        false => Err(EngineError::invalid(
+            "reasoning_effort",
+            format!(
+                "`{e}` is not an effort's name; use one the model offers, such as {}",
+                crate::codex::builtin_efforts()
+            ),
+        )),
     }
 }
 

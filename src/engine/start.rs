@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::catalog_check::Given;
 use super::contract::MAX_TIMEOUT_SECONDS;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
+use crate::codex::{CodexOptions, CodexSandbox, locate_codex, profile_config};
 use crate::config::is_executable;
 use crate::runner::{Driver, Launch, LaunchError, live_waiters, task_ended};
 use crate::store::{
@@ -46,6 +47,8 @@ struct Preflight {
     /// Which program drives Codex, and why not the configured one when it is not.
     engine: CodexEngine,
     engine_note: Option<String>,
+    /// A profile's settings, given to app-server's thread.
+    thread_config: Option<serde_json::Value>,
     /// Where the supervisor will run, checked ready.
     launch: Launch,
 }
@@ -97,18 +100,33 @@ impl Engine {
         CodexEngine::parse(self.config.engine).unwrap_or(CodexEngine::AppServer)
     }
 
-    /// The engine a task with `options` runs on, and why, when it is not the configured one:
-    /// `codex app-server` takes no profile (Codex 0.169), so a task with one runs on exec.
-    fn engine_for(&self, options: &CodexOptions) -> (CodexEngine, Option<String>) {
-        match (self.codex_engine(), &options.profile) {
-            (CodexEngine::AppServer, Some(p)) => (
+    /// The engine a task with `options` runs on, why when it is not the configured one, and
+    /// the thread settings a profile brings. `codex app-server` takes no `-p`: a profile's
+    /// settings are read here and given to the thread (`thread/start`'s `config`); only a
+    /// profile that cannot be read sends the task to `codex exec`, saying why.
+    pub(super) fn engine_for_options(
+        &self,
+        options: &CodexOptions,
+    ) -> (CodexEngine, Option<String>, Option<serde_json::Value>) {
+        let (engine, profile) = (self.codex_engine(), &options.profile);
+        let (Some(profile), CodexEngine::AppServer) = (profile, engine) else {
+            return (engine, None, None);
+        };
+        let read = match &self.config.codex_home {
+            Some(home) => profile_config(home, profile),
+            None => Err("no home folder to find Codex's settings in".into()),
+        };
+        match read {
+            Ok(config) => (engine, None, Some(config)),
+            Err(why) => (
                 CodexEngine::Exec,
                 Some(format!(
-                    "the profile `{p}` is a setting `codex app-server` does not take, so this \
-                     task runs on `codex exec`, which cannot be steered or ask for approvals"
+                    "the profile `{profile}` could not be read for `codex app-server` ({why}), so \
+                     this task runs on `codex exec` (which reads it itself), and cannot be \
+                     steered or ask for approvals"
                 )),
+                None,
             ),
-            (engine, _) => (engine, None),
         }
     }
 
@@ -137,7 +155,20 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
-        let (engine, engine_note) = self.engine_for(&options);
+        let given = |param: bool, setting: Option<&crate::config::Setting>| match (param, setting) {
+            (false, Some(s)) => Given::Setting(s.var),
+            _ => Given::Parameter,
+        };
+        let model_from = given(
+            spec.options.model.is_some() || history.options.model.is_some(),
+            self.config.model.as_ref(),
+        );
+        let effort_from = given(
+            spec.options.reasoning_effort.is_some() || history.options.reasoning_effort.is_some(),
+            self.config.reasoning_effort.as_ref(),
+        );
+        self.check_model_and_effort(&codex, &options, model_from, effort_from)?;
+        let (engine, engine_note, thread_config) = self.engine_for_options(&options);
         if !spec.approval_policy.is_never() && !Driver::for_engine(engine).asks_approvals() {
             let why = engine_note
                 .clone()
@@ -161,6 +192,7 @@ impl Engine {
             launch,
             engine,
             engine_note,
+            thread_config,
         })
     }
 
@@ -266,6 +298,7 @@ impl Engine {
             tmux_session: placement.tmux_session,
             engine,
             approval_policy: spec.approval_policy,
+            thread_config: pre.thread_config.clone(),
             supervisor_pid: None,
             codex_pid: None,
         };

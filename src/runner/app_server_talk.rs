@@ -149,6 +149,7 @@ impl Talk<'_> {
                     sandbox: CodexSandbox::for_task(self.meta.sandbox, launch.readonly_fallback),
                     approval: launch.approval_policy,
                     model: launch.options.model.as_deref(),
+                    config: launch.thread_config.as_ref(),
                 };
                 let line = codex::open_thread(id, self.session.as_deref(), settings);
                 self.write(&line);
@@ -160,6 +161,7 @@ impl Talk<'_> {
                     "sandbox": settings.sandbox.as_str(),
                     "approval_policy": settings.approval.as_str(),
                     "resume": self.session,
+                    "profile": launch.options.profile,
                 });
                 self.log(&told);
             }

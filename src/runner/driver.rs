@@ -11,7 +11,7 @@ use super::{app_server_driver, exec_driver};
 use crate::codex::{
     CodexOptions, CodexSandbox, app_server_argv, exec_argv, has_app_server, next_run_argv,
 };
-use crate::store::{TaskFiles, TaskMeta};
+use crate::store::{Store, TaskFiles, TaskMeta};
 use crate::vocab::CodexEngine;
 
 /// The way a task's Codex runs are driven.
@@ -54,7 +54,7 @@ impl Driver {
         let missing = launch.engine == CodexEngine::AppServer
             && program
                 .as_deref()
-                .is_some_and(|codex| !has_app_server(codex));
+                .is_some_and(|codex| !knows_app_server(files, codex));
         let Some(codex) = program.filter(|_| missing) else {
             return (Driver::of(&meta), meta);
         };
@@ -154,4 +154,19 @@ impl Driver {
             Driver::AppServer => app_server_driver::run(files, meta, argv, prompt, session, env),
         }
     }
+}
+
+/// Whether the Codex at `codex` has `app-server`: from the store when it was asked before for
+/// this binary, else asked (`codex app-server --help`) and kept, so a task does not pay for the
+/// question.
+fn knows_app_server(files: &TaskFiles, codex: &Path) -> bool {
+    let store = Store::of_task_dir(&files.dir);
+    if let Some(known) = store.as_ref().and_then(|s| s.codex_facts(codex).app_server) {
+        return known;
+    }
+    let has = has_app_server(codex);
+    if let Some(store) = store {
+        store.learn_codex_facts(codex, |f| f.app_server = Some(has));
+    }
+    has
 }

@@ -180,6 +180,10 @@ pub struct LaunchRecord {
     /// When Codex asks before it acts.
     #[serde(default)]
     pub approval_policy: ApprovalPolicy,
+    /// app-server: the settings of the task's profile, given to its thread (`thread/start`'s
+    /// `config`), since `codex app-server` takes no `-p`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_config: Option<serde_json::Value>,
     #[serde(default)]
     pub supervisor_pid: Option<u32>,
     #[serde(default)]

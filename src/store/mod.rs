@@ -2,6 +2,7 @@
 //! supervisor, with atomic writes, private modes and per-task locks.
 
 mod clock;
+mod codex_cache;
 mod conversation;
 mod error;
 mod events;

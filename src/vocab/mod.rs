@@ -3,8 +3,13 @@
 //! with no I/O and no dependency on any layer, so that `codex` and `store` need not import each
 //! other. `store` re-exports them where they were.
 
+mod catalog;
 mod talk;
 mod task_id;
+
+pub(crate) use catalog::{
+    BUILTIN_EFFORTS, Catalog, CatalogModel, EFFORT_MAX, UNCATALOGUED_EFFORTS, is_effort_word,
+};
 
 pub(crate) use talk::{Answerer, Decision, QuestionKind};
 
@@ -112,41 +117,6 @@ impl Usage {
 
     pub fn is_zero(&self) -> bool {
         self.total() == 0
-    }
-}
-
-/// How hard the model thinks (`model_reasoning_effort`): one name per value, for the tools'
-/// schema (serde), the command line (clap) and Codex's config alike.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-#[value(rename_all = "lowercase")]
-pub enum ReasoningEffort {
-    Minimal,
-    Low,
-    Medium,
-    High,
-    Xhigh,
-}
-
-impl ReasoningEffort {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReasoningEffort::Minimal => "minimal",
-            ReasoningEffort::Low => "low",
-            ReasoningEffort::Medium => "medium",
-            ReasoningEffort::High => "high",
-            ReasoningEffort::Xhigh => "xhigh",
-        }
-    }
-
-    /// The effort `name` names, if any.
-    pub fn parse(name: &str) -> Option<ReasoningEffort> {
-        <ReasoningEffort as clap::ValueEnum>::value_variants()
-            .iter()
-            .copied()
-            .find(|e| e.as_str() == name)
     }
 }
 

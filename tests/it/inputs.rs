@@ -96,7 +96,7 @@ async fn malformed_arguments_are_refused_with_what_is_accepted() {
         (
             with("reasoning_effort", json!("extreme")),
             "reasoning_effort",
-            "one of `minimal`, `low`, `medium`, `high`, `xhigh`",
+            "low, medium, high, xhigh, max",
         ),
         (
             with("timeout_seconds", json!(0)),

@@ -12,6 +12,7 @@ mod audit;
 mod background;
 mod blocking_call;
 mod budget;
+mod catalog;
 mod checkout;
 mod claude_code;
 mod claude_code_tasks;

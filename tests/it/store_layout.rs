@@ -164,7 +164,18 @@ async fn settings_reach_codex(profile_var: &str, effort_var: &str) {
     )
     .unwrap();
     let argv: Vec<String> = serde_json::from_value(meta["argv"].clone()).unwrap();
-    assert_eq!(&argv[1..3], ["-p", "fast"]);
+    if argv.iter().any(|a| a == "app-server") {
+        // app-server takes no -p: the profile's settings are given to the thread.
+        assert_eq!(meta["engine"], "app-server", "{meta}");
+        let log = std::fs::read_to_string(
+            fx.task_dir("codex-review-settings-v1")
+                .join("codex-exec.log"),
+        )
+        .unwrap();
+        assert!(log.contains("\"profile\":\"fast\""), "{log}");
+    } else {
+        assert_eq!(&argv[1..3], ["-p", "fast"]);
+    }
     client.cancel().await.unwrap();
 }
 

@@ -263,7 +263,7 @@ async fn messages_say_things_once_and_exactly() {
     let r = call(&client, "codex", args).await;
     let said = error_text(&r);
     assert!(
-        said.contains("`minimal`") && !said.contains("null"),
+        said.contains("xhigh") && !said.contains("minimal") && !said.contains("null"),
         "{said}"
     );
     let r = call(&client, "codex", task("x", &fx.work, "ask-wörds-v1")).await;

@@ -4,8 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, ReasoningEffort};
+use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TASK_ID_PATTERN};
+use crate::vocab::EFFORT_MAX;
 use crate::vocab::{ApprovalPolicy, Decision};
 
 /// The longest topic.
@@ -18,6 +19,9 @@ pub const MAX_RETRIES: u32 = 3;
 
 /// The longest time limit a task may set: one day.
 pub const MAX_TIMEOUT_SECONDS: u64 = 86_400;
+
+/// An effort's name, as the schema says it: a lowercase word.
+pub const EFFORT_PATTERN: &str = "^[a-z]+$";
 
 /// The JSON-schema form of the topic rule, shown to calling models.
 pub const TOPIC_PATTERN: &str = "^[a-z]+-[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*-v[0-9]{1,6}$";
@@ -63,9 +67,14 @@ pub struct TaskRequest {
     #[serde(default)]
     #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
     pub model: Option<String>,
-    /// Optional. How hard the model reasons. Kept by a follow-up unless it names another.
+    /// Optional. How hard the model reasons: an effort the model offers. Codex 0.169 and 0.171
+    /// offer `low`, `medium`, `high`, `xhigh` on every model, `max` on nearly all, `ultra` on
+    /// most (no `minimal`); Codex's model catalog decides, and an effort the model does not
+    /// offer is refused before the task starts, naming those it does. Kept by a follow-up
+    /// unless it names another.
     #[serde(default)]
-    pub reasoning_effort: Option<ReasoningEffort>,
+    #[schemars(pattern(EFFORT_PATTERN), length(max = EFFORT_MAX))]
+    pub reasoning_effort: Option<String>,
     /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
     /// Kept by a follow-up unless it names another.
     #[serde(default)]

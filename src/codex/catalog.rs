@@ -1,0 +1,123 @@
+//! Reading Codex's model catalog: one short-lived `codex app-server`, `initialize`, then
+//! `model/list` with the hidden models, page by page. It costs about a tenth of a second; the
+//! store keeps the answer per Codex binary, so it is asked once per installed Codex.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::child::with_clean_signals;
+use crate::vocab::{Catalog, CatalogModel};
+
+/// The longest the catalog may take to come.
+const CATALOG_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Codex's catalog, asked of the Codex at `codex`; `Err` says why it could not be read.
+pub fn read_catalog(codex: &Path) -> Result<Catalog, String> {
+    let mut cmd = Command::new(codex);
+    with_clean_signals(&mut cmd)
+        .arg("app-server")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", codex.display()))?;
+    let (mut stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
+        (Some(i), Some(o)) => (i, o),
+        _ => return Err("no pipes to codex app-server".into()),
+    };
+    let (tx, rx) = mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && tx.send(v).is_err()
+            {
+                break;
+            }
+        }
+    });
+    let result = converse(&mut stdin, &rx);
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn converse(stdin: &mut impl Write, rx: &mpsc::Receiver<Value>) -> Result<Catalog, String> {
+    let init = json!({"id": 1, "method": "initialize",
+        "params": {"clientInfo": {"name": "codex-mcp", "version": env!("CARGO_PKG_VERSION")}}});
+    send(stdin, &init)?;
+    answer(rx, 1)?;
+    send(stdin, &json!({"method": "initialized"}))?;
+    let mut models = Vec::new();
+    let mut cursor: Option<String> = None;
+    for id in 2..50 {
+        let params = json!({"includeHidden": true, "cursor": cursor});
+        send(
+            stdin,
+            &json!({"id": id, "method": "model/list", "params": params}),
+        )?;
+        let page = answer(rx, id)?;
+        models.extend(
+            page["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(model_of),
+        );
+        cursor = page["nextCursor"].as_str().map(str::to_string);
+        if cursor.is_none() {
+            return Ok(Catalog { models });
+        }
+    }
+    Ok(Catalog { models })
+}
+
+fn send(stdin: &mut impl Write, v: &Value) -> Result<(), String> {
+    writeln!(stdin, "{v}")
+        .and_then(|()| stdin.flush())
+        .map_err(|e| format!("codex app-server closed its input: {e}"))
+}
+
+/// The result of request `id`.
+fn answer(rx: &mpsc::Receiver<Value>, id: u64) -> Result<Value, String> {
+    let until = std::time::Instant::now() + CATALOG_TIMEOUT;
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        let v = rx.recv_timeout(left).map_err(|_| {
+            format!(
+                "codex app-server did not answer within {} s",
+                CATALOG_TIMEOUT.as_secs()
+            )
+        })?;
+        if v["id"] != id {
+            continue;
+        }
+        if let Some(e) = v.get("error") {
+            return Err(e["message"].as_str().unwrap_or("an error").to_string());
+        }
+        return Ok(v["result"].clone());
+    }
+}
+
+fn model_of(m: &Value) -> Option<CatalogModel> {
+    let text = |k: &str| m[k].as_str().map(str::to_string);
+    Some(CatalogModel {
+        model: text("model").or_else(|| text("id"))?,
+        hidden: m["hidden"].as_bool().unwrap_or(false),
+        is_default: m["isDefault"].as_bool().unwrap_or(false),
+        default_effort: text("defaultReasoningEffort"),
+        efforts: m["supportedReasoningEfforts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["reasoningEffort"].as_str().map(str::to_string))
+            .collect(),
+    })
+}
