@@ -108,7 +108,14 @@ fn reply_with(
     }
 }
 
-/// The task a follow-up became, for a client that follows MCP tasks.
-pub(super) fn task_response(created: rmcp::model::Task) -> CallToolResponse {
-    CallToolResponse::Task(CreateTaskResult::new(created))
+/// The task a call became, for a client that follows MCP tasks, with the words its model reads
+/// at once (Claude Code shows its model the handle's `modelImmediateResponse`, and never its
+/// `statusMessage`).
+pub(super) fn task_response(
+    created: rmcp::model::Task,
+    view: &crate::engine::TaskView,
+) -> CallToolResponse {
+    let mut result = CreateTaskResult::new(created);
+    result.meta = Some(task::immediate_response(view));
+    CallToolResponse::Task(result)
 }

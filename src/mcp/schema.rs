@@ -28,7 +28,10 @@ pub fn output_schema<T: JsonSchema>() -> Arc<JsonObject> {
 
 fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
     let mut settings = SchemaSettings::draft2020_12();
-    settings.inline_subschemas = true;
+    // A tool's input is what a calling model reads: whole, without references. A result's
+    // shape is for validation: a type used in several places (a task in a batch and in the
+    // list) is defined once in `$defs`.
+    settings.inline_subschemas = !for_output;
     settings.meta_schema = None;
     if for_output {
         settings = settings.for_serialize();
@@ -42,6 +45,12 @@ fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
     // The root's title and description are the Rust type's name and doc: noise to a model.
     object.remove("title");
     object.remove("description");
+    // So are a shared type's own: the fields that hold it say what they hold.
+    if let Some(Value::Object(defs)) = object.get_mut("$defs") {
+        for def in defs.values_mut().filter_map(Value::as_object_mut) {
+            def.remove("description");
+        }
+    }
     // A union of object shapes (`anyOf`) is still an object, and clients expect to read that
     // at the root.
     if !object.contains_key("type") && object.contains_key("anyOf") {
@@ -50,11 +59,17 @@ fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
     Arc::new(object)
 }
 
-/// Drops non-standard formats, and joins the lines of descriptions (they come from doc
-/// comments wrapped at 100 columns; a blank line still separates paragraphs).
+/// Drops non-standard formats, joins the lines of descriptions (they come from doc comments
+/// wrapped at 100 columns; a blank line still separates paragraphs), and writes an enum of
+/// documented values as a plain `enum` (the field that holds it says what each means).
 fn tidy(v: &mut Value) {
     match v {
         Value::Object(map) => {
+            if let Some(values) = map.get("oneOf").and_then(|o| plain_values(o)) {
+                map.remove("oneOf");
+                map.insert("type".into(), Value::from("string"));
+                map.insert("enum".into(), Value::Array(values));
+            }
             if map
                 .get("format")
                 .and_then(Value::as_str)
@@ -70,6 +85,21 @@ fn tidy(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(tidy),
         _ => {}
     }
+}
+
+/// The values of a `oneOf` whose every branch is one string (`const` or a one-value `enum`).
+fn plain_values(one_of: &Value) -> Option<Vec<Value>> {
+    one_of
+        .as_array()?
+        .iter()
+        .map(|branch| {
+            let one = branch.get("const").cloned().or_else(|| {
+                let e = branch.get("enum")?.as_array()?;
+                (e.len() == 1).then(|| e[0].clone())
+            })?;
+            one.is_string().then_some(one)
+        })
+        .collect()
 }
 
 fn unwrap_lines(text: &str) -> String {

@@ -18,6 +18,34 @@ use crate::engine::{EngineError, TaskView};
 use crate::store::{InputRequest, TaskStatus as Status, now_ms, rfc3339};
 use crate::vocab::Decision;
 
+/// Where Claude Code looks, in a task handle's `_meta`, for text to show its model at once.
+const AGENT_TASK: &str = "com.anthropic/agent-task";
+
+/// The handle's `_meta`: what the calling model reads the moment its call becomes a task —
+/// which task, that the result comes by itself, how to get it if it does not, and (full access)
+/// where the work happens. At most a few hundred characters (Claude Code takes 20,000).
+pub fn immediate_response(view: &TaskView) -> rmcp::model::MetaObject {
+    let id = &view.task_id;
+    let mut text = format!(
+        "codex-mcp started Codex task `{id}` ({}); it runs in the background and its result \
+         will arrive as a task notification when it ends. If no notification arrives, call \
+         codex_status with task_id `{id}` (add wait_seconds to wait for the end).",
+        view.sandbox
+    );
+    if let Some(iso) = &view.isolation {
+        text.push_str(&format!(
+            " Codex works in the git worktree {} on branch `{}` (made from `{}`).",
+            iso.worktree_dir, iso.agent_branch, iso.base_branch
+        ));
+    }
+    let mut meta = JsonObject::new();
+    meta.insert(
+        AGENT_TASK.into(),
+        serde_json::json!({ "modelImmediateResponse": text }),
+    );
+    rmcp::model::MetaObject(meta)
+}
+
 /// The task a client follows for a `codex` call that did not end within the inline window.
 pub fn created(view: &TaskView, poll: Duration) -> Task {
     base(view, TaskStatus::Working, poll).with_status_message(task_line(view))

@@ -18,9 +18,8 @@ pub struct InputRequest {
     /// The question's number in this task (1 for the first, never reused); an answer names it
     /// (`codex_reply`'s `request_id`).
     pub id: u64,
-    /// `command` (run a command outside the sandbox, or one it does not trust),
-    /// `write_stdin` (send input to a running command), `network` (let a command reach a
-    /// host), `file_change` (apply a patch) or `permissions` (more file or network access).
+    /// What it is about (run a `command`, `write_stdin` to one, reach a `network` host, a
+    /// `file_change`, more `permissions`).
     pub kind: QuestionKind,
     /// The command Codex wants to run, when it is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,11 +135,8 @@ pub struct Approval {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     pub decision: Decision,
-    /// Who answered: `codex_reply`, `tasks_update` (the person, through their MCP client),
-    /// `cli` (the person at a terminal), or nobody: `timeout` (unanswered for
-    /// CODEXMCP_APPROVAL_TIMEOUT), `policy` (asked under `approval_policy: never`),
-    /// `unrecorded` (it could not be recorded: the disk was full). Nobody's answer is always
-    /// `decline`.
+    /// Who answered: `codex_reply`, `tasks_update`, `cli`, or nobody (`timeout`, `policy`,
+    /// `unrecorded`: always a decline).
     pub by: Answerer,
     /// RFC 3339 UTC.
     pub at: String,

@@ -41,9 +41,8 @@ pub struct ReadonlyAudit {
     pub mode: AuditMode,
     /// How many changes the audit found.
     pub violations_detected: usize,
-    /// Each change: a path created, modified or deleted in the directory while the task ran
-    /// (by Codex or anyone else: the comparison cannot tell), a file change Codex reported,
-    /// or a command of Codex's that writes.
+    /// Each change: a path changed in the directory while the task ran (by anyone), a file
+    /// change Codex reported, or a command of Codex's that writes.
     pub violations: Vec<String>,
     pub verdict: Verdict,
     /// What the audit cannot see.

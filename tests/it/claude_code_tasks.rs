@@ -99,8 +99,15 @@ async fn interactive_claude_code_gets_codexs_answer_pushed_and_stops_a_task() {
     let first = tool_result_text(&results[0]);
     assert!(
         first.contains("started server-side task codex-review-pushed-v1")
-            && first.contains("moved to the background"),
+            && first.contains("in the background"),
         "{first}"
+    );
+    // With it, the words codex-mcp gave the handle for the model: which task, and how to get
+    // its result if no notification comes.
+    assert!(
+        first.contains("codex_status with task_id `codex-review-pushed-v1`")
+            && first.contains("task notification"),
+        "the model did not get the handle's words: {first}"
     );
 
     // The first request to the model after the task ended carries Codex's answer, in time.

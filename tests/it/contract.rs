@@ -106,3 +106,89 @@ fn a_result_that_breaks_its_schema_is_caught() {
     let caught = std::panic::catch_unwind(|| check_result("codex_dispatch", &r));
     assert!(caught.is_err(), "a dispatch result without `status` passed");
 }
+
+/// Every `enum` in a schema, with the description of the property that holds it (directly, or
+/// through a `$ref` to a shared definition, or as the items of an array).
+fn enums_with_descriptions(schema: &Value, out: &mut Vec<(Vec<String>, String)>) {
+    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+    fn resolve<'a>(v: &'a Value, defs: &'a Value) -> &'a Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => &defs[r.trim_start_matches("#/$defs/")],
+            None => v,
+        }
+    }
+    fn walk(v: &Value, defs: &Value, described: &str, out: &mut Vec<(Vec<String>, String)>) {
+        let Value::Object(map) = v else {
+            if let Value::Array(items) = v {
+                items.iter().for_each(|i| walk(i, defs, described, out));
+            }
+            return;
+        };
+        let here = map
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or(described);
+        let target = resolve(v, defs);
+        if let Some(values) = target.get("enum").and_then(Value::as_array) {
+            let names = values
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect();
+            out.push((names, here.to_string()));
+        }
+        for (k, child) in map {
+            if k == "$defs" || k == "description" {
+                continue;
+            }
+            let pass = if k == "properties" { "" } else { here };
+            walk(child, defs, pass, out);
+        }
+        if !std::ptr::eq(target, v) {
+            walk(target, defs, here, out);
+        }
+    }
+    walk(schema, &defs, "", out);
+}
+
+#[test]
+fn every_enum_value_is_documented_and_no_description_lists_some_of_them() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/tools.md"),
+    )
+    .unwrap();
+    let list = checked_in_tools_list();
+    let mut wrong = Vec::new();
+    for tool in list["tools"].as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        for schema in [&tool["inputSchema"], &tool["outputSchema"]] {
+            let mut found = Vec::new();
+            enums_with_descriptions(schema, &mut found);
+            for (values, description) in found {
+                for v in values.iter().filter(|v| !doc.contains(&format!("`{v}`"))) {
+                    wrong.push(format!("{name}: value `{v}` is not in docs/tools.md"));
+                }
+                // A description that names values names all of them: a partial list lies.
+                let named: Vec<&String> = values
+                    .iter()
+                    .filter(|v| description.contains(&format!("`{v}`")))
+                    .collect();
+                if named.len() > 1 && named.len() < values.len() {
+                    let left: Vec<&String> = values.iter().filter(|v| !named.contains(v)).collect();
+                    wrong.push(format!(
+                        "{name}: a description names some of {values:?} but not {left:?}: {description}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn the_tools_list_stays_small() {
+    let list = checked_in_tools_list();
+    let size = serde_json::to_string(&list).unwrap().len();
+    // Claude Code loads a tool's schema into its model's context; every tool's whole list,
+    // without spaces, stays within 60,000 characters (docs/tools.md says the figure).
+    assert!(size <= 60_000, "tools/list is {size} characters");
+}

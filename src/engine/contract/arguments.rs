@@ -37,62 +37,51 @@ pub struct TaskRequest {
     /// Absolute path of an existing directory Codex works in, normally the project root (e.g.
     /// /home/me/project).
     pub cwd: String,
-    /// A short name for the task: `<type>-<desc>-v<N>`. type: lowercase letters (review,
-    /// implement, fix, explain, test…); desc: letters, digits and underscores, parts joined by
-    /// dashes; N: a version number. Example: `review-auth_module-v1`. The log is linked at
-    /// <cwd>/.codex-tasks/<topic>/codex-exec.log.
+    /// The task's name, `<type>-<desc>-v<N>`: type in lowercase letters (review, implement,
+    /// fix…), desc in letters, digits, `_` (parts joined by `-`), N a version. Example:
+    /// `review-auth_module-v1`.
     #[schemars(pattern(TOPIC_PATTERN), length(max = TOPIC_MAX))]
     pub topic: String,
-    /// `read-only`: Codex may read files and run commands, but every write is refused
-    /// (reviews, questions, analysis). `full-access`: Codex may change anything, inside its own
-    /// git worktree on branch `agent/<type>-<desc>` next to the repository, in a tmux session
-    /// you can attach to; your checkout is never modified (cwd must be in a git repository with
-    /// at least one commit, on a branch).
+    /// `read-only`: Codex reads and runs commands, every write refused (reviews, questions).
+    /// `full-access`: Codex works in its own git worktree on branch `agent/<type>-<desc>` (cwd
+    /// must be in a git repository with a commit, on a branch); codex-mcp never writes to your
+    /// checkout, and a change Codex makes there is reported (`checkout_changes`).
     pub sandbox: Sandbox,
-    /// Optional. The `session_id` (a UUID) from an earlier result, to continue that Codex
-    /// conversation with a follow-up prompt. Omit it to start a new session.
+    /// Optional. An earlier result's `session_id` (a UUID), to continue that conversation.
     #[serde(default)]
     #[schemars(extend("format" = "uuid"))]
     pub session_id: Option<String>,
-    /// Optional. The longest this task may run, in seconds (1 to 86400). When it passes,
-    /// Codex and everything it started are stopped and the task fails with "timed out". The
-    /// server's default applies when omitted (CODEXMCP_TASK_TIMEOUT; none unless set).
+    /// Optional. The longest this task may run, in seconds; then it is stopped and fails as
+    /// "timed out" (default: the server's CODEXMCP_TASK_TIMEOUT, else none).
     #[serde(default)]
     #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
     pub timeout_seconds: Option<u64>,
-    /// Optional. The model Codex uses for this task (`codex -m`), e.g. a small one for a quick
-    /// review. Passed through as given: if Codex rejects it, the task fails with Codex's own
-    /// message. A follow-up with `session_id` keeps the earlier task's model unless it names
-    /// another.
+    /// Optional. The model for this task (`codex -m`), e.g. a small one for a quick review:
+    /// one of Codex's model catalog (a provider of your own: any name). A follow-up keeps its
+    /// session's model unless it names another.
     #[serde(default)]
     #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
     pub model: Option<String>,
-    /// Optional. How hard the model reasons: an effort the model offers. Codex 0.169 and 0.171
-    /// offer `low`, `medium`, `high`, `xhigh` on every model, `max` on nearly all, `ultra` on
-    /// most (no `minimal`); Codex's model catalog decides, and an effort the model does not
-    /// offer is refused before the task starts, naming those it does. Kept by a follow-up
-    /// unless it names another.
+    /// Optional. How hard the model reasons, as the model offers: `low`, `medium`, `high`,
+    /// `xhigh` on all, `max`, `ultra` on most (Codex's catalog decides; no `minimal`). Kept by a
+    /// follow-up unless it names another.
     #[serde(default)]
     #[schemars(pattern(EFFORT_PATTERN), length(max = EFFORT_MAX))]
     pub reasoning_effort: Option<String>,
-    /// Optional. A Codex profile (`codex -p`, the settings in `$CODEX_HOME/<name>.config.toml`).
-    /// Kept by a follow-up unless it names another.
+    /// Optional. A Codex profile (`$CODEX_HOME/<name>.config.toml`). Kept by a follow-up.
     #[serde(default)]
     #[schemars(pattern(PROFILE_PATTERN), length(max = NAME_MAX))]
     pub profile: Option<String>,
-    /// Optional, 0 to 3 (default 0). How many times a failure that may pass (a rate limit, the
-    /// network, a crashed Codex) is retried: after a pause, the same Codex session is resumed
-    /// with a short "continue where you stopped" prompt. Each attempt is listed in the result.
+    /// Optional (default 0). How many times a failure that may pass (a rate limit, the network,
+    /// a crash) is retried by resuming the session; each attempt is listed in the result.
     #[serde(default)]
     #[schemars(range(max = MAX_RETRIES))]
     pub retries: Option<u32>,
-    /// Optional. When Codex asks before it acts (default `never`): `never`: it does not ask
-    /// (a question it asks anyway is declined at once), and what its sandbox refuses fails;
-    /// `on-request`: it may ask to run something outside its sandbox; `untrusted`: it asks
-    /// before any command it does not trust. While Codex asks, the task is `input_required`
-    /// with its questions in `input_requests`; answer each with codex_reply (`decision` and
-    /// `request_id`). Each unanswered for CODEXMCP_APPROVAL_TIMEOUT (15 minutes) is declined.
-    /// An accepted request runs outside Codex's sandbox.
+    /// Optional. When Codex asks before it acts: `never` (default; what its sandbox refuses
+    /// fails), `on-request` (it may ask to go outside its sandbox), `untrusted` (it asks before
+    /// commands it does not trust). While it asks, the task is `input_required`: answer each of
+    /// its `input_requests` with codex_reply (`decision`, `request_id`); unanswered in 15
+    /// minutes, declined. An accepted request runs outside Codex's sandbox.
     #[serde(default)]
     pub approval_policy: Option<ApprovalPolicy>,
 }

@@ -16,9 +16,8 @@ use crate::vocab::Decision;
 pub struct TaskView {
     /// True when the task completed.
     pub success: bool,
-    /// `queued` (waiting for one of CODEXMCP_MAX_PARALLEL places), `running`,
-    /// `input_required` (running, and Codex waits for answers to `input_requests`),
-    /// `completed`, `failed` or `cancelled`.
+    /// `queued` (waiting for a place), `running`, `input_required` (Codex waits for answers
+    /// to `input_requests`), or how it ended.
     pub status: TaskStatus,
     /// A queued task: its place in the queue (1 runs next).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,13 +40,11 @@ pub struct TaskView {
     pub exit_code: Option<i32>,
     /// Wall time from start to end (to now while running).
     pub elapsed_seconds: f64,
-    /// This task's own tokens (known once its turn ends). For a resumed session: the
-    /// session's total after this task minus its total before.
+    /// This task's own tokens (known once its turn ends).
     pub usage: Usage,
     /// The session's running total, earlier turns included.
     pub session_usage: Usage,
-    /// True when `usage` is really the session's running total: a resumed session whose
-    /// earlier total the store does not know.
+    /// True when `usage` is the session's running total (its earlier total is unknown).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub usage_is_cumulative: bool,
     /// The model Codex was told to use (`-m`); absent: Codex's configured default.
@@ -72,11 +69,8 @@ pub struct TaskView {
     /// What went wrong, when the task did not complete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// A failed task: `kind` (authentication, rate_limit, server_error, model_not_found,
-    /// model_unavailable, session_not_found, network, bad_request, sandbox, timeout,
-    /// process_crash, interrupted, disk_full, unknown),
-    /// `retryable`, a `hint` on what to do, and `detail` (what Codex said beyond `error`: the
-    /// end of its stderr).
+    /// A failed task: its `kind`, whether it is `retryable`, a `hint` on what to do, and
+    /// `detail` (what Codex said beyond `error`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// A read-only task that ran without Codex's sandbox (CODEXMCP_READONLY_FALLBACK): what
@@ -86,34 +80,27 @@ pub struct TaskView {
     /// The attempts that failed and were retried (`retries`), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
-    /// While the task is `input_required`: the oldest question Codex waits on (the first of
-    /// `input_requests`).
+    /// The oldest of `input_requests`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_request: Option<InputRequest>,
-    /// While the task is `input_required`: every question Codex waits on, oldest first (it may
-    /// ask several at once). Answer each with codex_reply {task_id, decision, request_id: its
-    /// `id`}; the task runs again when none is left.
+    /// While `input_required`: every question Codex waits on, oldest first. Answer each with
+    /// codex_reply {task_id, decision, request_id: its `id`}.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub input_requests: Vec<InputRequest>,
-    /// The questions answered, each with the `request_id` it answered, who answered and when,
-    /// oldest first. A long list keeps its newest entries (`approvals_left_out` counts the
-    /// rest; `codex-mcp show` has them all).
+    /// The questions answered (each with its `request_id`, who answered and when), oldest first;
+    /// the newest when the list is long.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
-    /// How many older approvals were left out to keep the result within its budget.
+    /// How many older approvals were left out (budget).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approvals_left_out: Option<usize>,
-    /// The prompts delivered into the running task with codex_reply, oldest first. A long
-    /// list keeps its newest entries, and long prompts are cut (`steers_left_out` counts what
-    /// was left out; the log has them whole).
+    /// The prompts steered into the task, oldest first; the newest when the list is long.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steers: Vec<Steer>,
-    /// How many older steers were left out to keep the result within its budget.
+    /// How many older steers were left out (budget).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steers_left_out: Option<usize>,
-    /// Who or what ended the task: `codex` (it finished), `cancel_tool`, `client_cancel`,
-    /// `task_cancel`, `attach` (Ctrl-C in its tmux pane), `session_closed`, `cli`, `timeout`,
-    /// `unreachable` (its model could not be reached), `crash`, or `recovered_at_start`.
+    /// Who or what ended the task (`codex`: it finished by itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<EndedBy>,
     /// Things the caller should know, e.g. processes that had to be stopped.
@@ -127,9 +114,8 @@ pub struct TaskView {
     // Last, so that a client showing only the start of a long result (Claude Code shows its
     // model a 2 KB preview of results over about 50,000 characters) still shows every other
     // field, `next_offset` among them.
-    /// Codex's final answer. One that does not fit the result's size budget
-    /// (CODEXMCP_MAX_RESULT_CHARS) is cut, ends with a note, and comes with
-    /// `result_total_chars` and `next_offset`: call codex_status with `result_offset` for more.
+    /// Codex's final answer; a long one is cut with a note, `result_total_chars` and
+    /// `next_offset` (read on with codex_status `result_offset`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
     /// Where the whole answer is, for cutting and paging it.
@@ -156,16 +142,15 @@ pub struct IsolationView {
     /// Full-access, finished: commits on the agent branch not on the base branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits_ahead: Option<usize>,
-    /// Full-access, finished: `git diff --stat` of the worktree (committed and uncommitted)
-    /// against the merge-base with the base branch.
+    /// Full-access, finished: `git diff --stat` of the worktree (committed and not) against the
+    /// base branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff_stat: Option<String>,
     /// Full-access, finished: paths changed in the worktree but not committed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uncommitted_changes: Option<usize>,
-    /// Full-access, finished: paths of the person's own checkout (the repository's main
-    /// worktree, tracked and untracked files; `HEAD` when it moved) that changed while the
-    /// task ran, by the task or by the person meanwhile. Empty when none did.
+    /// Full-access, finished: paths of the person's own checkout that changed while the task
+    /// ran (by it or by the person; `HEAD` when it moved).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkout_changes: Option<Vec<String>>,
 }
@@ -182,11 +167,9 @@ pub struct ProgressView {
     pub last_message: Option<String>,
     /// The latest command, shortened.
     pub last_command: Option<String>,
-    /// Seconds since Codex's last event: a task that keeps growing this while `phase` stays
-    /// the same may be stuck rather than thinking.
+    /// Seconds since Codex's last event (growing in one `phase`: maybe stuck).
     pub idle_seconds: f64,
-    /// The latest problem Codex reported (e.g. "Reconnecting... 3/5 (stream disconnected…)"
-    /// while it cannot reach its model); it does not end the task by itself.
+    /// The latest problem Codex reported (e.g. "Reconnecting... 3/5"); not an end by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// How long ago `last_error` was reported, in seconds.
