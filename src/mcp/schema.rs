@@ -65,7 +65,7 @@ fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
 fn tidy(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            if let Some(values) = map.get("oneOf").and_then(|o| plain_values(o)) {
+            if let Some(values) = map.get("oneOf").and_then(plain_values) {
                 map.remove("oneOf");
                 map.insert("type".into(), Value::from("string"));
                 map.insert("enum".into(), Value::Array(values));
