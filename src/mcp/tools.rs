@@ -73,8 +73,9 @@ How to call it at least cost:
 
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
 `sandbox`: `read-only` for reviews and questions (every write is refused); `full-access` for
-implementation: Codex works in its own git worktree on branch `agent/<type>-<desc>`, never in the
-user's checkout; the result reports the branch, `commits_ahead` and `diff_stat` to review/merge.
+implementation: Codex works in its own git worktree on branch `agent/<type>-<desc>` (a change it
+makes to the user's checkout anyway is reported as `checkout_changes`); the result reports the
+branch, `commits_ahead` and `diff_stat` to review/merge.
 Several full-access tasks with different `<type>-<desc>` run in parallel.
 Per task you may set `model`, `reasoning_effort` and `profile` (e.g. a small model for a quick
 review) and `timeout_seconds` (the task fails with \"timed out\" when it passes).
