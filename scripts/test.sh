@@ -4,7 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CODEX_VERSION="0.169.0"
+# The pinned Codex CLI; CODEXMCP_TEST_CODEX_VERSION=0.171.0 runs the same suite against another
+# release (installed beside it under target/codex-cli-<version>).
+PINNED_CODEX_VERSION="0.169.0"
+CODEX_VERSION="${CODEXMCP_TEST_CODEX_VERSION:-$PINNED_CODEX_VERSION}"
+if ! [[ "$CODEX_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  echo "scripts/test.sh: CODEXMCP_TEST_CODEX_VERSION must be a release like 0.171.0, not '$CODEX_VERSION'" >&2
+  exit 2
+fi
+CODEX_DIR="codex-cli"
+[ "$CODEX_VERSION" = "$PINNED_CODEX_VERSION" ] || CODEX_DIR="codex-cli-$CODEX_VERSION"
 # Claude Code 2.1.328 installs from npm with its native binary (an optional dependency, no
 # download at install time) and runs offline: MCP tasks, deferred tools, the 2026-07-28 handshake.
 CLAUDE_VERSION="2.1.328"
@@ -29,7 +38,7 @@ ensure() {
   echo "$PWD/$shim"
 }
 
-CODEXMCP_TEST_CODEX="$(ensure @openai/codex "$CODEX_VERSION" codex-cli codex)"
+CODEXMCP_TEST_CODEX="$(ensure @openai/codex "$CODEX_VERSION" "$CODEX_DIR" codex)"
 CODEXMCP_TEST_CLAUDE="$(ensure @anthropic-ai/claude-code "$CLAUDE_VERSION" claude-code claude)"
 export CODEXMCP_TEST_CODEX CODEXMCP_TEST_CLAUDE
 cargo test --locked "$@"

@@ -46,7 +46,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve MCP on stdin/stdout (the same as no command)
-    #[command(after_help = "Example:\n  claude mcp add codex -- codex-mcp serve")]
+    #[command(
+        after_help = "Example (what `codex-mcp install claude` does, and what doctor accepts):\n  claude mcp add --scope user codex -- \"$(command -v codex-mcp)\""
+    )]
     Serve,
     /// Run a task and follow it to its answer (or start it with --detach)
     Run(run::RunArgs),
@@ -149,6 +151,7 @@ pub fn main() -> ExitCode {
             run_supervisor(&task_dir, view, &crate::engine::end_findings)
         }
         Some(Command::Completions { shell }) => {
+            quiet_on_a_closed_pipe();
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,
                 Shell::Zsh => clap_complete::Shell::Zsh,
@@ -170,8 +173,32 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Like other Unix tools, a command for people whose reader went away (`codex-mcp list |
+/// head`) ends quietly by SIGPIPE instead of failing to print. Not the server (it handles a
+/// closed stdout itself), nor a supervisor (its pane may close under it), nor a command that
+/// feeds a child through a pipe.
+fn quiet_on_a_closed_pipe() {
+    // SAFETY: restoring a signal's default disposition runs no code of ours.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
+}
+
 /// The commands for people.
 fn person(command: Command, config: Config) -> ExitCode {
+    match &command {
+        // Only the commands that print and read, never the ones that write to a child (doctor's
+        // probes, run): there SIGPIPE would kill us for a child that ended early.
+        Command::List(_)
+        | Command::Show(_)
+        | Command::Status { .. }
+        | Command::Logs(_)
+        | Command::Events(_) => quiet_on_a_closed_pipe(),
+        _ => {}
+    }
     match &command {
         Command::Doctor(args) => return doctor::doctor(args, &config),
         Command::Install(args) => return install::install(args, &config),
@@ -222,7 +249,8 @@ fn person(command: Command, config: Config) -> ExitCode {
 fn failed(e: &EngineError) -> ExitCode {
     eprintln!("codex-mcp: {}", words::for_terminal(&e.to_string()));
     match e {
-        EngineError::InvalidArgument { .. } => ExitCode::from(USAGE),
+        // A bad argument, and a name that is no task, are the same mistake wherever made.
+        EngineError::InvalidArgument { .. } | EngineError::NotFound(_) => ExitCode::from(USAGE),
         _ => ExitCode::FAILURE,
     }
 }

@@ -203,10 +203,14 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
             eprintln!(
                 "started {id}. Follow it: codex-mcp logs -f {id} · wait for it: codex-mcp wait {id} · stop it: codex-mcp cancel {id}"
             );
+            eprint!("{}", where_it_starts(&started));
         }
         return ExitCode::SUCCESS;
     }
     eprintln!("{} · {}", started.task_id, started.log_file);
+    // What codex_dispatch says of the start (the worktree, an uncommitted checkout), said before
+    // Codex's first word.
+    eprint!("{}", where_it_starts(&started));
     let mut feed = LogReader::new(PathBuf::from(&started.log_file), Some(Detail::Feed));
     let mut err = std::io::stderr();
     let interrupted = tokio::signal::ctrl_c();
@@ -307,6 +311,28 @@ impl Asker {
             }
         }
     }
+}
+
+/// Where a task starts to work and what the person should know first, as codex_dispatch
+/// returns it: a full-access task's worktree, branch and attach command, and the warnings.
+fn where_it_starts(started: &crate::engine::DispatchView) -> String {
+    let mut out = String::new();
+    if let Some(iso) = &started.isolation {
+        out.push_str(&format!(
+            "worktree  {}\nbranch    {} (from {})\n",
+            iso.worktree_dir, iso.agent_branch, iso.base_branch
+        ));
+        if let Some(attach) = &iso.attach_command {
+            out.push_str(&format!(
+                "watch     {attach}  (or codex-mcp attach {})\n",
+                started.task_id
+            ));
+        }
+    }
+    for w in &started.warnings {
+        out.push_str(&format!("warning   {}\n", super::words::for_terminal(w)));
+    }
+    out
 }
 
 /// Where a full-access task's work is and what to do with it, in terminal terms.

@@ -249,6 +249,8 @@ fn about(v: &TaskView) -> Vec<Line> {
         ("usage", usage_line(v)),
     ];
     if let Some(p) = &v.progress {
+        // The same line the MCP progress gives: "retrying: …" while Codex retries.
+        lines.push(("now", v.progress_line()));
         lines.push((
             "progress",
             format!(

@@ -42,6 +42,9 @@ const TERMS: &[(&str, &str)] = &[
     ("codex_status", "`codex-mcp show`"),
     ("codex_cancel", "`codex-mcp cancel`"),
     ("codex_dispatch", "`codex-mcp run --detach`"),
+    ("`approval_policy`", "--approval-policy"),
+    ("approval_policy", "--approval-policy"),
+    ("sandbox `read-only`", "`--sandbox read-only`"),
     ("`timeout_seconds`", "--timeout"),
     ("timeout_seconds", "--timeout"),
     (
@@ -61,38 +64,103 @@ const TERMS: &[(&str, &str)] = &[
     ("`task_id`", "the task id"),
 ];
 
-/// `text` (an engine message, a hint, a warning) in command-line terms.
+/// `text` (an engine message, a hint, a warning) in command-line terms: the commands it
+/// suggests name the task the text is about, when it names one.
 pub(super) fn for_terminal(text: &str) -> String {
-    TERMS
+    let said = TERMS
         .iter()
-        .fold(text.to_string(), |t, (tool, cli)| t.replace(tool, cli))
+        .fold(text.to_string(), |t, (tool, cli)| t.replace(tool, cli));
+    match first_task_id(text) {
+        Some(id) => said
+            .replace(" ID`", &format!(" {id}`"))
+            .replace(" ID ", &format!(" {id} ")),
+        None => said,
+    }
+}
+
+/// The first task id a text names (`codex-review-x-v1`; `codex-mcp` is the program).
+fn first_task_id(text: &str) -> Option<&str> {
+    text.match_indices("codex-").find_map(|(start, _)| {
+        let rest = &text[start..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        let id = &rest[..end];
+        let word_start =
+            start == 0 || !text[..start].ends_with(|c: char| c.is_ascii_alphanumeric());
+        (word_start && id.len() > "codex-".len() && !id.starts_with("codex-mcp")).then_some(id)
+    })
 }
 
 /// The task a person named: a task id (`codex-review-auth-v1`), or a topic (`review-auth-v1`,
-/// the newest run of it).
+/// the newest run of it). A name that is neither is refused, suggesting the tasks whose ids or
+/// topics are nearest to it — only tasks that exist.
 pub(super) fn task_named(engine: &Engine, raw: &str) -> Result<TaskId, EngineError> {
-    if raw.starts_with("codex-") {
+    let ids = engine.task_ids();
+    let exists = |id: &str| ids.iter().any(|t| t.as_str() == id);
+    if raw.starts_with("codex-") && exists(raw) {
         return parse_task_id(raw);
     }
-    let Ok(first) = parse_task_id(&format!("codex-{raw}")) else {
-        return parse_task_id(raw);
+    let first = format!("codex-{raw}");
+    if exists(&first) {
+        let newest = (2..1_000)
+            .map(|n| format!("codex-{raw}-r{n}"))
+            .take_while(|id| exists(id))
+            .last()
+            .unwrap_or(first);
+        return parse_task_id(&newest);
+    }
+    let near = nearest(raw, &ids);
+    let hint = match near.as_slice() {
+        [] => "(`codex-mcp list` shows the tasks there are)".to_string(),
+        names => format!(
+            "did you mean {}? (`codex-mcp list` shows them all)",
+            names.join(", ")
+        ),
     };
-    let mut newest = None;
-    if engine.blocking_status(&first).is_ok() {
-        newest = Some(first.clone());
-        for n in 2..1_000 {
-            match parse_task_id(&format!("codex-{raw}-r{n}")) {
-                Ok(id) if engine.blocking_status(&id).is_ok() => newest = Some(id),
-                _ => break,
-            }
+    Err(EngineError::invalid(
+        "task_id",
+        format!("no task `{raw}` in the store; {hint}"),
+    ))
+}
+
+/// Up to three task ids nearest to `raw` (compared with the id and with its topic), by edit
+/// distance, within a third of the name's length.
+fn nearest(raw: &str, ids: &[TaskId]) -> Vec<String> {
+    let limit = (raw.len() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = ids
+        .iter()
+        .map(|id| {
+            let id = id.as_str();
+            let topic = id.strip_prefix("codex-").unwrap_or(id);
+            (distance(raw, id).min(distance(raw, topic)), id)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, id)| id.to_string())
+        .collect()
+}
+
+/// Levenshtein distance, by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
         }
     }
-    newest.ok_or_else(|| {
-        EngineError::invalid(
-            "task_id",
-            format!("no task `{raw}`; did you mean codex-{raw}? (`codex-mcp list` shows them)"),
-        )
-    })
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -105,7 +173,8 @@ mod tests {
                  with codex_status, stop it with codex_cancel, or start a new version";
         let t = for_terminal(e);
         assert!(
-            t.contains("codex-mcp logs -f ID") && t.contains("codex-mcp cancel ID"),
+            t.contains("codex-mcp logs -f codex-review-x-v1")
+                && t.contains("codex-mcp cancel codex-review-x-v1"),
             "{t}"
         );
         assert!(!t.contains("codex_"), "{t}");
@@ -113,5 +182,20 @@ mod tests {
         assert_eq!(t, "invalid --timeout: 0 is not accepted");
         let t = for_terminal("retry (with `session_id` to continue)");
         assert_eq!(t, "retry (with --session to continue)");
+    }
+
+    #[test]
+    fn names_are_near_by_edit_distance() {
+        assert_eq!(distance("review-auth-v1", "review-auht-v1"), 2);
+        assert_eq!(distance("", "abc"), 3);
+        let ids: Vec<TaskId> = ["codex-review-auth-v1", "codex-fix-db-v2"]
+            .iter()
+            .map(|i| TaskId::parse(i).unwrap())
+            .collect();
+        assert_eq!(
+            nearest("review-auht-v1", &ids),
+            vec!["codex-review-auth-v1"]
+        );
+        assert!(nearest("something-else-v9", &ids).is_empty());
     }
 }

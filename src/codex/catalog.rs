@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use crate::child::with_clean_signals;
 use crate::vocab::{Catalog, CatalogModel};
 
+/// What is said of an app-server that went away before answering (its exit status follows).
+const ENDED: &str = "codex app-server ended without answering";
+
 /// The longest the catalog may take to come.
 const CATALOG_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -42,8 +45,12 @@ pub fn read_catalog(codex: &Path) -> Result<Catalog, String> {
             }
         }
     });
-    let result = converse(&mut stdin, &rx);
+    let mut result = converse(&mut stdin, &rx);
     drop(stdin);
+    // A Codex that ended by itself says how; that is the fact behind "ended without answering".
+    if let (Err(why), Ok(Some(status))) = (&mut result, child.try_wait()) {
+        *why = format!("{why} ({status})");
+    }
     let _ = child.kill();
     let _ = child.wait();
     result
@@ -82,7 +89,10 @@ fn converse(stdin: &mut impl Write, rx: &mpsc::Receiver<Value>) -> Result<Catalo
 fn send(stdin: &mut impl Write, v: &Value) -> Result<(), String> {
     writeln!(stdin, "{v}")
         .and_then(|()| stdin.flush())
-        .map_err(|e| format!("codex app-server closed its input: {e}"))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => ENDED.to_string(),
+            _ => format!("cannot write to codex app-server: {e}"),
+        })
 }
 
 /// The result of request `id`.
@@ -90,11 +100,12 @@ fn answer(rx: &mpsc::Receiver<Value>, id: u64) -> Result<Value, String> {
     let until = std::time::Instant::now() + CATALOG_TIMEOUT;
     loop {
         let left = until.saturating_duration_since(std::time::Instant::now());
-        let v = rx.recv_timeout(left).map_err(|_| {
-            format!(
+        let v = rx.recv_timeout(left).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => format!(
                 "codex app-server did not answer within {} s",
                 CATALOG_TIMEOUT.as_secs()
-            )
+            ),
+            mpsc::RecvTimeoutError::Disconnected => ENDED.to_string(),
         })?;
         if v["id"] != id {
             continue;

@@ -8,6 +8,8 @@
 
 mod problems;
 
+pub(crate) use problems::is_setting;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -160,17 +160,19 @@ fn notify_problem(config: &Config) -> Option<String> {
     })
 }
 
+/// Whether `name` is a variable codex-mcp reads.
+pub(crate) fn is_setting(name: &str) -> bool {
+    KNOWN.contains(&name)
+        || CODEX_BIN_VARS.contains(&name)
+        || MODEL_VARS.contains(&name)
+        || PROFILE_VARS.contains(&name)
+        || REASONING_EFFORT_VARS.contains(&name)
+}
+
 /// `CODEXMCP_` variables in this environment that codex-mcp does not read (a typo, or a setting
 /// of another version). The test suite's own `CODEXMCP_TEST_` variables are not settings.
 pub(super) fn unknown_variables() -> Vec<String> {
-    let known = |name: &str| {
-        KNOWN.contains(&name)
-            || CODEX_BIN_VARS.contains(&name)
-            || MODEL_VARS.contains(&name)
-            || PROFILE_VARS.contains(&name)
-            || REASONING_EFFORT_VARS.contains(&name)
-            || name.starts_with("CODEXMCP_TEST_")
-    };
+    let known = |name: &str| is_setting(name) || name.starts_with("CODEXMCP_TEST_");
     std::env::vars_os()
         .filter_map(|(k, _)| k.into_string().ok())
         .filter(|k| k.starts_with("CODEXMCP_") && !known(k))

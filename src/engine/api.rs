@@ -124,6 +124,11 @@ impl Engine {
         self.list_matching(filter)
     }
 
+    /// The ids of every task in the store, for naming one by a person's words. Blocking.
+    pub fn task_ids(&self) -> Vec<TaskId> {
+        self.store.task_ids().unwrap_or_default()
+    }
+
     /// Replaces this process with one attached to `view`'s task on this terminal, however the
     /// task was launched. Returns only when that could not be done, saying why.
     pub fn attach_here(&self, view: &TaskView) -> String {

@@ -161,6 +161,10 @@ impl TaskView {
             return;
         };
         let total = answer.total_chars;
+        // A task that did not complete and said nothing has no result, not an empty one.
+        if total == 0 && self.status != crate::store::TaskStatus::Completed {
+            return;
+        }
         // What the view costs without its text, with room for the paging fields and note.
         self.result = Some(String::new());
         self.result_total_chars = Some(total);

@@ -14,6 +14,7 @@ mod gc;
 mod history;
 mod lineage;
 mod listing;
+mod progress_line;
 mod recover;
 mod reply;
 mod settings_check;

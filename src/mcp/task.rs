@@ -13,7 +13,6 @@ use rmcp::ErrorData;
 use rmcp::model::{CallToolResult, DetailedTask, JsonObject, Task, TaskPayload, TaskStatus};
 use serde_json::Value;
 
-use super::notify::task_line;
 use crate::engine::{EngineError, TaskView};
 use crate::store::{InputRequest, TaskStatus as Status, now_ms, rfc3339};
 use crate::vocab::Decision;
@@ -48,7 +47,7 @@ pub fn immediate_response(view: &TaskView) -> rmcp::model::MetaObject {
 
 /// The task a client follows for a `codex` call that did not end within the inline window.
 pub fn created(view: &TaskView, poll: Duration) -> Task {
-    base(view, TaskStatus::Working, poll).with_status_message(task_line(view))
+    base(view, TaskStatus::Working, poll).with_status_message(view.progress_line())
 }
 
 /// A task as `tasks/get` reports it: `working` with its progress line while it is queued or
@@ -71,7 +70,8 @@ pub fn detailed(
                 return DetailedTask::new(created(view, poll), TaskPayload::Working);
             }
             DetailedTask::new(
-                base(view, TaskStatus::InputRequired, poll).with_status_message(task_line(view)),
+                base(view, TaskStatus::InputRequired, poll)
+                    .with_status_message(view.progress_line()),
                 TaskPayload::InputRequired { input_requests },
             )
         }

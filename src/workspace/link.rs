@@ -49,37 +49,20 @@ fn make_link(
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?,
     }
     warnings.extend(exclude_from_git(cwd));
-    let link = dir.join(topic);
-    if let Ok(md) = fs::symlink_metadata(&link)
-        && !md.file_type().is_symlink()
-    {
-        return Err(format!(
-            "{} exists and is not a link; left as it is",
-            link.display()
-        ));
-    }
-    // A rerun takes the usual name; each run keeps a name of its own (`<topic>-r1`, `-r2`…),
-    // so the first run's log is not hidden by the next.
-    if let Ok(earlier) = fs::read_link(&link)
-        && earlier != task_dir
-        && let Some(name) = run_name(&earlier, topic)
-    {
-        let _ = replace_link(&dir, &name, &earlier);
-    }
-    if let Some(name) = run_name(task_dir, topic).filter(|n| n != topic) {
-        let _ = replace_link(&dir, &name, task_dir);
-    }
-    replace_link(&dir, topic, task_dir)
+    // One link per run: the first run's is `<topic>`, a rerun's `<topic>-rN` (its id without
+    // `codex-`), so no run's log is hidden by another's and none has two names.
+    let name = run_name(task_dir, topic);
+    replace_link(&dir, &name, task_dir)
 }
 
-/// The name of one run's own link: `<topic>-rN` for a rerun, `<topic>-r1` for the first run.
-fn run_name(task_dir: &Path, topic: &str) -> Option<String> {
-    let id = task_dir.file_name()?.to_str()?.strip_prefix("codex-")?;
-    Some(if id == topic {
-        format!("{topic}-r1")
-    } else {
-        id.to_string()
-    })
+/// The name of one run's link: `<topic>` for the first run, `<topic>-rN` for a rerun.
+fn run_name(task_dir: &Path, topic: &str) -> String {
+    task_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|id| id.strip_prefix("codex-"))
+        .unwrap_or(topic)
+        .to_string()
 }
 
 /// Points `dir/name` at `target`, atomically; a file there that is not a link is left alone.

@@ -11,9 +11,10 @@ use super::branch::uncommitted_paths;
 #[derive(Debug, thiserror::Error)]
 pub enum WorktreeError {
     #[error(
-        "`{0}` is not inside a git repository. Full-access tasks run in an isolated git worktree, so \
-         they need one: run `git init && git add -A && git commit -m init` there first, or use \
-         sandbox `read-only`"
+        "`{}` is not inside a git repository. Full-access tasks run in an isolated git worktree, \
+         so they need one: {}",
+        .0.display(),
+        what_to_do_outside_git(.0)
     )]
     NotARepo(PathBuf),
     #[error("the repository at `{0}` is bare (no working directory); full-access needs a checkout")]
@@ -333,5 +334,23 @@ fn undo(repo: &Repository, admin_name: &str, dir: &Path, created_branch: Option<
         && let Ok(mut br) = repo.find_branch(b, BranchType::Local)
     {
         let _ = br.delete();
+    }
+}
+
+/// What to do about a full-access task outside git: make the folder a repository when it looks
+/// like a project; never advise that for the home folder, the root or a temporary folder.
+fn what_to_do_outside_git(dir: &Path) -> String {
+    let home = dirs::home_dir();
+    let temp = std::env::temp_dir();
+    let is = |p: &Path| dir.canonicalize().ok().as_deref() == p.canonicalize().ok().as_deref();
+    let plain =
+        is(Path::new("/")) || home.as_deref().is_some_and(is) || is(&temp) || is(Path::new("/tmp"));
+    match plain {
+        true => "this folder is no project (your home folder, the root or a temporary folder): \
+                 run the task in a project's own folder, or use sandbox `read-only`"
+            .into(),
+        false => "run `git init && git add -A && git commit -m init` there first, or use sandbox \
+                  `read-only`"
+            .into(),
     }
 }

@@ -30,6 +30,9 @@ async fn claude_print(fx: &Fixture, claude: &Path, api: &ScriptedClaude) -> (i32
         .env_remove("CLAUDE_CONFIG_DIR")
         .env("ANTHROPIC_BASE_URL", api.base_url())
         .env("ANTHROPIC_API_KEY", "sk-ant-scripted")
+        // `claude -p` connects MCP servers in the background and may ask the model before ours
+        // answers; a script that needs the tools in its first turn waits for them, as here.
+        .env("MCP_CONNECTION_NONBLOCKING", "0")
         .current_dir(&fx.work)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)

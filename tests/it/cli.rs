@@ -247,7 +247,7 @@ async fn list_and_show_read_like_a_person_wants_or_as_json() {
     let v = json(&out);
     assert!(v["failure"]["kind"].as_str().is_some(), "{v}");
     let (code, _, err) = fx.cli(&["show", "codex-nothing-v1"]).await;
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a task that is not there is a usage error");
     assert!(err.contains("no task"), "{err}");
 }
 
@@ -366,7 +366,7 @@ async fn cancel_leaves_no_process_and_wait_reports_how_tasks_ended() {
     assert_eq!(v["tasks"][0]["ended_by"], "cli");
     assert_eq!(v["tasks"][1]["result"], "short");
     let (code, _, err) = fx.cli(&["cancel", "codex-nothing-v1"]).await;
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a task that is not there is a usage error");
     assert!(err.contains("no task"), "{err}");
 }
 

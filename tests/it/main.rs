@@ -40,3 +40,4 @@ mod talk;
 mod terminal;
 mod transcripts;
 mod trust;
+mod walkthrough;

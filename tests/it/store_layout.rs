@@ -92,7 +92,7 @@ async fn task_folder_link_and_git_exclude() {
     assert_eq!(exclude.matches(".codex-tasks/").count(), 1);
     assert_eq!(git(&fx.work, &["status", "--porcelain"]), "");
 
-    // A rerun moves the link to the newest task.
+    // A rerun gets a link of its own; the first run's keeps its name and its log.
     let v = call_body(
         &client,
         "codex",
@@ -100,10 +100,17 @@ async fn task_folder_link_and_git_exclude() {
     )
     .await;
     assert_eq!(v["task_id"], "codex-review-layout-v1-r2");
+    assert_eq!(std::fs::read_link(&link).unwrap(), dir);
     assert_eq!(
-        std::fs::read_link(&link).unwrap(),
+        std::fs::read_link(fx.work.join(".codex-tasks/review-layout-v1-r2")).unwrap(),
         fx.task_dir("codex-review-layout-v1-r2")
     );
+    let names: Vec<_> = std::fs::read_dir(fx.work.join(".codex-tasks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("review-layout-v1"))
+        .collect();
+    assert_eq!(names.len(), 2, "one link per run, no twins: {names:?}");
     client.cancel().await.unwrap();
 }
 

@@ -88,8 +88,10 @@ async fn tasks_are_named_by_topic_and_hints_name_commands() {
     assert!(out.contains("codex-review-auth-v1"), "{out}");
     let (code, _, err) = fx.cli(&["show", "review-nothing-v1"]).await;
     assert_eq!(code, 2);
+    // The suggestion names a task that exists, never the one that was not found.
+    assert!(err.contains("did you mean codex-review-auth-v1"), "{err}");
     assert!(
-        err.contains("did you mean codex-review-nothing-v1"),
+        !err.contains("did you mean codex-review-nothing-v1"),
         "{err}"
     );
     // A busy topic's hint is a command, and follows it.
@@ -298,7 +300,7 @@ async fn messages_say_things_once_and_exactly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_rerun_keeps_the_first_runs_log_link() {
+async fn each_run_has_one_log_link_of_its_own() {
     let fx = Fixture::new().await;
     for n in 1..=2 {
         let (code, _, err) = fx
@@ -315,17 +317,19 @@ async fn a_rerun_keeps_the_first_runs_log_link() {
     let target = |name: &str| std::fs::read_link(links.join(name)).unwrap();
     assert_eq!(
         target("review-twice-v1"),
-        fx.task_dir("codex-review-twice-v1-r2")
-    );
-    assert_eq!(
-        target("review-twice-v1-r1"),
         fx.task_dir("codex-review-twice-v1")
     );
     assert_eq!(
         target("review-twice-v1-r2"),
         fx.task_dir("codex-review-twice-v1-r2")
     );
-    let first = std::fs::read_to_string(links.join("review-twice-v1-r1/codex-exec.log")).unwrap();
+    let names: Vec<_> = std::fs::read_dir(&links)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "one link per run, no twin: {names:?}");
+    let first = std::fs::read_to_string(links.join("review-twice-v1/codex-exec.log")).unwrap();
     assert!(first.contains("run 1"), "{first}");
     // Outside git nothing excludes the folder: doctor says so.
     let (_, out, _) = fx.cli(&["doctor"]).await;

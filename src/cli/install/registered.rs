@@ -32,7 +32,11 @@ pub(in crate::cli) struct Registered {
     pub command: String,
     /// True when the entry starts it through npx.
     pub via_npx: bool,
-    /// The command that registers this binary in its place instead.
+    /// A project's shared `.mcp.json`: it runs `codex-mcp` from each person's PATH on purpose.
+    pub shared: bool,
+    /// The environment the entry gives the server (`install -e`).
+    pub env: Vec<(String, String)>,
+    /// The command that registers this binary in its place instead, with the entry's settings.
     pub reinstall: String,
 }
 
@@ -119,18 +123,39 @@ fn collect(servers: &Value, place: &Place, found: &mut Vec<Registered>) {
             } else {
                 format!(" --name {name}")
             };
+            let env: Vec<(String, String)> = entry["env"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect();
             found.push(Registered {
                 client: place.client,
                 place: place.shown.clone(),
                 name: name.clone(),
                 command: command.to_string(),
                 via_npx,
+                shared: place.flags == " --scope project",
                 reinstall: format!(
-                    "codex-mcp install {}{}{named} --force",
+                    "codex-mcp install {}{}{named}{} --force",
                     place.client.as_str(),
-                    place.flags
+                    place.flags,
+                    env_flags(&env)
                 ),
+                env,
             });
         }
     }
+}
+
+/// The entry's settings as `install -e` flags, so reinstalling keeps them: a setting of
+/// codex-mcp's own with its value; anything else (an API key) by name only, which passes on the
+/// value of the shell it is run from, so no secret is printed.
+fn env_flags(env: &[(String, String)]) -> String {
+    env.iter()
+        .map(|(k, v)| match k.starts_with("CODEXMCP_") {
+            true => format!(" -e {k}={v}"),
+            false => format!(" -e {k}"),
+        })
+        .collect()
 }

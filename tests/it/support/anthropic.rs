@@ -105,14 +105,18 @@ impl ScriptedClaude {
             .unwrap_or_default()
     }
 
-    /// The names of the tools Claude Code offered the model, loaded or deferred (from the
-    /// first request offering any).
+    /// The names of the tools Claude Code offered the model, loaded or deferred, in any
+    /// request: on a loaded machine its first request may go out before an MCP server is
+    /// connected, and the server's tools are offered from the next one.
     pub fn offered_tools(&self) -> Vec<String> {
-        self.requests()
+        let mut names: Vec<String> = self
+            .requests()
             .into_iter()
-            .find(|r| r.body["tools"].as_array().is_some_and(|t| !t.is_empty()))
-            .map(|r| tool_names_offered(&r.body))
-            .unwrap_or_default()
+            .flat_map(|r| tool_names_offered(&r.body))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
