@@ -48,4 +48,9 @@ if [ "$#" -eq 0 ]; then
   CODEXMCP_TEST_ENGINE=exec cargo test --locked --test it -- \
     readonly:: full_access:: blocking_call:: background:: outlive:: signals:: endings:: \
     agent_loop:: failures::
+  # The speed benchmark runs alone, when nothing else loads the machine, on a release build
+  # (what a person runs): the app-server engine against bare `codex exec` (docs/benchmarks.md).
+  cargo build --locked --release
+  CODEXMCP_TEST_BENCH_BIN="$PWD/target/release/codex-mcp" \
+    cargo test --locked --test it -- --ignored speed:: --nocapture
 fi

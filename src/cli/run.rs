@@ -183,10 +183,11 @@ pub fn run(args: RunArgs, engine: &Engine) -> ExitCode {
 }
 
 async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode {
-    let started = match engine.dispatch(spec).await {
-        Ok(v) => v,
+    let mut followed = match engine.dispatch_followed(spec).await {
+        Ok(f) => f,
         Err(e) => return super::failed(&e),
     };
+    let started = followed.view.clone();
     let Ok(id) = parse_task_id(&started.task_id) else {
         return ExitCode::FAILURE;
     };
@@ -216,15 +217,22 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     let mut asker = Asker::default();
+    // The end is heard at once (the supervisor is our child, or its record is watched); the
+    // feed is printed between. While a question is open only the feed's pace applies, so the
+    // wait does not spin on a task that asks.
+    let mut asking = false;
     let ended = loop {
         tokio::select! {
             _ = &mut interrupted => return cancelled(engine, &id).await,
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            () = engine.settled(&mut followed), if !asking => {}
+            _ = tokio::time::sleep(FEED_EVERY) => {}
         }
         feed.print_new(&mut err);
+        asking = false;
         match engine.status(&id).await {
             Ok(v) if v.status.is_final() => break v,
             Ok(v) if v.status == TaskStatus::InputRequired => {
+                asking = true;
                 feed.print_new(&mut err);
                 tokio::select! {
                     _ = &mut interrupted => return cancelled(engine, &id).await,
@@ -254,6 +262,9 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     }
     end_code(&ended)
 }
+
+/// How often the foreground run prints what Codex did since.
+const FEED_EVERY: Duration = Duration::from_millis(200);
 
 /// Ctrl-C: the task is cancelled.
 async fn cancelled(engine: &Engine, id: &TaskId) -> ExitCode {

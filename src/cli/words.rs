@@ -111,17 +111,14 @@ pub(super) fn task_named(engine: &Engine, raw: &str) -> Result<TaskId, EngineErr
         return parse_task_id(&newest);
     }
     let near = nearest(raw, &ids);
-    let hint = match near.as_slice() {
-        [] => "(`codex-mcp list` shows the tasks there are)".to_string(),
+    let said = match near.as_slice() {
+        [] => format!("no task `{raw}` in the store (`codex-mcp list` shows the tasks there are)"),
         names => format!(
-            "did you mean {}? (`codex-mcp list` shows them all)",
+            "no task `{raw}` in the store; did you mean {}? (`codex-mcp list` shows them all)",
             names.join(", ")
         ),
     };
-    Err(EngineError::invalid(
-        "task_id",
-        format!("no task `{raw}` in the store; {hint}"),
-    ))
+    Err(EngineError::invalid("task_id", said))
 }
 
 /// Up to three task ids nearest to `raw` (compared with the id and with its topic), by edit

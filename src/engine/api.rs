@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    CallEnd, CancelView, DispatchView, Engine, EngineError, GcRules, ListFilter, TaskList,
-    TaskSpec, TaskView, WaitFor,
+    CallEnd, CancelView, DispatchView, Engine, EngineError, Followed, GcRules, ListFilter,
+    TaskList, TaskSpec, TaskView, WaitFor,
     gc::GcItem,
     lineage,
     reply::{Delivery, ReplyWith},
@@ -69,6 +69,16 @@ impl Engine {
     /// Starts a task and returns at once; the supervisor is reaped in the background.
     pub async fn dispatch(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
         self.dispatch_task(spec).await
+    }
+
+    /// Starts a task whose caller follows it with [`Engine::settled`].
+    pub async fn dispatch_followed(&self, spec: TaskSpec) -> Result<Followed, EngineError> {
+        self.dispatch_followed_task(spec).await
+    }
+
+    /// Returns when a followed task has ended or asks a question; at once when it ends.
+    pub async fn settled(&self, followed: &mut Followed) {
+        self.settle_followed(followed).await
     }
 
     /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up

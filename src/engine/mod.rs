@@ -36,7 +36,7 @@ pub(crate) use gc::GcRules;
 pub(crate) use listing::ListFilter;
 pub(crate) use reply::{Delivery, ReplyWith};
 pub(crate) use spec::{TaskSpec, parse_prompt, parse_task_id};
-pub(crate) use wait::{CallEnd, WaitFor};
+pub(crate) use wait::{CallEnd, Followed, WaitFor};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -26,6 +26,14 @@ const POLL: Duration = Duration::from_millis(50);
 /// How often a watched task is checked for a dead supervisor.
 const LIVENESS_EVERY: Duration = Duration::from_secs(1);
 
+/// A task started by this process and followed by its caller: what the start returned, and
+/// the news of its supervisor's exit when that is this process's child.
+pub struct Followed {
+    pub view: DispatchView,
+    task_id: TaskId,
+    reaped: Option<oneshot::Receiver<()>>,
+}
+
 /// How a client ended a blocking call before its task did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEnd {
@@ -59,6 +67,42 @@ impl Engine {
         let view = DispatchView::of(&started.meta);
         self.reap_in_background(started);
         Ok(view)
+    }
+
+    /// Starts a task for a caller that follows it itself (the terminal's `run`).
+    pub(super) async fn dispatch_followed_task(
+        &self,
+        spec: TaskSpec,
+    ) -> Result<Followed, EngineError> {
+        let started = self.run_blocking(move |e| e.start(spec)).await?;
+        let view = DispatchView::of(&started.meta);
+        let task_id = started.task_id.clone();
+        let reaped = self.reap_in_background(started);
+        Ok(Followed {
+            view,
+            task_id,
+            reaped,
+        })
+    }
+
+    /// Returns when a followed task has ended or asks: at once when its supervisor is this
+    /// process's child and exits, else when its record says so.
+    pub(super) async fn settle_followed(&self, followed: &mut Followed) {
+        let watched = self.until_ended(
+            std::slice::from_ref(&followed.task_id),
+            WaitFor::AllUnlessOneAsks,
+            None,
+        );
+        let Some(done) = followed.reaped.as_mut() else {
+            return watched.await;
+        };
+        let reaped = tokio::select! {
+            _ = done => true,
+            () = watched => false,
+        };
+        if reaped {
+            followed.reaped = None;
+        }
     }
 
     /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up

@@ -56,7 +56,7 @@ pub(super) fn run(
         .take()
         .map(|s| Box::new(s) as Box<dyn std::io::Write + Send>);
     let mut talk = Talk::new(files, meta, env, stdin, events_out, text, session);
-    talk.send_initialize();
+    talk.begin();
     let mut end = talk.converse(&mut child, &incoming, &tracked);
     let late_approvals = std::mem::take(&mut talk.unrecorded);
     drop(talk);

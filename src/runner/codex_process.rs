@@ -37,13 +37,25 @@ pub(super) fn codex_command(
         .split_first()
         .ok_or_else(|| std::io::Error::other("empty codex command line"))?;
     let stderr = open_append(&files.stderr()).map_err(std::io::Error::other)?;
-    let mut cmd = Command::new(program);
+    // npm's launcher is skipped for the binary it would run, set up as it would set it up.
+    let native = crate::codex::native_behind(std::path::Path::new(program));
+    let mut cmd = Command::new(
+        native
+            .as_ref()
+            .map_or(program.as_ref(), |n| n.binary.as_os_str()),
+    );
     with_clean_signals(&mut cmd)
         .args(args)
         .current_dir(&meta.placement().run_dir)
         .stderr(Stdio::from(stderr));
     if let Some(vars) = env.env {
         cmd.env_clear().envs(vars);
+    }
+    if let Some(native) = &native {
+        for var in &native.env_remove {
+            cmd.env_remove(var);
+        }
+        cmd.envs(native.env.iter().map(|(k, v)| (k, v)));
     }
     cmd.env(DEPTH_VAR, env.depth.to_string());
     if meta.launch().readonly_fallback {

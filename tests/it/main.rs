@@ -35,6 +35,7 @@ mod readonly;
 mod release;
 mod secrets;
 mod signals;
+mod speed;
 mod store_layout;
 mod talk;
 mod terminal;

@@ -105,6 +105,18 @@ pub(super) fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<Pa
         )
     };
     let works = check.status != Verdict::Fail;
+    // Which program a task really starts, when it is not the one named.
+    let check = match crate::codex::native_behind(&codex) {
+        Some(native) if works => {
+            let detail = format!(
+                "{}; tasks start the binary npm's launcher runs, {}, directly (no Node start)",
+                check.detail,
+                native.binary.display()
+            );
+            Check { detail, ..check }
+        }
+        _ => check,
+    };
     checks.push(check);
     works.then_some(codex)
 }
