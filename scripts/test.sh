@@ -47,7 +47,7 @@ if [ "$#" -eq 0 ]; then
   # core, full-access, cancel, timeout and recovery tests run again on it.
   CODEXMCP_TEST_ENGINE=exec cargo test --locked --test it -- \
     readonly:: full_access:: blocking_call:: background:: outlive:: signals:: endings:: \
-    agent_loop:: failures::
+    agent_loop:: failures:: review::
   # The speed benchmark runs alone, when nothing else loads the machine, on a release build
   # (what a person runs): the app-server engine against bare `codex exec` (docs/benchmarks.md).
   cargo build --locked --release

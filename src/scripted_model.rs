@@ -24,11 +24,16 @@
 //! - `@cut_stream`: every reply stops after its first event, as a dropped connection does
 //!   (codex reports "Reconnecting..." and retries as its config allows).
 //!
+//! A review turn of Codex's review mode is answered as a reviewer would: see `review.rs`
+//! (`@finding P<n> <path>:<start>-<end> <title> | <body>` markers in the change).
+//!
 //! A request for a model whose name starts with `unknown-` gets HTTP 400 with the message a
 //! real backend gives, so a test can see codex's refusal reach the caller.
 //!
 //! The step is found from the number of tool outputs after the last user message, so the server keeps no
 //! state per conversation and a resumed session starts from its new prompt.
+
+mod review;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -129,7 +134,19 @@ async fn serve(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Value>>>) -> std::
         let body = json!({ "error": error }).to_string();
         return respond(&mut stream, &status, "application/json", body.as_bytes()).await;
     }
-    let script = Script::parse(&last_user_text(&request).unwrap_or_default());
+    let prompt = last_user_text(&request).unwrap_or_default();
+    let mut script = Script::parse(&prompt);
+    if review::is_review(&request) {
+        // Codex's reviewer: looks at the change, then gives its verdict, unless told otherwise.
+        if script.steps.is_empty() {
+            script
+                .steps
+                .push(vec![Step::Shell(review::inspect_command(&prompt))]);
+        }
+        if !script.answer_given {
+            script.answer = review::verdict(&request);
+        }
+    }
     if script.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
     }
@@ -397,6 +414,8 @@ struct Script {
     steps: Vec<Vec<Step>>,
     say: Option<String>,
     answer: String,
+    /// `@answer` (or `@answer_len`) said what to answer.
+    answer_given: bool,
     delay_ms: u64,
     fail: bool,
     cut_stream: bool,
@@ -411,6 +430,7 @@ impl Script {
             steps: Vec::new(),
             say: None,
             answer: "done".into(),
+            answer_given: false,
             delay_ms: 0,
             fail: false,
             cut_stream: false,
@@ -431,8 +451,10 @@ impl Script {
                 s.say = Some(t.to_string());
             } else if let Some(a) = line.strip_prefix("@answer_len ") {
                 s.answer = "a".repeat(a.trim().parse().unwrap_or(0));
+                s.answer_given = true;
             } else if let Some(a) = line.strip_prefix("@answer ") {
                 s.answer = a.to_string();
+                s.answer_given = true;
             } else if let Some(d) = line.strip_prefix("@delay_ms ") {
                 s.delay_ms = d.trim().parse().unwrap_or(0);
             } else if line == "@fail" {

@@ -7,10 +7,13 @@ mod answer;
 mod doctor;
 mod engine_check;
 mod events;
+mod follow;
 mod gc;
 mod install;
+mod land;
 mod logs;
 mod reply;
+mod review;
 mod run;
 mod serve;
 mod show;
@@ -52,6 +55,10 @@ enum Command {
     Serve,
     /// Run a task and follow it to its answer (or start it with --detach)
     Run(run::RunArgs),
+    /// Codex's code review of the uncommitted changes, a branch, a commit or a task's work
+    Review(review::ReviewCmdArgs),
+    /// Bring an ended full-access task's work into your branch (squash, merge or rebase)
+    Land(land::LandCmdArgs),
     /// The newest tasks, as a table
     List(show::ListArgs),
     /// One task: status, timings, model, usage, worktree, branch, the answer
@@ -211,6 +218,8 @@ fn person(command: Command, config: Config) -> ExitCode {
     };
     match command {
         Command::Run(args) => run::run(args, &engine),
+        Command::Review(args) => review::review(args, &engine),
+        Command::Land(args) => land::land(&args, &engine),
         Command::List(args) => show::list(&args, &engine),
         Command::Show(args) => show::show(&args, &engine),
         Command::Status { task_id } => show::show(

@@ -42,7 +42,7 @@ pub fn reply(args: &ReplyArgs, engine: &Engine) -> ExitCode {
                 Ok(r) => r,
                 Err(code) => return code,
             };
-            let started = runtime.block_on(engine.dispatch(spec));
+            let started = runtime.block_on(engine.dispatch(*spec));
             runtime.shutdown_background();
             match started {
                 Ok(started) => ReplyView::follow_up(&started, session, turn_had_ended),

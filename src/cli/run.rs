@@ -1,24 +1,17 @@
 //! `codex-mcp run`: a task from the terminal, followed live to its answer.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
 
-use super::logs::{LogReader, end_code};
+use super::logs::end_code;
 use super::show::readable;
 use super::style::Style;
-use crate::codex::Detail;
-use crate::engine::{
-    Engine, EngineError, ReplyWith, TaskRequest, TaskSpec, TaskView, parse_task_id,
-};
-use crate::store::{EndedBy, Sandbox, TaskId, TaskStatus, now_ms, rfc3339};
-use crate::vocab::{Answerer, ApprovalPolicy, Decision};
-
-/// The exit status after Ctrl-C, as shells report it.
-const INTERRUPTED: u8 = 130;
+use crate::engine::{Engine, EngineError, TaskRequest, TaskSpec, parse_task_id};
+use crate::store::{Sandbox, now_ms, rfc3339};
+use crate::vocab::ApprovalPolicy;
 
 /// `codex-mcp run`.
 #[derive(Debug, Args)]
@@ -212,39 +205,10 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
     // What codex_dispatch says of the start (the worktree, an uncommitted checkout), said before
     // Codex's first word.
     eprint!("{}", where_it_starts(&started));
-    let mut feed = LogReader::new(PathBuf::from(&started.log_file), Some(Detail::Feed));
-    let mut err = std::io::stderr();
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut asker = Asker::default();
-    // The end is heard at once (the supervisor is our child, or its record is watched); the
-    // feed is printed between. While a question is open only the feed's pace applies, so the
-    // wait does not spin on a task that asks.
-    let mut asking = false;
-    let ended = loop {
-        tokio::select! {
-            _ = &mut interrupted => return cancelled(engine, &id).await,
-            () = engine.settled(&mut followed), if !asking => {}
-            _ = tokio::time::sleep(FEED_EVERY) => {}
-        }
-        feed.print_new(&mut err);
-        asking = false;
-        match engine.status(&id).await {
-            Ok(v) if v.status.is_final() => break v,
-            Ok(v) if v.status == TaskStatus::InputRequired => {
-                asking = true;
-                feed.print_new(&mut err);
-                tokio::select! {
-                    _ = &mut interrupted => return cancelled(engine, &id).await,
-                    () = asker.ask(engine, &id, &v) => {}
-                }
-            }
-            Ok(_) => {}
-            Err(e) => return super::failed(&e),
-        }
+    let mut ended = match super::follow::to_the_end(engine, &mut followed, &id).await {
+        Ok(v) => v,
+        Err(code) => return code,
     };
-    feed.print_new(&mut err);
-    let mut ended = ended;
     ended.fit(0, usize::MAX);
     if args.json {
         super::print_json(&ended);
@@ -261,67 +225,6 @@ async fn follow_run(args: &RunArgs, engine: &Engine, spec: TaskSpec) -> ExitCode
         );
     }
     end_code(&ended)
-}
-
-/// How often the foreground run prints what Codex did since.
-const FEED_EVERY: Duration = Duration::from_millis(200);
-
-/// Ctrl-C: the task is cancelled.
-async fn cancelled(engine: &Engine, id: &TaskId) -> ExitCode {
-    let _ = engine.cancel(id, EndedBy::Cli, None).await;
-    eprintln!("\ncancelled {}", id.as_str());
-    ExitCode::from(INTERRUPTED)
-}
-
-/// The person at the terminal, asked each of Codex's questions once. Without a terminal the
-/// questions are only shown, with the commands that answer them.
-#[derive(Default)]
-struct Asker {
-    seen: std::collections::BTreeSet<u64>,
-}
-
-impl Asker {
-    async fn ask(&mut self, engine: &Engine, id: &TaskId, view: &TaskView) {
-        let terminal = std::io::stdin().is_terminal();
-        for q in &view.input_requests {
-            if !self.seen.insert(q.id) {
-                continue;
-            }
-            if !terminal {
-                eprintln!("{}", super::tasks::how_to_answer(id.as_str(), q));
-                continue;
-            }
-            eprint!(
-                "\n{}\nAccept? It runs outside Codex's sandbox. [y]es, [N]o, [s]ession: ",
-                q.line()
-            );
-            let _ = std::io::stderr().flush();
-            let line = tokio::task::spawn_blocking(|| {
-                let mut line = String::new();
-                let _ = std::io::stdin().read_line(&mut line);
-                line
-            })
-            .await
-            .unwrap_or_default();
-            let decision = match line.trim() {
-                "y" | "Y" | "yes" => Decision::Accept,
-                "s" | "S" | "session" => Decision::AcceptForSession,
-                _ => Decision::Decline,
-            };
-            let with = ReplyWith::Decision {
-                request_id: q.id,
-                decision,
-            };
-            match engine.reply(id, with, Answerer::Cli).await {
-                Ok(_) => eprintln!("question {}: {}", q.id, decision.as_str()),
-                Err(e) => eprintln!(
-                    "question {}: not answered: {}",
-                    q.id,
-                    super::words::for_terminal(&e.to_string())
-                ),
-            }
-        }
-    }
 }
 
 /// Where a task starts to work and what the person should know first, as codex_dispatch
@@ -346,14 +249,17 @@ fn where_it_starts(started: &crate::engine::DispatchView) -> String {
     out
 }
 
-/// Where a full-access task's work is and what to do with it, in terminal terms.
+/// Where a full-access task's work is and what to do with it, in terminal terms: its commits
+/// and what it left uncommitted counted apart, and next steps that fit what is there.
 fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
     let iso = v.isolation.as_ref()?;
-    let (branch, base) = (&iso.agent_branch, &iso.base_branch);
+    let (branch, base, id) = (&iso.agent_branch, &iso.base_branch, &v.task_id);
+    let ahead = iso.commits_ahead.unwrap_or(0);
+    let loose = iso.uncommitted_changes.unwrap_or(0);
     let mut out = format!(
-        "worktree  {}\nbranch    {branch} ({} commit(s) ahead of {base})\n",
+        "worktree  {}\nbranch    {branch} ({})\n",
         iso.worktree_dir,
-        iso.commits_ahead.unwrap_or(0)
+        work_counts(ahead, loose, base)
     );
     if let Some(stat) = iso.diff_stat.as_ref().filter(|s| !s.trim().is_empty()) {
         out.push_str(stat);
@@ -362,9 +268,30 @@ fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
     for w in &v.warnings {
         out.push_str(&format!("warning   {}\n", super::words::for_terminal(w)));
     }
-    out.push_str(&format!(
-        "next      git diff {base}...{branch} · git merge {branch} · codex-mcp show {}\n",
-        v.task_id
-    ));
+    let next = match (ahead, loose) {
+        (0, 0) => format!("codex-mcp show {id}"),
+        (0, _) => {
+            format!("codex-mcp review --task {id} · codex-mcp land {id} · codex-mcp show {id}")
+        }
+        _ => format!(
+            "codex-mcp review --task {id} · codex-mcp land {id} · git diff {base}...{branch} · \
+             codex-mcp show {id}"
+        ),
+    };
+    out.push_str(&format!("next      {next}\n"));
     Some(out)
+}
+
+/// "2 commits ahead of main, 3 paths changed but not committed", or that there is nothing.
+pub(super) fn work_counts(ahead: usize, loose: usize, base: &str) -> String {
+    let commits = match ahead {
+        1 => format!("1 commit ahead of {base}"),
+        n => format!("{n} commits ahead of {base}"),
+    };
+    match (ahead, loose) {
+        (0, 0) => format!("no commits ahead of {base}, nothing uncommitted: Codex changed nothing"),
+        (_, 0) => commits,
+        (_, 1) => format!("{commits}, 1 path changed but not committed"),
+        (_, n) => format!("{commits}, {n} paths changed but not committed"),
+    }
 }

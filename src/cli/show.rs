@@ -279,11 +279,25 @@ fn where_it_works(v: &TaskView) -> Vec<Line> {
             iso.worktree_dir, iso.agent_branch, iso.base_branch
         ),
     )];
-    if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
+    if let Some(l) = &iso.landed {
+        let how = l.how.as_str();
+        let head = crate::vocab::short_sha(&l.head);
+        lines.push((
+            "landed",
+            format!("in {} ({how}) at {}, now {head}", l.into, l.at),
+        ));
+    } else if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
         lines.push((
             "branch",
-            format!("{ahead} commit(s) ahead · {dirty} uncommitted change(s)"),
+            super::run::work_counts(ahead, dirty, &iso.base_branch),
         ));
+        if ahead + dirty > 0 {
+            let id = &v.task_id;
+            lines.push((
+                "next",
+                format!("codex-mcp review --task {id} · codex-mcp land {id}"),
+            ));
+        }
     }
     if let Some(changed) = iso.checkout_changes.as_ref().filter(|c| !c.is_empty()) {
         lines.push((

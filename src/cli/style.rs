@@ -31,6 +31,17 @@ impl Style {
         self.paint(code, &text)
     }
 
+    /// A review finding's priority (`P0`…`P3`), in the colour of its urgency.
+    pub fn priority(self, priority: Option<u8>) -> String {
+        let (text, code) = match priority {
+            Some(p @ (0 | 1)) => (format!("P{p}"), "31"),
+            Some(2) => ("P2".into(), "33"),
+            Some(p) => (format!("P{p}"), "2"),
+            None => ("P?".into(), "2"),
+        };
+        self.paint(code, &text)
+    }
+
     /// Text of lesser weight.
     pub fn dim(self, text: &str) -> String {
         self.paint("2", text)

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::CodexSandbox;
-use crate::vocab::{ApprovalPolicy, Decision, QuestionKind, Usage};
+use crate::vocab::{ApprovalPolicy, Decision, QuestionKind, ReviewTarget, Usage};
 
 /// One line app-server wrote, by what it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +84,9 @@ pub struct ThreadSettings<'a> {
     pub approval: ApprovalPolicy,
     pub model: Option<&'a str>,
     pub config: Option<&'a Value>,
+    /// Instructions beside Codex's own (a review's focus), as the thread's developer
+    /// instructions.
+    pub developer_instructions: Option<&'a str>,
 }
 
 /// A new thread, or the thread `session` resumed with the sandbox and policy given explicitly
@@ -100,6 +103,9 @@ pub fn open_thread(id: u64, session: Option<&str>, s: ThreadSettings<'_>) -> Str
     if let Some(c) = s.config {
         params["config"] = c.clone();
     }
+    if let Some(i) = s.developer_instructions {
+        params["developerInstructions"] = json!(i);
+    }
     match session {
         Some(thread) => {
             params["threadId"] = json!(thread);
@@ -115,6 +121,15 @@ pub fn start_turn(id: u64, thread: &str, text: &str) -> String {
         id,
         "turn/start",
         json!({"threadId": thread, "input": [{"type": "text", "text": text}]}),
+    )
+}
+
+/// A turn of Codex's review mode on `thread`, reviewing `target`.
+pub fn start_review(id: u64, thread: &str, target: &ReviewTarget) -> String {
+    request(
+        id,
+        "review/start",
+        json!({"threadId": thread, "target": target}),
     )
 }
 
@@ -265,6 +280,11 @@ pub fn asked(id: &Value, method: &str, params: &Value) -> Asked {
 pub struct Translator {
     /// The tokens of the turn so far: the sum of each model request's `last`, exact.
     turn_usage: Usage,
+    /// Inside Codex's review mode (between `enteredReviewMode` and `exitedReviewMode`), where
+    /// the reviewer's own JSON comes as a message before Codex renders it.
+    in_review: bool,
+    /// The reviewer's JSON message, by id: it may complete after the review mode has ended.
+    review_output: Option<Value>,
     /// The kind of the last error app-server reported (`codexErrorInfo`).
     error_info: Option<String>,
     last_error: Option<String>,
@@ -285,7 +305,14 @@ impl Translator {
                 } else {
                     "item.completed"
                 };
-                exec_item(&params["item"])
+                let item = &params["item"];
+                match item["type"].as_str() {
+                    Some("enteredReviewMode") => self.in_review = true,
+                    Some("exitedReviewMode") => self.in_review = false,
+                    _ => {}
+                }
+                self.review_item(item)
+                    .or_else(|| exec_item(item))
                     .map(|item| vec![json!({"type": kind, "item": item})])
                     .unwrap_or_default()
             }
@@ -318,6 +345,32 @@ impl Translator {
                 ]
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// In review mode: the review's start (what is reviewed, in Codex's words), and the
+    /// reviewer's JSON, kept as the review's structured output rather than taken for the
+    /// answer (Codex's rendering of it is the answer, as exec gives it).
+    fn review_item(&mut self, item: &Value) -> Option<Value> {
+        let id = item["id"].clone();
+        match item["type"].as_str()? {
+            "enteredReviewMode" => {
+                Some(json!({"id": id, "type": "review_started", "text": item["review"]}))
+            }
+            "agentMessage" if self.review_output.as_ref() == Some(&id) => {
+                Some(json!({"id": id, "type": "review_output", "text": item["text"]}))
+            }
+            "agentMessage"
+                if self.in_review
+                    && item["text"]
+                        .as_str()
+                        .and_then(super::review::review_from_json)
+                        .is_some() =>
+            {
+                self.review_output = Some(id.clone());
+                Some(json!({"id": id, "type": "review_output", "text": item["text"]}))
+            }
+            _ => None,
         }
     }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::CodexError;
 use crate::config::{Config, Setting};
-use crate::vocab::{BUILTIN_EFFORTS, CodexOptions, Sandbox, is_effort_word};
+use crate::vocab::{
+    BUILTIN_EFFORTS, CodexOptions, ReviewLaunch, ReviewTarget, Sandbox, is_effort_word,
+};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,22 +152,11 @@ pub fn exec_argv(
         // Root-level so it works for `exec resume` too, which has no -p of its own.
         a.extend(["-p".into(), p.clone()]);
     }
-    a.push("exec".into());
     match resume_session {
-        None => {
-            a.extend([
-                "--json".into(),
-                "--color".into(),
-                "never".into(),
-                "--skip-git-repo-check".into(),
-                "-s".into(),
-                sandbox.as_str().into(),
-                "-C".into(),
-                run_dir.to_string_lossy().into_owned(),
-            ]);
-        }
+        None => a.extend(fresh_exec(sandbox, run_dir)),
         Some(_) => {
             a.extend([
+                "exec".into(),
                 "resume".into(),
                 "--json".into(),
                 "--skip-git-repo-check".into(),
@@ -174,17 +165,81 @@ pub fn exec_argv(
             ]);
         }
     }
+    // `exec`, `exec resume` and `exec review` all take them.
+    a.extend(model_and_effort(opts));
+    if let Some(id) = resume_session {
+        a.push(id.into());
+    }
+    a.push("-".into());
+    a
+}
+
+/// `codex exec review` for a review task: the target as its flags (a custom one as its
+/// instructions, read from stdin: the task's prompt), the caller's instructions as Codex's
+/// developer instructions, beside its own review guidelines.
+pub fn exec_review_argv(
+    sandbox: CodexSandbox,
+    run_dir: &Path,
+    opts: &CodexOptions,
+    review: &ReviewLaunch,
+) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    if let Some(p) = &opts.profile {
+        a.extend(["-p".into(), p.clone()]);
+    }
+    a.extend(fresh_exec(sandbox, run_dir));
+    a.push("review".into());
+    a.extend(model_and_effort(opts));
+    if let Some(i) = &review.instructions {
+        // A TOML basic string: JSON's escapes are TOML's.
+        a.extend([
+            "-c".into(),
+            format!(
+                "developer_instructions={}",
+                serde_json::Value::from(i.as_str())
+            ),
+        ]);
+    }
+    match &review.target {
+        ReviewTarget::UncommittedChanges => a.push("--uncommitted".into()),
+        ReviewTarget::BaseBranch { branch } => a.extend(["--base".into(), branch.clone()]),
+        ReviewTarget::Commit { sha, title } => {
+            a.extend(["--commit".into(), sha.clone()]);
+            if let Some(t) = title {
+                a.extend(["--title".into(), t.clone()]);
+            }
+        }
+        ReviewTarget::Custom { .. } => a.push("-".into()),
+    }
+    a
+}
+
+/// `exec` for a first run: JSON events, no colour, in `run_dir` with `sandbox`.
+fn fresh_exec(sandbox: CodexSandbox, run_dir: &Path) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "exec",
+        "--json",
+        "--color",
+        "never",
+        "--skip-git-repo-check",
+        "-s",
+    ]
+    .map(String::from)
+    .to_vec();
+    a.push(sandbox.as_str().into());
+    a.extend(["-C".into(), run_dir.to_string_lossy().into_owned()]);
+    a
+}
+
+/// `-m` and the reasoning effort, when the task names them.
+fn model_and_effort(opts: &CodexOptions) -> Vec<String> {
+    let mut a = Vec::new();
     if let Some(m) = &opts.model {
-        // `exec` and `exec resume` both take -m.
         a.extend(["-m".into(), m.clone()]);
     }
     if let Some(e) = &opts.reasoning_effort {
         a.extend(["-c".into(), format!("model_reasoning_effort=\"{e}\"")]);
     }
-    if let Some(id) = resume_session {
-        a.push(id.into());
-    }
-    a.push("-".into());
     a
 }
 
@@ -323,5 +378,69 @@ mod tests {
         assert!(bad(Some("-x"), None, None).contains("CODEXMCP_MODEL"));
         assert!(is_model_name("openai/gpt-oss-120b") && is_model_name("llama3:70b"));
         assert!(!is_model_name("a b") && !is_model_name("") && !is_profile_name("-p"));
+    }
+
+    #[test]
+    fn a_review_on_exec_is_codex_exec_review_with_its_target_and_instructions() {
+        let review = |target: ReviewTarget, instructions: Option<&str>| ReviewLaunch {
+            target,
+            instructions: instructions.map(str::to_string),
+            of_task: None,
+        };
+        let argv = |r: &ReviewLaunch| {
+            exec_review_argv(
+                CodexSandbox::ReadOnly,
+                Path::new("/w"),
+                &CodexOptions::default(),
+                r,
+            )
+        };
+        let a = argv(&review(
+            ReviewTarget::UncommittedChanges,
+            Some("say \"why\"\nplease"),
+        ));
+        assert_eq!(
+            a[..9],
+            [
+                "exec",
+                "--json",
+                "--color",
+                "never",
+                "--skip-git-repo-check",
+                "-s",
+                "read-only",
+                "-C",
+                "/w"
+            ]
+        );
+        assert_eq!(a[9], "review");
+        assert!(
+            a.contains(&r#"developer_instructions="say \"why\"\nplease""#.to_string()),
+            "{a:?}"
+        );
+        assert_eq!(a.last().map(String::as_str), Some("--uncommitted"));
+        let a = argv(&review(
+            ReviewTarget::BaseBranch {
+                branch: "main".into(),
+            },
+            None,
+        ));
+        assert_eq!(a[a.len() - 2..], ["--base", "main"]);
+        let a = argv(&review(
+            ReviewTarget::Commit {
+                sha: "abc".into(),
+                title: Some("t".into()),
+            },
+            None,
+        ));
+        assert_eq!(a[a.len() - 4..], ["--commit", "abc", "--title", "t"]);
+        // A custom review reads its instructions from stdin (the task's prompt).
+        let a = argv(&review(
+            ReviewTarget::Custom {
+                instructions: "x".into(),
+            },
+            None,
+        ));
+        assert_eq!(a.last().map(String::as_str), Some("-"));
     }
 }

@@ -147,6 +147,16 @@ pub enum Item {
         #[serde(default, deserialize_with = "lenient")]
         message: String,
     },
+    /// Codex entered its review mode; `text` says what it reviews ("current changes").
+    ReviewStarted {
+        #[serde(default, deserialize_with = "lenient")]
+        text: String,
+    },
+    /// The reviewer's own JSON (app-server only): findings, verdict, confidences.
+    ReviewOutput {
+        #[serde(default, deserialize_with = "lenient")]
+        text: String,
+    },
     /// An item type this version does not know.
     #[serde(other)]
     Other,

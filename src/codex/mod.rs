@@ -12,16 +12,17 @@ mod npm_launcher;
 mod probe;
 mod progress;
 mod render;
+mod review;
 mod stderr;
 
 pub(crate) use crate::vocab::{CodexOptions, Usage};
 pub(crate) use app_server::{
     Asked, Incoming, Question, ThreadSettings, Translator, approval_answer, asked, initialize,
-    initialized, interrupt, open_thread, start_turn, steer, thread_started,
+    initialized, interrupt, open_thread, start_review, start_turn, steer, thread_started,
 };
 pub(crate) use argv::{
     CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, builtin_efforts,
-    exec_argv, is_model_name, is_profile_name, next_run_argv,
+    exec_argv, exec_review_argv, is_model_name, is_profile_name, next_run_argv,
 };
 pub(crate) use catalog::read_catalog;
 pub(crate) use config_file::{CodexSettings, profile_config};
@@ -32,4 +33,5 @@ pub(crate) use npm_launcher::native_behind;
 pub(crate) use probe::{probe, sandbox_starts};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};
 pub(crate) use render::{Detail, render};
+pub(crate) use review::{relative_to, review_from_json, review_from_text};
 pub(crate) use stderr::Stderr;

@@ -95,6 +95,10 @@ pub struct Progress {
     /// The kind of a failed turn's error, when app-server gave one (`codexErrorInfo`).
     #[serde(default)]
     pub error_info: Option<String>,
+    /// A review's structured output, as the reviewer wrote it (app-server), kept up to
+    /// [`MESSAGE_KEEP_CHARS`].
+    #[serde(default)]
+    pub review_json: Option<String>,
 }
 
 /// How many writing commands are kept.
@@ -197,8 +201,14 @@ impl Progress {
             }
             Item::FileChange { .. } => self.phase = Phase::EditingFiles,
             Item::McpToolCall { .. } => self.phase = Phase::CallingTool,
+            // app-server starts the reviewer's message whole, and may never complete it.
+            Item::ReviewOutput { text } => self.keep_review(text),
             _ => {}
         }
+    }
+
+    fn keep_review(&mut self, text: &str) {
+        self.review_json = Some(text.chars().take(MESSAGE_KEEP_CHARS).collect());
     }
 
     /// `whole` is false for an event read from the start of an oversized line: an answer in
@@ -234,7 +244,9 @@ impl Progress {
                 self.phase = Phase::Thinking;
             }
             Item::Error { message } => self.last_error = Some(shorten(message, 2_000)),
-            Item::Reasoning { .. }
+            Item::ReviewOutput { text } => self.keep_review(text),
+            Item::ReviewStarted { .. }
+            | Item::Reasoning { .. }
             | Item::WebSearch { .. }
             | Item::TodoList { .. }
             | Item::Other => {}

@@ -114,7 +114,9 @@ fn render_completed(item: &Item, detail: Detail) -> Option<String> {
             Some(format!("☐ plan: {done}/{} done", items.len()))
         }
         Item::Error { message } => Some(format!("! {}", shorten(message, 300))),
-        Item::Other => None,
+        Item::ReviewStarted { text } => Some(format!("⚖ reviewing {}", shorten(text, 200))),
+        // Its rendering follows as the answer: the JSON is not shown twice.
+        Item::ReviewOutput { .. } | Item::Other => None,
     }
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    CallEnd, CancelView, DispatchView, Engine, EngineError, Followed, GcRules, ListFilter,
-    TaskList, TaskSpec, TaskView, WaitFor,
+    CallEnd, CancelView, DispatchView, Engine, EngineError, Followed, GcRules, LandArgs, LandView,
+    ListFilter, ReviewArgs, TaskList, TaskSpec, TaskView, WaitFor,
     gc::GcItem,
     lineage,
     reply::{Delivery, ReplyWith},
@@ -92,6 +92,28 @@ impl Engine {
         tick: impl FnMut(TaskView),
     ) -> Result<TaskView, EngineError> {
         self.run_task(spec, stop, tick).await
+    }
+
+    // --- Reviews and landings (review.rs, land.rs) -----------------------------------------
+
+    /// The task a `codex_review` asks for, checked against the repository (run it like any).
+    pub async fn review_spec(&self, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
+        self.run_blocking(move |e| e.spec_of_review(args)).await
+    }
+
+    /// [`Engine::review_spec`] for code that is not async.
+    pub fn blocking_review_spec(&self, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
+        self.spec_of_review(args)
+    }
+
+    /// Lands an ended full-access task's work in the person's branch (`codex_land`).
+    pub async fn land(&self, args: LandArgs) -> Result<LandView, EngineError> {
+        self.run_blocking(move |e| e.land_task(args)).await
+    }
+
+    /// [`Engine::land`] for code that is not async.
+    pub fn blocking_land(&self, args: LandArgs) -> Result<LandView, EngineError> {
+        self.land_task(args)
     }
 
     // --- Reading tasks (status.rs, listing.rs, wait.rs) -------------------------------------

@@ -52,9 +52,25 @@ impl TaskView {
                 a.violations.iter_mut().for_each(cut);
             }
             self.cut_conversation(&|s: &mut String| cut_to(s, cap, &whole));
+            if let Some(r) = self.review.as_mut() {
+                r.explanation.iter_mut().for_each(cut);
+                r.findings.iter_mut().for_each(|f| cut(&mut f.body));
+            }
         }
         self.drop_surplus_warnings(target);
         self.drop_older_conversation(target);
+        self.drop_later_findings(target);
+    }
+
+    /// When even short findings do not fit, the first ones stay (Codex lists the most urgent
+    /// first) and the rest are counted; the answer and the log have them all.
+    fn drop_later_findings(&mut self, target: usize) {
+        while self.json_chars() > target
+            && let Some(r) = self.review.as_mut()
+            && r.findings.pop().is_some()
+        {
+            r.findings_omitted += 1;
+        }
     }
 
     /// Cuts the texts of the conversation: the questions, the answers' commands, the steers.

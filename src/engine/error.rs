@@ -60,6 +60,9 @@ pub enum EngineError {
          itself. Do this work directly; raise CODEXMCP_MAX_DEPTH where nesting is intended"
     )]
     TooDeep { depth: u32, max: u32 },
+    /// A landing that did not happen: why, and what to do. Nothing of the person's changed.
+    #[error("{0}")]
+    Land(String),
     #[error("internal error: {0}; the task store is unchanged, try the call again")]
     Internal(String),
     #[error(

@@ -66,7 +66,14 @@ impl Engine {
                     (false, format!("task {} is running", m.task_id))
                 }
                 Some(m) => (false, format!("task {} ended too recently", m.task_id)),
-                None => judge(users[0].placement().worktree.as_ref(), rules.force),
+                None => {
+                    let newest = users.iter().max_by_key(|m| m.started_at_ms);
+                    let work = Work {
+                        newest_task: newest.map_or("", |m| m.task_id.as_str()),
+                        landed: users.iter().any(|m| m.end().landed.is_some()),
+                    };
+                    judge(users[0].placement().worktree.as_ref(), &work, rules.force)
+                }
             };
             let wt = users[0].placement().worktree.as_ref();
             let branch = wt.map(|w| w.branch.as_str()).unwrap_or("?");
@@ -135,7 +142,15 @@ impl Engine {
 /// Whether a worktree and its branch hold work of their own: uncommitted changes, ignored
 /// files, commits of a HEAD that is elsewhere (detached), unmerged commits. With `force` they
 /// go, and the reason says exactly what went.
-fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
+/// What gc knows of a worktree's tasks.
+struct Work<'a> {
+    /// The newest task in it, for the advice.
+    newest_task: &'a str,
+    /// Its work landed (kept with `keep`): its commits are in the person's branch.
+    landed: bool,
+}
+
+fn judge(wt: Option<&WorktreeRecord>, work: &Work<'_>, force: bool) -> (bool, String) {
     let Some(wt) = wt else {
         return (false, "no worktree recorded".into());
     };
@@ -170,6 +185,7 @@ fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
         Ok(BranchWork::Missing) => "its branch is already gone".to_string(),
         Ok(BranchWork::Nothing) => format!("no commits that {base} lacks"),
         Ok(BranchWork::Merged) => format!("its changes are already in {base}"),
+        Ok(BranchWork::Unmerged(_)) if work.landed => "its work has landed".to_string(),
         Ok(BranchWork::Unmerged(n)) => {
             held.push(format!("{n} commit(s) not in {base}"));
             String::new()
@@ -181,7 +197,11 @@ fn judge(wt: Option<&WorktreeRecord>, force: bool) -> (bool, String) {
         (false, true) => (true, format!("--force: deleted {}", held.join(", "))),
         (false, false) => (
             false,
-            format!("{} (commit or merge them, or --force)", held.join(", ")),
+            format!(
+                "{} (land them: codex-mcp land {}; or --force)",
+                held.join(", "),
+                work.newest_task
+            ),
         ),
     }
 }

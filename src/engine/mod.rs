@@ -12,11 +12,13 @@ mod error;
 mod findings;
 mod gc;
 mod history;
+mod land;
 mod lineage;
 mod listing;
 mod progress_line;
 mod recover;
 mod reply;
+mod review;
 mod settings_check;
 mod settle;
 mod spec;
@@ -26,9 +28,9 @@ mod view;
 mod wait;
 
 pub(crate) use contract::{
-    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, Delivered, DispatchView, ReplyArgs,
-    ReplyView, StatusArgs, StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView,
-    WaitForArg,
+    BatchEntry, CancelArgs, CancelView, DEFAULT_LIST_LIMIT, Delivered, DispatchView, LandArgs,
+    LandView, ReplyArgs, ReplyView, ReviewArgs, ReviewTargetArg, ReviewView, StatusArgs,
+    StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView, WaitForArg,
 };
 pub(crate) use error::EngineError;
 pub(crate) use findings::end_findings;

@@ -43,7 +43,7 @@ pub enum Delivery {
     /// A follow-up task to start; `turn_had_ended` when the prompt was meant as a steer but the
     /// turn ended first.
     FollowUp {
-        spec: TaskSpec,
+        spec: Box<TaskSpec>,
         turn_had_ended: bool,
     },
 }
@@ -65,7 +65,7 @@ impl Engine {
                 decision,
             } => self.answer(task_id, &files, &meta, request_id, decision, by),
             ReplyWith::Prompt(prompt) if meta.status().is_final() => Ok(Delivery::FollowUp {
-                spec: self.follow_up_spec(&meta, prompt)?,
+                spec: Box::new(self.follow_up_spec(&meta, prompt)?),
                 turn_had_ended: false,
             }),
             ReplyWith::Prompt(prompt) => {
@@ -126,7 +126,7 @@ impl Engine {
             let meta = self.current_meta(task_id)?;
             if meta.status().is_final() {
                 return Ok(Delivery::FollowUp {
-                    spec: self.follow_up_spec(&meta, prompt)?,
+                    spec: Box::new(self.follow_up_spec(&meta, prompt)?),
                     turn_had_ended: true,
                 });
             }
@@ -256,6 +256,11 @@ impl Engine {
             timeout_seconds: meta.launch().timeout_seconds,
             retries: meta.launch().retries,
             approval_policy: meta.launch().approval_policy,
+            // A follow-up of a review is a conversation about it, in the place it reviewed.
+            review: None,
+            run_dir: (meta.sandbox == crate::store::Sandbox::ReadOnly
+                && meta.placement().run_dir != meta.placement().cwd)
+                .then(|| meta.placement().run_dir.clone()),
         })
     }
 }

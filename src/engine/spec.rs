@@ -11,7 +11,7 @@ use super::contract::{
 };
 use crate::codex::{CodexOptions, NAME_MAX, is_model_name, is_profile_name};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
-use crate::vocab::ApprovalPolicy;
+use crate::vocab::{ApprovalPolicy, ReviewLaunch};
 
 /// A checked topic, `<type>-<desc>-v<N>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,13 @@ pub struct Topic {
 }
 
 impl Topic {
+    /// The description of a topic as one word (`implement-auth-v2` → `implement_auth`), for a
+    /// topic made from it.
+    pub fn desc_of(topic: &str) -> String {
+        let without_version = topic.rsplit_once("-v").map_or(topic, |(t, _)| t);
+        without_version.replace('-', "_")
+    }
+
     /// `<type>-<desc>`: what the versions of a topic share, such as their worktree.
     pub fn key(&self) -> String {
         format!("{}-{}", self.kind, self.desc)
@@ -65,6 +72,10 @@ pub struct TaskSpec {
     pub retries: u32,
     /// When Codex asks before it acts.
     pub approval_policy: ApprovalPolicy,
+    /// A review task: what Codex's review mode reviews (`codex_review`).
+    pub review: Option<ReviewLaunch>,
+    /// Where Codex runs when not in `cwd`: a task's worktree, for a review of its work.
+    pub run_dir: Option<PathBuf>,
 }
 
 impl TryFrom<TaskRequest> for TaskSpec {
@@ -99,12 +110,14 @@ impl TryFrom<TaskRequest> for TaskSpec {
                 MAX_RETRIES.into(),
             )? as u32,
             approval_policy: r.approval_policy.unwrap_or_default(),
+            review: None,
+            run_dir: None,
         })
     }
 }
 
 /// An effort's name: a lowercase word (the catalog says at the start which the model takes).
-fn parse_effort(e: String) -> Result<String, EngineError> {
+pub(super) fn parse_effort(e: String) -> Result<String, EngineError> {
     match crate::vocab::is_effort_word(&e) {
         true => Ok(e),
         false => Err(EngineError::invalid(
@@ -149,6 +162,11 @@ pub fn parse_prompt(p: String) -> Result<String, EngineError> {
     Ok(p)
 }
 
+/// A model's name, in its form.
+pub(super) fn parse_model(m: String) -> Result<String, EngineError> {
+    parse_name("model", m, is_model_name)
+}
+
 /// A model or profile name: passed to codex as given, so only its form is checked.
 fn parse_name(
     param: &'static str,
@@ -176,7 +194,7 @@ fn parse_name(
     ))
 }
 
-fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {
+pub(super) fn parse_cwd(c: &str) -> Result<PathBuf, EngineError> {
     let path = Path::new(c);
     if c.is_empty() || !path.is_absolute() {
         return Err(EngineError::invalid(

@@ -208,7 +208,7 @@ impl Engine {
         let placement = match spec.sandbox {
             Sandbox::FullAccess => self.place_in_worktree(spec, &pre.launch)?,
             Sandbox::ReadOnly => Placed {
-                run_dir: spec.cwd.clone(),
+                run_dir: spec.run_dir.clone().unwrap_or_else(|| spec.cwd.clone()),
                 sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
                 prepared: None,
@@ -277,6 +277,7 @@ impl Engine {
             &placement.run_dir,
             spec.session_id.as_deref(),
             &pre.options,
+            spec.review.as_ref(),
         );
         let placed = Placement {
             cwd: spec.cwd.clone(),
@@ -299,6 +300,7 @@ impl Engine {
             engine,
             approval_policy: spec.approval_policy,
             thread_config: pre.thread_config.clone(),
+            review: spec.review.clone(),
             supervisor_pid: None,
             codex_pid: None,
         };

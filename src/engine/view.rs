@@ -4,11 +4,12 @@
 
 use super::answer::Answer;
 use super::contract::{DispatchView, IsolationView, ProgressView, TaskView};
-use crate::codex::{Progress, Usage};
+use crate::codex::{Progress, Usage, relative_to, review_from_text};
 use crate::runner::{Launch, attach_command};
 use crate::store::{
-    Failure, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json, session_total,
+    Failure, Outcome, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json, session_total,
 };
+use crate::vocab::Review;
 
 impl TaskView {
     /// The view of the task recorded in `meta`. A finished task's `result` is filled in by
@@ -52,8 +53,14 @@ impl TaskView {
             ended_by: None,
             warnings: meta.warnings().to_vec(),
             progress: None,
+            review: None,
             isolation: IsolationView::of(meta),
             answer: None,
+            reviewed: meta
+                .launch()
+                .review
+                .as_ref()
+                .map(|r| format!("{} in {}", r.describe(), meta.placement().run_dir.display())),
         };
         let total = match (meta.outcome(), meta.status().is_final()) {
             (Some(o), true) => {
@@ -69,6 +76,7 @@ impl TaskView {
                     }
                 }
                 view.ended_by = o.ended_by;
+                view.review = review_of(meta, o, view.answer.as_ref());
                 o.usage
             }
             _ => view.add_progress(files, meta, now),
@@ -129,8 +137,43 @@ impl TaskView {
         }
         if let Some(iso) = self.isolation.as_mut() {
             iso.checkout_changes = meta.end().checkout_changes.clone();
+            iso.next_steps = next_steps(iso, &meta.task_id);
         }
     }
+}
+
+/// What to do with a finished full-access task's work, as its state says: nothing when it is
+/// landed or there is none.
+fn next_steps(iso: &IsolationView, task_id: &str) -> Option<String> {
+    if iso.landed.is_some() {
+        return None;
+    }
+    let ahead = iso.commits_ahead.unwrap_or(0);
+    let loose = iso.uncommitted_changes.unwrap_or(0);
+    if ahead == 0 && loose == 0 {
+        return Some("Codex changed nothing in its worktree: nothing to land".into());
+    }
+    Some(format!(
+        "{ahead} commit(s) ahead of {}, {loose} path(s) changed but not committed: review with \
+         codex_review {{\"task_id\": \"{task_id}\"}}, then land with codex_land (it commits \
+         what is uncommitted)",
+        iso.base_branch
+    ))
+}
+
+/// What a completed review task found: the reviewer's own JSON where the engine kept it, else
+/// Codex's rendering of it (the answer), read back; files relative to the folder reviewed.
+fn review_of(meta: &TaskMeta, o: &Outcome, answer: Option<&Answer>) -> Option<Review> {
+    meta.launch().review.as_ref()?;
+    if meta.status() != TaskStatus::Completed {
+        return None;
+    }
+    let review = match (&o.review, answer) {
+        (Some(r), _) => r.clone(),
+        (None, Some(a)) => review_from_text(&a.window(0, usize::MAX)),
+        (None, None) => review_from_text(&o.result),
+    };
+    Some(relative_to(review, &meta.placement().run_dir))
 }
 
 /// Milliseconds as seconds, to one decimal.
@@ -151,6 +194,8 @@ impl IsolationView {
             .unwrap_or_default();
         let live = !meta.status().is_final();
         Some(IsolationView {
+            landed: meta.end().landed.clone(),
+            next_steps: None,
             worktree_dir: wt.dir.display().to_string(),
             agent_branch: wt.branch.clone(),
             base_branch: wt.base_branch.clone(),

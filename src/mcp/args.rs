@@ -57,14 +57,19 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let types: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
     if !types.is_empty() && !types.iter().any(|t| is_of_type(value, t)) {
+        let types: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
         let wanted: Vec<String> = types.iter().map(|t| a_type(t)).collect();
         return Err(format!(
             "expected {}, got {}",
             wanted.join(" or "),
             kind(value)
         ));
+    }
+    if let Some(wanted) = prop.get("const")
+        && wanted != value
+    {
+        return Err(format!("expected {wanted}"));
     }
     if let Some(allowed) = prop["enum"].as_array()
         && !allowed.contains(value)
@@ -76,6 +81,19 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
             "`{shown}` is not accepted; use {}",
             one_of(allowed)
         ));
+    }
+    if let Some(alternatives) = prop["oneOf"].as_array().or(prop["anyOf"].as_array())
+        && !alternatives.iter().any(|a| check(a, value).is_ok())
+    {
+        let forms: Vec<String> = alternatives.iter().filter_map(form).collect();
+        return Err(format!(
+            "{} is not accepted; use one of: {}",
+            value,
+            forms.join(", ")
+        ));
+    }
+    if let Some(fields) = value.as_object() {
+        check_object(prop, fields)?;
     }
     if let Some(items) = value.as_array() {
         check_array(prop, items)?;
@@ -93,6 +111,54 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An object's required keys are there, and no key its schema does not allow.
+fn check_object(prop: &Value, fields: &serde_json::Map<String, Value>) -> Result<(), String> {
+    let known = prop["properties"].as_object();
+    for key in prop["required"].as_array().into_iter().flatten() {
+        if let Some(k) = key.as_str()
+            && !fields.contains_key(k)
+        {
+            return Err(format!("`{k}` is required in it"));
+        }
+    }
+    if prop["additionalProperties"] == Value::Bool(false)
+        && let Some(unknown) = fields
+            .keys()
+            .find(|k| !known.is_some_and(|p| p.contains_key(*k)))
+    {
+        return Err(format!("`{unknown}` is not accepted in it"));
+    }
+    for (key, value) in fields {
+        if let Some(p) = known.and_then(|p| p.get(key)) {
+            check(p, value).map_err(|m| format!("`{key}`: {m}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// One accepted form of a value, as a person writes it: `"uncommitted"`, `{"base": …}`.
+fn form(alternative: &Value) -> Option<String> {
+    if let Some(inner) = alternative["oneOf"]
+        .as_array()
+        .or(alternative["anyOf"].as_array())
+    {
+        let forms: Vec<String> = inner.iter().filter_map(form).collect();
+        return (!forms.is_empty()).then(|| forms.join(", "));
+    }
+    if let Some(value) = alternative.get("const") {
+        return Some(value.to_string());
+    }
+    if let Some(values) = alternative["enum"].as_array() {
+        return Some(one_of(values));
+    }
+    let keys: Vec<String> = alternative["properties"]
+        .as_object()?
+        .keys()
+        .map(|k| format!("{{\"{k}\": …}}"))
+        .collect();
+    Some(keys.join(", "))
 }
 
 fn check_array(prop: &Value, items: &[Value]) -> Result<(), String> {
@@ -119,6 +185,7 @@ fn is_of_type(v: &Value, t: &str) -> bool {
         "boolean" => v.is_boolean(),
         "array" => v.is_array(),
         "object" => v.is_object(),
+        "null" => v.is_null(),
         _ => true,
     }
 }

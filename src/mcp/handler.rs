@@ -21,8 +21,9 @@ use super::notify::ProgressReporter;
 use super::task;
 use super::tools::{INSTRUCTIONS, ToolKind, all_tools, input_of};
 use crate::engine::{
-    CallEnd, CancelArgs, DEFAULT_LIST_LIMIT, Engine, EngineError, StatusArgs, StatusResult,
-    TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor, WaitForArg, parse_task_id,
+    CallEnd, CancelArgs, DEFAULT_LIST_LIMIT, Engine, EngineError, LandArgs, ReviewArgs, ReviewView,
+    StatusArgs, StatusResult, TaskBatch, TaskRequest, TaskSpec, TaskView, WaitFor, WaitForArg,
+    parse_task_id,
 };
 use crate::store::EndedBy;
 
@@ -95,6 +96,32 @@ impl CodexMcp {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, EngineError> {
         let spec = self.spec(ToolKind::Codex, args)?;
+        self.run_spec(spec, ctx).await
+    }
+
+    /// `codex_review`: a review task, run like a `codex` call.
+    async fn run_review(
+        &self,
+        args: Option<&JsonObject>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, EngineError> {
+        let args: ReviewArgs = self.args(ToolKind::Review, args)?;
+        let spec = self.engine.review_spec(args).await?;
+        self.run_spec(spec, ctx).await
+    }
+
+    async fn land(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
+        let args: LandArgs = self.args(ToolKind::Land, args)?;
+        Ok(structured(&self.engine.land(args).await?, false))
+    }
+
+    /// Runs a task and answers with its result: blocking (with progress), or as an MCP task
+    /// for a client that follows them.
+    async fn run_spec(
+        &self,
+        spec: TaskSpec,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, EngineError> {
         let as_task = ctx
             .client_capabilities()
             .is_some_and(|caps| caps.supports_tasks());
@@ -152,7 +179,11 @@ impl CodexMcp {
     fn codex_result(&self, mut view: TaskView) -> CallToolResult {
         view.fit(0, self.engine.result_budget());
         let failed = view.status.is_final() && !view.success;
-        structured(&view, failed)
+        // A review task answers as codex_review does.
+        match view.reviewed.is_some() {
+            true => structured(&ReviewView::of(view), failed),
+            false => structured(&view, failed),
+        }
     }
 
     async fn dispatch(&self, args: Option<&JsonObject>) -> Result<CallToolResult, EngineError> {
@@ -341,6 +372,8 @@ impl ServerHandler for CodexMcp {
             ToolKind::Status => self.status(args, ctx).await.map(Into::into),
             ToolKind::Reply => self.reply(args, ctx).await,
             ToolKind::Cancel => self.cancel(args).await.map(Into::into),
+            ToolKind::Review => self.run_review(args, ctx).await,
+            ToolKind::Land => self.land(args).await.map(Into::into),
         };
         Ok(outcome.unwrap_or_else(|e| {
             tracing::info!(tool = kind.name(), error = %e, "tool call refused");

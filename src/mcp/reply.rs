@@ -34,9 +34,9 @@ impl CodexMcp {
                     .client_capabilities()
                     .is_some_and(|caps| caps.supports_tasks())
                 {
-                    return self.run_as_task(spec, ctx).await;
+                    return self.run_as_task(*spec, ctx).await;
                 }
-                let started = self.engine().dispatch(spec).await?;
+                let started = self.engine().dispatch(*spec).await?;
                 let view = ReplyView::follow_up(&started, session, turn_had_ended);
                 Ok(structured(&view, false).into())
             }

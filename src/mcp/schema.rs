@@ -45,6 +45,7 @@ fn schema_of<T: JsonSchema>(for_output: bool) -> Arc<JsonObject> {
     // The root's title and description are the Rust type's name and doc: noise to a model.
     object.remove("title");
     object.remove("description");
+    prune_defs(&mut object);
     // So are a shared type's own: the fields that hold it say what they hold.
     if let Some(Value::Object(defs)) = object.get_mut("$defs") {
         for def in defs.values_mut().filter_map(Value::as_object_mut) {
@@ -84,6 +85,30 @@ fn tidy(v: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(tidy),
         _ => {}
+    }
+}
+
+/// Drops the `$defs` nothing refers to any more (a schema trimmed to fewer fields).
+fn prune_defs(object: &mut JsonObject) {
+    loop {
+        let Some(Value::Object(defs)) = object.get("$defs") else {
+            return;
+        };
+        let text = Value::Object(object.clone()).to_string();
+        let unused: Vec<String> = defs
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/$defs/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        if let Some(Value::Object(defs)) = object.get_mut("$defs") {
+            defs.retain(|k, _| !unused.contains(k));
+            if defs.is_empty() {
+                object.remove("$defs");
+            }
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The five tools: names, descriptions a calling model can act on, annotations, and schemas
+//! The seven tools: names, descriptions a calling model can act on, annotations, and schemas
 //! generated from the argument and result types. `tests/fixtures/tools_list.json` pins the
 //! whole list, so any change to it shows in review.
 
@@ -8,8 +8,8 @@ use rmcp::model::{JsonObject, MetaObject, Tool, ToolAnnotations};
 
 use super::schema::{input_schema, output_schema};
 use crate::engine::{
-    CancelArgs, CancelView, DispatchView, ReplyArgs, ReplyView, StatusArgs, StatusResult,
-    TaskRequest, TaskView,
+    CancelArgs, CancelView, DispatchView, LandArgs, LandView, ReplyArgs, ReplyView, ReviewArgs,
+    ReviewView, StatusArgs, StatusResult, TaskRequest, TaskView,
 };
 
 /// One of the tools this server offers.
@@ -20,15 +20,19 @@ pub enum ToolKind {
     Status,
     Reply,
     Cancel,
+    Review,
+    Land,
 }
 
 impl ToolKind {
-    pub const ALL: [ToolKind; 5] = [
+    pub const ALL: [ToolKind; 7] = [
         ToolKind::Codex,
         ToolKind::Dispatch,
         ToolKind::Status,
         ToolKind::Reply,
         ToolKind::Cancel,
+        ToolKind::Review,
+        ToolKind::Land,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +42,8 @@ impl ToolKind {
             ToolKind::Status => "codex_status",
             ToolKind::Reply => "codex_reply",
             ToolKind::Cancel => "codex_cancel",
+            ToolKind::Review => "codex_review",
+            ToolKind::Land => "codex_land",
         }
     }
 
@@ -70,6 +76,12 @@ How to call it at least cost:
   codex_reply `decision` and its `id` as `request_id`. An accepted request runs outside Codex's
   sandbox; never accept for the user.
 - `codex_cancel` stops a task and everything it started.
+- A second opinion: `codex_review` runs Codex's own review of the uncommitted changes (before a
+  commit), of a branch (`target: {\"base\": \"main\"}`) or a commit, and returns `findings`.
+- Implementation work, as one habit: a full-access `codex` (or `codex_dispatch`) task, then
+  `codex_review` with its `task_id`; if a finding is serious, a codex_reply `prompt` to fix it
+  (a follow-up in the same worktree) and review again; then `codex_land` brings the work into
+  the user's branch (one squashed commit by default) and removes the worktree.
 
 `topic` names the task as `<type>-<desc>-v<N>`, e.g. `review-auth_module-v1`.
 `sandbox`: `read-only` for reviews and questions (every write is refused); `full-access` for
@@ -120,6 +132,18 @@ fn definition(kind: ToolKind) -> Tool {
             output_schema::<CancelView>(),
             acting("Cancel a Codex task", true),
         ),
+        ToolKind::Review => (
+            "Codex's own code review (its review mode), read-only: of the uncommitted changes (default), a branch against a base, a commit, or a full-access task's work (`task_id`). Returns `findings` (title, priority 0-3, file, lines, body), Codex's `verdict` and `explanation`, and the `review` as Codex wrote it. Runs as a task like codex (background for a client that follows tasks).",
+            input_schema::<ReviewArgs>(),
+            output_schema::<ReviewView>(),
+            reviewing(),
+        ),
+        ToolKind::Land => (
+            "Bring an ended full-access task's work into your branch: commits what Codex left uncommitted (with a `Codex-Task:` trailer), then squash (default), merge or rebase it into the branch checked out where the task started (or `into`), with git itself (your hooks run). A conflict or a refusal changes nothing in your checkout and says why. Then removes the worktree and branch unless `keep`.",
+            input_schema::<LandArgs>(),
+            output_schema::<LandView>(),
+            acting("Land a Codex task's work", true),
+        ),
     };
     let title = annotations.title.clone().unwrap_or_default();
     Tool::new(kind.name(), description, input)
@@ -150,6 +174,13 @@ fn client_hints(kind: ToolKind) -> MetaObject {
              request: accept or decline"
         }
         ToolKind::Cancel => "cancel or stop a running Codex background task",
+        ToolKind::Review => {
+            "code review, second opinion on a change by OpenAI Codex: uncommitted changes, a \
+             branch, a commit or a Codex task's work; findings with priorities"
+        }
+        ToolKind::Land => {
+            "land, merge, squash or rebase a Codex task's branch into my branch; apply its work"
+        }
     };
     let mut meta = JsonObject::new();
     meta.insert("anthropic/searchHint".into(), hint.into());
@@ -161,6 +192,13 @@ fn read_only(title: &str) -> ToolAnnotations {
     a.title = Some(title.into());
     a.read_only_hint = Some(true);
     a.open_world_hint = Some(false);
+    a
+}
+
+/// A review writes nothing, but asks a model out in the world.
+fn reviewing() -> ToolAnnotations {
+    let mut a = read_only("Codex code review");
+    a.open_world_hint = Some(true);
     a
 }
 

@@ -174,8 +174,12 @@ impl Talk<'_> {
                 }
                 self.thread = thread;
                 let id = self.request(Purpose::StartTurn);
-                let line =
-                    codex::start_turn(id, self.thread.as_deref().unwrap_or_default(), &self.prompt);
+                let thread = self.thread.as_deref().unwrap_or_default();
+                // A review task's turn is one of Codex's review mode.
+                let line = match &self.meta.launch().review {
+                    Some(review) => codex::start_review(id, thread, &review.target),
+                    None => codex::start_turn(id, thread, &self.prompt),
+                };
                 self.write(&line);
             }
             (Purpose::StartTurn, Ok(result)) => {
@@ -490,6 +494,10 @@ impl Talk<'_> {
             approval: launch.approval_policy,
             model: launch.options.model.as_deref(),
             config: launch.thread_config.as_ref(),
+            developer_instructions: launch
+                .review
+                .as_ref()
+                .and_then(|r| r.instructions.as_deref()),
         };
         let line = codex::open_thread(id, self.session.as_deref(), settings);
         self.write(&line);

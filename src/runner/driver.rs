@@ -9,10 +9,11 @@ use std::path::Path;
 use super::run::{Ran, RunEnv};
 use super::{app_server_driver, exec_driver};
 use crate::codex::{
-    CodexOptions, CodexSandbox, app_server_argv, exec_argv, has_app_server, next_run_argv,
+    CodexOptions, CodexSandbox, app_server_argv, exec_argv, exec_review_argv, has_app_server,
+    next_run_argv,
 };
 use crate::store::{Store, TaskFiles, TaskMeta};
-use crate::vocab::CodexEngine;
+use crate::vocab::{CodexEngine, ReviewLaunch};
 
 /// The way a task's Codex runs are driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,7 @@ impl Driver {
             &meta.placement().run_dir,
             meta.resume_session_id.as_deref(),
             &launch.options,
+            launch.review.as_ref(),
         );
         let mut note = format!(
             "the Codex at {} has no `app-server` command (too old?), so this task runs on \
@@ -95,7 +97,8 @@ impl Driver {
         }
     }
 
-    /// The command line of a task's first run: `codex` with this driver's arguments.
+    /// The command line of a task's first run: `codex` with this driver's arguments. A review
+    /// on exec is `codex exec review` (app-server takes its review as a request instead).
     pub(crate) fn first_argv(
         self,
         codex: &Path,
@@ -103,11 +106,15 @@ impl Driver {
         run_dir: &Path,
         session: Option<&str>,
         options: &CodexOptions,
+        review: Option<&ReviewLaunch>,
     ) -> Vec<String> {
         let mut argv = vec![codex.to_string_lossy().into_owned()];
-        match self {
-            Driver::Exec => argv.extend(exec_argv(sandbox, run_dir, session, options)),
-            Driver::AppServer => argv.extend(app_server_argv(options)),
+        match (self, review) {
+            (Driver::Exec, Some(review)) => {
+                argv.extend(exec_review_argv(sandbox, run_dir, options, review))
+            }
+            (Driver::Exec, None) => argv.extend(exec_argv(sandbox, run_dir, session, options)),
+            (Driver::AppServer, _) => argv.extend(app_server_argv(options)),
         }
         argv
     }
@@ -117,6 +124,8 @@ impl Driver {
     /// program, any wrapper) stays, and only those change.
     pub(super) fn resume_argv(self, meta: &TaskMeta, session: &str) -> Option<Vec<String>> {
         match self {
+            // `codex exec review` has no resume: a review is run again whole.
+            Driver::Exec if meta.launch().review.is_some() => Some(meta.launch().argv.clone()),
             Driver::Exec => {
                 let sandbox = CodexSandbox::for_task(meta.sandbox, meta.launch().readonly_fallback);
                 let args = |session| {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::failure::{FailedRun, ProcessEnd, classify};
 use super::scan::scan_log;
-use crate::codex::{Progress, Stderr, TurnEnd, sandbox_starts};
+use crate::codex::{Progress, Stderr, TurnEnd, review_from_json, sandbox_starts};
 use crate::store::{
     CancelRequest, EndedBy, Failure, FailureKind, Outcome, TaskFiles, TaskStatus, read_tail,
     write_json,
@@ -81,6 +81,9 @@ fn decide_outcome(d: Decision<'_>) -> (TaskStatus, Outcome) {
         ended_by: Some(EndedBy::Codex),
         answer_chars: Some(p.answer_chars),
         failure: None,
+        // The reviewer's own JSON, where the engine gave it (exec gives only its rendering,
+        // which the task's view reads).
+        review: p.review_json.as_deref().and_then(review_from_json),
     };
     if let Some(cancel) = d.cancel.as_ref().filter(|_| !done) {
         outcome.error = Some(cancel_error(cancel));

@@ -250,6 +250,18 @@ impl TaskFiles {
         Ok(TaskLock { _file: file })
     }
 
+    /// Held while the task's work is landed, so two landings never run at once; `None` when
+    /// another holds it.
+    pub fn try_land_lock(&self) -> Result<Option<TaskLock>, StoreError> {
+        let path = self.dir.join(".land.lock");
+        let file = open_lock_file(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(TaskLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::io(&path, e)),
+        }
+    }
+
     /// Applies `change` to the record under the task lock and writes it back atomically.
     pub fn update_meta<R>(
         &self,

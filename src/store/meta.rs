@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::conversation::{Approval, Conversation, InputRequest, Steer};
-use crate::vocab::{ApprovalPolicy, CodexEngine, CodexOptions, Usage};
+use crate::vocab::{
+    ApprovalPolicy, CodexEngine, CodexOptions, LandHow, Review, ReviewLaunch, Usage,
+};
 pub(crate) use crate::vocab::{EndedBy, FailureKind, Sandbox, TaskStatus};
 
 /// Why a task failed, in a form a caller can act on.
@@ -102,6 +104,9 @@ pub struct Outcome {
     /// A failed task: what kind of failure, and what to do.
     #[serde(default)]
     pub failure: Option<Failure>,
+    /// A review task: what Codex's review found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
 }
 
 /// Everything known about one task, as `meta.json` holds it. The fields a task is born with are
@@ -183,6 +188,9 @@ pub struct LaunchRecord {
     /// `config`), since `codex app-server` takes no `-p`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_config: Option<serde_json::Value>,
+    /// A review task: what Codex reviews, in its review mode, and the caller's instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewLaunch>,
     #[serde(default)]
     pub supervisor_pid: Option<u32>,
     #[serde(default)]
@@ -215,6 +223,30 @@ pub struct EndRecord {
     /// changed while the task ran, taken when it ended.
     #[serde(default)]
     pub checkout_changes: Option<Vec<String>>,
+    /// Full-access: the task's work brought into the person's branch (`codex_land`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landed: Option<Landed>,
+}
+
+/// A full-access task's work, landed in a branch of the person's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Landed {
+    /// `squash`, `merge` or `rebase`.
+    pub how: LandHow,
+    /// The branch it landed in.
+    pub into: String,
+    /// The commit of what Codex had left uncommitted, made before landing, when there was any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed_leftovers: Option<String>,
+    /// The commits the landing added to `into`, oldest first.
+    pub commits: Vec<String>,
+    /// `into`'s new head.
+    pub head: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// Whether the worktree and its branch were kept (`keep`).
+    #[serde(default)]
+    pub kept: bool,
 }
 
 /// What is taken of a task once Codex has ended, before (or, when the supervisor could not,
@@ -339,6 +371,11 @@ impl TaskMeta {
     /// Says something the caller should know, with every view of the task.
     pub fn warn(&mut self, warnings: impl IntoIterator<Item = String>) {
         self.warnings.extend(warnings);
+    }
+
+    /// The task's work landed in a branch of the person's.
+    pub fn landed(&mut self, landed: Landed) {
+        self.end.landed = Some(landed);
     }
 
     /// The `.codex-tasks` link was made.

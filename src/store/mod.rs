@@ -25,8 +25,8 @@ pub(crate) use layout::{Liveness, Store, TaskFiles, free_bytes};
 pub(crate) use mailbox::{Awaited, Letter, Reply};
 pub(crate) use meta::{
     Attempt, AuditMode, BranchSummary, CancelRequest, EndFindings, EndedBy, Failure, FailureKind,
-    LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta, TaskStatus,
-    Verdict, WorktreeRecord, own_usage, session_total,
+    Landed, LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta,
+    TaskStatus, Verdict, WorktreeRecord, own_usage, session_total,
 };
 pub(crate) use queue::{QueueEntry, Slot};
 pub(crate) use summary::TaskSummary;

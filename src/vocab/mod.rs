@@ -4,6 +4,8 @@
 //! other. `store` re-exports them where they were.
 
 mod catalog;
+mod land;
+mod review;
 mod talk;
 mod task_id;
 
@@ -11,6 +13,10 @@ pub(crate) use catalog::{
     BUILTIN_EFFORTS, Catalog, CatalogModel, EFFORT_MAX, UNCATALOGUED_EFFORTS, is_effort_word,
 };
 
+pub(crate) use land::LandHow;
+pub(crate) use review::{
+    Finding, LineRange, Review, ReviewLaunch, ReviewTarget, ReviewVerdict, short as short_sha,
+};
 pub(crate) use talk::{Answerer, Decision, QuestionKind};
 
 pub(crate) use task_id::{TASK_ID_MAX_LEN, TASK_ID_PATTERN, TaskId};

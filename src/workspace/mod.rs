@@ -3,7 +3,10 @@
 //! summary of what a task changed on its branch.
 
 mod branch;
+mod git_cli;
+mod land;
 mod link;
+mod review_git;
 mod snapshot;
 mod summary;
 mod worktree;
@@ -12,7 +15,9 @@ pub(crate) use branch::{
     BranchWork, WorktreeExtras, branch_work, remove_worktree_and_branch, uncommitted_changes,
     worktree_extras,
 };
+pub(crate) use land::{LandPlan, land};
 pub(crate) use link::{LINK_DIR, link_task};
+pub(crate) use review_git::{commit_of, fork_point, has_changes, is_branch, repository_of};
 pub(crate) use snapshot::Snapshot;
 pub(crate) use summary::summarize;
 pub(crate) use worktree::{

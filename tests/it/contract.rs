@@ -77,7 +77,7 @@ fn every_parameter_and_result_field_is_documented() {
     .unwrap();
     let list = checked_in_tools_list();
     let tools = list["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 5);
+    assert_eq!(tools.len(), 7);
     let mut missing = Vec::new();
     for tool in tools {
         let name = tool["name"].as_str().unwrap();

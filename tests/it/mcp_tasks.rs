@@ -449,3 +449,30 @@ async fn tasks_get_stays_cheap_with_twenty_thousand_untracked_files() {
     );
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_followed_as_a_task_answers_with_its_findings() {
+    let fx = always_tasks().await;
+    init_repo(&fx.work, &[("a.txt", "a\n")]);
+    std::fs::write(
+        fx.work.join("a.txt"),
+        "a @finding P1 a.txt:1-1 Task-borne finding | Found.\n",
+    )
+    .unwrap();
+    let (client, _) = tasks_client(&fx).await;
+    let r = client
+        .call_tool_once(
+            CallToolRequestParams::new("codex_review")
+                .with_arguments(args(json!({"cwd": fx.work.display().to_string()}))),
+        )
+        .await
+        .expect("tools/call");
+    let id = task_id_of(&r);
+    let done = until_done(&client, &id, Duration::from_secs(60)).await;
+    let b = body(&result_of(&done));
+    assert_eq!(b["status"], "completed", "{b}");
+    assert_eq!(b["findings"][0]["title"], "Task-borne finding", "{b}");
+    assert_eq!(b["findings"][0]["file"], "a.txt");
+    assert!(b["review"].as_str().unwrap().contains("Task-borne finding"));
+    client.cancel().await.unwrap();
+}

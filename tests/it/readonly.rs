@@ -37,7 +37,9 @@ async fn server_introduces_itself_and_its_tools() {
             "codex_dispatch",
             "codex_status",
             "codex_reply",
-            "codex_cancel"
+            "codex_cancel",
+            "codex_review",
+            "codex_land"
         ]
     );
     let codex = &tools[0];

@@ -160,14 +160,17 @@ async fn full_access_runs_end_with_where_the_work_is_and_finished_tasks_offer_no
     assert_eq!(out.trim(), "made x");
     for needle in [
         "worktree",
-        "agent/implement-x (1 commit(s) ahead of main)",
+        "agent/implement-x (1 commit ahead of main)",
         "x.txt",
+        "codex-mcp review --task codex-implement-x-v1",
+        "codex-mcp land codex-implement-x-v1",
         "git diff main...agent/implement-x",
-        "git merge agent/implement-x",
         "codex-mcp show codex-implement-x-v1",
     ] {
         assert!(err.contains(needle), "{needle} missing:\n{err}");
     }
+    // `git merge` is not advised by hand: `land` does it, and says what it did.
+    assert!(!err.contains("git merge"), "{err}");
     let (_, out, _) = fx.cli(&["show", "--json", "implement-x-v1"]).await;
     let v = parses(&out);
     assert!(

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TASK_ID_PATTERN};
 use crate::vocab::EFFORT_MAX;
-use crate::vocab::{ApprovalPolicy, Decision};
+use crate::vocab::{ApprovalPolicy, Decision, LandHow};
 
 /// The longest topic.
 pub const TOPIC_MAX: usize = 80;
@@ -171,4 +171,88 @@ pub struct ReplyArgs {
     #[serde(default)]
     #[schemars(range(min = 1))]
     pub request_id: Option<u64>,
+}
+
+/// The longest review instructions, in bytes.
+pub const INSTRUCTIONS_MAX_BYTES: usize = 64 * 1024;
+
+/// The arguments of `codex_review`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewArgs {
+    /// Absolute path of the git repository (or a folder in it) to review. Not needed when a
+    /// task's work is reviewed: that task's worktree is.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// What to review: `"uncommitted"` (default: staged, unstaged and untracked changes),
+    /// `{"base": "<branch>"}` (the current branch against a base branch), `{"commit": "<sha>"}`
+    /// (the changes one commit made), or `{"task": "<task_id>"}` (a full-access task's work:
+    /// its commits and what it left uncommitted, against the branch it started from).
+    #[serde(default)]
+    pub target: Option<ReviewTargetArg>,
+    /// Optional. Extra review instructions, beside Codex's own review guidelines: a focus
+    /// ("security", "the error handling"), or a stance ("adversarial: try to break it").
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub instructions: Option<String>,
+    /// Optional. A full-access task whose work to review; the same as `target: {"task": …}`.
+    #[serde(default)]
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: Option<String>,
+    /// Optional. The review task's name, `<type>-<desc>-v<N>` (default: `review-<what>-v1`).
+    #[serde(default)]
+    #[schemars(pattern(TOPIC_PATTERN), length(max = TOPIC_MAX))]
+    pub topic: Option<String>,
+    /// Optional. The model that reviews, as for codex.
+    #[serde(default)]
+    #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
+    pub model: Option<String>,
+    /// Optional. How hard it reasons, as for codex.
+    #[serde(default)]
+    #[schemars(pattern(EFFORT_PATTERN), length(max = EFFORT_MAX))]
+    pub reasoning_effort: Option<String>,
+    /// Optional. The longest the review may run, in seconds.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
+    pub timeout_seconds: Option<u64>,
+}
+
+/// What `codex_review` reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum ReviewTargetArg {
+    /// The working tree's changes: staged, unstaged and untracked.
+    Uncommitted,
+    /// The current branch against this base branch.
+    Base(String),
+    /// The changes this commit made (a sha, or any revision such as `HEAD`).
+    Commit(String),
+    /// The work of this full-access task.
+    Task(String),
+}
+
+/// The arguments of `codex_land`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LandArgs {
+    /// The full-access task whose work to land; it must have ended.
+    #[schemars(pattern(TASK_ID_PATTERN), length(max = TASK_ID_MAX_LEN))]
+    pub task_id: String,
+    /// Optional. `squash` (default: one commit), `merge` (a merge commit), or `rebase` (the
+    /// task's commits replayed on top).
+    #[serde(default)]
+    pub how: Option<LandHow>,
+    /// Optional. The commit message (squash and merge, and the commit of what Codex left
+    /// uncommitted); default: made from the task's topic and prompt, with a `Codex-Task:`
+    /// trailer.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub message: Option<String>,
+    /// Optional. The branch to land in (default: the one checked out where the task started).
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 250))]
+    pub into: Option<String>,
+    /// Optional (default false). Keep the task's worktree and branch after landing.
+    #[serde(default)]
+    pub keep: Option<bool>,
 }

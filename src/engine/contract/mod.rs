@@ -9,8 +9,10 @@
 
 mod arguments;
 mod results;
+mod review_result;
 mod status_result;
 
 pub(crate) use arguments::*;
 pub(crate) use results::*;
+pub(crate) use review_result::*;
 pub(crate) use status_result::*;

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::codex::{Phase, Usage};
 use crate::engine::answer::Answer;
 use crate::store::{Approval, InputRequest, Steer};
-use crate::store::{Attempt, EndedBy, Failure, ReadonlyAudit, Sandbox, TaskStatus};
-use crate::vocab::Decision;
+use crate::store::{Attempt, EndedBy, Failure, Landed, ReadonlyAudit, Sandbox, TaskStatus};
+use crate::vocab::{Decision, Review};
 
 /// One task: the result of `codex`, and of `codex_status` with a `task_id`. Finished tasks
 /// carry the result fields; running ones carry `progress`.
@@ -109,6 +109,11 @@ pub struct TaskView {
     /// Live progress of a running task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressView>,
+    /// A review task (codex_review), once ended: `verdict`, `explanation`, `findings`, as
+    /// codex_review returns them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub review: Option<Review>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<IsolationView>,
     // Last, so that a client showing only the start of a long result (Claude Code shows its
@@ -122,6 +127,10 @@ pub struct TaskView {
     #[serde(skip)]
     #[schemars(skip)]
     pub(in crate::engine) answer: Option<Answer>,
+    /// A review task: what it reviews, in words (its result is a codex_review result).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub reviewed: Option<String>,
 }
 
 /// Where a full-access task works and, once it is finished, what it changed.
@@ -153,6 +162,15 @@ pub struct IsolationView {
     /// ran (by it or by the person; `HEAD` when it moved).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkout_changes: Option<Vec<String>>,
+    /// Full-access, finished with work not yet landed: what to do with it (codex_review, then
+    /// codex_land).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_steps: Option<String>,
+    /// Full-access, landed (codex_land): `how`, `into`, the `commits` it added, the new `head`,
+    /// `at`, and whether the worktree was `kept`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub landed: Option<Landed>,
 }
 
 /// What a running task is doing.
@@ -203,8 +221,12 @@ pub struct DispatchView {
     pub warnings: Vec<String>,
 }
 
-/// The result of `codex_cancel`: the task as it stands after the cancel.
+/// The result of `codex_cancel`: the task as it stands after the cancel — every field of the
+/// codex tool's result, with `cancelled` and `note`. Its schema names the fields a caller of
+/// codex_cancel acts on and allows the rest, so tools/list does not repeat the task's whole
+/// schema a third time.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = only_cancel_fields)]
 pub struct CancelView {
     #[serde(flatten)]
     pub task: TaskView,
@@ -274,4 +296,30 @@ impl ReplyView {
             next: next.into(),
         }
     }
+}
+
+/// The fields codex_cancel's schema spells out; the task's other fields are allowed as they are.
+const CANCEL_FIELDS: [&str; 7] = [
+    "cancelled",
+    "note",
+    "success",
+    "status",
+    "task_id",
+    "error",
+    "ended_by",
+];
+
+fn only_cancel_fields(schema: &mut schemars::Schema) {
+    if let Some(serde_json::Value::Object(props)) = schema.get_mut("properties") {
+        props.retain(|k, _| CANCEL_FIELDS.contains(&k.as_str()));
+    }
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|k| k.as_str().is_some_and(|k| CANCEL_FIELDS.contains(&k)));
+    }
+    schema.insert(
+        "description".into(),
+        "The task after the cancel: every field of the codex tool's result, and `cancelled`."
+            .into(),
+    );
+    schema.insert("additionalProperties".into(), true.into());
 }
