@@ -73,14 +73,7 @@ pub fn smoke(config: &Config, print: bool) -> SmokeReport {
         }
     };
     let t = Instant::now();
-    if let Some(tmux) = config.find_on_path("tmux") {
-        let _ = std::process::Command::new(tmux)
-            .arg("kill-server")
-            .env("TMUX_TMPDIR", dir.join("tmux"))
-            .env_remove("TMUX")
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
+    crate::runner::stop_launch_servers(config, &dir.join("tmux"));
     let removed = std::fs::remove_dir_all(&dir);
     rec.report(removed.is_ok(), "cleaned up", t, &dir.display().to_string());
     if print {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ const CATALOG_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Codex's catalog, asked of the Codex at `codex`; `Err` says why it could not be read.
 pub fn read_catalog(codex: &Path) -> Result<Catalog, String> {
-    let mut cmd = Command::new(codex);
+    let mut cmd = super::command_for(codex);
     with_clean_signals(&mut cmd)
         .arg("app-server")
         .current_dir(std::env::temp_dir())

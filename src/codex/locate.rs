@@ -66,8 +66,8 @@ pub fn has_app_server(codex: &std::path::Path) -> bool {
 fn asks_app_server_help(codex: &std::path::Path) -> bool {
     use std::io::{BufRead, BufReader};
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(codex);
+    use std::process::Stdio;
+    let mut cmd = super::command_for(codex);
     crate::child::with_clean_signals(&mut cmd)
         .args(["app-server", "--help"])
         .stdin(Stdio::null())

@@ -29,7 +29,7 @@ pub(crate) use config_file::{CodexSettings, profile_config};
 pub(crate) use events::{Decoded, Event, Item, decode};
 pub(crate) use lines::LineAssembler;
 pub(crate) use locate::{CodexError, has_app_server, locate_codex};
-pub(crate) use npm_launcher::native_behind;
+pub(crate) use npm_launcher::{command_for, native_behind};
 pub(crate) use probe::{probe, sandbox_starts};
 pub(crate) use progress::{MESSAGE_KEEP_CHARS, Phase, Progress, TurnEnd};
 pub(crate) use render::{Detail, render};

@@ -82,6 +82,23 @@ pub fn native_behind(codex: &Path) -> Option<NativeCodex> {
     })
 }
 
+/// A command running `codex` — the native binary behind npm's launcher, set up as the
+/// launcher sets it up, when `codex` is that launcher. For the short questions asked of Codex
+/// (does it have app-server, its model catalog): Node's start would be most of their time.
+pub fn command_for(codex: &Path) -> std::process::Command {
+    match native_behind(codex) {
+        Some(native) => {
+            let mut cmd = std::process::Command::new(&native.binary);
+            for var in &native.env_remove {
+                cmd.env_remove(var);
+            }
+            cmd.envs(native.env.iter().map(|(k, v)| (k, v)));
+            cmd
+        }
+        None => std::process::Command::new(codex),
+    }
+}
+
 /// This platform's target triple and the launcher's package for it.
 fn platform() -> Option<(&'static str, &'static str)> {
     match (std::env::consts::OS, std::env::consts::ARCH) {

@@ -12,7 +12,10 @@ pub(crate) use problems::is_setting;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
+
+use crate::vocab::CodexEngine;
 
 /// Where tasks are stored (`$CODEXMCP_HOME/tasks`).
 pub(crate) const HOME_VAR: &str = "CODEXMCP_HOME";
@@ -46,8 +49,6 @@ pub(crate) const TASK_INLINE_MS_VAR: &str = "CODEXMCP_TASK_INLINE_MS";
 pub(crate) const TASK_POLL_MS_VAR: &str = "CODEXMCP_TASK_POLL_MS";
 /// Which program drives Codex: `app-server` (the default) or `exec`.
 pub(crate) const ENGINE_VAR: &str = "CODEXMCP_ENGINE";
-/// The engines `CODEXMCP_ENGINE` names, the default first.
-pub(crate) const ENGINES: [&str; 2] = ["app-server", "exec"];
 /// How long a question of Codex's waits for an answer before it is declined, in seconds.
 pub(crate) const APPROVAL_TIMEOUT_VAR: &str = "CODEXMCP_APPROVAL_TIMEOUT";
 
@@ -135,9 +136,8 @@ pub(crate) struct Config {
     pub model_unreachable: Duration,
     /// Run read-only tasks with full access, an instruction to change nothing, and an audit.
     pub readonly_fallback: bool,
-    /// Which program drives Codex (`CODEXMCP_ENGINE`): one of [`ENGINES`], the first when
-    /// unset or unknown.
-    pub engine: &'static str,
+    /// Which program drives Codex (`CODEXMCP_ENGINE`); app-server when unset or unknown.
+    pub engine: CodexEngine,
     /// How long a question of Codex's waits for an answer before it is declined.
     pub approval_timeout: Duration,
     /// How many codex-mcp tasks this process runs inside (0: none).
@@ -177,13 +177,10 @@ impl Setting {
 }
 
 /// The engine `value` names, the default when it names none.
-fn engine_of(value: Option<OsString>) -> &'static str {
+fn engine_of(value: Option<OsString>) -> CodexEngine {
     value
-        .and_then(|v| {
-            let v = v.to_string_lossy().trim().to_string();
-            ENGINES.iter().copied().find(|e| *e == v)
-        })
-        .unwrap_or(ENGINES[0])
+        .and_then(|v| CodexEngine::from_str(v.to_string_lossy().trim()).ok())
+        .unwrap_or(CodexEngine::CONFIGURED_DEFAULT)
 }
 
 /// A positive whole number of seconds, else `default`.
@@ -381,7 +378,7 @@ mod tests {
     fn the_engine_and_the_approval_timeout_have_defaults_and_bad_values_are_said() {
         let c = config(&[]);
         assert_eq!(
-            (c.engine, c.approval_timeout),
+            (c.engine.as_str(), c.approval_timeout),
             ("app-server", Duration::from_secs(900))
         );
         let c = config(&[
@@ -389,7 +386,7 @@ mod tests {
             ("CODEXMCP_APPROVAL_TIMEOUT", "3"),
         ]);
         assert_eq!(
-            (c.engine, c.approval_timeout),
+            (c.engine.as_str(), c.approval_timeout),
             ("exec", Duration::from_secs(3))
         );
         let c = config(&[
@@ -397,7 +394,7 @@ mod tests {
             ("CODEXMCP_APPROVAL_TIMEOUT", "soon"),
         ]);
         assert_eq!(
-            (c.engine, c.approval_timeout),
+            (c.engine.as_str(), c.approval_timeout),
             ("app-server", Duration::from_secs(900))
         );
         let said = c.problems.join("\n");

@@ -5,6 +5,8 @@
 use std::ffi::OsString;
 
 use super::*;
+use crate::vocab::CodexEngine;
+use std::str::FromStr;
 
 /// The variables codex-mcp reads; any other `CODEXMCP_` name is likely a typo.
 const KNOWN: &[&str] = &[
@@ -46,11 +48,11 @@ pub(super) fn problems(lookup: &dyn Fn(&str) -> Option<OsString>, config: &Confi
     };
     whole_numbers(config, &whole, &mut out);
     if let Some(v) = get(ENGINE_VAR)
-        && !ENGINES.contains(&v.as_str())
+        && CodexEngine::from_str(v.trim()).is_err()
     {
         out.push(format!(
             "{ENGINE_VAR}={v} is not `app-server` or `exec`; {} applies instead",
-            config.engine
+            config.engine.as_str()
         ));
     }
     if let Some(v) = get(MAX_RESULT_CHARS_VAR).and_then(|v| v.parse::<usize>().ok())

@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 
 use super::contract::{CancelView, TaskView};
 use super::{Engine, EngineError};
-use crate::runner::{Finalizer, Launch, conclude_from_files, task_ended, terminate_tree};
+use crate::runner::{Finalizer, Launch, conclude_from_files, task_ended};
 use crate::store::{
-    CancelRequest, EndedBy, Liveness, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
+    CancelRequest, EndedBy, TaskFiles, TaskId, TaskMeta, TaskStatus, now_ms, rfc3339,
 };
 
-const TERM_GRACE: Duration = Duration::from_secs(5);
 /// How long a cancel waits for a just-launched supervisor to record its pid.
 const SUPERVISOR_START_WAIT: Duration = Duration::from_secs(5);
 
@@ -43,23 +42,10 @@ impl Engine {
             answer: None,
         })?;
         let meta = self.wait_for_supervisor(task_id, &files, meta)?;
-        // The supervisor's pid is safe to signal: its lock proves it alive (a dead one would
-        // have been finalized above). Codex and its commands are found as its descendants and
-        // group members; codex's own recorded pid may already belong to someone else.
-        if let Some(sup) = meta
-            .launch()
-            .supervisor_pid
-            .filter(|_| files.supervisor_liveness() == Liveness::Alive)
-        {
-            let sup = sup as i32;
-            terminate_tree(&[sup], Some(sup), TERM_GRACE).map_err(|pids| {
-                EngineError::StillAlive {
-                    task_id: task_id.clone(),
-                    pids,
-                }
-            })?;
-        }
-        Launch::of(&meta).close(&self.config)?;
+        // The launch stops what it started, however and wherever it started it.
+        let launch = Launch::of(&meta);
+        launch.stop(&files, &meta)?;
+        launch.close(&self.config)?;
         let (status, outcome) = conclude_from_files(&files, Finalizer::Reader);
         let (meta, ended) = files
             .update_meta(|m| m.finish(status, outcome))?

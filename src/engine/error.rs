@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use crate::codex::CodexError;
-use crate::runner::{LaunchError, TmuxError};
+use crate::runner::LaunchError;
 use crate::store::{StoreError, TaskId};
 use crate::workspace::WorktreeError;
 
@@ -36,9 +36,7 @@ pub enum EngineError {
     Setting(#[from] crate::config::SettingError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Tmux(#[from] TmuxError),
-    #[error("could not start the task: {0}")]
+    #[error("{0}")]
     Launch(#[from] LaunchError),
     #[error("no free task id is left for topic `{0}`; use a new topic version")]
     IdsExhausted(String),
@@ -65,11 +63,6 @@ pub enum EngineError {
     Land(String),
     #[error("internal error: {0}; the task store is unchanged, try the call again")]
     Internal(String),
-    #[error(
-        "cancel could not stop every process of task `{task_id}`; still alive: {pids:?}. \
-         Kill them by hand (kill -9) and call codex_cancel again"
-    )]
-    StillAlive { task_id: TaskId, pids: Vec<i32> },
 }
 
 impl EngineError {

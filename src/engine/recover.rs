@@ -2,12 +2,8 @@
 //! machine rebooted). Everything needed is in the task folder: the log, and the progress the
 //! supervisor saved, from whose offset the log scan resumes.
 
-use std::time::Duration;
-
 use super::{Engine, EngineError};
-use crate::runner::{
-    Finalizer, Launch, conclude_from_files, list_processes, orphaned, task_ended, terminate_tree,
-};
+use crate::runner::{Finalizer, Launch, conclude_from_files, orphaned, task_ended};
 use crate::store::{Liveness, TaskFiles, TaskMeta};
 
 impl Engine {
@@ -70,20 +66,11 @@ impl Engine {
         Ok(updated.map(|(m, _)| m))
     }
 
-    /// Stops what a dead supervisor left running: its process group, but only when codex's
-    /// recorded pid is still in that group (so a reused pid is never signalled), and the
-    /// task's tmux session.
+    /// Stops what a dead supervisor left running, as its launch knows how, and closes what
+    /// the launch left.
     fn stop_leftovers(&self, meta: &TaskMeta) {
-        if let (Some(sup), Some(codex)) = (meta.launch().supervisor_pid, meta.launch().codex_pid) {
-            let group = sup as i32;
-            let ours = list_processes()
-                .unwrap_or_default()
-                .iter()
-                .any(|p| p.pid == codex as i32 && p.pgid == group && !p.zombie);
-            if ours {
-                let _ = terminate_tree(&[codex as i32], Some(group), Duration::from_secs(2));
-            }
-        }
-        let _ = Launch::of(meta).close(&self.config);
+        let launch = Launch::of(meta);
+        launch.stop_leftovers(meta);
+        let _ = launch.close(&self.config);
     }
 }

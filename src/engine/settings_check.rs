@@ -6,6 +6,7 @@ use super::catalog_check::Given;
 use super::contract::MAX_TIMEOUT_SECONDS;
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, locate_codex};
+use crate::runner::Driver;
 
 impl Engine {
     /// What a task started with no options of its own would be refused for, or warned of;
@@ -40,7 +41,7 @@ impl Engine {
         if let Err(e) = checked {
             out.push(refusal_words(e));
         }
-        if let (_, Some(note), _) = self.engine_for_options(&defaults) {
+        if let Some(note) = Driver::choose(&self.config, &self.store, &codex, &defaults).note {
             out.push(note);
         }
         out

@@ -22,7 +22,7 @@ impl Engine {
         }
         files.discard_launch_env();
         files.release_reserve();
-        let _ = std::fs::remove_dir_all(files.tmux_dir());
+        let _ = std::fs::remove_dir_all(files.sockets_dir());
         let _ = Launch::of(&meta).close(&self.config);
         // The supervisor takes these before it records the end; a task it did not end
         // (cancelled, or its supervisor died) gets them here.

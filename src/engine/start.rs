@@ -8,14 +8,13 @@ use super::catalog_check::Given;
 use super::contract::MAX_TIMEOUT_SECONDS;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::codex::{CodexOptions, CodexSandbox, locate_codex, profile_config};
+use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
 use crate::config::is_executable;
-use crate::runner::{Driver, Launch, LaunchError, live_waiters, task_ended};
+use crate::runner::{Chosen, Driver, Launch, LaunchError, LaunchStarted, live_waiters, task_ended};
 use crate::store::{
     LaunchRecord, Lineage, Outcome, Placement, Sandbox, TaskFiles, TaskId, TaskMeta, TaskStatus,
     TaskSummary, WorktreeRecord, now_ms, write_atomic, write_json,
 };
-use crate::vocab::CodexEngine;
 use crate::workspace::{Snapshot, Worktree, link_task, locate_worktree, prepare_worktree};
 
 /// The instruction an audited read-only task gets before its prompt, since no sandbox
@@ -44,11 +43,9 @@ struct Preflight {
     timeout_seconds: Option<u64>,
     /// A resume: the session's token total before this task, when known.
     usage_before: Option<crate::codex::Usage>,
-    /// Which program drives Codex, and why not the configured one when it is not.
-    engine: CodexEngine,
-    engine_note: Option<String>,
-    /// A profile's settings, given to app-server's thread.
-    thread_config: Option<serde_json::Value>,
+    /// Which program drives Codex, why not the configured one when it is not, and a profile's
+    /// settings for its thread.
+    chosen: Chosen,
     /// Where the supervisor will run, checked ready.
     launch: Launch,
 }
@@ -60,7 +57,6 @@ struct Placed {
     worktree: Option<WorktreeRecord>,
     /// The worktree as prepared, to undo what it made if the start fails after all.
     prepared: Option<Worktree>,
-    tmux_session: Option<String>,
     warnings: Vec<String>,
 }
 
@@ -95,41 +91,6 @@ impl Engine {
     }
 
     /// Everything that can be checked is checked before anything is written.
-    /// The engine CODEXMCP_ENGINE names (app-server unless it says `exec`).
-    pub(super) fn codex_engine(&self) -> CodexEngine {
-        CodexEngine::parse(self.config.engine).unwrap_or(CodexEngine::AppServer)
-    }
-
-    /// The engine a task with `options` runs on, why when it is not the configured one, and
-    /// the thread settings a profile brings. `codex app-server` takes no `-p`: a profile's
-    /// settings are read here and given to the thread (`thread/start`'s `config`); only a
-    /// profile that cannot be read sends the task to `codex exec`, saying why.
-    pub(super) fn engine_for_options(
-        &self,
-        options: &CodexOptions,
-    ) -> (CodexEngine, Option<String>, Option<serde_json::Value>) {
-        let (engine, profile) = (self.codex_engine(), &options.profile);
-        let (Some(profile), CodexEngine::AppServer) = (profile, engine) else {
-            return (engine, None, None);
-        };
-        let read = match &self.config.codex_home {
-            Some(home) => profile_config(home, profile),
-            None => Err("no home folder to find Codex's settings in".into()),
-        };
-        match read {
-            Ok(config) => (engine, None, Some(config)),
-            Err(why) => (
-                CodexEngine::Exec,
-                Some(format!(
-                    "the profile `{profile}` could not be read for `codex app-server` ({why}), so \
-                     this task runs on `codex exec` (which reads it itself), and cannot be \
-                     steered or ask for approvals"
-                )),
-                None,
-            ),
-        }
-    }
-
     fn preflight(&self, spec: &TaskSpec) -> Result<Preflight, EngineError> {
         if self.config.depth >= self.config.max_depth {
             return Err(EngineError::TooDeep {
@@ -168,9 +129,10 @@ impl Engine {
             self.config.reasoning_effort.as_ref(),
         );
         self.check_model_and_effort(&codex, &options, model_from, effort_from)?;
-        let (engine, engine_note, thread_config) = self.engine_for_options(&options);
-        if !spec.approval_policy.is_never() && !Driver::for_engine(engine).asks_approvals() {
-            let why = engine_note
+        let chosen = Driver::choose(&self.config, &self.store, &codex, &options);
+        if !spec.approval_policy.is_never() && !chosen.driver.asks_approvals() {
+            let why = chosen
+                .note
                 .clone()
                 .unwrap_or_else(|| "this server runs `codex exec` (CODEXMCP_ENGINE=exec)".into());
             return Err(EngineError::invalid(
@@ -190,9 +152,7 @@ impl Engine {
             timeout_seconds,
             usage_before: history.usage_total,
             launch,
-            engine,
-            engine_note,
-            thread_config,
+            chosen,
         })
     }
 
@@ -206,13 +166,12 @@ impl Engine {
         let _guard = self.store.lock()?;
         self.refuse_if_topic_running(spec)?;
         let placement = match spec.sandbox {
-            Sandbox::FullAccess => self.place_in_worktree(spec, &pre.launch)?,
+            Sandbox::FullAccess => self.place_in_worktree(spec)?,
             Sandbox::ReadOnly => Placed {
                 run_dir: spec.run_dir.clone().unwrap_or_else(|| spec.cwd.clone()),
                 sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
                 prepared: None,
-                tmux_session: pre.launch.recorded_session(),
                 warnings: match self.config.readonly_fallback {
                     true => vec![FALLBACK_WARNING.into()],
                     false => Vec::new(),
@@ -270,8 +229,8 @@ impl Engine {
         files: &TaskFiles,
         now: u64,
     ) -> TaskMeta {
-        let engine = pre.engine;
-        let argv = Driver::for_engine(engine).first_argv(
+        let driver = pre.chosen.driver;
+        let argv = driver.first_argv(
             &pre.codex,
             placement.sandbox,
             &placement.run_dir,
@@ -296,10 +255,10 @@ impl Engine {
                 max_depth: self.config.max_depth,
                 max_parallel: self.config.max_parallel,
             }),
-            tmux_session: placement.tmux_session,
-            engine,
+            launched: pre.launch.clone(),
+            engine: driver.engine(),
             approval_policy: spec.approval_policy,
-            thread_config: pre.thread_config.clone(),
+            thread_config: pre.chosen.thread_config.clone(),
             review: spec.review.clone(),
             supervisor_pid: None,
             codex_pid: None,
@@ -318,7 +277,7 @@ impl Engine {
         // A setting that could not be used as given is said with every task it touches.
         meta.warn(placement.warnings);
         meta.warn(self.config.problems.iter().cloned());
-        meta.warn(pre.engine_note.clone());
+        meta.warn(pre.chosen.note.clone());
         meta
     }
 
@@ -332,7 +291,7 @@ impl Engine {
     ) -> Result<Started, EngineError> {
         let launched: Result<_, LaunchError> = pre.launch.start(&self.config, &pre.exe, files);
         match launched {
-            Ok((child, warnings)) => {
+            Ok(LaunchStarted { child, warnings }) => {
                 let meta = if warnings.is_empty() {
                     meta
                 } else {
@@ -393,7 +352,7 @@ impl Engine {
     }
 
     /// The worktree of `<type>-<desc>`, refused while another running task uses it.
-    fn place_in_worktree(&self, spec: &TaskSpec, launch: &Launch) -> Result<Placed, EngineError> {
+    fn place_in_worktree(&self, spec: &TaskSpec) -> Result<Placed, EngineError> {
         let root = self.config.worktree_root.as_deref();
         let key = spec.topic.key();
         let dir = locate_worktree(&spec.cwd, &key, root)?.dir;
@@ -410,7 +369,6 @@ impl Engine {
                 branch: wt.branch.clone(),
                 base_branch: wt.base_branch.clone(),
             }),
-            tmux_session: launch.recorded_session(),
             warnings: wt.warnings.clone(),
             prepared: Some(wt),
         })

@@ -5,7 +5,7 @@
 use super::answer::Answer;
 use super::contract::{DispatchView, IsolationView, ProgressView, TaskView};
 use crate::codex::{Progress, Usage, relative_to, review_from_text};
-use crate::runner::{Launch, attach_command};
+use crate::runner::Launch;
 use crate::store::{
     Failure, Outcome, TaskFiles, TaskMeta, TaskStatus, now_ms, own_usage, read_json, session_total,
 };
@@ -186,22 +186,19 @@ impl IsolationView {
     fn of(meta: &TaskMeta) -> Option<IsolationView> {
         let wt = meta.placement().worktree.as_ref()?;
         // Recorded with every full-access task; named by the same rule if not.
-        let session = meta
-            .launch()
-            .tmux_session
-            .clone()
-            .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).recorded_session())
-            .unwrap_or_default();
-        let live = !meta.status().is_final();
+        let watch = Launch::of(meta)
+            .watch()
+            .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).watch());
+        // What the launch made goes when the task ends: a finished task has none to offer.
+        let watch = watch.filter(|_| !meta.status().is_final());
         Some(IsolationView {
             landed: meta.end().landed.clone(),
             next_steps: None,
             worktree_dir: wt.dir.display().to_string(),
             agent_branch: wt.branch.clone(),
             base_branch: wt.base_branch.clone(),
-            // The session closes when the task ends: a finished task has none to offer.
-            attach_command: live.then(|| attach_command(&session)),
-            tmux_session: live.then_some(session),
+            attach_command: watch.as_ref().map(|w| w.command.clone()),
+            watched_in: watch.map(|w| w.name),
             commits_ahead: None,
             diff_stat: None,
             uncommitted_changes: None,

@@ -16,15 +16,15 @@ use serde_json::json;
 
 use super::app_server_talk::Talk;
 use super::codex_process::{
-    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, codex_started, run_warnings, start_log_pump,
-    stop_strays,
+    DRAIN_AFTER_EXIT, codex_command, codex_started, run_warnings, start_log_pump, stop_strays,
 };
+use super::drive::{Drive, FirstRun, RunOf};
 use super::outcome::{ExitInfo, RunEnd};
-use super::process::terminate_tree;
 use super::pump::lock;
 use super::run::{Ran, RunEnv};
-use crate::codex::{Incoming, TurnEnd};
-use crate::store::{TaskFiles, TaskMeta, now_ms, open_nofollow};
+use super::run_clock::{Halt, Look, RunClock};
+use crate::codex::{Incoming, TurnEnd, app_server_argv};
+use crate::store::{TaskFiles, TaskMeta, open_nofollow};
 
 /// How often the mailbox is looked at.
 const MAIL_EVERY: Duration = Duration::from_millis(100);
@@ -33,8 +33,49 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
 /// How long app-server may take to start the turn (it answers in a fraction of a second).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The app-server driver.
+pub(super) struct AppServerDriver;
+
+impl Drive for AppServerDriver {
+    fn can_steer(&self) -> bool {
+        true
+    }
+
+    fn asks_approvals(&self) -> bool {
+        true
+    }
+
+    /// `codex app-server` takes no `-p`: a profile's settings are given to its thread.
+    fn takes_profile(&self) -> bool {
+        false
+    }
+
+    fn needs_app_server(&self) -> bool {
+        true
+    }
+
+    fn program(&self) -> &'static str {
+        "`codex app-server`"
+    }
+
+    /// `codex app-server`; the task's folder, sandbox, session and review are given to the
+    /// thread it opens.
+    fn first_args(&self, f: &FirstRun<'_>) -> Vec<String> {
+        app_server_argv(f.options)
+    }
+
+    /// The session is the thread's, given when the run opens it: the command is the same.
+    fn resume_argv(&self, meta: &TaskMeta, _session: &str) -> Option<Vec<String>> {
+        Some(meta.launch().argv.clone())
+    }
+
+    fn run(&self, run: RunOf<'_>, env: &RunEnv<'_>) -> std::io::Result<Ran> {
+        run_once(run.files, run.meta, run.argv, run.prompt, run.session, env)
+    }
+}
+
 /// Runs one thread of `codex app-server` to the end of its turn.
-pub(super) fn run(
+fn run_once(
     files: &TaskFiles,
     meta: &TaskMeta,
     argv: &[String],
@@ -99,25 +140,6 @@ fn read_lines(child: &mut Child) -> Receiver<Incoming> {
     rx
 }
 
-/// When things happened in a run, for its limits.
-struct Clock {
-    started: Instant,
-    turn_over_at: Option<Instant>,
-    interrupted_at: Option<Instant>,
-    term_sent_at: Option<Instant>,
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock {
-            started: Instant::now(),
-            turn_over_at: None,
-            interrupted_at: None,
-            term_sent_at: None,
-        }
-    }
-}
-
 impl Talk<'_> {
     /// Runs the conversation until app-server exits, stopping it when the turn is over, when
     /// asked to, or when the limits say.
@@ -128,7 +150,8 @@ impl Talk<'_> {
         tracked: &std::sync::Mutex<super::pump::Tracked>,
     ) -> RunEnd {
         let mut end = RunEnd::default();
-        let mut clock = Clock::default();
+        let mut clock = RunClock::new(self.env.limits);
+        let started = Instant::now();
         let mut mail_at = Instant::now();
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -151,15 +174,20 @@ impl Talk<'_> {
                 t.save(&self.files.progress(), false);
                 t.progress.errors_since_ms
             };
-            self.give_up_on_handshake(&clock);
-            self.enforce(child, &mut end, &mut clock, erring_since);
+            self.give_up_on_handshake(started);
+            let look = Look {
+                turn_over: self.turn_over,
+                stop_requested: self.env.stop.requested(),
+                erring_since,
+            };
+            clock.tick(child, self, look, &mut end);
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     /// A server that never starts the turn (a Codex without app-server) fails the run.
-    fn give_up_on_handshake(&mut self, clock: &Clock) {
-        if self.turn.is_none() && !self.turn_over && clock.started.elapsed() >= HANDSHAKE_TIMEOUT {
+    fn give_up_on_handshake(&mut self, started: Instant) {
+        if self.turn.is_none() && !self.turn_over && started.elapsed() >= HANDSHAKE_TIMEOUT {
             let message = format!(
                 "codex app-server did not start the turn within {} s: if this Codex is too old \
                  for app-server, set CODEXMCP_ENGINE=exec",
@@ -170,64 +198,6 @@ impl Talk<'_> {
         }
     }
 
-    /// Ends the server when the turn is over, and stops the turn when asked to or when a
-    /// limit passes: interrupt first (the session stays resumable), then the process tree.
-    fn enforce(
-        &mut self,
-        child: &mut Child,
-        end: &mut RunEnd,
-        clock: &mut Clock,
-        erring_since: Option<u64>,
-    ) {
-        let limits = self.env.limits;
-        if self.turn_over && clock.turn_over_at.is_none() {
-            clock.turn_over_at = Some(Instant::now());
-            // On its stdin's end app-server exits, and stops what it started.
-            self.stdin = None;
-        }
-        let stop = self.env.stop.requested();
-        if let Some((seconds, at)) = limits.deadline
-            && Instant::now() >= at
-            && end.timed_out.is_none()
-        {
-            end.timed_out = Some(seconds);
-        }
-        if erring_since.is_some_and(|since| {
-            now_ms().saturating_sub(since) >= limits.unreachable.as_millis() as u64
-        }) && end.unreachable.is_none()
-        {
-            end.unreachable = Some(limits.unreachable.as_secs());
-        }
-        let must_stop = stop || end.timed_out.is_some() || end.unreachable.is_some();
-        if must_stop && clock.interrupted_at.is_none() {
-            clock.interrupted_at = Some(Instant::now());
-            self.interrupt();
-        }
-        if clock
-            .interrupted_at
-            .is_some_and(|t| t.elapsed() >= INTERRUPT_GRACE)
-        {
-            self.stdin = None;
-        }
-        let lingering = clock
-            .turn_over_at
-            .is_some_and(|t| t.elapsed() >= limits.exit_grace);
-        let hard_stop = clock
-            .interrupted_at
-            .is_some_and(|t| t.elapsed() >= INTERRUPT_GRACE * 2);
-        if (lingering || hard_stop) && clock.term_sent_at.is_none() {
-            end.stopped_after_turn = lingering && !stop;
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
-            clock.term_sent_at = Some(Instant::now());
-        }
-        if clock
-            .term_sent_at
-            .is_some_and(|t| t.elapsed() >= KILL_AFTER)
-        {
-            let _ = child.kill();
-        }
-    }
-
     fn drain(&mut self, incoming: &Receiver<Incoming>) {
         loop {
             match incoming.try_recv() {
@@ -235,5 +205,28 @@ impl Talk<'_> {
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => return,
             }
         }
+    }
+}
+
+/// app-server is asked: its turn is interrupted (the session stays resumable), then its input
+/// closed; its tree is stopped only if that does not end it.
+impl Halt for Talk<'_> {
+    fn ask_to_stop(&mut self) {
+        self.interrupt();
+    }
+
+    fn asked_grace(&self) -> Duration {
+        INTERRUPT_GRACE * 2
+    }
+
+    fn while_asked(&mut self, since: Duration) {
+        if since >= INTERRUPT_GRACE {
+            self.stdin = None;
+        }
+    }
+
+    /// On its input's end app-server exits, and stops what it started.
+    fn turn_is_over(&mut self) {
+        self.stdin = None;
     }
 }

@@ -63,7 +63,7 @@ pub(super) fn codex_command(
         // process there that writes after the audit and outlives the task: no way to it. A
         // server it starts itself lands in the task's folder and is stopped as a stray. The
         // folder must exist: tmux falls back to /tmp, the person's own, when it does not.
-        let own = files.tmux_dir();
+        let own = files.sockets_dir();
         ensure_private_dir(&own).map_err(std::io::Error::other)?;
         cmd.env_remove("TMUX")
             .env_remove("TMUX_PANE")

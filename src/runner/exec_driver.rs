@@ -6,25 +6,78 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use std::time::Duration;
 
 use super::codex_process::{
-    DRAIN_AFTER_EXIT, KILL_AFTER, codex_command, codex_started, run_warnings, start_log_pump,
-    stop_strays,
+    DRAIN_AFTER_EXIT, codex_command, codex_started, run_warnings, start_log_pump, stop_strays,
 };
+use super::drive::{Drive, FirstRun, RunOf};
 use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd};
-use super::process::terminate_tree;
 use super::pump::{Tracked, lock};
 use super::run::{Limits, Ran, RunEnv, Stop};
-use crate::store::{StoreError, TaskFiles, TaskMeta, now_ms, open_nofollow};
+use super::run_clock::{Halt, Look, RunClock};
+use crate::codex::{CodexSandbox, exec_argv, exec_review_argv, next_run_argv};
+use crate::store::{StoreError, TaskFiles, TaskMeta, open_nofollow};
+
+/// The exec driver.
+pub(super) struct ExecDriver;
+
+impl Drive for ExecDriver {
+    fn can_steer(&self) -> bool {
+        false
+    }
+
+    fn asks_approvals(&self) -> bool {
+        false
+    }
+
+    fn takes_profile(&self) -> bool {
+        true
+    }
+
+    fn needs_app_server(&self) -> bool {
+        false
+    }
+
+    fn program(&self) -> &'static str {
+        "`codex exec --json`"
+    }
+
+    /// `codex exec --json …`, or `codex exec review …` for a review.
+    fn first_args(&self, f: &FirstRun<'_>) -> Vec<String> {
+        match f.review {
+            Some(review) => exec_review_argv(f.sandbox, f.run_dir, f.options, review),
+            None => exec_argv(f.sandbox, f.run_dir, f.session, f.options),
+        }
+    }
+
+    /// `codex exec resume <session>`, the recorded launch kept: whatever the first run had
+    /// before codex's own arguments (the program, any wrapper) stays. `codex exec review` has
+    /// no resume: a review is run again whole.
+    fn resume_argv(&self, meta: &TaskMeta, session: &str) -> Option<Vec<String>> {
+        let launch = meta.launch();
+        if launch.review.is_some() {
+            return Some(launch.argv.clone());
+        }
+        let sandbox = CodexSandbox::for_task(meta.sandbox, launch.readonly_fallback);
+        let args =
+            |session| exec_argv(sandbox, &meta.placement().run_dir, session, &launch.options);
+        next_run_argv(
+            &launch.argv,
+            &args(meta.resume_session_id.as_deref()),
+            args(Some(session)),
+        )
+    }
+
+    fn run(&self, run: RunOf<'_>, env: &RunEnv<'_>) -> std::io::Result<Ran> {
+        run_once(run.files, run.meta, run.argv, run.prompt, env)
+    }
+}
 
 /// Runs `codex exec --json` once, to its end: the prompt on its stdin, its JSONL copied to
 /// the task's log and folded into its progress.
-pub(super) fn run(
+fn run_once(
     files: &TaskFiles,
     meta: &TaskMeta,
     argv: &[String],
@@ -81,8 +134,13 @@ fn start_pump(
     }
 }
 
-/// Waits for codex, stopping it when asked by a signal, when it lingers after its turn, or when
-/// the task's time limit passes (then with its whole process tree).
+/// Asking `codex exec` is stopping it: the clock goes straight to its process tree.
+struct ExecHalt;
+
+impl Halt for ExecHalt {}
+
+/// Waits for codex, stopping it as the run's clock says: when asked by a signal, when it
+/// lingers after its turn, or when the task's limits pass (then with its whole process tree).
 fn wait_codex(
     child: &mut Child,
     tracked: &Mutex<Tracked>,
@@ -90,8 +148,7 @@ fn wait_codex(
     stop: &Stop,
     limits: Limits,
 ) -> RunEnd {
-    let mut turn_done_at: Option<Instant> = None;
-    let mut term_sent_at: Option<Instant> = None;
+    let mut clock = RunClock::new(limits);
     let mut end = RunEnd::default();
     loop {
         match child.try_wait() {
@@ -109,41 +166,16 @@ fn wait_codex(
                 return end;
             }
         }
-        let erring_since = {
+        let look = {
             let mut t = lock(tracked);
             t.save(progress_path, false);
-            if turn_done_at.is_none() && t.progress.turn_end.is_some() {
-                turn_done_at = Some(Instant::now());
+            Look {
+                turn_over: t.progress.turn_end.is_some(),
+                stop_requested: stop.requested(),
+                erring_since: t.progress.errors_since_ms,
             }
-            t.progress.errors_since_ms
         };
-        if let Some(since) = erring_since
-            && term_sent_at.is_none()
-            && now_ms().saturating_sub(since) >= limits.unreachable.as_millis() as u64
-        {
-            end.unreachable = Some(limits.unreachable.as_secs());
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
-            term_sent_at = Some(Instant::now());
-        }
-        if let Some((seconds, at)) = limits.deadline
-            && end.timed_out.is_none()
-            && Instant::now() >= at
-        {
-            end.timed_out = Some(seconds);
-            // TERM to codex and every descendant, KILL to what is left after the grace.
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
-            term_sent_at = Some(Instant::now());
-        }
-        let lingering = turn_done_at.is_some_and(|t| t.elapsed() >= limits.exit_grace);
-        let asked = stop.requested();
-        if (lingering || asked) && term_sent_at.is_none() {
-            end.stopped_after_turn = lingering && !asked;
-            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
-            term_sent_at = Some(Instant::now());
-        }
-        if term_sent_at.is_some_and(|t| t.elapsed() >= KILL_AFTER) {
-            let _ = child.kill();
-        }
+        clock.tick(child, &mut ExecHalt, look, &mut end);
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -1,10 +1,9 @@
 //! The one rule for "is this task's supervisor gone?", used by recovery (which finalizes such a
 //! task) and by the queue (which stops waiting behind it).
 
-use super::launch_kind::Launch;
-use super::tmux::Tmux;
 use crate::config::Config;
 use crate::store::{Liveness, TaskFiles, TaskMeta, now_ms};
+use crate::vocab::Launch;
 
 /// How long a freshly created task may go without its supervisor taking its lock.
 const STARTUP_GRACE_MS: u64 = 30_000;
@@ -14,19 +13,9 @@ const EARLY_DEATH_MS: u64 = 1_000;
 
 /// True when the task, recorded as not ended, has no supervisor any more: its liveness lock is
 /// free after the supervisor took it, or was never taken within the start-up grace (sooner when
-/// the supervisor left words in its log, or its tmux session is gone). `tmux` finds tmux, to
-/// look for a full-access task's session; it is asked only then (a status read of a live task
-/// costs a lock probe, not a search of PATH).
-/// [`supervisor_gone`], finding tmux (when needed) with `config`.
+/// the supervisor left words in its log, or its launch says what it made is gone — asked only
+/// then, so a status read of a live task costs a lock probe).
 pub fn orphaned(files: &TaskFiles, meta: &TaskMeta, config: &Config) -> bool {
-    supervisor_gone(files, meta, || Tmux::locate(config).ok())
-}
-
-pub(super) fn supervisor_gone(
-    files: &TaskFiles,
-    meta: &TaskMeta,
-    tmux: impl FnOnce() -> Option<Tmux>,
-) -> bool {
     if meta.status().is_final() || files.supervisor_liveness() != Liveness::Dead {
         return false;
     }
@@ -34,7 +23,7 @@ pub(super) fn supervisor_gone(
         return true;
     }
     let age = now_ms().saturating_sub(meta.started_at_ms);
-    let session_gone = || Launch::of(meta).is_gone(tmux);
+    let launch_gone = || Launch::of(meta).is_gone(config);
     age > STARTUP_GRACE_MS
-        || (age > EARLY_DEATH_MS && (!files.supervisor_log_tail().is_empty() || session_gone()))
+        || (age > EARLY_DEATH_MS && (!files.supervisor_log_tail().is_empty() || launch_gone()))
 }

@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use super::liveness::supervisor_gone;
-use super::tmux::Tmux;
+use super::liveness::orphaned;
 use crate::config::Config;
 use crate::store::{QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus};
 
@@ -26,7 +25,7 @@ pub(super) fn wait_for_slot(
     files: &TaskFiles,
     meta: &TaskMeta,
     limit: usize,
-    tmux: Option<&Tmux>,
+    config: &Config,
     stopped: impl Fn() -> bool,
 ) -> Result<Option<Slot>, StoreError> {
     let (Some(store), Ok(id)) = (Store::of_task_dir(&files.dir), TaskId::parse(&meta.task_id))
@@ -43,7 +42,7 @@ pub(super) fn wait_for_slot(
             .queue()
             .into_iter()
             .take_while(|e| e.task_id != mine.0.task_id)
-            .filter(|e| still_waiting(&store, e, &|| tmux.cloned()))
+            .filter(|e| still_waiting(&store, e, config))
             .count();
         if ahead < store.free_slots(limit)
             && let Some(slot) = store.take_slot(limit)?
@@ -63,22 +62,19 @@ pub(super) fn wait_for_slot(
 /// How many tasks really wait in the store's queue: entries left by a supervisor that died or
 /// a task that ended are removed on the way, so they make no new task wait.
 pub fn live_waiters(store: &Store, config: &Config) -> usize {
-    // tmux is looked for only if an entry needs it: most starts find the queue empty.
-    let tmux = std::cell::OnceCell::new();
-    let tmux = || tmux.get_or_init(|| Tmux::locate(config).ok()).clone();
     store
         .queue()
         .iter()
-        .filter(|e| still_waiting(store, e, &tmux))
+        .filter(|e| still_waiting(store, e, config))
         .count()
 }
 
 /// An entry whose task ended or whose supervisor died waits for nothing: it is removed, so
 /// it holds up no one.
-fn still_waiting(store: &Store, entry: &QueueEntry, tmux: &dyn Fn() -> Option<Tmux>) -> bool {
+fn still_waiting(store: &Store, entry: &QueueEntry, config: &Config) -> bool {
     let files = store.task(&entry.task_id);
     let waiting = match files.read_meta() {
-        Ok(Some(m)) if !m.status().is_final() => !supervisor_gone(&files, &m, tmux),
+        Ok(Some(m)) if !m.status().is_final() => !orphaned(&files, &m, config),
         Ok(_) => false,
         // Unreadable now (being written): it may well be waiting.
         Err(_) => true,

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
+use super::drive::RunOf;
 use super::driver::Driver;
 use super::live_view::LiveView;
 use super::outcome::{ExitInfo, RunEnd, conclude};
@@ -82,8 +83,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         Some(l) => (l.depth, l.max_parallel),
         None => (config.depth + 1, config.max_parallel),
     };
-    let tmux = super::tmux::Tmux::locate(&config).ok();
-    let Some(_slot) = wait_for_slot(files, &meta, max_parallel, tmux.as_ref(), stopped)? else {
+    let Some(_slot) = wait_for_slot(files, &meta, max_parallel, &config, stopped)? else {
         return finish_cancelled(files, &config);
     };
     view.show(&header(&meta, files));
@@ -97,7 +97,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         limits,
         config: &config,
     };
-    let (driver, meta) = Driver::settle(files, meta);
+    let driver = Driver::of(&meta);
     run_attempts(files, &meta, driver, &run_env, find)?;
     let status = files.read_meta().ok().flatten().map(|m| m.status());
     view.show(&format!(
@@ -121,7 +121,14 @@ fn run_attempts(
     loop {
         let (argv, prompt) = (&attempt.argv, &attempt.prompt);
         let session = attempt.session.as_deref();
-        let run = match driver.run(files, meta, argv, prompt, session, run_env) {
+        let of = RunOf {
+            files,
+            meta,
+            argv,
+            prompt,
+            session,
+        };
+        let run = match driver.run(of, run_env) {
             Ok(run) => run,
             Err(e) => return fail_to_start(files, meta, &e, config),
         };

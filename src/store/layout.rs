@@ -176,12 +176,13 @@ impl TaskFiles {
     pub fn audit_before(&self) -> PathBuf {
         self.dir.join("audit-before.json")
     }
-    /// The prompt of a retry, which resumes the session.
-    /// A read-only fallback task's own TMUX_TMPDIR, so nothing it runs reaches the person's
-    /// tmux server; removed when the task is settled.
-    pub fn tmux_dir(&self) -> PathBuf {
+    /// A read-only fallback task's own folder for the sockets of the servers what it runs
+    /// starts (its TMUX_TMPDIR), so nothing it runs reaches the person's; removed when the
+    /// task is settled.
+    pub fn sockets_dir(&self) -> PathBuf {
         self.dir.join("no-tmux")
     }
+    /// The prompt of a retry, which resumes the session.
     pub fn retry_prompt(&self) -> PathBuf {
         self.dir.join("retry-prompt.md")
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation::{Approval, Conversation, InputRequest, Steer};
 use crate::vocab::{
-    ApprovalPolicy, CodexEngine, CodexOptions, LandHow, Review, ReviewLaunch, Usage,
+    ApprovalPolicy, CodexEngine, CodexOptions, LandHow, Launch, Review, ReviewLaunch, Usage,
 };
 pub(crate) use crate::vocab::{EndedBy, FailureKind, Sandbox, TaskStatus};
 
@@ -175,9 +175,15 @@ pub struct LaunchRecord {
     /// Where the task stands in a chain of delegation, and the limits the chain shares.
     #[serde(default)]
     pub lineage: Option<Lineage>,
-    /// Full-access tasks: the tmux session (`codex-<topic>`) their supervisor runs in.
-    #[serde(default)]
-    pub tmux_session: Option<String>,
+    /// Where the supervisor was launched (the runner's `Launch` says what that means). A
+    /// record of a release before the launch was kept whole holds a full-access task's tmux
+    /// session's name alone, as `tmux_session`: it is read as that launch.
+    #[serde(
+        default,
+        alias = "tmux_session",
+        deserialize_with = "launch_or_session"
+    )]
+    pub launched: Launch,
     /// Which program drives Codex (`exec` for records older than the choice).
     #[serde(default)]
     pub engine: CodexEngine,
@@ -195,6 +201,20 @@ pub struct LaunchRecord {
     pub supervisor_pid: Option<u32>,
     #[serde(default)]
     pub codex_pid: Option<u32>,
+}
+
+/// A launch as written now, or an earlier release's `tmux_session` (a name, or null).
+fn launch_or_session<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Launch, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Launch(Launch),
+        Session(Option<String>),
+    }
+    Ok(match Written::deserialize(d)? {
+        Written::Launch(l) => l,
+        Written::Session(name) => Launch::from_session_name(name),
+    })
 }
 
 /// How a task ended, and what was taken of it afterwards.
@@ -383,13 +403,6 @@ impl TaskMeta {
         self.placement.link = link;
     }
 
-    /// The task runs on `codex exec` after all (its Codex has no app-server): `argv` and why.
-    pub fn run_on_exec(&mut self, argv: Vec<String>, why: String) {
-        self.launch.engine = CodexEngine::Exec;
-        self.launch.argv = argv;
-        self.warnings.push(why);
-    }
-
     /// The supervisor took charge.
     pub fn supervised_by(&mut self, pid: u32) {
         self.launch.supervisor_pid = Some(pid);
@@ -498,8 +511,8 @@ pub fn own_usage(
     before: Option<Usage>,
     engine: CodexEngine,
 ) -> (Usage, bool) {
-    match (engine, resumed, before) {
-        (CodexEngine::AppServer, _, _) | (_, false, _) => (recorded, false),
+    match (engine.usage_is_per_turn(), resumed, before) {
+        (true, _, _) | (_, false, _) => (recorded, false),
         (_, true, Some(b)) => (recorded.minus(&b), false),
         (_, true, None) => (recorded, true),
     }
@@ -507,8 +520,8 @@ pub fn own_usage(
 
 /// The session's total after a task that recorded `recorded`.
 pub fn session_total(recorded: Usage, before: Option<Usage>, engine: CodexEngine) -> Usage {
-    match (engine, before) {
-        (CodexEngine::AppServer, Some(b)) => b.plus(&recorded),
+    match (engine.usage_is_per_turn(), before) {
+        (true, Some(b)) => b.plus(&recorded),
         _ => recorded,
     }
 }
@@ -556,8 +569,23 @@ mod tests {
                         "usage": {"input_tokens": 1, "cached_input_tokens": 0, "output_tokens": 2},
                         "error": null}
         });
-        let meta: TaskMeta = serde_json::from_value(old).unwrap();
+        let meta: TaskMeta = serde_json::from_value(old.clone()).unwrap();
         assert_eq!(meta.status(), TaskStatus::Completed);
+        assert_eq!(meta.launch().launched, Launch::default(), "detached");
+        // A full-access task of that era named its tmux session alone.
+        let mut full = old.clone();
+        full["tmux_session"] = serde_json::json!("codex-x");
+        let full: TaskMeta = serde_json::from_value(full).unwrap();
+        let session = Launch::from_session_name(Some("codex-x".into()));
+        assert_eq!(full.launch().launched, session);
+        let rewritten = serde_json::to_value(&full).unwrap();
+        assert_eq!(
+            rewritten["launched"],
+            serde_json::json!({"kind": "tmux", "session": "codex-x"})
+        );
+        assert!(rewritten.get("tmux_session").is_none(), "{rewritten}");
+        let again: TaskMeta = serde_json::from_value(rewritten).unwrap();
+        assert_eq!(again.launch().launched, session);
         assert_eq!(meta.placement().run_dir, PathBuf::from("/w"));
         assert_eq!(meta.launch().codex_pid, Some(8));
         assert_eq!(meta.end().ended_at_ms, Some(1001));

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod land;
+mod launch;
 mod review;
 mod talk;
 mod task_id;
@@ -14,6 +15,7 @@ pub(crate) use catalog::{
 };
 
 pub(crate) use land::LandHow;
+pub(crate) use launch::{Detached, Launch, TmuxSession};
 pub(crate) use review::{
     Finding, LineRange, Review, ReviewLaunch, ReviewTarget, ReviewVerdict, short as short_sha,
 };
@@ -129,9 +131,22 @@ impl Usage {
 /// Which program drives a task's Codex runs (`CODEXMCP_ENGINE`): `app-server` (one thread of
 /// `codex app-server`, which can be steered and asks for approvals) or `exec` (one `codex exec
 /// --json` per run, for older Codex versions and as the way out). Records written before there
-/// was a choice are `exec`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// was a choice are `exec`. What each can do is the runner's `Driver`'s to say.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CodexEngine {
     #[default]
     Exec,
@@ -139,17 +154,17 @@ pub enum CodexEngine {
 }
 
 impl CodexEngine {
+    /// The engine a server runs tasks on when `CODEXMCP_ENGINE` names none.
+    pub const CONFIGURED_DEFAULT: CodexEngine = CodexEngine::AppServer;
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            CodexEngine::Exec => "exec",
-            CodexEngine::AppServer => "app-server",
-        }
+        self.into()
     }
 
-    pub fn parse(name: &str) -> Option<CodexEngine> {
-        [CodexEngine::Exec, CodexEngine::AppServer]
-            .into_iter()
-            .find(|e| e.as_str() == name)
+    /// Whether the tokens a run records are its own turn's (app-server reports each model
+    /// request's), rather than the session's running total (`codex exec` reports that).
+    pub fn usage_is_per_turn(self) -> bool {
+        matches!(self, CodexEngine::AppServer)
     }
 }
 

@@ -860,26 +860,19 @@ async fn a_server_inside_a_task_does_not_delegate_without_end() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_servers_share_a_capacity_of_three() {
     let mut fx = Fixture::new().await;
-    // A codex of this test's own, so its processes can be told from other tests'.
-    let bin = fx.tmp.path().join("capbin");
-    std::fs::create_dir(&bin).unwrap();
-    let codex = bin.join("codex");
-    std::os::unix::fs::symlink(codex_bin(), &codex).unwrap();
-    fx.extra_env
-        .push((CODEX_BIN_VAR.into(), codex.display().to_string()));
     fx.extra_env
         .push(("CODEXMCP_MAX_PARALLEL".into(), "3".into()));
     let a = std::sync::Arc::new(fx.client().await);
     let b = std::sync::Arc::new(fx.client().await);
-    // Count codex processes all along.
-    let needle = codex.display().to_string();
+    // Count this store's codex processes all along: each task records its Codex's pid.
+    let tasks = fx.store_home.join("tasks");
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sampler = {
         let done = done.clone();
         std::thread::spawn(move || {
             let mut most = 0;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                most = most.max(codex_runs(&needle));
+                most = most.max(codex_runs(&tasks));
                 std::thread::sleep(Duration::from_millis(20));
             }
             most
@@ -997,27 +990,19 @@ async fn a_queued_task_can_be_cancelled_and_starts_in_order_without_a_server() {
     );
 }
 
-/// Codex processes started by supervisors: those running `needle` whose parent does not run it
-/// too (node forks before it execs the native binary, and the fork looks the same for an
-/// instant).
-fn codex_runs(needle: &str) -> usize {
-    let out = std::process::Command::new("ps")
-        .args(["-A", "-ww", "-o", "pid=,ppid=,stat=,args="])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let runs: Vec<(i32, i32)> = text
-        .lines()
-        .filter(|l| l.contains(needle) && !l.contains("ps -A"))
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let pid = f.next()?.parse().ok()?;
-            let ppid = f.next()?.parse().ok()?;
-            (!f.next()?.starts_with('Z')).then_some((pid, ppid))
-        })
-        .collect();
-    runs.iter()
-        .filter(|(_, ppid)| !runs.iter().any(|(pid, _)| pid == ppid))
+/// The Codex processes of the tasks in `tasks` (a store's folder) that are alive now: each
+/// running task's recorded Codex pid.
+fn codex_runs(tasks: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(tasks) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("meta.json")).ok())
+        .filter_map(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .filter(|m| m["status"] == "running")
+        .filter_map(|m| m["codex_pid"].as_i64())
+        .filter(|pid| pid_alive(*pid as i32))
         .count()
 }
 

@@ -143,8 +143,8 @@ pub struct IsolationView {
     /// Full-access: the branch the worktree started from.
     pub base_branch: String,
     /// Full-access, while the task runs: the tmux session it runs in (closed when it ends).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tmux_session: Option<String>,
+    #[serde(rename = "tmux_session", skip_serializing_if = "Option::is_none")]
+    pub watched_in: Option<String>,
     /// Full-access, while the task runs: the command a person runs to watch it live.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attach_command: Option<String>,

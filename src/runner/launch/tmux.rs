@@ -178,11 +178,11 @@ impl Tmux {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
-    /// `tmux attach-session` to exactly `name`, on this process's terminal (its stdin stays).
+    /// [`attach_argv`] run with this tmux, on this process's terminal (its stdin stays).
     pub fn attach(&self, name: &str) -> Command {
         let mut c = Command::new(&self.bin);
         with_clean_signals(&mut c);
-        c.args(["-L", SOCKET, "attach-session", "-t", &format!("={name}")])
+        c.args(&attach_argv(name)[1..])
             .env_remove("TMUX")
             .env_remove("TMUX_PANE");
         c
@@ -214,7 +214,23 @@ impl Tmux {
     }
 }
 
-/// The command a human runs to watch a task's session: the one `codex-mcp attach` runs.
-pub fn attach_command(session: &str) -> String {
-    format!("tmux -L {SOCKET} attach -t ={session}")
+/// Ends codex-mcp's own tmux server whose socket is in `tmpdir` (a `TMUX_TMPDIR`), if any.
+pub fn kill_server_in(config: &Config, tmpdir: &Path) {
+    if let Ok(tmux) = Tmux::locate(config) {
+        let _ = tmux
+            .command()
+            .env("TMUX_TMPDIR", tmpdir)
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The command that attaches a person to a task's session: the one shown, and the one
+/// `codex-mcp attach` runs.
+pub fn attach_argv(session: &str) -> Vec<String> {
+    ["tmux", "-L", SOCKET, "attach", "-t", &format!("={session}")]
+        .map(String::from)
+        .to_vec()
 }
