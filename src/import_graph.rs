@@ -2,8 +2,8 @@
 //! other, directly or round a longer circle, even inside one folder. A circle is where a seam
 //! was never named; the fix is a file that owns what both sides share.
 //!
-//! The graph is read from the source text: every `use` (braces expanded) and every written
-//! `crate::…` path, resolved to the file that defines the item (a name a folder's `mod.rs`
+//! The graph is read from the source text: every `use` (braces expanded) and every path written
+//! inline from `crate::`, `super::` or `self::`, resolved to the file that defines the item (a name a folder's `mod.rs`
 //! re-exports counts as its defining file's). Test modules are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -159,12 +159,22 @@ fn edges(mods: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> 
                 paths.extend(expand(&stmt[i + 4..].replace('\n', " ")));
             }
         }
-        for (i, _) in text.match_indices("crate::") {
-            let path: String = text[i..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                .collect();
-            paths.push(path);
+        // Paths written inline, not only in `use`: `crate::a::b`, `super::a::f(…)`, `self::a`.
+        for root in ["crate::", "super::", "self::"] {
+            for (i, _) in text.match_indices(root) {
+                let after_word = text[..i]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+                if after_word {
+                    continue;
+                }
+                let path: String = text[i..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                paths.push(path);
+            }
         }
         let to: BTreeSet<String> = paths
             .iter()

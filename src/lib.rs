@@ -3,7 +3,7 @@
 //! The crate is split by concern; each folder is one layer, and imports run one way:
 //!
 //! ```text
-//! cli → mcp → engine → {runner, workspace} → {codex, store}
+//! cli → mcp → engine → runner → {workspace, codex, store}
 //! leaves: config, text, child, vocab, scripted_model
 //! ```
 //!
@@ -18,9 +18,10 @@
 //!   them, the rmcp handler, and progress notifications.
 //! - `engine`: the task lifecycle: request validation, start, wait, status, the list, cancel,
 //!   and recovery of tasks whose supervisor died.
-//! - `runner`: the detached supervisor process that owns one codex run, its launch (a new
-//!   session, or a tmux session), how its outcome is decided, its live tmux pane, and
-//!   process-tree termination.
+//! - `runner`: the second program this binary is — the supervisor (`codex-mcp supervise`) that
+//!   owns one task's Codex runs and outlives the server — and what others do to it: its launch
+//!   (detached, or in a tmux session) and stop, the drivers that run Codex, how a run's outcome
+//!   is decided, and process trees.
 //! - `workspace`: what a task touches in the user's repository: the `.codex-tasks/<topic>` log
 //!   link and git's `info/exclude`, the isolated git worktree of a full-access task, and the
 //!   summary of what that task changed on its branch.

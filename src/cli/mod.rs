@@ -155,7 +155,7 @@ pub fn main() -> ExitCode {
         Some(Command::Supervise { view, task_dir }) => {
             init_logging(&Config::from_env());
             let view = if view { LiveView::Pane } else { LiveView::Off };
-            run_supervisor(&task_dir, view, &crate::engine::end_findings)
+            run_supervisor(&task_dir, view)
         }
         Some(Command::Completions { shell }) => {
             quiet_on_a_closed_pipe();

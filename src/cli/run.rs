@@ -259,7 +259,7 @@ fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
     let mut out = format!(
         "worktree  {}\nbranch    {branch} ({})\n",
         iso.worktree_dir,
-        work_counts(ahead, loose, base)
+        super::words::work_counts(ahead, loose, base)
     );
     if let Some(stat) = iso.diff_stat.as_ref().filter(|s| !s.trim().is_empty()) {
         out.push_str(stat);
@@ -280,18 +280,4 @@ fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
     };
     out.push_str(&format!("next      {next}\n"));
     Some(out)
-}
-
-/// "2 commits ahead of main, 3 paths changed but not committed", or that there is nothing.
-pub(super) fn work_counts(ahead: usize, loose: usize, base: &str) -> String {
-    let commits = match ahead {
-        1 => format!("1 commit ahead of {base}"),
-        n => format!("{n} commits ahead of {base}"),
-    };
-    match (ahead, loose) {
-        (0, 0) => format!("no commits ahead of {base}, nothing uncommitted: Codex changed nothing"),
-        (_, 0) => commits,
-        (_, 1) => format!("{commits}, 1 path changed but not committed"),
-        (_, n) => format!("{commits}, {n} paths changed but not committed"),
-    }
 }

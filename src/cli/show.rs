@@ -289,7 +289,7 @@ fn where_it_works(v: &TaskView) -> Vec<Line> {
     } else if let (Some(ahead), Some(dirty)) = (iso.commits_ahead, iso.uncommitted_changes) {
         lines.push((
             "branch",
-            super::run::work_counts(ahead, dirty, &iso.base_branch),
+            super::words::work_counts(ahead, dirty, &iso.base_branch),
         ));
         if ahead + dirty > 0 {
             let id = &v.task_id;

@@ -160,6 +160,20 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// "2 commits ahead of main, 3 paths changed but not committed", or that there is nothing.
+pub(super) fn work_counts(ahead: usize, loose: usize, base: &str) -> String {
+    let commits = match ahead {
+        1 => format!("1 commit ahead of {base}"),
+        n => format!("{n} commits ahead of {base}"),
+    };
+    match (ahead, loose) {
+        (0, 0) => format!("no commits ahead of {base}, nothing uncommitted: Codex changed nothing"),
+        (_, 0) => commits,
+        (_, 1) => format!("{commits}, 1 path changed but not committed"),
+        (_, n) => format!("{commits}, {n} paths changed but not committed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,17 +68,17 @@ impl Engine {
 
     /// Starts a task and returns at once; the supervisor is reaped in the background.
     pub async fn dispatch(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
-        self.dispatch_task(spec).await
+        super::wait::dispatch(self, spec).await
     }
 
     /// Starts a task whose caller follows it with [`Engine::settled`].
     pub async fn dispatch_followed(&self, spec: TaskSpec) -> Result<Followed, EngineError> {
-        self.dispatch_followed_task(spec).await
+        super::wait::dispatch_followed(self, spec).await
     }
 
     /// Returns when a followed task has ended or asks a question; at once when it ends.
     pub async fn settled(&self, followed: &mut Followed) {
-        self.settle_followed(followed).await
+        super::wait::settled(self, followed).await
     }
 
     /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up
@@ -91,29 +91,30 @@ impl Engine {
         stop: impl Future<Output = CallEnd>,
         tick: impl FnMut(TaskView),
     ) -> Result<TaskView, EngineError> {
-        self.run_task(spec, stop, tick).await
+        super::wait::run(self, spec, stop, tick).await
     }
 
     // --- Reviews and landings (review.rs, land.rs) -----------------------------------------
 
     /// The task a `codex_review` asks for, checked against the repository (run it like any).
     pub async fn review_spec(&self, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
-        self.run_blocking(move |e| e.spec_of_review(args)).await
+        self.run_blocking(move |e| super::review::review_spec(e, args))
+            .await
     }
 
     /// [`Engine::review_spec`] for code that is not async.
     pub fn blocking_review_spec(&self, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
-        self.spec_of_review(args)
+        super::review::review_spec(self, args)
     }
 
     /// Lands an ended full-access task's work in the person's branch (`codex_land`).
     pub async fn land(&self, args: LandArgs) -> Result<LandView, EngineError> {
-        self.run_blocking(move |e| e.land_task(args)).await
+        self.run_blocking(move |e| super::land::land(e, args)).await
     }
 
     /// [`Engine::land`] for code that is not async.
     pub fn blocking_land(&self, args: LandArgs) -> Result<LandView, EngineError> {
-        self.land_task(args)
+        super::land::land(self, args)
     }
 
     // --- Reading tasks (status.rs, listing.rs, wait.rs) -------------------------------------
@@ -121,17 +122,18 @@ impl Engine {
     /// One task in full: its progress while it runs, its result once finished.
     pub async fn status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
         let id = task_id.clone();
-        self.run_blocking(move |e| e.read_view(&id)).await
+        self.run_blocking(move |e| super::status::status(e, &id))
+            .await
     }
 
     /// [`Engine::status`] for code that is not async.
     pub fn blocking_status(&self, task_id: &TaskId) -> Result<TaskView, EngineError> {
-        self.read_view(task_id)
+        super::status::status(self, task_id)
     }
 
     /// The current view of each task, in order.
     pub async fn statuses(&self, task_ids: &[TaskId]) -> Vec<Result<TaskView, EngineError>> {
-        self.read_views(task_ids).await
+        super::wait::statuses(self, task_ids).await
     }
 
     /// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
@@ -143,17 +145,18 @@ impl Engine {
         duration: Duration,
         tick: impl FnMut(&[Result<TaskView, EngineError>]),
     ) {
-        self.wait_until(task_ids, mode, duration, tick).await
+        super::wait::wait_tasks(self, task_ids, mode, duration, tick).await
     }
 
     /// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
     pub async fn list(&self, limit: usize) -> Result<TaskList, EngineError> {
-        self.run_blocking(move |e| e.list_recent(limit)).await
+        self.run_blocking(move |e| super::listing::list(e, limit))
+            .await
     }
 
     /// The newest tasks `filter` lets through (the command line's `list`). Blocking.
     pub fn list_where(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
-        self.list_matching(filter)
+        super::listing::list_where(self, filter)
     }
 
     /// The ids of every task in the store, for naming one by a person's words. Blocking.
@@ -164,7 +167,7 @@ impl Engine {
     /// Replaces this process with one attached to `view`'s task on this terminal, however the
     /// task was launched. Returns only when that could not be done, saying why.
     pub fn attach_here(&self, view: &TaskView) -> String {
-        self.attach_to_task(view)
+        super::status::attach_here(self, view)
     }
 
     // --- Stopping a task (cancel.rs) -------------------------------------------------------
@@ -178,7 +181,7 @@ impl Engine {
         reason: Option<String>,
     ) -> Result<CancelView, EngineError> {
         let id = task_id.clone();
-        self.run_blocking(move |e| e.stop_task(&id, by, reason))
+        self.run_blocking(move |e| super::cancel::cancel(e, &id, by, reason))
             .await
     }
 
@@ -189,7 +192,7 @@ impl Engine {
         by: EndedBy,
         reason: Option<String>,
     ) -> Result<CancelView, EngineError> {
-        self.stop_task(task_id, by, reason)
+        super::cancel::cancel(self, task_id, by, reason)
     }
 
     // --- Talking to a task (reply.rs) -----------------------------------------------------
@@ -204,7 +207,8 @@ impl Engine {
         by: Answerer,
     ) -> Result<Delivery, EngineError> {
         let id = task_id.clone();
-        self.run_blocking(move |e| e.deliver(&id, reply, by)).await
+        self.run_blocking(move |e| super::reply::reply(e, &id, reply, by))
+            .await
     }
 
     /// [`Engine::reply`] for code that is not async.
@@ -214,7 +218,7 @@ impl Engine {
         reply: ReplyWith,
         by: Answerer,
     ) -> Result<Delivery, EngineError> {
-        self.deliver(task_id, reply, by)
+        super::reply::reply(self, task_id, reply, by)
     }
 
     /// The follow-up of the newest task that ran in `session` (history.rs), for `run
@@ -224,14 +228,14 @@ impl Engine {
         session: &str,
         prompt: String,
     ) -> Result<Option<TaskSpec>, EngineError> {
-        self.session_follow_up(session, prompt)
+        super::history::session_follow_up(self, session, prompt)
     }
 
     /// What every task started with no options of its own would be refused for or warned of,
     /// in the task's words (settings_check.rs), for `doctor`. Blocking: it may ask Codex for
     /// its catalog.
     pub fn blocking_settings_problems(&self) -> Vec<String> {
-        self.settings_problems()
+        super::settings_check::settings_problems(self)
     }
 
     // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------
@@ -239,11 +243,11 @@ impl Engine {
     /// Finalizes every task left `running` by supervisors that are gone. Blocking; a server
     /// runs it at startup.
     pub fn recover_all(&self) -> usize {
-        self.recover_orphans()
+        super::status::recover_all(self)
     }
 
     /// Decides (and, unless a dry run, does) what gc removes. Returns every decision. Blocking.
     pub fn gc(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
-        self.collect(rules)
+        super::gc::gc(self, rules)
     }
 }

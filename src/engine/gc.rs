@@ -37,88 +37,83 @@ pub struct GcRules {
     pub dry_run: bool,
 }
 
-impl Engine {
-    /// Decides (and, unless a dry run, does) what gc removes. Returns every decision.
-    pub(super) fn collect(&self, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
-        let cutoff = now_ms().saturating_sub(rules.older_than.as_millis() as u64);
-        let mut tasks: Vec<(TaskMeta, TaskFiles)> = Vec::new();
-        for id in self.store.task_ids()? {
-            let files = self.store.task(&id);
-            if let Ok(Some(m)) = self.finalize_orphan(&files) {
-                tasks.push((m, files));
-            }
+/// Decides (and, unless a dry run, does) what gc removes. Returns every decision.
+pub(super) fn gc(engine: &Engine, rules: GcRules) -> Result<Vec<GcItem>, EngineError> {
+    let cutoff = now_ms().saturating_sub(rules.older_than.as_millis() as u64);
+    let mut tasks: Vec<(TaskMeta, TaskFiles)> = Vec::new();
+    for id in engine.store.task_ids()? {
+        let files = engine.store.task(&id);
+        if let Ok(Some(m)) = engine.finalize_orphan(&files) {
+            tasks.push((m, files));
         }
-        let old = |m: &TaskMeta| {
-            m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff)
-        };
-        let mut items = Vec::new();
-        // Worktrees first: a task's folder goes only when its worktree does.
-        let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
-        for (m, _) in &tasks {
-            if let Some(wt) = &m.placement().worktree {
-                by_worktree.entry(wt.dir.clone()).or_default().push(m);
-            }
-        }
-        let mut kept_worktrees = Vec::new();
-        for (dir, users) in &by_worktree {
-            let (remove, reason) = match users.iter().find(|m| !old(m)) {
-                Some(m) if !m.status().is_final() => {
-                    (false, format!("task {} is running", m.task_id))
-                }
-                Some(m) => (false, format!("task {} ended too recently", m.task_id)),
-                None => {
-                    let newest = users.iter().max_by_key(|m| m.started_at_ms);
-                    let work = Work {
-                        newest_task: newest.map_or("", |m| m.task_id.as_str()),
-                        landed: users.iter().any(|m| m.end().landed.is_some()),
-                    };
-                    judge(users[0].placement().worktree.as_ref(), &work, rules.force)
-                }
-            };
-            let wt = users[0].placement().worktree.as_ref();
-            let branch = wt.map(|w| w.branch.as_str()).unwrap_or("?");
-            let mut item = GcItem {
-                kind: "worktree",
-                target: format!("{} ({branch})", dir.display()),
-                remove,
-                reason,
-            };
-            if remove
-                && !rules.dry_run
-                && let Some(wt) = wt
-                && let Err(why) = self.remove_unused_worktree(wt)
-            {
-                item.remove = false;
-                item.reason = why;
-            }
-            if !item.remove {
-                kept_worktrees.push(dir.clone());
-            }
-            items.push(item);
-        }
-        for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
-            let kept = m
-                .placement()
-                .worktree
-                .as_ref()
-                .is_some_and(|w| kept_worktrees.contains(&w.dir));
-            let mut item = GcItem {
-                kind: "task",
-                target: m.task_id.clone(),
-                remove: !kept,
-                reason: if kept {
-                    "its worktree is kept".into()
-                } else {
-                    format!("ended {}", m.end().ended_at.clone().unwrap_or_default())
-                },
-            };
-            if item.remove && !rules.dry_run {
-                remove_task(m, files, &mut item);
-            }
-            items.push(item);
-        }
-        Ok(items)
     }
+    let old =
+        |m: &TaskMeta| m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff);
+    let mut items = Vec::new();
+    // Worktrees first: a task's folder goes only when its worktree does.
+    let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
+    for (m, _) in &tasks {
+        if let Some(wt) = &m.placement().worktree {
+            by_worktree.entry(wt.dir.clone()).or_default().push(m);
+        }
+    }
+    let mut kept_worktrees = Vec::new();
+    for (dir, users) in &by_worktree {
+        let (remove, reason) = match users.iter().find(|m| !old(m)) {
+            Some(m) if !m.status().is_final() => (false, format!("task {} is running", m.task_id)),
+            Some(m) => (false, format!("task {} ended too recently", m.task_id)),
+            None => {
+                let newest = users.iter().max_by_key(|m| m.started_at_ms);
+                let work = Work {
+                    newest_task: newest.map_or("", |m| m.task_id.as_str()),
+                    landed: users.iter().any(|m| m.end().landed.is_some()),
+                };
+                judge(users[0].placement().worktree.as_ref(), &work, rules.force)
+            }
+        };
+        let wt = users[0].placement().worktree.as_ref();
+        let branch = wt.map(|w| w.branch.as_str()).unwrap_or("?");
+        let mut item = GcItem {
+            kind: "worktree",
+            target: format!("{} ({branch})", dir.display()),
+            remove,
+            reason,
+        };
+        if remove
+            && !rules.dry_run
+            && let Some(wt) = wt
+            && let Err(why) = engine.remove_unused_worktree(wt)
+        {
+            item.remove = false;
+            item.reason = why;
+        }
+        if !item.remove {
+            kept_worktrees.push(dir.clone());
+        }
+        items.push(item);
+    }
+    for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
+        let kept = m
+            .placement()
+            .worktree
+            .as_ref()
+            .is_some_and(|w| kept_worktrees.contains(&w.dir));
+        let mut item = GcItem {
+            kind: "task",
+            target: m.task_id.clone(),
+            remove: !kept,
+            reason: if kept {
+                "its worktree is kept".into()
+            } else {
+                format!("ended {}", m.end().ended_at.clone().unwrap_or_default())
+            },
+        };
+        if item.remove && !rules.dry_run {
+            remove_task(m, files, &mut item);
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 impl Engine {

@@ -42,39 +42,37 @@ impl Engine {
     }
 }
 
-impl Engine {
-    /// The follow-up of `session`'s newest task with `prompt`: the same folder (and worktree),
-    /// sandbox, options and approval policy, the next version of its topic. `None` when no task
-    /// of the store ran in that session (it was started outside codex-mcp).
-    pub(super) fn session_follow_up(
-        &self,
-        session: &str,
-        prompt: String,
-    ) -> Result<Option<TaskSpec>, EngineError> {
-        let newest = self
-            .store
-            .task_ids()?
-            .iter()
-            .filter_map(|id| self.store.task(id).read_summary().ok().flatten())
-            .filter(|t| t.session_id() == Some(session))
-            .max_by_key(|t| t.started_at_ms);
-        let Some(newest) = newest else {
-            return Ok(None);
-        };
-        let id = TaskId::parse(&newest.task_id)
-            .map_err(|e| EngineError::invalid("session_id", e.to_string()))?;
-        let meta = self.current_meta(&id)?;
-        if !meta.status().is_final() {
-            return Err(EngineError::invalid(
-                "session_id",
-                format!(
-                    "session {session} is in use by task `{}`, which is {}: talk to it with \
-                     codex_reply instead, or wait for it to end",
-                    meta.task_id,
-                    meta.status()
-                ),
-            ));
-        }
-        self.follow_up_spec(&meta, prompt).map(Some)
+/// The follow-up of `session`'s newest task with `prompt`: the same folder (and worktree),
+/// sandbox, options and approval policy, the next version of its topic. `None` when no task
+/// of the store ran in that session (it was started outside codex-mcp).
+pub(super) fn session_follow_up(
+    engine: &Engine,
+    session: &str,
+    prompt: String,
+) -> Result<Option<TaskSpec>, EngineError> {
+    let newest = engine
+        .store
+        .task_ids()?
+        .iter()
+        .filter_map(|id| engine.store.task(id).read_summary().ok().flatten())
+        .filter(|t| t.session_id() == Some(session))
+        .max_by_key(|t| t.started_at_ms);
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let id = TaskId::parse(&newest.task_id)
+        .map_err(|e| EngineError::invalid("session_id", e.to_string()))?;
+    let meta = engine.reconciled_meta(&id)?;
+    if !meta.status().is_final() {
+        return Err(EngineError::invalid(
+            "session_id",
+            format!(
+                "session {session} is in use by task `{}`, which is {}: talk to it with \
+                 codex_reply instead, or wait for it to end",
+                meta.task_id,
+                meta.status()
+            ),
+        ));
     }
+    engine.follow_up_spec(&meta, prompt).map(Some)
 }

@@ -7,61 +7,59 @@ use super::contract::{LandArgs, LandView};
 use super::spec::parse_task_id;
 use super::{Engine, EngineError};
 use crate::store::{Landed, Sandbox, TaskMeta, WorktreeRecord, now_ms, rfc3339};
-use crate::workspace::{LandPlan, land, remove_worktree_and_branch, worktree_extras};
+use crate::workspace::{LandPlan, remove_worktree_and_branch, worktree_extras};
 
 /// The trailer every landed commit carries.
 const TRAILER: &str = "Codex-Task";
 
-impl Engine {
-    /// Lands `args.task_id`'s work. Blocking (git, hooks).
-    pub(super) fn land_task(&self, args: LandArgs) -> Result<LandView, EngineError> {
-        let id = parse_task_id(&args.task_id)?;
-        let files = self.store.task(&id);
-        self.current_meta(&id)?;
-        let Some(_landing) = files.try_land_lock()? else {
-            return Err(EngineError::Land(format!(
-                "task `{id}` is being landed by another call right now"
-            )));
-        };
-        // Read again under the lock: a landing that just finished is seen.
-        let meta = self.current_meta(&id)?;
-        let wt = landable(&meta)?.clone();
-        let message = commit_message(&meta, &files.prompt(), args.message.as_deref())?;
-        let how = args.how.unwrap_or_default();
-        let plan = LandPlan {
-            checkout: &wt.repo_root,
-            worktree: &wt.dir,
-            branch: &wt.branch,
-            into: args.into.as_deref(),
-            how,
-            message: &message,
-        };
-        let done = land(&plan).map_err(|e| EngineError::Land(e.to_string()))?;
-        let keep = args.keep.unwrap_or(false);
-        let mut warnings = Vec::new();
-        let removed = !keep && remove(&wt, &mut warnings);
-        let landed = Landed {
-            how,
-            into: done.into.clone(),
-            committed_leftovers: done.committed_leftovers.clone(),
-            commits: done.commits.clone(),
-            head: done.head.clone(),
-            at: rfc3339(now_ms()),
-            kept: !removed,
-        };
-        files.update_meta(|m| m.landed(landed))?;
-        Ok(LandView {
-            task_id: id.to_string(),
-            how,
-            into: done.into,
-            committed_leftovers: done.committed_leftovers,
-            commits: done.commits,
-            diff_stat: done.diff_stat,
-            head: done.head,
-            worktree_removed: removed,
-            warnings,
-        })
-    }
+/// Lands `args.task_id`'s work. Blocking (git, hooks).
+pub(super) fn land(engine: &Engine, args: LandArgs) -> Result<LandView, EngineError> {
+    let id = parse_task_id(&args.task_id)?;
+    let files = engine.store.task(&id);
+    engine.reconciled_meta(&id)?;
+    let Some(_landing) = files.try_land_lock()? else {
+        return Err(EngineError::Land(format!(
+            "task `{id}` is being landed by another call right now"
+        )));
+    };
+    // Read again under the lock: a landing that just finished is seen.
+    let meta = engine.reconciled_meta(&id)?;
+    let wt = landable(&meta)?.clone();
+    let message = commit_message(&meta, &files.prompt(), args.message.as_deref())?;
+    let how = args.how.unwrap_or_default();
+    let plan = LandPlan {
+        checkout: &wt.repo_root,
+        worktree: &wt.dir,
+        branch: &wt.branch,
+        into: args.into.as_deref(),
+        how,
+        message: &message,
+    };
+    let done = crate::workspace::land(&plan).map_err(|e| EngineError::Land(e.to_string()))?;
+    let keep = args.keep.unwrap_or(false);
+    let mut warnings = Vec::new();
+    let removed = !keep && remove(&wt, &mut warnings);
+    let landed = Landed {
+        how,
+        into: done.into.clone(),
+        committed_leftovers: done.committed_leftovers.clone(),
+        commits: done.commits.clone(),
+        head: done.head.clone(),
+        at: rfc3339(now_ms()),
+        kept: !removed,
+    };
+    files.update_meta(|m| m.landed(landed))?;
+    Ok(LandView {
+        task_id: id.to_string(),
+        how,
+        into: done.into,
+        committed_leftovers: done.committed_leftovers,
+        commits: done.commits,
+        diff_stat: done.diff_stat,
+        head: done.head,
+        worktree_removed: removed,
+        warnings,
+    })
 }
 
 /// The worktree of a task whose work can land: full-access, ended, not landed, still there.

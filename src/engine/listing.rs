@@ -57,76 +57,77 @@ pub struct ListFilter {
     pub budget: Option<usize>,
 }
 
-impl Engine {
-    /// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
-    pub(super) fn list_recent(&self, limit: usize) -> Result<TaskList, EngineError> {
-        self.list_matching(&ListFilter {
-            limit,
-            budget: Some(self.config.max_result_chars.saturating_sub(LIST_OVERHEAD)),
-            ..ListFilter::default()
+/// The newest tasks `filter` lets through. A task listed as running whose supervisor is
+/// gone is finalized first, so the list never claims `running` for a run that is over.
+pub(super) fn list_where(engine: &Engine, filter: &ListFilter) -> Result<TaskList, EngineError> {
+    let limit = filter.limit;
+    let ids = engine.store.task_ids()?;
+    let mut tasks: Vec<(TaskSummary, _)> = ids
+        .into_iter()
+        .filter_map(|id| {
+            let files = engine.store.task(&id);
+            files.read_summary().ok().flatten().map(|t| (t, files))
         })
+        .filter(|(t, _)| filter.cwd.as_ref().is_none_or(|c| &t.cwd == c))
+        .collect();
+    tasks.sort_by(|(a, _), (b, _)| {
+        b.started_at_ms
+            .cmp(&a.started_at_ms)
+            .then(b.task_id.cmp(&a.task_id))
+    });
+    for (t, files) in tasks.iter_mut().filter(|(t, _)| !t.status.is_final()) {
+        if engine.finalize_orphan(files).is_ok()
+            && let Ok(Some(fresh)) = files.read_summary()
+        {
+            *t = fresh;
+        }
     }
+    if let Some(status) = filter.status {
+        tasks.retain(|(t, _)| t.status == status);
+    }
+    let total = tasks.len();
+    tasks.truncate(limit);
+    let now = now_ms();
+    let wanted = tasks.len();
+    let budget = filter.budget.unwrap_or(usize::MAX);
+    let mut used = 0;
+    let mut total_usage = Usage::default();
+    let entries: Vec<TaskListEntry> = tasks
+        .iter()
+        .take_while(|(t, _)| {
+            let e = TaskListEntry::of(t, now);
+            used += serde_json::to_string(&e).map_or(0, |s| s.len() + 1);
+            used <= budget
+        })
+        .map(|(t, _)| {
+            total_usage = total_usage.plus(&t.own_usage().0);
+            TaskListEntry::of(t, now)
+        })
+        .collect();
+    let note = (entries.len() < wanted).then(|| {
+        format!(
+            "{} more of the {wanted} asked for were left out to keep this answer small; ask \
+             for a smaller `limit`, or for one task by `task_id`",
+            wanted - entries.len()
+        )
+    });
+    Ok(TaskList {
+        total,
+        shown: entries.len(),
+        tasks: entries,
+        total_usage,
+        note,
+    })
+}
 
-    /// The newest tasks `filter` lets through. A task listed as running whose supervisor is
-    /// gone is finalized first, so the list never claims `running` for a run that is over.
-    pub(super) fn list_matching(&self, filter: &ListFilter) -> Result<TaskList, EngineError> {
-        let limit = filter.limit;
-        let ids = self.store.task_ids()?;
-        let mut tasks: Vec<(TaskSummary, _)> = ids
-            .into_iter()
-            .filter_map(|id| {
-                let files = self.store.task(&id);
-                files.read_summary().ok().flatten().map(|t| (t, files))
-            })
-            .filter(|(t, _)| filter.cwd.as_ref().is_none_or(|c| &t.cwd == c))
-            .collect();
-        tasks.sort_by(|(a, _), (b, _)| {
-            b.started_at_ms
-                .cmp(&a.started_at_ms)
-                .then(b.task_id.cmp(&a.task_id))
-        });
-        for (t, files) in tasks.iter_mut().filter(|(t, _)| !t.status.is_final()) {
-            if self.finalize_orphan(files).is_ok()
-                && let Ok(Some(fresh)) = files.read_summary()
-            {
-                *t = fresh;
-            }
-        }
-        if let Some(status) = filter.status {
-            tasks.retain(|(t, _)| t.status == status);
-        }
-        let total = tasks.len();
-        tasks.truncate(limit);
-        let now = now_ms();
-        let wanted = tasks.len();
-        let budget = filter.budget.unwrap_or(usize::MAX);
-        let mut used = 0;
-        let mut total_usage = Usage::default();
-        let entries: Vec<TaskListEntry> = tasks
-            .iter()
-            .take_while(|(t, _)| {
-                let e = TaskListEntry::of(t, now);
-                used += serde_json::to_string(&e).map_or(0, |s| s.len() + 1);
-                used <= budget
-            })
-            .map(|(t, _)| {
-                total_usage = total_usage.plus(&t.own_usage().0);
-                TaskListEntry::of(t, now)
-            })
-            .collect();
-        let note = (entries.len() < wanted).then(|| {
-            format!(
-                "{} more of the {wanted} asked for were left out to keep this answer small; ask \
-                 for a smaller `limit`, or for one task by `task_id`",
-                wanted - entries.len()
-            )
-        });
-        Ok(TaskList {
-            total,
-            shown: entries.len(),
-            tasks: entries,
-            total_usage,
-            note,
-        })
-    }
+/// The newest `limit` tasks, as many as fit the result budget (`codex_status`).
+pub(super) fn list(engine: &Engine, limit: usize) -> Result<TaskList, EngineError> {
+    list_where(
+        engine,
+        &ListFilter {
+            limit,
+            budget: Some(engine.config.max_result_chars.saturating_sub(LIST_OVERHEAD)),
+            ..ListFilter::default()
+        },
+    )
 }

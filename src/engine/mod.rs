@@ -9,7 +9,6 @@ mod cancel;
 mod catalog_check;
 mod contract;
 mod error;
-mod findings;
 mod gc;
 mod history;
 mod land;
@@ -33,7 +32,6 @@ pub(crate) use contract::{
     StatusResult, TaskBatch, TaskList, TaskListEntry, TaskRequest, TaskView, WaitForArg,
 };
 pub(crate) use error::EngineError;
-pub(crate) use findings::end_findings;
 pub(crate) use gc::GcRules;
 pub(crate) use listing::ListFilter;
 pub(crate) use reply::{Delivery, ReplyWith};

@@ -49,47 +49,13 @@ pub enum Delivery {
 }
 
 impl Engine {
-    /// Delivers `reply` to the task `task_id`; `by` says who answers a question. A prompt to an
-    /// ended task starts a follow-up: the new task's spec is returned for the caller to start.
-    pub(super) fn deliver(
-        &self,
-        task_id: &TaskId,
-        reply: ReplyWith,
-        by: Answerer,
-    ) -> Result<Delivery, EngineError> {
-        let files = self.store.task(task_id);
-        let meta = self.current_meta(task_id)?;
-        match reply {
-            ReplyWith::Decision {
-                request_id,
-                decision,
-            } => self.answer(task_id, &files, &meta, request_id, decision, by),
-            ReplyWith::Prompt(prompt) if meta.status().is_final() => Ok(Delivery::FollowUp {
-                spec: Box::new(self.follow_up_spec(&meta, prompt)?),
-                turn_had_ended: false,
-            }),
-            ReplyWith::Prompt(prompt) => {
-                check_reply_size(&prompt)?;
-                if meta.status() == TaskStatus::Queued && add_to_queued(&files, &prompt)? {
-                    return Ok(Delivery::Done(self.reply_view(
-                        task_id,
-                        Delivered::Queued,
-                        None,
-                    )?));
-                }
-                // Running, or it started meanwhile: steer it.
-                self.steer(task_id, &files, prompt)
-            }
-        }
-    }
-
     fn steer(
         &self,
         task_id: &TaskId,
         files: &TaskFiles,
         prompt: String,
     ) -> Result<Delivery, EngineError> {
-        let meta = self.current_meta(task_id)?;
+        let meta = self.reconciled_meta(task_id)?;
         if !Driver::of(&meta).can_steer() {
             return Err(EngineError::invalid(
                 "task_id",
@@ -123,7 +89,7 @@ impl Engine {
     fn after_the_turn(&self, task_id: &TaskId, prompt: String) -> Result<Delivery, EngineError> {
         let until = Instant::now() + END_WAIT;
         loop {
-            let meta = self.current_meta(task_id)?;
+            let meta = self.reconciled_meta(task_id)?;
             if meta.status().is_final() {
                 return Ok(Delivery::FollowUp {
                     spec: Box::new(self.follow_up_spec(&meta, prompt)?),
@@ -175,7 +141,7 @@ impl Engine {
             )?)),
             // It was answered or withdrawn meanwhile: say what is open now.
             Awaited::Replied(_) | Awaited::Unread => {
-                let now = self.current_meta(task_id)?;
+                let now = self.reconciled_meta(task_id)?;
                 Err(not_open(&now, request_id, now.conversation().open()))
             }
             other => Err(unconfirmed(meta, &other)),
@@ -199,7 +165,7 @@ impl Engine {
         delivered: Delivered,
         answered: Option<(u64, Decision)>,
     ) -> Result<ReplyView, EngineError> {
-        let now = self.read_view(task_id)?;
+        let now = super::status::status(self, task_id)?;
         let next = match delivered {
             Delivered::Steer => {
                 "Codex applies it at its next model request; follow the task with codex_status"
@@ -262,6 +228,40 @@ impl Engine {
                 && meta.placement().run_dir != meta.placement().cwd)
                 .then(|| meta.placement().run_dir.clone()),
         })
+    }
+}
+
+/// Delivers `reply` to the task `task_id`; `by` says who answers a question. A prompt to an
+/// ended task starts a follow-up: the new task's spec is returned for the caller to start.
+pub(super) fn reply(
+    engine: &Engine,
+    task_id: &TaskId,
+    reply: ReplyWith,
+    by: Answerer,
+) -> Result<Delivery, EngineError> {
+    let files = engine.store.task(task_id);
+    let meta = engine.reconciled_meta(task_id)?;
+    match reply {
+        ReplyWith::Decision {
+            request_id,
+            decision,
+        } => engine.answer(task_id, &files, &meta, request_id, decision, by),
+        ReplyWith::Prompt(prompt) if meta.status().is_final() => Ok(Delivery::FollowUp {
+            spec: Box::new(engine.follow_up_spec(&meta, prompt)?),
+            turn_had_ended: false,
+        }),
+        ReplyWith::Prompt(prompt) => {
+            check_reply_size(&prompt)?;
+            if meta.status() == TaskStatus::Queued && add_to_queued(&files, &prompt)? {
+                return Ok(Delivery::Done(engine.reply_view(
+                    task_id,
+                    Delivered::Queued,
+                    None,
+                )?));
+            }
+            // Running, or it started meanwhile: steer it.
+            engine.steer(task_id, &files, prompt)
+        }
     }
 }
 

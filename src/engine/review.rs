@@ -27,58 +27,11 @@ struct Resolved {
 }
 
 impl Engine {
-    /// The review task `args` ask for. Blocking (git reads).
-    pub(super) fn spec_of_review(&self, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
-        let target = match (&args.target, &args.task_id) {
-            (Some(t), Some(id)) if *t != ReviewTargetArg::Task(id.clone()) => {
-                return Err(EngineError::invalid(
-                    "task_id",
-                    "give the task to review as `task_id` or as `target: {\"task\": …}`, not \
-                     both with different tasks",
-                ));
-            }
-            (_, Some(id)) => ReviewTargetArg::Task(id.clone()),
-            (Some(t), None) => t.clone(),
-            (None, None) => ReviewTargetArg::Uncommitted,
-        };
-        let resolved = match target {
-            ReviewTargetArg::Task(id) => self.task_target(&id)?,
-            other => project_target(args.cwd.as_deref(), other)?,
-        };
-        let instructions = args.instructions.map(parse_instructions).transpose()?;
-        let topic = match &args.topic {
-            Some(t) => parse_topic(t)?,
-            None => default_topic(&resolved)?,
-        };
-        let launch = ReviewLaunch {
-            target: resolved.target,
-            instructions,
-            of_task: resolved.of_task,
-        };
-        Ok(TaskSpec {
-            prompt: review_prompt(&launch),
-            cwd: resolved.cwd,
-            topic,
-            sandbox: Sandbox::ReadOnly,
-            session_id: None,
-            options: CodexOptions {
-                model: args.model.map(parse_model).transpose()?,
-                reasoning_effort: args.reasoning_effort.map(parse_effort).transpose()?,
-                profile: None,
-            },
-            timeout_seconds: args.timeout_seconds,
-            retries: 0,
-            approval_policy: ApprovalPolicy::Never,
-            review: Some(launch),
-            run_dir: Some(resolved.run_dir),
-        })
-    }
-
     /// A full-access task's work: its worktree, reviewed from the commit its branch forked
     /// at, its uncommitted and untracked files included.
     fn task_target(&self, raw: &str) -> Result<Resolved, EngineError> {
         let id = parse_task_id(raw)?;
-        let meta = self.current_meta(&id)?;
+        let meta = self.reconciled_meta(&id)?;
         let wt = reviewable_worktree(&meta)?;
         let base = fork_point(&wt.dir, &wt.branch, &wt.base_branch)
             .map_err(|why| EngineError::invalid("target", why))?;
@@ -99,6 +52,53 @@ impl Engine {
             desc: Topic::desc_of(&meta.topic),
         })
     }
+}
+
+/// The review task `args` ask for. Blocking (git reads).
+pub(super) fn review_spec(engine: &Engine, args: ReviewArgs) -> Result<TaskSpec, EngineError> {
+    let target = match (&args.target, &args.task_id) {
+        (Some(t), Some(id)) if *t != ReviewTargetArg::Task(id.clone()) => {
+            return Err(EngineError::invalid(
+                "task_id",
+                "give the task to review as `task_id` or as `target: {\"task\": …}`, not \
+                 both with different tasks",
+            ));
+        }
+        (_, Some(id)) => ReviewTargetArg::Task(id.clone()),
+        (Some(t), None) => t.clone(),
+        (None, None) => ReviewTargetArg::Uncommitted,
+    };
+    let resolved = match target {
+        ReviewTargetArg::Task(id) => engine.task_target(&id)?,
+        other => project_target(args.cwd.as_deref(), other)?,
+    };
+    let instructions = args.instructions.map(parse_instructions).transpose()?;
+    let topic = match &args.topic {
+        Some(t) => parse_topic(t)?,
+        None => default_topic(&resolved)?,
+    };
+    let launch = ReviewLaunch {
+        target: resolved.target,
+        instructions,
+        of_task: resolved.of_task,
+    };
+    Ok(TaskSpec {
+        prompt: review_prompt(&launch),
+        cwd: resolved.cwd,
+        topic,
+        sandbox: Sandbox::ReadOnly,
+        session_id: None,
+        options: CodexOptions {
+            model: args.model.map(parse_model).transpose()?,
+            reasoning_effort: args.reasoning_effort.map(parse_effort).transpose()?,
+            profile: None,
+        },
+        timeout_seconds: args.timeout_seconds,
+        retries: 0,
+        approval_policy: ApprovalPolicy::Never,
+        review: Some(launch),
+        run_dir: Some(resolved.run_dir),
+    })
 }
 
 /// A task whose work can be reviewed: full-access, ended, its worktree still there.

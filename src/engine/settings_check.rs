@@ -8,44 +8,42 @@ use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, locate_codex};
 use crate::runner::Driver;
 
-impl Engine {
-    /// What a task started with no options of its own would be refused for, or warned of;
-    /// empty when nothing.
-    pub(super) fn settings_problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.config.problems.clone();
-        if let Some(t) = &self.config.task_timeout
-            && let Err(e) = t.parse_in(1..=MAX_TIMEOUT_SECONDS)
-        {
-            out.push(e.to_string());
-        }
-        let defaults = match CodexOptions::from_config(&self.config) {
-            Ok(d) => d,
-            Err(e) => {
-                out.push(e.to_string());
-                return out;
-            }
-        };
-        let Ok(codex) = locate_codex(&self.config) else {
-            return out;
-        };
-        let from = |s: &Option<crate::config::Setting>| match s {
-            Some(s) => Given::Setting(s.var),
-            None => Given::Parameter,
-        };
-        let checked = self.check_model_and_effort(
-            &codex,
-            &defaults,
-            from(&self.config.model),
-            from(&self.config.reasoning_effort),
-        );
-        if let Err(e) = checked {
-            out.push(refusal_words(e));
-        }
-        if let Some(note) = Driver::choose(&self.config, &self.store, &codex, &defaults).note {
-            out.push(note);
-        }
-        out
+/// What a task started with no options of its own would be refused for, or warned of;
+/// empty when nothing.
+pub(super) fn settings_problems(engine: &Engine) -> Vec<String> {
+    let mut out: Vec<String> = engine.config.problems.clone();
+    if let Some(t) = &engine.config.task_timeout
+        && let Err(e) = t.parse_in(1..=MAX_TIMEOUT_SECONDS)
+    {
+        out.push(e.to_string());
     }
+    let defaults = match CodexOptions::from_config(&engine.config) {
+        Ok(d) => d,
+        Err(e) => {
+            out.push(e.to_string());
+            return out;
+        }
+    };
+    let Ok(codex) = locate_codex(&engine.config) else {
+        return out;
+    };
+    let from = |s: &Option<crate::config::Setting>| match s {
+        Some(s) => Given::Setting(s.var),
+        None => Given::Parameter,
+    };
+    let checked = engine.check_model_and_effort(
+        &codex,
+        &defaults,
+        from(&engine.config.model),
+        from(&engine.config.reasoning_effort),
+    );
+    if let Err(e) = checked {
+        out.push(refusal_words(e));
+    }
+    if let Some(note) = Driver::choose(&engine.config, &engine.store, &codex, &defaults).note {
+        out.push(note);
+    }
+    out
 }
 
 /// A refusal as a setting's problem: without the parameter's label.

@@ -3,10 +3,9 @@
 //! read-only task, closes a session a user's tmux settings kept, and removes the environment
 //! handed to the supervisor.
 
-use super::findings::end_findings;
 use super::{Engine, EngineError};
 use crate::codex::Progress;
-use crate::runner::Launch;
+use crate::runner::{Launch, end_findings};
 use crate::store::{AuditMode, ReadonlyAudit, TaskFiles, TaskMeta, Verdict, read_json};
 use crate::workspace::Snapshot;
 

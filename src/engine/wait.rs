@@ -61,102 +61,12 @@ pub fn is_client_timeout(reason: &str) -> bool {
 }
 
 impl Engine {
-    /// Starts a task and returns at once; the supervisor is reaped in the background.
-    pub(super) async fn dispatch_task(&self, spec: TaskSpec) -> Result<DispatchView, EngineError> {
-        let started = self.run_blocking(move |e| e.start(spec)).await?;
-        let view = DispatchView::of(&started.meta);
-        self.reap_in_background(started);
-        Ok(view)
-    }
-
-    /// Starts a task for a caller that follows it itself (the terminal's `run`).
-    pub(super) async fn dispatch_followed_task(
-        &self,
-        spec: TaskSpec,
-    ) -> Result<Followed, EngineError> {
-        let started = self.run_blocking(move |e| e.start(spec)).await?;
-        let view = DispatchView::of(&started.meta);
-        let task_id = started.task_id.clone();
-        let reaped = self.reap_in_background(started);
-        Ok(Followed {
-            view,
-            task_id,
-            reaped,
-        })
-    }
-
-    /// Returns when a followed task has ended or asks: at once when its supervisor is this
-    /// process's child and exits, else when its record says so.
-    pub(super) async fn settle_followed(&self, followed: &mut Followed) {
-        let watched = self.until_ended(
-            std::slice::from_ref(&followed.task_id),
-            WaitFor::AllUnlessOneAsks,
-            None,
-        );
-        let Some(done) = followed.reaped.as_mut() else {
-            return watched.await;
-        };
-        let reaped = tokio::select! {
-            _ = done => true,
-            () = watched => false,
-        };
-        if reaped {
-            followed.reaped = None;
-        }
-    }
-
-    /// Starts a task and follows it to its end. When `stop` resolves first, the client gave up
-    /// on the call: a cancel with a reason other than a client time-out cancels the task;
-    /// otherwise the task keeps running and its result stays in `codex_status`. `tick`
-    /// receives the live view every [`TICK`].
-    pub(super) async fn run_task(
-        &self,
-        spec: TaskSpec,
-        stop: impl Future<Output = CallEnd>,
-        mut tick: impl FnMut(TaskView),
-    ) -> Result<TaskView, EngineError> {
-        let started = self.run_blocking(move |e| e.start(spec)).await?;
-        let task_id = started.task_id.clone();
-        let reaped = self.reap_in_background(started);
-        // The call returns when the task ends, or asks a question nobody here can answer:
-        // the caller answers with codex_reply, then waits with codex_status.
-        let ended = async {
-            let watched = self.until_ended(std::slice::from_ref(&task_id), WaitFor::All, None);
-            match reaped {
-                Some(done) => {
-                    tokio::select! {
-                        _ = done => {}
-                        () = watched => {}
-                    }
-                }
-                None => watched.await,
-            }
-        };
-        tokio::pin!(ended, stop);
-        let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
-        loop {
-            tokio::select! {
-                _ = &mut ended => break,
-                end = &mut stop => {
-                    self.client_ended_call(&task_id, end).await?;
-                    break;
-                }
-                _ = ticker.tick() => {
-                    if let Ok(view) = self.off_thread(&task_id, |e, id| e.read_view(id)).await {
-                        tick(view);
-                    }
-                }
-            }
-        }
-        self.off_thread(&task_id, |e, id| e.read_view(id)).await
-    }
-
     /// A client stopped waiting for the blocking call that runs `task_id`.
     async fn client_ended_call(&self, task_id: &TaskId, end: CallEnd) -> Result<(), EngineError> {
         match end {
             CallEnd::Cancelled(reason) if !reason.as_deref().is_some_and(is_client_timeout) => {
                 self.off_thread(task_id, move |e, id| {
-                    e.stop_task(id, EndedBy::ClientCancel, reason).map(|_| ())
+                    super::cancel::cancel(e, id, EndedBy::ClientCancel, reason).map(|_| ())
                 })
                 .await
             }
@@ -182,43 +92,6 @@ impl Engine {
             }
         })?;
         Ok(())
-    }
-
-    /// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
-    /// receives the live views every [`TICK`] meanwhile.
-    pub(super) async fn wait_until(
-        &self,
-        task_ids: &[TaskId],
-        mode: WaitFor,
-        duration: Duration,
-        mut tick: impl FnMut(&[Result<TaskView, EngineError>]),
-    ) {
-        let ended = self.until_ended(task_ids, mode, Some(Instant::now() + duration));
-        tokio::pin!(ended);
-        let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
-        loop {
-            tokio::select! {
-                _ = &mut ended => return,
-                _ = ticker.tick() => tick(&self.read_views(task_ids).await),
-            }
-        }
-    }
-
-    /// The current view of each task, in order.
-    pub(super) async fn read_views(
-        &self,
-        task_ids: &[TaskId],
-    ) -> Vec<Result<TaskView, EngineError>> {
-        let ids = task_ids.to_vec();
-        self.run_blocking(move |e| Ok(ids.iter().map(|id| e.read_view(id)).collect()))
-            .await
-            .unwrap_or_else(|err| {
-                let text = err.to_string();
-                task_ids
-                    .iter()
-                    .map(|_| Err(EngineError::Internal(text.clone())))
-                    .collect()
-            })
     }
 
     /// Returns when the tasks have ended as `mode` asks, or at `deadline`. An id that is not a
@@ -304,6 +177,134 @@ impl Engine {
     }
 }
 
+/// Waits until the tasks have ended (all of them, or any), or for `duration`. `tick`
+/// receives the live views every [`TICK`] meanwhile.
+pub(super) async fn wait_tasks(
+    engine: &Engine,
+    task_ids: &[TaskId],
+    mode: WaitFor,
+    duration: Duration,
+    mut tick: impl FnMut(&[Result<TaskView, EngineError>]),
+) {
+    let ended = engine.until_ended(task_ids, mode, Some(Instant::now() + duration));
+    tokio::pin!(ended);
+    let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    loop {
+        tokio::select! {
+            _ = &mut ended => return,
+            _ = ticker.tick() => tick(&statuses(engine, task_ids).await),
+        }
+    }
+}
+
+/// The current view of each task, in order.
+pub(super) async fn statuses(
+    engine: &Engine,
+    task_ids: &[TaskId],
+) -> Vec<Result<TaskView, EngineError>> {
+    let ids = task_ids.to_vec();
+    engine
+        .run_blocking(move |e| Ok(ids.iter().map(|id| super::status::status(e, id)).collect()))
+        .await
+        .unwrap_or_else(|err| {
+            let text = err.to_string();
+            task_ids
+                .iter()
+                .map(|_| Err(EngineError::Internal(text.clone())))
+                .collect()
+        })
+}
+
+/// Starts a task and follows it to its end. When `stop` resolves first, the client gave up
+/// on the call: a cancel with a reason other than a client time-out cancels the task;
+/// otherwise the task keeps running and its result stays in `codex_status`. `tick`
+/// receives the live view every [`TICK`].
+pub(super) async fn run(
+    engine: &Engine,
+    spec: TaskSpec,
+    stop: impl Future<Output = CallEnd>,
+    mut tick: impl FnMut(TaskView),
+) -> Result<TaskView, EngineError> {
+    let started = engine.run_blocking(move |e| e.start(spec)).await?;
+    let task_id = started.task_id.clone();
+    let reaped = engine.reap_in_background(started);
+    // The call returns when the task ends, or asks a question nobody here can answer:
+    // the caller answers with codex_reply, then waits with codex_status.
+    let ended = async {
+        let watched = engine.until_ended(std::slice::from_ref(&task_id), WaitFor::All, None);
+        match reaped {
+            Some(done) => {
+                tokio::select! {
+                    _ = done => {}
+                    () = watched => {}
+                }
+            }
+            None => watched.await,
+        }
+    };
+    tokio::pin!(ended, stop);
+    let mut ticker = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    loop {
+        tokio::select! {
+            _ = &mut ended => break,
+            end = &mut stop => {
+                engine.client_ended_call(&task_id, end).await?;
+                break;
+            }
+            _ = ticker.tick() => {
+                if let Ok(view) = engine.off_thread(&task_id, super::status::status).await {
+                    tick(view);
+                }
+            }
+        }
+    }
+    engine.off_thread(&task_id, super::status::status).await
+}
+
+/// Returns when a followed task has ended or asks: at once when its supervisor is this
+/// process's child and exits, else when its record says so.
+pub(super) async fn settled(engine: &Engine, followed: &mut Followed) {
+    let watched = engine.until_ended(
+        std::slice::from_ref(&followed.task_id),
+        WaitFor::AllUnlessOneAsks,
+        None,
+    );
+    let Some(done) = followed.reaped.as_mut() else {
+        return watched.await;
+    };
+    let reaped = tokio::select! {
+        _ = done => true,
+        () = watched => false,
+    };
+    if reaped {
+        followed.reaped = None;
+    }
+}
+
+/// Starts a task for a caller that follows it itself (the terminal's `run`).
+pub(super) async fn dispatch_followed(
+    engine: &Engine,
+    spec: TaskSpec,
+) -> Result<Followed, EngineError> {
+    let started = engine.run_blocking(move |e| e.start(spec)).await?;
+    let view = DispatchView::of(&started.meta);
+    let task_id = started.task_id.clone();
+    let reaped = engine.reap_in_background(started);
+    Ok(Followed {
+        view,
+        task_id,
+        reaped,
+    })
+}
+
+/// Starts a task and returns at once; the supervisor is reaped in the background.
+pub(super) async fn dispatch(engine: &Engine, spec: TaskSpec) -> Result<DispatchView, EngineError> {
+    let started = engine.run_blocking(move |e| e.start(spec)).await?;
+    let view = DispatchView::of(&started.meta);
+    engine.reap_in_background(started);
+    Ok(view)
+}
+
 /// What identifies one version of a task's record: every write replaces the file, so a new
 /// file (device, inode), time or size means it changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,7 +363,7 @@ impl Watch {
             return;
         }
         self.seen = now;
-        self.state = match engine.current_meta(&self.task_id) {
+        self.state = match engine.reconciled_meta(&self.task_id) {
             Ok(m) if m.status().is_final() => State::Ended,
             // A question stops a wait too: someone has to answer it before the task goes on.
             Ok(m) if m.status() == TaskStatus::InputRequired => State::Asks,

@@ -162,7 +162,7 @@ impl CodexMcp {
         }
         let created = task::created(&view, self.engine.task_poll());
         tracing::info!(task = %view.task_id, "answered as an MCP task");
-        Ok(super::reply::task_response(created, &view))
+        Ok(task::task_response(created, &view))
     }
 
     /// The status of the task a `tasks/*` request names; an id that is not a task's, or names

@@ -2,7 +2,7 @@
 
 use rmcp::ErrorData;
 use rmcp::RoleServer;
-use rmcp::model::{CallToolResponse, CreateTaskResult, JsonObject, UpdateTaskParams};
+use rmcp::model::{CallToolResponse, JsonObject, UpdateTaskParams};
 use rmcp::service::RequestContext;
 
 use super::handler::{CodexMcp, structured};
@@ -106,16 +106,4 @@ fn reply_with(
             decision,
         }),
     }
-}
-
-/// The task a call became, for a client that follows MCP tasks, with the words its model reads
-/// at once (Claude Code shows its model the handle's `modelImmediateResponse`, and never its
-/// `statusMessage`).
-pub(super) fn task_response(
-    created: rmcp::model::Task,
-    view: &crate::engine::TaskView,
-) -> CallToolResponse {
-    let mut result = CreateTaskResult::new(created);
-    result.meta = Some(task::immediate_response(view));
-    CallToolResponse::Task(result)
 }

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use rmcp::ErrorData;
-use rmcp::model::{CallToolResult, DetailedTask, JsonObject, Task, TaskPayload, TaskStatus};
+use rmcp::model::{
+    CallToolResponse, CallToolResult, CreateTaskResult, DetailedTask, JsonObject, Task,
+    TaskPayload, TaskStatus,
+};
 use serde_json::Value;
 
 use crate::engine::{EngineError, TaskView};
@@ -221,4 +224,15 @@ pub fn no_input_error(task_id: &str) -> ErrorData {
         ),
         Some(serde_json::json!({ "taskId": task_id })),
     )
+}
+/// The task a call became, for a client that follows MCP tasks, with the words its model reads
+/// at once (Claude Code shows its model the handle's `modelImmediateResponse`, and never its
+/// `statusMessage`).
+pub(super) fn task_response(
+    created: rmcp::model::Task,
+    view: &crate::engine::TaskView,
+) -> CallToolResponse {
+    let mut result = CreateTaskResult::new(created);
+    result.meta = Some(immediate_response(view));
+    CallToolResponse::Task(result)
 }

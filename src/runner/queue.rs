@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::liveness::orphaned;
+use super::launch::liveness::orphaned;
 use crate::config::Config;
 use crate::store::{QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus};
 

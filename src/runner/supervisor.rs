@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::unistd::Pid;
 
-use super::drive::RunOf;
-use super::driver::Driver;
-use super::live_view::LiveView;
-use super::outcome::{ExitInfo, RunEnd, conclude};
-use super::pump::Tracked;
+use super::drive::driver::Driver;
+use super::drive::pump::Tracked;
+use super::drive::run::{Limits, RunEnv, Stop};
+use super::drive::seam::RunOf;
+use super::end::outcome::{ExitInfo, RunEnd, conclude};
+use super::launch::live_view::LiveView;
 use super::queue::wait_for_slot;
-use super::run::{Limits, RunEnv, Stop};
 use crate::codex::MESSAGE_KEEP_CHARS;
 use crate::config::Config;
 use crate::store::{
@@ -32,22 +32,16 @@ use crate::store::{
 /// The pause before the first retry; it doubles for each further one.
 const RETRY_BACKOFF: Duration = Duration::from_secs(2);
 
-/// What is taken of a full-access task once Codex has ended (its branch summary, the changes
-/// to the person's checkout), by the supervisor before it records the end, so that the end
-/// record is whole when it appears: every later read of the task (Claude Code polls each task
-/// once a second) costs the same. The command line gives it from the engine.
-pub type EndFinder = dyn Fn(&TaskFiles, &TaskMeta) -> EndFindings;
-
 /// Runs the supervisor of the task in `task_dir` until codex has ended and the outcome is
 /// recorded.
-pub fn run_supervisor(task_dir: &Path, view: LiveView, find: &EndFinder) -> ExitCode {
+pub fn run_supervisor(task_dir: &Path, view: LiveView) -> ExitCode {
     // Already a session leader when tmux started us; that failure is expected.
     let _ = nix::unistd::setsid();
     // Processes codex leaves behind come back to us instead of to init, so they can be
     // stopped when the run ends (Linux; elsewhere the process group covers most of them).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
-    match supervise(&TaskFiles::at(task_dir), view, find) {
+    match supervise(&TaskFiles::at(task_dir), view) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codex-mcp supervisor: {e}");
@@ -56,7 +50,7 @@ pub fn run_supervisor(task_dir: &Path, view: LiveView, find: &EndFinder) -> Exit
     }
 }
 
-fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), StoreError> {
+fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
     let env = super::launch::take_environment(files);
     let config = env.as_ref().map_or_else(Config::from_env, |e| {
         Config::from_lookup(|k| e.get(k).map(OsString::from))
@@ -98,7 +92,7 @@ fn supervise(files: &TaskFiles, view: LiveView, find: &EndFinder) -> Result<(), 
         config: &config,
     };
     let driver = Driver::of(&meta);
-    run_attempts(files, &meta, driver, &run_env, find)?;
+    run_attempts(files, &meta, driver, &run_env)?;
     let status = files.read_meta().ok().flatten().map(|m| m.status());
     view.show(&format!(
         "\ntask {}; this window closes now.",
@@ -114,7 +108,6 @@ fn run_attempts(
     meta: &TaskMeta,
     driver: Driver,
     run_env: &RunEnv<'_>,
-    find: &EndFinder,
 ) -> Result<(), StoreError> {
     let (config, stop) = (run_env.config, run_env.stop);
     let mut attempt = Try::first(files, meta);
@@ -146,11 +139,14 @@ fn run_attempts(
             outcome,
             warnings: run.warnings,
             late_approvals: run.late_approvals,
+            // Taken before the end is recorded, so the end record is whole when it appears:
+            // every later read of the task (a client polls each task once a second) costs
+            // the same.
             findings: meta
                 .placement()
                 .worktree
                 .as_ref()
-                .map(|_| find(files, meta)),
+                .map(|_| super::end::findings::end_findings(files, meta)),
         };
         return finish(files, &run.tracked, end, config);
     }
@@ -423,7 +419,7 @@ fn finish(
     if let Some(meta) =
         ended.filter(|m| !(canceller_notifies && m.status() == TaskStatus::Cancelled))
     {
-        super::notify::task_ended(config, &meta);
+        super::end::notify::task_ended(config, &meta);
     }
     Ok(())
 }

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::fsutil::open_append;
-use super::layout::open_lock_file;
-use super::{EndedBy, Store, TaskMeta, TaskStatus, now_ms, rfc3339};
+use super::fsutil::{open_append, open_lock_file};
+use super::{EndedBy, TaskMeta, TaskStatus, now_ms, rfc3339};
 use crate::vocab::Answerer;
 
 /// Past this size the log is rotated.
@@ -73,19 +72,31 @@ impl std::fmt::Display for EventCause {
     }
 }
 
-impl Store {
-    /// The event log.
-    pub fn events_file(&self) -> PathBuf {
-        self.home().join("events.jsonl")
+/// The store's event log (`events.jsonl`, rotated to `events.jsonl.1` past 4 MiB).
+pub struct EventLog {
+    home: PathBuf,
+}
+
+impl EventLog {
+    /// The event log of the store at `home`.
+    pub fn at(home: &Path) -> EventLog {
+        EventLog {
+            home: home.to_path_buf(),
+        }
+    }
+
+    /// The event log's file.
+    pub fn file(&self) -> PathBuf {
+        self.home.join("events.jsonl")
     }
 
     /// Appends `event`; a log that cannot be written never stops a task.
-    pub fn record_event(&self, event: &TaskEvent) {
+    pub fn record(&self, event: &TaskEvent) {
         let Ok(mut line) = serde_json::to_vec(event) else {
             return;
         };
         line.push(b'\n');
-        let path = self.events_file();
+        let path = self.file();
         self.rotate_if_large(&path);
         if let Ok(mut f) = open_append(&path) {
             let _ = f.write_all(&line);
@@ -98,7 +109,7 @@ impl Store {
             return;
         }
         // One process rotates; the others see the fresh file when they look again.
-        let Ok(lock) = open_lock_file(&self.home().join(".events.lock")) else {
+        let Ok(lock) = open_lock_file(&self.home.join(".events.lock")) else {
             return;
         };
         if lock.lock().is_ok() && large(path) {
@@ -129,10 +140,7 @@ impl Before {
 /// Records in the event log what changed from `before` to `meta`: each question asked and each
 /// answer given, with its number (and who answered), and any other move of its status. Whoever
 /// ends a task runs the notify program, with its own configuration (`runner::task_ended`).
-pub(super) fn on_transition(task_dir: &Path, before: Option<Before>, meta: &TaskMeta) {
-    let Some(store) = Store::of_task_dir(task_dir) else {
-        return;
-    };
+pub(super) fn on_transition(log: &EventLog, before: Option<Before>, meta: &TaskMeta) {
     let from = before.and_then(|b| b.status);
     let event = |cause, request_id, by| TaskEvent {
         time: rfc3339(now_ms()),
@@ -147,11 +155,11 @@ pub(super) fn on_transition(task_dir: &Path, before: Option<Before>, meta: &Task
     let mut told = false;
     if let Some(b) = before {
         for q in c.open().iter().filter(|q| q.id > b.questions_asked) {
-            store.record_event(&event(EventCause::Asked, Some(q.id), None));
+            log.record(&event(EventCause::Asked, Some(q.id), None));
             told = true;
         }
         for a in c.approvals().iter().skip(b.approvals) {
-            store.record_event(&event(EventCause::Answered, Some(a.request_id), Some(a.by)));
+            log.record(&event(EventCause::Answered, Some(a.request_id), Some(a.by)));
             told = true;
         }
     }
@@ -167,7 +175,7 @@ pub(super) fn on_transition(task_dir: &Path, before: Option<Before>, meta: &Task
         (_, TaskStatus::Running) => EventCause::Slot,
         _ => EventCause::Queued,
     };
-    store.record_event(&event(cause, None, None));
+    log.record(&event(cause, None, None));
 }
 
 #[cfg(test)]
@@ -177,8 +185,7 @@ mod tests {
     #[test]
     fn the_log_is_rotated_past_its_size() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::at(dir.path());
-        store.ensure().unwrap();
+        let log = EventLog::at(dir.path());
         let event = |n: u32| TaskEvent {
             time: rfc3339(now_ms()),
             task_id: format!("codex-review-e_{n}-v1"),
@@ -188,11 +195,11 @@ mod tests {
             request_id: None,
             by: None,
         };
-        std::fs::write(store.events_file(), vec![b'x'; ROTATE_BYTES as usize + 1]).unwrap();
-        store.record_event(&event(1));
-        let rotated = store.events_file().with_extension("jsonl.1");
+        std::fs::write(log.file(), vec![b'x'; ROTATE_BYTES as usize + 1]).unwrap();
+        log.record(&event(1));
+        let rotated = log.file().with_extension("jsonl.1");
         assert!(std::fs::metadata(&rotated).unwrap().len() > ROTATE_BYTES);
-        let fresh = std::fs::read_to_string(store.events_file()).unwrap();
+        let fresh = std::fs::read_to_string(log.file()).unwrap();
         assert_eq!(fresh.lines().count(), 1);
         assert_eq!(
             serde_json::from_str::<TaskEvent>(fresh.trim()).unwrap(),

@@ -66,6 +66,19 @@ pub fn open_nofollow(path: &Path) -> std::io::Result<File> {
 }
 
 /// Opens (creating if needed) a private file for appending, without following symlinks.
+/// A lock file (0600, not through a planted link), made if missing.
+pub fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(OFlag::O_NOFOLLOW.bits())
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))
+}
+
 pub fn open_append(path: &Path) -> Result<File, StoreError> {
     OpenOptions::new()
         .create(true)

@@ -1,13 +1,11 @@
 //! Paths and locks of the store. Several server processes share it, so every
 //! read-modify-write of a task record happens under that task's lock.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::OFlag;
-
-use super::fsutil::{ensure_private_dir, read_json, write_json};
+use super::events::EventLog;
+use super::fsutil::{ensure_private_dir, open_lock_file, read_json, write_json};
 use super::{CancelRequest, EndedBy, StoreError, TaskId, TaskMeta, TaskSummary};
 
 const TASKS_DIR: &str = "tasks";
@@ -41,6 +39,16 @@ impl Store {
 
     /// The store of the task folder `dir` (`<home>/tasks/<id>`): what a supervisor, which is
     /// handed its task's folder, shares with the servers.
+    /// The store's event log: every status change of every task.
+    pub fn event_log(&self) -> EventLog {
+        EventLog::at(self.home())
+    }
+
+    /// The event log's file.
+    pub fn events_file(&self) -> PathBuf {
+        self.event_log().file()
+    }
+
     pub fn of_task_dir(dir: &Path) -> Option<Store> {
         let home = dir.parent()?.parent()?;
         Some(Store::at(home))
@@ -114,6 +122,11 @@ pub struct TaskFiles {
 }
 
 impl TaskFiles {
+    /// The event log of the store this task is in.
+    fn event_log(&self) -> Option<EventLog> {
+        Store::of_task_dir(&self.dir).map(|s| s.event_log())
+    }
+
     /// The files of the task folder `dir` (the supervisor is handed its folder's path).
     pub fn at(dir: &Path) -> TaskFiles {
         TaskFiles {
@@ -239,7 +252,9 @@ impl TaskFiles {
     /// Writes a new task's first record, and notes its creation in the event log.
     pub fn create_meta(&self, meta: &TaskMeta) -> Result<(), StoreError> {
         self.write_meta(meta)?;
-        super::events::on_transition(&self.dir, None, meta);
+        if let Some(log) = self.event_log() {
+            super::events::on_transition(&log, None, meta);
+        }
         Ok(())
     }
 
@@ -278,8 +293,9 @@ impl TaskFiles {
         let after = super::events::Before::of(&meta);
         if (after.status, after.questions_asked, after.approvals)
             != (before.status, before.questions_asked, before.approvals)
+            && let Some(log) = self.event_log()
         {
-            super::events::on_transition(&self.dir, Some(before), &meta);
+            super::events::on_transition(&log, Some(before), &meta);
         }
         Ok(Some((meta, r)))
     }
@@ -351,18 +367,6 @@ pub enum Liveness {
 /// Held while a task record is being changed.
 pub struct TaskLock {
     _file: File,
-}
-
-pub(super) fn open_lock_file(path: &Path) -> Result<File, StoreError> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(OFlag::O_NOFOLLOW.bits())
-        .open(path)
-        .map_err(|e| StoreError::io(path, e))
 }
 
 #[cfg(test)]

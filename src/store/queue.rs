@@ -8,7 +8,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use super::fsutil::ensure_private_dir;
-use super::layout::open_lock_file;
+use super::fsutil::open_lock_file;
 use super::{Store, StoreError, TaskId};
 
 /// A slot held for as long as this value lives.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::LaunchError;
-use crate::runner::process::{list_processes, terminate_tree};
+use crate::runner::tree::process::{list_processes, terminate_tree};
 use crate::store::{Liveness, TaskFiles, TaskMeta};
 
 /// How long a stopped tree has after SIGTERM before SIGKILL.

@@ -6,6 +6,8 @@
 //! kind is one variant of `vocab::Launch`, one file here, and one arm of [`Launch::kind`].
 
 mod detached;
+pub(super) mod live_view;
+pub(super) mod liveness;
 mod local;
 mod spawn;
 mod tmux;

@@ -10,24 +10,24 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use super::ancestry::is_supervisor;
-use super::live_view::LiveView;
-use super::process::{list_processes, terminate_tree};
 use super::pump::{Tracked, pump};
 use super::run::{RunEnv, Stop};
 use crate::child::with_clean_signals;
 use crate::codex::Stderr;
 use crate::config::DEPTH_VAR;
+use crate::runner::launch::live_view::LiveView;
+use crate::runner::tree::ancestry::is_supervisor;
+use crate::runner::tree::process::{list_processes, terminate_tree};
 use crate::store::{StoreError, TaskFiles, TaskMeta, ensure_private_dir, open_append};
 
 /// How long to keep reading after codex exits, in case a grandchild holds its stdout open.
-pub(super) const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+pub(in crate::runner) const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 /// How long codex gets between SIGTERM and SIGKILL.
-pub(super) const KILL_AFTER: Duration = Duration::from_secs(5);
+pub(in crate::runner) const KILL_AFTER: Duration = Duration::from_secs(5);
 
 /// `argv` as a command in the task's folder and environment, its stderr to the task's; the
 /// driver sets its stdin and stdout.
-pub(super) fn codex_command(
+pub(in crate::runner) fn codex_command(
     files: &TaskFiles,
     meta: &TaskMeta,
     argv: &[String],
@@ -73,7 +73,11 @@ pub(super) fn codex_command(
 }
 
 /// Records that `child` is the run's Codex: for the stop signal to reach, and in the record.
-pub(super) fn codex_started(child: &std::process::Child, files: &TaskFiles, env: &RunEnv<'_>) {
+pub(in crate::runner) fn codex_started(
+    child: &std::process::Child,
+    files: &TaskFiles,
+    env: &RunEnv<'_>,
+) {
     let pid = child.id();
     env.stop.codex_pid.store(pid as i32, Ordering::SeqCst);
     let _ = files.update_meta(|m| m.codex_started(pid));
@@ -81,7 +85,7 @@ pub(super) fn codex_started(child: &std::process::Child, files: &TaskFiles, env:
 
 /// A thread that copies `events` (JSONL as exec writes it) into the task's log and progress;
 /// the receiver hears when it has read everything.
-pub(super) fn start_log_pump(
+pub(in crate::runner) fn start_log_pump(
     events: impl Read + Send + 'static,
     files: &TaskFiles,
     view: LiveView,
@@ -99,7 +103,7 @@ pub(super) fn start_log_pump(
 }
 
 /// What the caller should know about how the run ended besides its status.
-pub(super) fn run_warnings(
+pub(in crate::runner) fn run_warnings(
     files: &TaskFiles,
     stopped_after_turn: bool,
     stop: &Stop,
@@ -150,7 +154,7 @@ const START_UP_BYTES: u64 = 64 * 1024;
 
 /// Stops what codex left running after it exited: our remaining descendants (orphans are
 /// reparented to us on Linux) and members of our process group. Returns how many there were.
-pub(super) fn stop_strays() -> usize {
+pub(in crate::runner) fn stop_strays() -> usize {
     let me = std::process::id() as i32;
     let group = nix::unistd::getpgrp().as_raw();
     let procs = list_processes().unwrap_or_default();

@@ -17,7 +17,7 @@ use crate::store::{
 use crate::vocab::{Answerer, Decision};
 
 /// What a request we sent was for, to act on its answer.
-pub(super) enum Purpose {
+pub(in crate::runner) enum Purpose {
     Initialize,
     OpenThread,
     StartTurn,
@@ -30,55 +30,55 @@ pub(super) enum Purpose {
 }
 
 /// A question Codex asked and waits on.
-pub(super) struct Open {
-    pub(super) rpc_id: Value,
-    pub(super) method: String,
-    pub(super) params: Value,
-    pub(super) request: InputRequest,
-    pub(super) since: Instant,
+pub(in crate::runner) struct Open {
+    pub(in crate::runner) rpc_id: Value,
+    pub(in crate::runner) method: String,
+    pub(in crate::runner) params: Value,
+    pub(in crate::runner) request: InputRequest,
+    pub(in crate::runner) since: Instant,
 }
 
 /// The conversation with one app-server.
-pub(super) struct Talk<'a> {
-    pub(super) files: &'a TaskFiles,
-    pub(super) meta: &'a TaskMeta,
-    pub(super) env: &'a RunEnv<'a>,
+pub(in crate::runner) struct Talk<'a> {
+    pub(in crate::runner) files: &'a TaskFiles,
+    pub(in crate::runner) meta: &'a TaskMeta,
+    pub(in crate::runner) env: &'a RunEnv<'a>,
     /// Where our messages go, one per line (app-server's stdin); closing it ends the server.
-    pub(super) stdin: Option<Box<dyn Write + Send>>,
+    pub(in crate::runner) stdin: Option<Box<dyn Write + Send>>,
     /// Where translated events go: the pump copies them to the log and the progress.
-    pub(super) events: std::io::PipeWriter,
-    pub(super) translator: Translator,
-    pub(super) pending: HashMap<u64, Purpose>,
-    pub(super) next_id: u64,
-    pub(super) thread: Option<String>,
-    pub(super) turn: Option<String>,
+    pub(in crate::runner) events: std::io::PipeWriter,
+    pub(in crate::runner) translator: Translator,
+    pub(in crate::runner) pending: HashMap<u64, Purpose>,
+    pub(in crate::runner) next_id: u64,
+    pub(in crate::runner) thread: Option<String>,
+    pub(in crate::runner) turn: Option<String>,
     /// The questions Codex waits on, oldest first: it may ask several at once.
-    pub(super) questions: Vec<Open>,
+    pub(in crate::runner) questions: Vec<Open>,
     /// Answers given by nobody that the record could not take yet (a full disk): written as
     /// soon as it can, at the latest with the task's end.
-    pub(super) unrecorded: Vec<Approval>,
+    pub(in crate::runner) unrecorded: Vec<Approval>,
     /// The paths of each patch of the turn, by item id.
-    pub(super) file_changes: HashMap<String, Vec<String>>,
+    pub(in crate::runner) file_changes: HashMap<String, Vec<String>>,
     /// Steers that came before the turn started: sent when it has.
-    pub(super) early_steers: Vec<(String, String)>,
+    pub(in crate::runner) early_steers: Vec<(String, String)>,
     /// The highest question number given so far in the task (numbers go on across runs and
     /// are never given twice).
-    pub(super) asked: u64,
-    pub(super) turn_over: bool,
+    pub(in crate::runner) asked: u64,
+    pub(in crate::runner) turn_over: bool,
     /// app-server answered the handshake.
-    pub(super) initialized: bool,
+    pub(in crate::runner) initialized: bool,
     /// The thread was asked for again after a "not initialized" (once at most), or will be
     /// when the handshake is answered.
-    pub(super) reopened: bool,
-    pub(super) reopen_when_initialized: bool,
-    pub(super) prompt: String,
-    pub(super) session: Option<String>,
+    pub(in crate::runner) reopened: bool,
+    pub(in crate::runner) reopen_when_initialized: bool,
+    pub(in crate::runner) prompt: String,
+    pub(in crate::runner) session: Option<String>,
 }
 
 impl<'a> Talk<'a> {
     /// The conversation of a run starting now: nothing sent yet. Question numbers go on from
     /// the task's record as it is now (an earlier attempt may have asked some).
-    pub(super) fn new(
+    pub(in crate::runner) fn new(
         files: &'a TaskFiles,
         meta: &'a TaskMeta,
         env: &'a RunEnv<'a>,
@@ -118,7 +118,7 @@ impl<'a> Talk<'a> {
 }
 
 impl Talk<'_> {
-    pub(super) fn hear(&mut self, message: Incoming) {
+    pub(in crate::runner) fn hear(&mut self, message: Incoming) {
         match message {
             Incoming::Response { id, result } => {
                 if let Some(purpose) = self.pending.remove(&id) {
@@ -146,7 +146,7 @@ impl Talk<'_> {
     }
 
     /// Acts on the answer to one of our requests.
-    pub(super) fn answered(&mut self, purpose: Purpose, result: Result<Value, String>) {
+    pub(in crate::runner) fn answered(&mut self, purpose: Purpose, result: Result<Value, String>) {
         match (purpose, result) {
             (Purpose::Initialize, Ok(_)) => {
                 self.initialized = true;
@@ -224,7 +224,7 @@ impl Talk<'_> {
     /// A request from Codex: a question for a person waits in the task's record for an
     /// answer; anything codex-mcp does not answer on a person's behalf is declined at once,
     /// with a warning on the task that names it.
-    pub(super) fn asked(&mut self, rpc_id: Value, method: String, params: Value) {
+    pub(in crate::runner) fn asked(&mut self, rpc_id: Value, method: String, params: Value) {
         let question = match codex::asked(&rpc_id, &method, &params) {
             Asked::Question(q) => q,
             Asked::Declined { what, answer } => {
@@ -254,7 +254,7 @@ impl Talk<'_> {
             return;
         }
         match self.record_question(id) {
-            Ok(meta) => super::notify::input_required(self.env.config, &meta),
+            Ok(meta) => crate::runner::end::notify::input_required(self.env.config, &meta),
             Err(e) => {
                 let note =
                     format!("the question could not be recorded ({e}), so nobody could answer it");
@@ -325,7 +325,7 @@ impl Talk<'_> {
         self.file_changes.insert(id.to_string(), paths);
     }
 
-    pub(super) fn read_mail(&mut self) {
+    pub(in crate::runner) fn read_mail(&mut self) {
         let mail = self.files.take_letters();
         if !mail.rejected.is_empty() {
             let _ = self.files.update_meta(|m| m.warn(mail.rejected.clone()));
@@ -347,7 +347,7 @@ impl Talk<'_> {
         self.files.sweep_replies();
     }
 
-    pub(super) fn steer(&mut self, letter: String, prompt: String) {
+    pub(in crate::runner) fn steer(&mut self, letter: String, prompt: String) {
         if self.turn_over {
             self.files.reply(&letter, &Reply::turn_over());
             return;
@@ -365,7 +365,7 @@ impl Talk<'_> {
     }
 
     /// The turn is over before it could take the steers that waited for it.
-    pub(super) fn refuse_early_steers(&mut self) {
+    pub(in crate::runner) fn refuse_early_steers(&mut self) {
         for (letter, _) in std::mem::take(&mut self.early_steers) {
             self.files.reply(&letter, &Reply::turn_over());
         }
@@ -373,7 +373,7 @@ impl Talk<'_> {
 
     /// Gives the open question `id` its answer; any other id is refused, and nothing is
     /// answered.
-    pub(super) fn decide(&mut self, id: u64, decision: Decision, by: Answerer) -> Reply {
+    pub(in crate::runner) fn decide(&mut self, id: u64, decision: Decision, by: Answerer) -> Reply {
         self.decide_with_note(id, decision, by, None)
     }
 
@@ -441,7 +441,7 @@ impl Talk<'_> {
 
     /// Each question nobody answered in time is declined, on its own clock: nothing is
     /// accepted without an answer.
-    pub(super) fn expire_questions(&mut self) {
+    pub(in crate::runner) fn expire_questions(&mut self) {
         let limit = self.env.config.approval_timeout;
         let late: Vec<u64> = self
             .questions
@@ -455,14 +455,14 @@ impl Talk<'_> {
     }
 
     /// The turn ended with questions open: they are no longer asked.
-    pub(super) fn withdraw_questions(&mut self) {
+    pub(in crate::runner) fn withdraw_questions(&mut self) {
         if !self.questions.is_empty() {
             self.questions.clear();
             let _ = self.files.update_meta(|m| m.withdraw_questions());
         }
     }
 
-    pub(super) fn interrupt(&mut self) {
+    pub(in crate::runner) fn interrupt(&mut self) {
         if let (Some(thread), Some(turn)) = (self.thread.clone(), self.turn.clone())
             && !self.turn_over
         {
@@ -476,7 +476,7 @@ impl Talk<'_> {
     /// The handshake and the thread's start, sent at once: app-server reads its input in
     /// order, so the thread starts as soon as the handshake is done, without a round trip
     /// between them (about 20 ms a task).
-    pub(super) fn begin(&mut self) {
+    pub(in crate::runner) fn begin(&mut self) {
         let id = self.request(Purpose::Initialize);
         self.write(&codex::initialize(id));
         self.write(&codex::initialized());
@@ -517,14 +517,14 @@ impl Talk<'_> {
         self.log(&told);
     }
 
-    pub(super) fn request(&mut self, purpose: Purpose) -> u64 {
+    pub(in crate::runner) fn request(&mut self, purpose: Purpose) -> u64 {
         self.next_id += 1;
         self.pending.insert(self.next_id, purpose);
         self.next_id
     }
 
     /// One line to app-server; a server that is gone is seen by the wait loop.
-    pub(super) fn write(&mut self, line: &str) {
+    pub(in crate::runner) fn write(&mut self, line: &str) {
         if let Some(stdin) = self.stdin.as_mut() {
             // One write a message: Codex reads whole lines, and a line split in pieces costs a
             // wake-up each.
@@ -538,7 +538,7 @@ impl Talk<'_> {
     }
 
     /// One event into the task's log, as exec writes it.
-    pub(super) fn log(&mut self, event: &Value) {
+    pub(in crate::runner) fn log(&mut self, event: &Value) {
         // Formatted first, written once: a `Value` written straight to the pipe is a system
         // call per token.
         let _ = self.events.write_all(format!("{event}\n").as_bytes());
@@ -559,8 +559,8 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::runner::live_view::LiveView;
-    use crate::runner::run::{Limits, Stop};
+    use crate::runner::LiveView;
+    use crate::runner::drive::run::{Limits, Stop};
 
     /// What the talk wrote to app-server, kept for the test to read.
     #[derive(Clone, Default)]

@@ -13,7 +13,7 @@ pub enum LiveView {
 
 impl LiveView {
     /// Writes to the pane; a pane that is gone (session killed) must not stop the supervisor.
-    pub(super) fn show(self, text: &str) {
+    pub(in crate::runner) fn show(self, text: &str) {
         if self == LiveView::Pane {
             let _ = writeln!(std::io::stdout(), "{text}");
         }

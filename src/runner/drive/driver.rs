@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use super::app_server_driver::AppServerDriver;
-use super::drive::{Drive, FirstRun, RunOf};
 use super::exec_driver::ExecDriver;
 use super::run::{Ran, RunEnv};
+use super::seam::{Drive, FirstRun, RunOf};
 use crate::codex::{CodexOptions, CodexSandbox, has_app_server, profile_config};
 use crate::config::Config;
 use crate::store::{Store, TaskMeta};
@@ -159,13 +159,17 @@ impl Driver {
     }
 
     /// The command line of a run that continues `session` after a failed one.
-    pub(super) fn resume_argv(self, meta: &TaskMeta, session: &str) -> Option<Vec<String>> {
+    pub(in crate::runner) fn resume_argv(
+        self,
+        meta: &TaskMeta,
+        session: &str,
+    ) -> Option<Vec<String>> {
         self.drive().resume_argv(meta, session)
     }
 
     /// One run, to its end: `argv` started with `prompt` as its input, stopped on the stop
     /// signal or when the limits say, its events recorded in the task's files.
-    pub(super) fn run(self, run: RunOf<'_>, env: &RunEnv<'_>) -> std::io::Result<Ran> {
+    pub(in crate::runner) fn run(self, run: RunOf<'_>, env: &RunEnv<'_>) -> std::io::Result<Ran> {
         self.drive().run(run, env)
     }
 }

@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn completed_turn_and_zero_exit() {
         let p = progress(include_str!(
-            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+            "../../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
         let (s, o) = decide(&p, OK, false, "");
         assert_eq!(s, TaskStatus::Completed);
@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn failed_turn_carries_model_message() {
         let p = progress(include_str!(
-            "../../tests/fixtures/transcripts/model_failure.jsonl"
+            "../../../tests/fixtures/transcripts/model_failure.jsonl"
         ));
         let (s, o) = decide(
             &p,
@@ -407,7 +407,7 @@ mod tests {
     #[test]
     fn nonzero_exit_after_completed_turn_fails() {
         let p = progress(include_str!(
-            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+            "../../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
         let (s, o) = decide(
             &p,
@@ -435,7 +435,7 @@ mod tests {
                 .starts_with("interrupted: supervisor exited without a result")
         );
         let p = progress(include_str!(
-            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+            "../../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
         assert_eq!(decide(&p, None, false, "").0, TaskStatus::Completed);
     }
@@ -449,7 +449,7 @@ mod tests {
         });
         assert_eq!(decide(&p, killed, true, "").0, TaskStatus::Cancelled);
         let p = progress(include_str!(
-            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+            "../../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
         assert_eq!(decide(&p, OK, true, "").0, TaskStatus::Completed);
     }
@@ -537,7 +537,7 @@ mod tests {
         let (_, o) = end(&running, RunEnd::default(), None, Some(Finalizer::Reader));
         assert_eq!(o.ended_by, Some(EndedBy::Crash));
         let done = progress(include_str!(
-            "../../tests/fixtures/transcripts/plain_answer.jsonl"
+            "../../../tests/fixtures/transcripts/plain_answer.jsonl"
         ));
         let (s, o) = end(
             &done,

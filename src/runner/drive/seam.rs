@@ -9,7 +9,7 @@ use crate::store::{TaskFiles, TaskMeta};
 use crate::vocab::ReviewLaunch;
 
 /// What one driver can do, and how it runs Codex.
-pub(super) trait Drive: Sync {
+pub(in crate::runner) trait Drive: Sync {
     /// A prompt can be steered into a running turn.
     fn can_steer(&self) -> bool;
     /// Codex can stop and ask a person (`approval_policy` applies).
@@ -30,7 +30,7 @@ pub(super) trait Drive: Sync {
 }
 
 /// What a task's first run is given.
-pub(super) struct FirstRun<'a> {
+pub(in crate::runner) struct FirstRun<'a> {
     pub sandbox: CodexSandbox,
     pub run_dir: &'a Path,
     pub session: Option<&'a str>,
@@ -39,7 +39,7 @@ pub(super) struct FirstRun<'a> {
 }
 
 /// One run: the task, its command line, its prompt file and the session it continues.
-pub(super) struct RunOf<'a> {
+pub(in crate::runner) struct RunOf<'a> {
     pub files: &'a TaskFiles,
     pub meta: &'a TaskMeta,
     pub argv: &'a [String],

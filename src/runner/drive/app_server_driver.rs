@@ -18,12 +18,12 @@ use super::app_server_talk::Talk;
 use super::codex_process::{
     DRAIN_AFTER_EXIT, codex_command, codex_started, run_warnings, start_log_pump, stop_strays,
 };
-use super::drive::{Drive, FirstRun, RunOf};
-use super::outcome::{ExitInfo, RunEnd};
 use super::pump::lock;
 use super::run::{Ran, RunEnv};
 use super::run_clock::{Halt, Look, RunClock};
+use super::seam::{Drive, FirstRun, RunOf};
 use crate::codex::{Incoming, TurnEnd, app_server_argv};
+use crate::runner::end::outcome::{ExitInfo, RunEnd};
 use crate::store::{TaskFiles, TaskMeta, open_nofollow};
 
 /// How often the mailbox is looked at.
@@ -34,7 +34,7 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The app-server driver.
-pub(super) struct AppServerDriver;
+pub(in crate::runner) struct AppServerDriver;
 
 impl Drive for AppServerDriver {
     fn can_steer(&self) -> bool {

@@ -11,17 +11,17 @@ use std::time::Duration;
 use super::codex_process::{
     DRAIN_AFTER_EXIT, codex_command, codex_started, run_warnings, start_log_pump, stop_strays,
 };
-use super::drive::{Drive, FirstRun, RunOf};
-use super::live_view::LiveView;
-use super::outcome::{ExitInfo, RunEnd};
 use super::pump::{Tracked, lock};
 use super::run::{Limits, Ran, RunEnv, Stop};
 use super::run_clock::{Halt, Look, RunClock};
+use super::seam::{Drive, FirstRun, RunOf};
 use crate::codex::{CodexSandbox, exec_argv, exec_review_argv, next_run_argv};
+use crate::runner::end::outcome::{ExitInfo, RunEnd};
+use crate::runner::launch::live_view::LiveView;
 use crate::store::{StoreError, TaskFiles, TaskMeta, open_nofollow};
 
 /// The exec driver.
-pub(super) struct ExecDriver;
+pub(in crate::runner) struct ExecDriver;
 
 impl Drive for ExecDriver {
     fn can_steer(&self) -> bool {

@@ -7,15 +7,15 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::live_view::LiveView;
 use crate::codex::{Decoded, Detail, Event, Item, LineAssembler, Progress, decode, render};
+use crate::runner::launch::live_view::LiveView;
 use crate::store::{now_ms, write_json};
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 /// Progress plus when it was last saved. Saves are throttled; whatever a burst left unsaved is
 /// flushed by the wait loop once output goes quiet, so a status never lags for long.
-pub(super) struct Tracked {
+pub(in crate::runner) struct Tracked {
     pub progress: Progress,
     /// The last agent message whole (progress keeps only its start), for `answer.md`.
     pub answer: String,
@@ -49,7 +49,7 @@ impl Tracked {
 
 /// Copies codex's stdout to the log byte for byte; each line is decoded once, then folded into
 /// the progress and shown in the pane.
-pub(super) fn pump(
+pub(in crate::runner) fn pump(
     mut stdout: impl Read,
     mut log: File,
     tracked: &Mutex<Tracked>,
@@ -105,6 +105,6 @@ pub(super) fn pump(
     t.save(progress_path, true);
 }
 
-pub(super) fn lock(p: &Mutex<Tracked>) -> MutexGuard<'_, Tracked> {
+pub(in crate::runner) fn lock(p: &Mutex<Tracked>) -> MutexGuard<'_, Tracked> {
     p.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -8,13 +8,13 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use super::codex_process::KILL_AFTER;
-use super::outcome::RunEnd;
-use super::process::terminate_tree;
 use super::run::Limits;
+use crate::runner::end::outcome::RunEnd;
+use crate::runner::tree::process::terminate_tree;
 use crate::store::now_ms;
 
 /// What stopping means for one driver, besides stopping the process tree.
-pub(super) trait Halt {
+pub(in crate::runner) trait Halt {
     /// Asks the turn to stop (app-server interrupts it); the clock then waits
     /// [`Halt::asked_grace`] before it stops the process tree.
     fn ask_to_stop(&mut self) {}
@@ -29,7 +29,7 @@ pub(super) trait Halt {
 }
 
 /// When things happened in a run.
-pub(super) struct RunClock {
+pub(in crate::runner) struct RunClock {
     limits: Limits,
     turn_over_at: Option<Instant>,
     asked_at: Option<Instant>,
@@ -37,7 +37,7 @@ pub(super) struct RunClock {
 }
 
 /// What the run looks like at one look.
-pub(super) struct Look {
+pub(in crate::runner) struct Look {
     /// Codex ended its turn (completed or failed).
     pub turn_over: bool,
     /// A person or a client asked to stop the task.
@@ -47,7 +47,7 @@ pub(super) struct Look {
 }
 
 impl RunClock {
-    pub(super) fn new(limits: Limits) -> RunClock {
+    pub(in crate::runner) fn new(limits: Limits) -> RunClock {
         RunClock {
             limits,
             turn_over_at: None,
@@ -58,7 +58,7 @@ impl RunClock {
 
     /// One look at the run: records in `end` what passed (the time limit, the watchdog), and
     /// stops the run as they, a stop request or a Codex lingering after its turn call for.
-    pub(super) fn tick(
+    pub(in crate::runner) fn tick(
         &mut self,
         child: &mut Child,
         halt: &mut impl Halt,
