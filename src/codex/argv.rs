@@ -5,12 +5,11 @@ use std::path::Path;
 
 use super::CodexError;
 use crate::config::{Config, Setting};
-use crate::vocab::{
-    BUILTIN_EFFORTS, CodexOptions, ReviewLaunch, ReviewTarget, Sandbox, is_effort_word,
-};
+use crate::vocab::{BUILTIN_EFFORTS, CodexOptions, Effort, ReviewLaunch, ReviewTarget, Sandbox};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum CodexSandbox {
     /// The OS sandbox refuses every write.
     ReadOnly,
@@ -30,10 +29,7 @@ impl CodexSandbox {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            CodexSandbox::ReadOnly => "read-only",
-            CodexSandbox::DangerFullAccess => "danger-full-access",
-        }
+        self.into()
     }
 }
 
@@ -99,15 +95,16 @@ impl CodexOptions {
             });
         }
         // A word here; which words the model takes is the catalog's to say, at a task's start.
-        if let Some(e) = effort.filter(|e| !is_effort_word(&e.value)) {
-            return Err(CodexError::BadSetting {
+        let reasoning_effort = match effort {
+            Some(e) => Some(Effort::parse(&e.value).ok_or(CodexError::BadSetting {
                 name: e.var,
                 accepted: EFFORTS_ACCEPTED,
-            });
-        }
+            })?),
+            None => None,
+        };
         Ok(CodexOptions {
             model: model.map(|m| m.value.clone()),
-            reasoning_effort: effort.map(|e| e.value.clone()),
+            reasoning_effort,
             profile: profile.map(|p| p.value.clone()),
         })
     }

@@ -18,9 +18,20 @@ const SHORT: usize = 300;
 
 /// What codex is doing now.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Phase {
     #[default]
     Starting,
@@ -33,14 +44,7 @@ pub enum Phase {
 
 impl Phase {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Starting => "starting",
-            Phase::Thinking => "thinking",
-            Phase::RunningCommand => "running_command",
-            Phase::EditingFiles => "editing_files",
-            Phase::CallingTool => "calling_tool",
-            Phase::Finished => "finished",
-        }
+        self.into()
     }
 }
 

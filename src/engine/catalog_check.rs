@@ -100,7 +100,7 @@ impl Engine {
                 None => (words(&BUILTIN_EFFORTS), "Codex".to_string()),
             },
         };
-        if offered.contains(effort) {
+        if offered.iter().any(|o| o == effort.as_str()) {
             return Ok(());
         }
         Err(refusal(

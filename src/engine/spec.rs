@@ -11,7 +11,7 @@ use super::contract::{
 };
 use crate::codex::{CodexOptions, NAME_MAX, is_model_name, is_profile_name};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
-use crate::vocab::{ApprovalPolicy, ReviewLaunch};
+use crate::vocab::{ApprovalPolicy, Effort, ReviewLaunch};
 
 /// A checked topic, `<type>-<desc>-v<N>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,10 +117,10 @@ impl TryFrom<TaskRequest> for TaskSpec {
 }
 
 /// An effort's name: a lowercase word (the catalog says at the start which the model takes).
-pub(super) fn parse_effort(e: String) -> Result<String, EngineError> {
-    match crate::vocab::is_effort_word(&e) {
-        true => Ok(e),
-        false => Err(EngineError::invalid(
+pub(super) fn parse_effort(e: String) -> Result<Effort, EngineError> {
+    match Effort::parse(&e) {
+        Some(effort) => Ok(effort),
+        None => Err(EngineError::invalid(
             "reasoning_effort",
             format!(
                 "`{e}` is not an effort's name; use one the model offers, such as {}",

@@ -34,7 +34,12 @@ impl TaskView {
             session_usage: Usage::default(),
             usage_is_cumulative: false,
             model: meta.launch().options.model.clone(),
-            reasoning_effort: meta.launch().options.reasoning_effort.clone(),
+            reasoning_effort: meta
+                .launch()
+                .options
+                .reasoning_effort
+                .as_ref()
+                .map(|e| e.to_string()),
             profile: meta.launch().options.profile.clone(),
             timeout_seconds: meta.launch().timeout_seconds,
             log_file: meta.log_file.display().to_string(),

@@ -548,10 +548,20 @@ mod tests {
         for s in TaskStatus::VARIANTS {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
-        for s in [Sandbox::ReadOnly, Sandbox::FullAccess] {
+        for s in Sandbox::VARIANTS {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
             let parsed = <Sandbox as clap::ValueEnum>::from_str(s.as_str(), false).unwrap();
-            assert_eq!(parsed, s);
+            assert_eq!(parsed, *s);
+        }
+        for p in ApprovalPolicy::VARIANTS {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        for e in CodexEngine::VARIANTS {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+            assert_eq!(e.as_str().parse::<CodexEngine>().unwrap(), *e);
+        }
+        for h in LandHow::VARIANTS {
+            assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());
         }
     }
 

@@ -57,6 +57,29 @@ impl Catalog {
     }
 }
 
+/// A reasoning effort: a word of Codex's model catalog (`high`, `xhigh`…), checked for its form
+/// when it is made; whether the task's model offers it is checked against the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Effort(String);
+
+impl Effort {
+    /// `word` as an effort, when it is an effort's form (a short lowercase word).
+    pub fn parse(word: &str) -> Option<Effort> {
+        is_effort_word(word).then(|| Effort(word.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Effort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Whether `effort` could be an effort's name at all: a short lowercase word.
 pub fn is_effort_word(effort: &str) -> bool {
     !effort.is_empty()

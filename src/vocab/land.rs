@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
     Deserialize,
     schemars::JsonSchema,
     strum::IntoStaticStr,
+    strum::VariantArray,
     clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]

@@ -11,7 +11,7 @@ mod talk;
 mod task_id;
 
 pub(crate) use catalog::{
-    BUILTIN_EFFORTS, Catalog, CatalogModel, EFFORT_MAX, UNCATALOGUED_EFFORTS, is_effort_word,
+    BUILTIN_EFFORTS, Catalog, CatalogModel, EFFORT_MAX, Effort, UNCATALOGUED_EFFORTS,
 };
 
 pub(crate) use land::LandHow;
@@ -28,10 +28,21 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// What codex may do: `read-only` (every write refused by the OS sandbox) or `full-access`
 /// (anything, inside the task's own git worktree).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "kebab-case")]
 #[value(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Sandbox {
     ReadOnly,
     FullAccess,
@@ -39,10 +50,7 @@ pub enum Sandbox {
 
 impl Sandbox {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Sandbox::ReadOnly => "read-only",
-            Sandbox::FullAccess => "full-access",
-        }
+        self.into()
     }
 }
 
@@ -62,7 +70,7 @@ pub struct CodexOptions {
     pub model: Option<String>,
     /// `-c model_reasoning_effort="<effort>"`.
     #[serde(default)]
-    pub reasoning_effort: Option<String>,
+    pub reasoning_effort: Option<Effort>,
     /// `codex -p <name>` layers `$CODEX_HOME/<name>.config.toml`.
     #[serde(default)]
     pub profile: Option<String>,
@@ -182,9 +190,12 @@ impl CodexEngine {
     Deserialize,
     schemars::JsonSchema,
     clap::ValueEnum,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "kebab-case")]
 #[value(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ApprovalPolicy {
     #[default]
     Never,
@@ -194,11 +205,7 @@ pub enum ApprovalPolicy {
 
 impl ApprovalPolicy {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalPolicy::Never => "never",
-            ApprovalPolicy::OnRequest => "on-request",
-            ApprovalPolicy::Untrusted => "untrusted",
-        }
+        self.into()
     }
 
     pub fn is_never(&self) -> bool {

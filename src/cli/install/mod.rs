@@ -136,7 +136,8 @@ struct CursorUninstall {
 }
 
 /// Claude Code's configuration scopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 enum Scope {
     User,
     Project,
@@ -145,11 +146,7 @@ enum Scope {
 
 impl Scope {
     fn as_str(self) -> &'static str {
-        match self {
-            Scope::User => "user",
-            Scope::Project => "project",
-            Scope::Local => "local",
-        }
+        self.into()
     }
 }
 

@@ -7,7 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 /// The two clients `install` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub(in crate::cli) enum Client {
     Claude,
     Cursor,
@@ -15,10 +16,7 @@ pub(in crate::cli) enum Client {
 
 impl Client {
     pub(in crate::cli) fn as_str(self) -> &'static str {
-        match self {
-            Client::Claude => "claude",
-            Client::Cursor => "cursor",
-        }
+        self.into()
     }
 }
 
