@@ -1,180 +1,17 @@
-//! Codex's app-server protocol (0.169; see ../shared/codex-cli/app-server.md), as far as a task
-//! needs it: the messages a driver sends, what it receives, and the translation of app-server
-//! notifications into the `codex exec --json` events every reader of a task's log already
-//! knows. One log format, whichever driver ran: `codex-mcp logs`, progress, recovery and the
+//! What codex-mcp makes of app-server's messages (their types are in `protocol/`): the
+//! questions for a person and the answers in each question's words, and the translation of
+//! app-server notifications into the `codex exec --json` events every reader of a task's log
+//! already knows. One log format, whichever driver ran: `codex-mcp logs`, progress, recovery and the
 //! outcome read the same lines. Nothing here does I/O.
 
 use serde_json::{Value, json};
 
-use super::CodexSandbox;
-use crate::vocab::{ApprovalPolicy, Decision, QuestionKind, ReviewTarget, Usage};
-
-/// One line app-server wrote, by what it is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Incoming {
-    /// The answer to one of our requests.
-    Response {
-        id: u64,
-        result: Result<Value, String>,
-    },
-    /// A question app-server asks us (an approval), to be answered with its `id`.
-    Request {
-        id: Value,
-        method: String,
-        params: Value,
-    },
-    /// Something that happened.
-    Notification { method: String, params: Value },
-}
-
-impl Incoming {
-    /// The message on one line; `None` for a line that is not a JSON object.
-    pub fn parse(line: &str) -> Option<Incoming> {
-        let v: Value = serde_json::from_str(line.trim()).ok()?;
-        let method = v["method"].as_str().map(str::to_string);
-        match (method, v.get("id")) {
-            (Some(method), Some(id)) => Some(Incoming::Request {
-                id: id.clone(),
-                method,
-                params: v["params"].clone(),
-            }),
-            (Some(method), None) => Some(Incoming::Notification {
-                method,
-                params: v["params"].clone(),
-            }),
-            (None, Some(id)) => {
-                let id = id.as_u64()?;
-                let result = match v.get("error") {
-                    Some(e) => Err(e["message"]
-                        .as_str()
-                        .map_or_else(|| e.to_string(), str::to_string)),
-                    None => Ok(v["result"].clone()),
-                };
-                Some(Incoming::Response { id, result })
-            }
-            (None, None) => None,
-        }
-    }
-}
-
-/// A request line.
-pub fn request(id: u64, method: &str, params: Value) -> String {
-    json!({"id": id, "method": method, "params": params}).to_string()
-}
-
-/// The handshake's request.
-pub fn initialize(id: u64) -> String {
-    request(
-        id,
-        "initialize",
-        json!({"clientInfo": {"name": "codex-mcp", "version": env!("CARGO_PKG_VERSION")}}),
-    )
-}
-
-/// The notification that ends the handshake.
-pub fn initialized() -> String {
-    json!({"method": "initialized"}).to_string()
-}
-
-/// How a thread runs: its folder, sandbox, approval policy and model, and a profile's settings.
-#[derive(Debug, Clone, Copy)]
-pub struct ThreadSettings<'a> {
-    pub cwd: &'a str,
-    pub sandbox: CodexSandbox,
-    pub approval: ApprovalPolicy,
-    pub model: Option<&'a str>,
-    pub config: Option<&'a Value>,
-    /// Instructions beside Codex's own (a review's focus), as the thread's developer
-    /// instructions.
-    pub developer_instructions: Option<&'a str>,
-}
-
-/// A new thread, or the thread `session` resumed with the sandbox and policy given explicitly
-/// (a resumed read-only turn stays read-only whatever the last turn had).
-pub fn open_thread(id: u64, session: Option<&str>, s: ThreadSettings<'_>) -> String {
-    let mut params = json!({
-        "cwd": s.cwd,
-        "sandbox": s.sandbox.as_str(),
-        "approvalPolicy": s.approval.as_str(),
-    });
-    if let Some(m) = s.model {
-        params["model"] = json!(m);
-    }
-    if let Some(c) = s.config {
-        params["config"] = c.clone();
-    }
-    if let Some(i) = s.developer_instructions {
-        params["developerInstructions"] = json!(i);
-    }
-    match session {
-        Some(thread) => {
-            params["threadId"] = json!(thread);
-            request(id, "thread/resume", params)
-        }
-        None => request(id, "thread/start", params),
-    }
-}
-
-/// A turn with `text` as its input.
-pub fn start_turn(id: u64, thread: &str, text: &str) -> String {
-    request(
-        id,
-        "turn/start",
-        json!({"threadId": thread, "input": [{"type": "text", "text": text}]}),
-    )
-}
-
-/// A turn of Codex's review mode on `thread`, reviewing `target`.
-pub fn start_review(id: u64, thread: &str, target: &ReviewTarget) -> String {
-    request(
-        id,
-        "review/start",
-        json!({"threadId": thread, "target": target}),
-    )
-}
-
-/// `text` delivered into the running turn `turn`.
-pub fn steer(id: u64, thread: &str, turn: &str, text: &str) -> String {
-    request(
-        id,
-        "turn/steer",
-        json!({"threadId": thread, "expectedTurnId": turn, "input": [{"type": "text", "text": text}]}),
-    )
-}
-
-/// Ends the running turn; the thread stays and can be resumed.
-pub fn interrupt(id: u64, thread: &str, turn: &str) -> String {
-    request(
-        id,
-        "turn/interrupt",
-        json!({"threadId": thread, "turnId": turn}),
-    )
-}
-
-/// The answer to the approval request `method` (with `params`) with `id`: `decision` in the
-/// words that request takes.
-pub fn approval_answer(id: &Value, method: &str, params: &Value, decision: Decision) -> String {
-    let result = match method {
-        // Permissions are granted by echoing them back, for the turn or the session; a decline
-        // grants nothing.
-        "item/permissions/requestApproval" => match decision {
-            Decision::Accept | Decision::AcceptForSession => json!({
-                "permissions": params["permissions"].clone(),
-                "scope": if decision == Decision::Accept { "turn" } else { "session" },
-            }),
-            Decision::Decline | Decision::Cancel => json!({"permissions": {}, "scope": "turn"}),
-        },
-        // The first protocol's questions take its review words.
-        "execCommandApproval" | "applyPatchApproval" => json!({"decision": match decision {
-            Decision::Accept => "approved",
-            Decision::AcceptForSession => "approved_for_session",
-            Decision::Decline => "denied",
-            Decision::Cancel => "abort",
-        }}),
-        _ => json!({"decision": decision.app_server_word()}),
-    };
-    json!({"id": id, "result": result}).to_string()
-}
+use super::protocol::{
+    ApprovalAnswer, ElicitationAction, ElicitationAnswer, GrantScope, PermissionsAnswer,
+    ReviewAnswer, ServerNotification, ServerRequest, ThreadItem, ToolCallAnswer, TurnError,
+    TurnStatus, UserInputAnswer, answer_line, error_line,
+};
+use crate::vocab::{Decision, QuestionKind, Usage};
 
 /// What app-server asks a person, in the words of a task's `input_request`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +24,23 @@ pub struct Question {
     pub host: Option<String>,
     /// The item it is about (a patch's paths are known by it).
     pub item: Option<String>,
+    /// A patch's paths, when the question names them itself.
+    pub paths: Vec<String>,
+}
+
+impl Question {
+    /// A question of `kind` with nothing more known yet.
+    fn of(kind: QuestionKind) -> Question {
+        Question {
+            kind,
+            command: None,
+            cwd: None,
+            reason: None,
+            host: None,
+            item: None,
+            paths: Vec::new(),
+        }
+    }
 }
 
 /// A request app-server sent us, by what codex-mcp does with it.
@@ -199,80 +53,153 @@ pub enum Asked {
     Declined { what: String, answer: String },
 }
 
-/// What app-server's request `method` with `id` and `params` asks.
-pub fn asked(id: &Value, method: &str, params: &Value) -> Asked {
-    let text = |k: &str| params[k].as_str().map(str::to_string);
-    let declined = |what: String, result: Value| Asked::Declined {
-        what,
-        answer: json!({"id": id, "result": result}).to_string(),
-    };
-    let kind = match method {
-        "item/commandExecution/requestApproval" | "execCommandApproval" => {
-            match params["kind"].as_str().unwrap_or("command") {
-                "command" if params["networkApprovalContext"].is_object() => QuestionKind::Network,
+/// What app-server's request `request` with `id` asks.
+pub fn asked(id: &Value, request: &ServerRequest) -> Asked {
+    let question = match request {
+        ServerRequest::CommandApproval(p) => {
+            let kind = match p.kind.as_deref().unwrap_or("command") {
+                "command" if p.network_approval_context.is_some() => QuestionKind::Network,
                 "command" => QuestionKind::Command,
                 "writeStdin" => QuestionKind::WriteStdin,
                 other => {
-                    let answer = approval_answer(id, method, params, Decision::Decline);
                     return Asked::Declined {
                         what: format!(
                             "a command approval of a kind this version does not know (`{other}`)"
                         ),
-                        answer,
+                        answer: answer_line_for(id, request, Decision::Decline),
                     };
                 }
+            };
+            Question {
+                command: p.command.clone(),
+                cwd: p.cwd.clone(),
+                reason: p.reason.clone(),
+                host: p.network_approval_context.as_ref().map(|n| n.host.clone()),
+                item: Some(p.item_id.clone()),
+                ..Question::of(kind)
             }
         }
-        "item/fileChange/requestApproval" | "applyPatchApproval" => QuestionKind::FileChange,
-        "item/permissions/requestApproval" => QuestionKind::Permissions,
-        "mcpServer/elicitation/request" => {
-            let server = text("serverName").unwrap_or_default();
-            return declined(
-                format!("input for its MCP server `{server}` (mcpServer/elicitation/request)"),
-                json!({"action": "decline"}),
-            );
-        }
-        "item/tool/requestUserInput" => {
-            return declined(
-                "free-text answers to its questions (item/tool/requestUserInput)".into(),
-                json!({"answers": {}}),
-            );
-        }
-        "item/tool/call" => {
-            let tool = text("tool").unwrap_or_default();
-            return declined(
-                format!("a call of the client tool `{tool}` (item/tool/call)"),
-                json!({"success": false, "contentItems": []}),
-            );
-        }
-        other => {
-            return Asked::Declined {
-                what: format!("`{other}`, a request this version does not know"),
-                answer: json!({"id": id, "error": {"code": -32601, "message": format!("codex-mcp does not answer {other}")}}).to_string(),
-            };
-        }
+        ServerRequest::LegacyCommandApproval(p) => Question {
+            command: Some(p.command.join(" ")),
+            cwd: Some(p.cwd.clone()),
+            reason: p.reason.clone(),
+            ..Question::of(QuestionKind::Command)
+        },
+        ServerRequest::FileChangeApproval(p) => Question {
+            reason: p.reason.clone(),
+            item: Some(p.item_id.clone()),
+            ..Question::of(QuestionKind::FileChange)
+        },
+        ServerRequest::LegacyPatchApproval(p) => Question {
+            reason: p.reason.clone(),
+            paths: p.file_changes.keys().cloned().collect(),
+            ..Question::of(QuestionKind::FileChange)
+        },
+        ServerRequest::PermissionsApproval(p) => Question {
+            cwd: Some(p.cwd.clone()),
+            reason: p.reason.clone(),
+            ..Question::of(QuestionKind::Permissions)
+        },
+        other => return declined(id, other),
     };
-    let command = match &params["command"] {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => Some(
-            parts
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" "),
+    Asked::Question(question)
+}
+
+/// A request that is no question for a person, declined in its own words.
+fn declined(id: &Value, request: &ServerRequest) -> Asked {
+    let typed = |what: String, result: &dyn erased::Answer| Asked::Declined {
+        what,
+        answer: result.line(id),
+    };
+    let refused = |what: String, code: i64, message: String| Asked::Declined {
+        what,
+        answer: error_line(id, code, &message),
+    };
+    match request {
+        ServerRequest::Elicitation(p) => typed(
+            format!(
+                "input for its MCP server `{}` (mcpServer/elicitation/request)",
+                p.server_name
+            ),
+            &ElicitationAnswer {
+                action: ElicitationAction::Decline,
+            },
         ),
-        _ => None,
-    };
-    Asked::Question(Question {
-        kind,
-        command,
-        cwd: text("cwd"),
-        reason: text("reason"),
-        host: params["networkApprovalContext"]["host"]
-            .as_str()
-            .map(str::to_string),
-        item: text("itemId"),
-    })
+        ServerRequest::UserInput(_) => typed(
+            "free-text answers to its questions (item/tool/requestUserInput)".into(),
+            &UserInputAnswer::default(),
+        ),
+        ServerRequest::ToolCall(p) => typed(
+            format!("a call of the client tool `{}` (item/tool/call)", p.tool),
+            &ToolCallAnswer::default(),
+        ),
+        ServerRequest::Unreadable { method, why } => refused(
+            format!("`{method}` in a form this version cannot read ({why})"),
+            -32602,
+            format!("codex-mcp could not read {method}: {why}"),
+        ),
+        other => refused(
+            format!("`{}`, a request this version does not know", other.method()),
+            -32601,
+            format!("codex-mcp does not answer {}", other.method()),
+        ),
+    }
+}
+
+/// The answer line to the question `request` with `id`: `decision` in the words that request
+/// takes. Only questions are answered this way; anything else is refused.
+pub fn answer_line_for(id: &Value, request: &ServerRequest, decision: Decision) -> String {
+    match request {
+        ServerRequest::CommandApproval(_) | ServerRequest::FileChangeApproval(_) => answer_line(
+            id,
+            &ApprovalAnswer {
+                decision: decision.into(),
+            },
+        ),
+        ServerRequest::LegacyCommandApproval(_) | ServerRequest::LegacyPatchApproval(_) => {
+            answer_line(
+                id,
+                &ReviewAnswer {
+                    decision: decision.into(),
+                },
+            )
+        }
+        ServerRequest::PermissionsApproval(p) => {
+            let answer = match decision {
+                Decision::Accept | Decision::AcceptForSession => PermissionsAnswer {
+                    permissions: p.permissions.clone(),
+                    scope: if decision == Decision::Accept {
+                        GrantScope::Turn
+                    } else {
+                        GrantScope::Session
+                    },
+                },
+                Decision::Decline | Decision::Cancel => PermissionsAnswer {
+                    permissions: Value::Object(Default::default()),
+                    scope: GrantScope::Turn,
+                },
+            };
+            answer_line(id, &answer)
+        }
+        other => error_line(
+            id,
+            -32601,
+            &format!("codex-mcp does not answer {}", other.method()),
+        ),
+    }
+}
+
+/// An answer of any type, as a line.
+mod erased {
+    pub trait Answer {
+        fn line(&self, id: &serde_json::Value) -> String;
+    }
+
+    impl<T: serde::Serialize> Answer for T {
+        fn line(&self, id: &serde_json::Value) -> String {
+            super::answer_line(id, self)
+        }
+    }
 }
 
 /// Folds app-server notifications into `codex exec --json` event lines.
@@ -284,115 +211,113 @@ pub struct Translator {
     /// the reviewer's own JSON comes as a message before Codex renders it.
     in_review: bool,
     /// The reviewer's JSON message, by id: it may complete after the review mode has ended.
-    review_output: Option<Value>,
+    review_output: Option<String>,
     /// The kind of the last error app-server reported (`codexErrorInfo`).
     error_info: Option<String>,
     last_error: Option<String>,
 }
 
 impl Translator {
-    /// The exec events `method` with `params` amounts to (often none).
-    pub fn translate(&mut self, method: &str, params: &Value) -> Vec<Value> {
-        match method {
-            "thread/started" => vec![thread_started(params["thread"]["id"].as_str())],
-            "turn/started" => {
+    /// The exec events `notification` amounts to (often none).
+    pub fn translate(&mut self, notification: &ServerNotification) -> Vec<Value> {
+        use ServerNotification as N;
+        match notification {
+            N::ThreadStarted(t) => vec![thread_started(Some(&t.thread.id))],
+            N::TurnStarted(_) => {
                 self.turn_usage = Usage::default();
                 vec![json!({"type": "turn.started"})]
             }
-            "item/started" | "item/completed" => {
-                let kind = if method == "item/started" {
-                    "item.started"
-                } else {
-                    "item.completed"
-                };
-                let item = &params["item"];
-                match item["type"].as_str() {
-                    Some("enteredReviewMode") => self.in_review = true,
-                    Some("exitedReviewMode") => self.in_review = false,
-                    _ => {}
-                }
-                self.review_item(item)
-                    .or_else(|| exec_item(item))
-                    .map(|item| vec![json!({"type": kind, "item": item})])
-                    .unwrap_or_default()
-            }
-            "thread/tokenUsage/updated" => {
-                let last = &params["tokenUsage"]["last"];
-                let n = |k: &str| last[k].as_u64().unwrap_or(0);
-                self.turn_usage.input_tokens += n("inputTokens");
-                self.turn_usage.cached_input_tokens += n("cachedInputTokens");
-                self.turn_usage.output_tokens += n("outputTokens");
-                self.turn_usage.reasoning_output_tokens += n("reasoningOutputTokens");
+            N::ItemStarted(n) => self.item("item.started", &n.item),
+            N::ItemCompleted(n) => self.item("item.completed", &n.item),
+            N::TokenUsageUpdated(n) => {
+                let last = n.token_usage.last;
+                self.turn_usage.input_tokens += last.input_tokens;
+                self.turn_usage.cached_input_tokens += last.cached_input_tokens;
+                self.turn_usage.output_tokens += last.output_tokens;
+                self.turn_usage.reasoning_output_tokens += last.reasoning_output_tokens;
                 Vec::new()
             }
-            "error" => {
-                let message = params["error"]["message"].as_str().unwrap_or("error");
-                self.error_info = error_info(&params["error"]["codexErrorInfo"]);
-                self.last_error = Some(message.to_string());
-                vec![json!({"type": "error", "message": message})]
+            N::Error(n) => {
+                self.error_info = n.error.codex_error_info.as_ref().and_then(error_info);
+                self.last_error = Some(n.error.message.clone());
+                vec![json!({"type": "error", "message": n.error.message})]
             }
-            "turn/completed" => vec![self.turn_end(&params["turn"])],
+            N::TurnCompleted(n) => vec![self.turn_end(n.turn.status, n.turn.error.as_ref())],
             // The plan, as exec writes it: a todo list re-sent whole as it is ticked off.
-            "turn/plan/updated" => {
-                let items: Vec<Value> = params["plan"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|s| json!({"text": s["step"], "completed": s["status"] == "completed"}))
+            N::PlanUpdated(n) => {
+                let items: Vec<Value> = n
+                    .plan
+                    .iter()
+                    .map(|s| json!({"text": s.step, "completed": s.status == "completed"}))
                     .collect();
                 vec![
                     json!({"type": "item.updated", "item": {"id": "plan", "type": "todo_list", "items": items}}),
                 ]
             }
-            _ => Vec::new(),
+            // A turn's end that cannot be read still ends the turn, said as what it is.
+            N::Unreadable { method, why } if method == N::TURN_COMPLETED => {
+                let error = TurnError {
+                    message: format!("codex-mcp could not read Codex's {method}: {why}"),
+                    codex_error_info: None,
+                };
+                vec![self.turn_end(TurnStatus::Unknown, Some(&error))]
+            }
+            N::Unreadable { .. } | N::Other { .. } => Vec::new(),
         }
+    }
+
+    fn item(&mut self, kind: &str, item: &ThreadItem) -> Vec<Value> {
+        match item {
+            ThreadItem::EnteredReviewMode { .. } => self.in_review = true,
+            ThreadItem::ExitedReviewMode { .. } => self.in_review = false,
+            _ => {}
+        }
+        self.review_item(item)
+            .or_else(|| exec_item(item))
+            .map(|item| vec![json!({"type": kind, "item": item})])
+            .unwrap_or_default()
     }
 
     /// In review mode: the review's start (what is reviewed, in Codex's words), and the
     /// reviewer's JSON, kept as the review's structured output rather than taken for the
     /// answer (Codex's rendering of it is the answer, as exec gives it).
-    fn review_item(&mut self, item: &Value) -> Option<Value> {
-        let id = item["id"].clone();
-        match item["type"].as_str()? {
-            "enteredReviewMode" => {
-                Some(json!({"id": id, "type": "review_started", "text": item["review"]}))
+    fn review_item(&mut self, item: &ThreadItem) -> Option<Value> {
+        match item {
+            ThreadItem::EnteredReviewMode { id, review } => {
+                Some(json!({"id": id, "type": "review_started", "text": review}))
             }
-            "agentMessage" if self.review_output.as_ref() == Some(&id) => {
-                Some(json!({"id": id, "type": "review_output", "text": item["text"]}))
-            }
-            "agentMessage"
-                if self.in_review
-                    && item["text"]
-                        .as_str()
-                        .and_then(super::review::review_from_json)
-                        .is_some() =>
+            ThreadItem::AgentMessage { id, text }
+                if self.review_output.as_ref() == Some(id)
+                    || (self.in_review && super::review::review_from_json(text).is_some()) =>
             {
                 self.review_output = Some(id.clone());
-                Some(json!({"id": id, "type": "review_output", "text": item["text"]}))
+                Some(json!({"id": id, "type": "review_output", "text": text}))
             }
             _ => None,
         }
     }
 
-    fn turn_end(&mut self, turn: &Value) -> Value {
+    fn turn_end(&mut self, status: TurnStatus, error: Option<&TurnError>) -> Value {
         let u = self.turn_usage;
-        match turn["status"].as_str() {
-            Some("completed") => json!({"type": "turn.completed", "usage": {
+        match status {
+            TurnStatus::Completed => json!({"type": "turn.completed", "usage": {
                 "input_tokens": u.input_tokens,
                 "cached_input_tokens": u.cached_input_tokens,
                 "output_tokens": u.output_tokens,
                 "reasoning_output_tokens": u.reasoning_output_tokens,
             }}),
-            Some("interrupted") => {
+            TurnStatus::Interrupted => {
                 json!({"type": "turn.failed", "error": {"message": "the turn was interrupted"}})
             }
-            _ => {
-                let message = turn["error"]["message"]
-                    .as_str()
-                    .map(str::to_string)
+            TurnStatus::Failed | TurnStatus::InProgress | TurnStatus::Unknown => {
+                let message = error
+                    .map(|e| e.message.clone())
                     .or_else(|| self.last_error.clone())
                     .unwrap_or_else(|| "turn failed".into());
-                let info = error_info(&turn["error"]["codexErrorInfo"]).or(self.error_info.take());
+                let info = error
+                    .and_then(|e| e.codex_error_info.as_ref())
+                    .and_then(error_info)
+                    .or(self.error_info.take());
                 json!({"type": "turn.failed", "error": {"message": message, "codex_error_info": info}})
             }
         }
@@ -425,59 +350,63 @@ fn error_info(v: &Value) -> Option<String> {
 
 /// An app-server item as exec writes it; `None` for items exec does not show (the user's own
 /// message).
-fn exec_item(item: &Value) -> Option<Value> {
-    let id = item["id"].clone();
-    let status = |v: &Value| snake(v.as_str().unwrap_or("completed"));
-    Some(match item["type"].as_str()? {
-        "agentMessage" => json!({"id": id, "type": "agent_message", "text": item["text"]}),
-        "reasoning" => {
-            let text = item["summary"]
-                .as_array()
-                .map(|parts| {
-                    parts
-                        .iter()
-                        .filter_map(|p| p.as_str().or(p["text"].as_str()))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                })
-                .unwrap_or_default();
-            json!({"id": id, "type": "reasoning", "text": text})
+fn exec_item(item: &ThreadItem) -> Option<Value> {
+    Some(match item {
+        ThreadItem::AgentMessage { id, text } => {
+            json!({"id": id, "type": "agent_message", "text": text})
         }
-        "commandExecution" => json!({
+        ThreadItem::Reasoning { id, summary } => {
+            json!({"id": id, "type": "reasoning", "text": summary.join("\n")})
+        }
+        ThreadItem::CommandExecution {
+            id,
+            command,
+            aggregated_output,
+            exit_code,
+            status,
+        } => json!({
             "id": id,
             "type": "command_execution",
-            "command": item["command"],
-            "aggregated_output": item["aggregatedOutput"].as_str().unwrap_or_default(),
-            "exit_code": item["exitCode"],
-            "status": status(&item["status"]),
+            "command": command,
+            "aggregated_output": aggregated_output.as_deref().unwrap_or_default(),
+            "exit_code": exit_code,
+            "status": snake(status),
         }),
-        "fileChange" => {
-            let changes: Vec<Value> = item["changes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    let kind = c["kind"]
-                        .as_str()
-                        .or(c["kind"]["type"].as_str())
-                        .unwrap_or("update");
-                    json!({"path": c["path"], "kind": kind})
-                })
+        ThreadItem::FileChange {
+            id,
+            changes,
+            status,
+        } => {
+            let changes: Vec<Value> = changes
+                .iter()
+                .map(|c| json!({"path": c.path, "kind": c.kind.kind}))
                 .collect();
-            json!({"id": id, "type": "file_change", "changes": changes, "status": status(&item["status"])})
+            json!({"id": id, "type": "file_change", "changes": changes, "status": snake(status)})
         }
-        "mcpToolCall" => json!({
+        ThreadItem::McpToolCall {
+            id,
+            server,
+            tool,
+            arguments,
+            result,
+            error,
+            status,
+        } => json!({
             "id": id,
             "type": "mcp_tool_call",
-            "server": item["server"],
-            "tool": item["tool"],
-            "arguments": item["arguments"],
-            "result": item["result"],
-            "error": item["error"],
-            "status": status(&item["status"]),
+            "server": server,
+            "tool": tool,
+            "arguments": arguments,
+            "result": result,
+            "error": error,
+            "status": snake(status),
         }),
-        "webSearch" => json!({"id": id, "type": "web_search", "query": item["query"]}),
-        _ => return None,
+        ThreadItem::WebSearch { id, query } => {
+            json!({"id": id, "type": "web_search", "query": query})
+        }
+        ThreadItem::EnteredReviewMode { .. }
+        | ThreadItem::ExitedReviewMode { .. }
+        | ThreadItem::Other => return None,
     })
 }
 
@@ -498,28 +427,44 @@ fn snake(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codex::protocol::Incoming;
     use crate::codex::{Decoded, Event, Item, decode};
+
+    /// `params` of a command approval beside what every one carries.
+    fn command(mut params: Value) -> Value {
+        params["itemId"] = json!("i");
+        params
+    }
+
+    fn translate(t: &mut Translator, method: &str, params: Value) -> Vec<Value> {
+        t.translate(&ServerNotification::read(method, params))
+    }
 
     #[test]
     fn each_kind_of_request_is_what_it_is() {
         let id = json!(7);
-        let ask = |method: &str, params: Value| asked(&id, method, &params);
+        let ask = |method: &str, params: Value| asked(&id, &ServerRequest::read(method, params));
         let kind = |a: Asked| match a {
             Asked::Question(q) => Some(q.kind),
             Asked::Declined { .. } => None,
         };
         let cmd = "item/commandExecution/requestApproval";
         assert_eq!(
-            kind(ask(cmd, json!({"command": "ls"}))),
+            kind(ask(cmd, command(json!({"command": "ls"})))),
             Some(QuestionKind::Command)
         );
         assert_eq!(
-            kind(ask(cmd, json!({"kind": "writeStdin", "command": "cat"}))),
+            kind(ask(
+                cmd,
+                command(json!({"kind": "writeStdin", "command": "cat"}))
+            )),
             Some(QuestionKind::WriteStdin)
         );
         let net = ask(
             cmd,
-            json!({"command": "curl x", "networkApprovalContext": {"host": "example.com", "protocol": "https"}}),
+            command(
+                json!({"command": "curl x", "networkApprovalContext": {"host": "example.com", "protocol": "https"}}),
+            ),
         );
         match net {
             Asked::Question(q) => {
@@ -529,7 +474,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         for (method, params, named) in [
-            (cmd, json!({"kind": "humanCommand"}), "humanCommand"),
+            (
+                cmd,
+                command(json!({"kind": "humanCommand"})),
+                "humanCommand",
+            ),
+            (cmd, json!({"command": "no item id"}), "cannot read"),
             (
                 "mcpServer/elicitation/request",
                 json!({"serverName": "docs"}),
@@ -549,14 +499,16 @@ mod tests {
                 other => panic!("{method}: {other:?}"),
             }
         }
-        let v1: Value = serde_json::from_str(&approval_answer(
-            &id,
+        let legacy = ServerRequest::read(
             "execCommandApproval",
-            &json!({}),
-            Decision::Decline,
-        ))
-        .unwrap();
-        assert_eq!(v1["result"]["decision"], "denied");
+            json!({"command": ["ls"], "cwd": "/w"}),
+        );
+        let v1: Value =
+            serde_json::from_str(&answer_line_for(&id, &legacy, Decision::Decline)).unwrap();
+        assert!(
+            v1["result"]["decision"]["denied"]["rejection"].is_string(),
+            "{v1}"
+        );
     }
 
     fn decoded(v: &Value) -> Decoded {
@@ -567,15 +519,16 @@ mod tests {
     #[test]
     fn a_turn_reads_as_exec_wrote_it() {
         let mut t = Translator::default();
-        let started = t.translate("thread/started", &json!({"thread": {"id": "th-1"}}));
+        let started = translate(&mut t, "thread/started", json!({"thread": {"id": "th-1"}}));
         assert!(matches!(
             decoded(&started[0]),
             Decoded::Event { event: Event::ThreadStarted { ref thread_id }, .. } if thread_id == "th-1"
         ));
-        t.translate("turn/started", &json!({}));
-        let cmd = t.translate(
+        translate(&mut t, "turn/started", json!({"turn": {"id": "u"}}));
+        let cmd = translate(
+            &mut t,
             "item/completed",
-            &json!({"item": {"type": "commandExecution", "id": "c", "command": "/bin/bash -lc 'echo hi'",
+            json!({"item": {"type": "commandExecution", "id": "c", "command": "/bin/bash -lc 'echo hi'",
                 "aggregatedOutput": "hi\n", "exitCode": 0, "status": "completed"}}),
         );
         assert!(matches!(
@@ -591,13 +544,18 @@ mod tests {
             }
         ));
         for _ in 0..2 {
-            t.translate(
+            translate(
+                &mut t,
                 "thread/tokenUsage/updated",
-                &json!({"tokenUsage": {"total": {"inputTokens": 999}, "last": {"inputTokens": 100,
+                json!({"tokenUsage": {"total": {"inputTokens": 999}, "last": {"inputTokens": 100,
                     "cachedInputTokens": 10, "outputTokens": 20, "reasoningOutputTokens": 5}}}),
             );
         }
-        let end = t.translate("turn/completed", &json!({"turn": {"status": "completed"}}));
+        let end = translate(
+            &mut t,
+            "turn/completed",
+            json!({"turn": {"status": "completed"}}),
+        );
         match decoded(&end[0]) {
             Decoded::Event {
                 event: Event::TurnCompleted { usage },
@@ -612,13 +570,15 @@ mod tests {
     #[test]
     fn a_failed_turn_keeps_its_typed_kind() {
         let mut t = Translator::default();
-        t.translate(
+        translate(
+            &mut t,
             "error",
-            &json!({"error": {"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"}, "willRetry": false}),
+            json!({"error": {"message": "You've hit your usage limit.", "codexErrorInfo": "usageLimitExceeded"}, "willRetry": false}),
         );
-        let end = t.translate(
+        let end = translate(
+            &mut t,
             "turn/completed",
-            &json!({"turn": {"status": "failed", "error": {"message": "You've hit your usage limit.",
+            json!({"turn": {"status": "failed", "error": {"message": "You've hit your usage limit.",
                 "codexErrorInfo": {"httpConnectionFailed": {"httpStatusCode": null}}}}}),
         );
         match decoded(&end[0]) {
@@ -631,9 +591,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let end = t.translate(
+        let end = translate(
+            &mut t,
             "turn/completed",
-            &json!({"turn": {"status": "failed", "error": {"message": "bad gateway",
+            json!({"turn": {"status": "failed", "error": {"message": "bad gateway",
                 "codexErrorInfo": {"responseStreamConnectionFailed": {"httpStatusCode": 502}}}}}),
         );
         match decoded(&end[0]) {
@@ -653,9 +614,10 @@ mod tests {
     #[test]
     fn the_plan_reads_as_execs_todo_list() {
         let mut t = Translator::default();
-        let plan = t.translate(
+        let plan = translate(
+            &mut t,
             "turn/plan/updated",
-            &json!({"plan": [{"step": "read", "status": "completed"}, {"step": "fix", "status": "inProgress"}]}),
+            json!({"plan": [{"step": "read", "status": "completed"}, {"step": "fix", "status": "inProgress"}]}),
         );
         match decoded(&plan[0]) {
             Decoded::Event {
@@ -691,16 +653,34 @@ mod tests {
             })
         );
         let q = Incoming::parse(
-            r#"{"id":0,"method":"item/commandExecution/requestApproval","params":{"command":"/bin/bash -lc 'touch a'","cwd":"/w","reason":"needs it"}}"#,
+            r#"{"id":0,"method":"item/commandExecution/requestApproval","params":{"itemId":"i","command":"/bin/bash -lc 'touch a'","cwd":"/w","reason":"needs it"}}"#,
         );
-        let Some(Incoming::Request { id, method, params }) = q else {
+        let Some(Incoming::Request { id, request }) = q else {
             panic!("{q:?}")
         };
-        let Asked::Question(question) = asked(&id, &method, &params) else {
+        let Asked::Question(question) = asked(&id, &request) else {
             panic!("not a question")
         };
         assert_eq!(question.kind, QuestionKind::Command);
         assert_eq!(question.reason.as_deref(), Some("needs it"));
         assert!(Incoming::parse("not json").is_none());
+    }
+
+    #[test]
+    fn a_turn_end_that_cannot_be_read_still_ends_the_turn_and_says_why() {
+        let mut t = Translator::default();
+        let end = ServerNotification::read("turn/completed", json!({"turn": 3}));
+        assert!(end.ends_turn());
+        match decoded(&t.translate(&end)[0]) {
+            Decoded::Event {
+                event: Event::TurnFailed { error },
+                ..
+            } => assert!(
+                error.message.contains("could not read"),
+                "{}",
+                error.message
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

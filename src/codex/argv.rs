@@ -8,7 +8,11 @@ use crate::config::{Config, Setting};
 use crate::vocab::{BUILTIN_EFFORTS, CodexOptions, Effort, ReviewLaunch, ReviewTarget, Sandbox};
 
 /// Codex's own sandbox modes, as `-s` and `sandbox_mode` name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum CodexSandbox {
     /// The OS sandbox refuses every write.

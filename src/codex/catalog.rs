@@ -8,8 +8,11 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::protocol::{
+    ClientRequest, Initialize, Model, ModelList, initialized_line, request_line,
+};
 use crate::child::with_clean_signals;
 use crate::vocab::{Catalog, CatalogModel};
 
@@ -57,28 +60,21 @@ pub fn read_catalog(codex: &Path) -> Result<Catalog, String> {
 }
 
 fn converse(stdin: &mut impl Write, rx: &mpsc::Receiver<Value>) -> Result<Catalog, String> {
-    let init = json!({"id": 1, "method": "initialize",
-        "params": {"clientInfo": {"name": "codex-mcp", "version": env!("CARGO_PKG_VERSION")}}});
-    send(stdin, &init)?;
+    send(stdin, &request_line(1, &Initialize::default()))?;
     answer(rx, 1)?;
-    send(stdin, &json!({"method": "initialized"}))?;
+    send(stdin, &initialized_line())?;
     let mut models = Vec::new();
     let mut cursor: Option<String> = None;
     for id in 2..50 {
-        let params = json!({"includeHidden": true, "cursor": cursor});
-        send(
-            stdin,
-            &json!({"id": id, "method": "model/list", "params": params}),
-        )?;
-        let page = answer(rx, id)?;
-        models.extend(
-            page["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(model_of),
-        );
-        cursor = page["nextCursor"].as_str().map(str::to_string);
+        let list = ModelList {
+            include_hidden: true,
+            cursor: cursor.take(),
+        };
+        send(stdin, &request_line(id, &list))?;
+        let page: <ModelList as ClientRequest>::Response = serde_json::from_value(answer(rx, id)?)
+            .map_err(|e| format!("codex app-server's model/list answer could not be read: {e}"))?;
+        models.extend(page.data.into_iter().map(model_of));
+        cursor = page.next_cursor;
         if cursor.is_none() {
             return Ok(Catalog { models });
         }
@@ -86,8 +82,8 @@ fn converse(stdin: &mut impl Write, rx: &mpsc::Receiver<Value>) -> Result<Catalo
     Ok(Catalog { models })
 }
 
-fn send(stdin: &mut impl Write, v: &Value) -> Result<(), String> {
-    writeln!(stdin, "{v}")
+fn send(stdin: &mut impl Write, line: &str) -> Result<(), String> {
+    writeln!(stdin, "{line}")
         .and_then(|()| stdin.flush())
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::BrokenPipe => ENDED.to_string(),
@@ -117,18 +113,16 @@ fn answer(rx: &mpsc::Receiver<Value>, id: u64) -> Result<Value, String> {
     }
 }
 
-fn model_of(m: &Value) -> Option<CatalogModel> {
-    let text = |k: &str| m[k].as_str().map(str::to_string);
-    Some(CatalogModel {
-        model: text("model").or_else(|| text("id"))?,
-        hidden: m["hidden"].as_bool().unwrap_or(false),
-        is_default: m["isDefault"].as_bool().unwrap_or(false),
-        default_effort: text("defaultReasoningEffort"),
-        efforts: m["supportedReasoningEfforts"]
-            .as_array()
+fn model_of(m: Model) -> CatalogModel {
+    CatalogModel {
+        model: m.model,
+        hidden: m.hidden,
+        is_default: m.is_default,
+        default_effort: m.default_reasoning_effort,
+        efforts: m
+            .supported_reasoning_efforts
             .into_iter()
-            .flatten()
-            .filter_map(|e| e["reasoningEffort"].as_str().map(str::to_string))
+            .map(|e| e.reasoning_effort)
             .collect(),
-    })
+    }
 }

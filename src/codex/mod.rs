@@ -11,15 +11,13 @@ mod locate;
 mod npm_launcher;
 mod probe;
 mod progress;
+pub(crate) mod protocol;
 mod render;
 mod review;
 mod stderr;
 
 pub(crate) use crate::vocab::{CodexOptions, Usage};
-pub(crate) use app_server::{
-    Asked, Incoming, Question, ThreadSettings, Translator, approval_answer, asked, initialize,
-    initialized, interrupt, open_thread, start_review, start_turn, steer, thread_started,
-};
+pub(crate) use app_server::{Asked, Question, Translator, answer_line_for, asked, thread_started};
 pub(crate) use argv::{
     CodexSandbox, MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN, app_server_argv, builtin_efforts,
     exec_argv, exec_review_argv, is_model_name, is_profile_name, next_run_argv,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// takes the same as flags. A task's work is reviewed as `Custom`: instructions codex-mcp
 /// writes that name its base commit and its uncommitted files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ReviewTarget {
     /// The working tree's changes: staged, unstaged and untracked.

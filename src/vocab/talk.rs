@@ -71,16 +71,6 @@ impl Decision {
         self.into()
     }
 
-    /// The word app-server takes for it.
-    pub fn app_server_word(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::AcceptForSession => "acceptForSession",
-            Decision::Decline => "decline",
-            Decision::Cancel => "cancel",
-        }
-    }
-
     /// True for the answers that let Codex go ahead.
     pub fn accepts(self) -> bool {
         matches!(self, Decision::Accept | Decision::AcceptForSession)

@@ -22,7 +22,8 @@ use super::pump::lock;
 use super::run::{Ran, RunEnv};
 use super::run_clock::{Halt, Look, RunClock};
 use super::seam::{Drive, FirstRun, RunOf};
-use crate::codex::{Incoming, TurnEnd, app_server_argv};
+use crate::codex::protocol::Incoming;
+use crate::codex::{TurnEnd, app_server_argv};
 use crate::runner::end::outcome::{ExitInfo, RunEnd};
 use crate::store::{TaskFiles, TaskMeta, open_nofollow};
 

@@ -9,7 +9,12 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::run::RunEnv;
-use crate::codex::{self, Asked, CodexSandbox, Incoming, Question, ThreadSettings, Translator};
+use crate::codex::protocol::{
+    ClientRequest, Incoming, Initialize, ReviewStart, ServerNotification, ServerRequest,
+    ThreadItem, ThreadResume, ThreadSettings, ThreadStart, TurnInterrupt, TurnStart, TurnSteer,
+    UserInput, initialized_line, request_line,
+};
+use crate::codex::{self, Asked, CodexSandbox, Question, Translator};
 use crate::store::{
     Approval, CancelRequest, InputRequest, Letter, Reply, Steer, TaskFiles, TaskMeta, now_ms,
     rfc3339, write_json,
@@ -32,8 +37,8 @@ pub(in crate::runner) enum Purpose {
 /// A question Codex asked and waits on.
 pub(in crate::runner) struct Open {
     pub(in crate::runner) rpc_id: Value,
-    pub(in crate::runner) method: String,
-    pub(in crate::runner) params: Value,
+    /// The question as Codex asked it: the answer is in its words.
+    pub(in crate::runner) asked: ServerRequest,
     pub(in crate::runner) request: InputRequest,
     pub(in crate::runner) since: Instant,
 }
@@ -64,6 +69,8 @@ pub(in crate::runner) struct Talk<'a> {
     /// The highest question number given so far in the task (numbers go on across runs and
     /// are never given twice).
     pub(in crate::runner) asked: u64,
+    /// A notification that could not be read was said on the task (once is enough).
+    pub(in crate::runner) warned_unreadable: bool,
     pub(in crate::runner) turn_over: bool,
     /// app-server answered the handshake.
     pub(in crate::runner) initialized: bool,
@@ -107,6 +114,7 @@ impl<'a> Talk<'a> {
             file_changes: HashMap::new(),
             early_steers: Vec::new(),
             asked,
+            warned_unreadable: false,
             turn_over: false,
             initialized: false,
             reopened: false,
@@ -125,24 +133,44 @@ impl Talk<'_> {
                     self.answered(purpose, result);
                 }
             }
-            Incoming::Request { id, method, params } => self.asked(id, method, params),
-            Incoming::Notification { method, params } => {
-                self.note_file_change(&params["item"]);
-                if method == "turn/started"
-                    && let Some(turn) = params["turn"]["id"].as_str()
-                {
-                    self.turn = Some(turn.to_string());
-                }
-                if method == "turn/completed" {
-                    self.turn_over = true;
-                    self.refuse_early_steers();
-                    self.withdraw_questions();
-                }
-                for event in self.translator.translate(&method, &params) {
-                    self.log(&event);
-                }
-            }
+            Incoming::Request { id, request } => self.asked(id, request),
+            Incoming::Notification(n) => self.noticed(&n),
         }
+    }
+
+    /// Keeps what a notification says that the talk needs (a patch's paths, the turn, its
+    /// end), and logs it as exec would.
+    fn noticed(&mut self, n: &ServerNotification) {
+        match n {
+            ServerNotification::ItemStarted(i) | ServerNotification::ItemCompleted(i) => {
+                self.note_file_change(&i.item);
+            }
+            ServerNotification::TurnStarted(t) => self.turn = Some(t.turn.id.clone()),
+            ServerNotification::Unreadable { method, why } => self.warn_unreadable(method, why),
+            _ => {}
+        }
+        if n.ends_turn() {
+            self.turn_over = true;
+            self.refuse_early_steers();
+            self.withdraw_questions();
+        }
+        for event in self.translator.translate(n) {
+            self.log(&event);
+        }
+    }
+
+    /// A notification codex-mcp reads came in a form it cannot: said once on the task, so a
+    /// Codex that changed its protocol is visible rather than silently half-read.
+    fn warn_unreadable(&mut self, method: &str, why: &str) {
+        tracing::warn!(method, why, "an app-server notification could not be read");
+        if std::mem::replace(&mut self.warned_unreadable, true) {
+            return;
+        }
+        let warning = format!(
+            "Codex sent `{method}` in a form this version of codex-mcp cannot read ({why}); \
+             progress may be incomplete"
+        );
+        let _ = self.files.update_meta(|m| m.warn([warning]));
     }
 
     /// Acts on the answer to one of our requests.
@@ -167,24 +195,19 @@ impl Talk<'_> {
                 }
             }
             (Purpose::OpenThread, Ok(result)) => {
-                let thread = result["thread"]["id"].as_str().map(str::to_string);
+                let opened = serde_json::from_value::<<ThreadStart as ClientRequest>::Response>;
+                let thread = opened(result).ok().map(|o| o.thread.id);
                 if self.session.is_some() {
                     // A resumed thread is not announced: say it as exec does.
                     self.log(&codex::thread_started(thread.as_deref()));
                 }
                 self.thread = thread;
-                let id = self.request(Purpose::StartTurn);
-                let thread = self.thread.as_deref().unwrap_or_default();
-                // A review task's turn is one of Codex's review mode.
-                let line = match &self.meta.launch().review {
-                    Some(review) => codex::start_review(id, thread, &review.target),
-                    None => codex::start_turn(id, thread, &self.prompt),
-                };
-                self.write(&line);
+                self.start_turn();
             }
             (Purpose::StartTurn, Ok(result)) => {
-                if let Some(turn) = result["turn"]["id"].as_str() {
-                    self.turn = Some(turn.to_string());
+                let started = serde_json::from_value::<<TurnStart as ClientRequest>::Response>;
+                if let Ok(started) = started(result) {
+                    self.turn = Some(started.turn.id);
                 }
                 for (letter, prompt) in std::mem::take(&mut self.early_steers) {
                     self.steer(letter, prompt);
@@ -221,11 +244,34 @@ impl Talk<'_> {
         }
     }
 
+    /// The thread is open: its turn starts, a review task's in Codex's review mode.
+    fn start_turn(&mut self) {
+        let id = self.request(Purpose::StartTurn);
+        let thread = self.thread.clone().unwrap_or_default();
+        let line = match &self.meta.launch().review {
+            Some(review) => request_line(
+                id,
+                &ReviewStart {
+                    thread_id: &thread,
+                    target: &review.target,
+                },
+            ),
+            None => request_line(
+                id,
+                &TurnStart {
+                    thread_id: &thread,
+                    input: [UserInput::Text { text: &self.prompt }],
+                },
+            ),
+        };
+        self.write(&line);
+    }
+
     /// A request from Codex: a question for a person waits in the task's record for an
     /// answer; anything codex-mcp does not answer on a person's behalf is declined at once,
     /// with a warning on the task that names it.
-    pub(in crate::runner) fn asked(&mut self, rpc_id: Value, method: String, params: Value) {
-        let question = match codex::asked(&rpc_id, &method, &params) {
+    pub(in crate::runner) fn asked(&mut self, rpc_id: Value, asked: ServerRequest) {
+        let question = match codex::asked(&rpc_id, &asked) {
             Asked::Question(q) => q,
             Asked::Declined { what, answer } => {
                 self.write(&answer);
@@ -241,8 +287,7 @@ impl Talk<'_> {
         self.log(&json!({"type": "approval.requested", "request": request}));
         let open = Open {
             rpc_id,
-            method,
-            params,
+            asked,
             request: request.clone().bounded(),
             since: Instant::now(),
         };
@@ -271,10 +316,13 @@ impl Talk<'_> {
             command: q.command,
             cwd: q.cwd,
             reason: q.reason,
-            paths: q
-                .item
-                .and_then(|item| self.file_changes.get(&item).cloned())
-                .unwrap_or_default(),
+            paths: if q.paths.is_empty() {
+                q.item
+                    .and_then(|item| self.file_changes.get(&item).cloned())
+                    .unwrap_or_default()
+            } else {
+                q.paths
+            },
             host: q.host,
             decisions: <Decision as strum::VariantArray>::VARIANTS.to_vec(),
             asked_at: rfc3339(now),
@@ -311,18 +359,11 @@ impl Talk<'_> {
 
     /// The paths a patch touches, kept by its item id: app-server's question about it names
     /// only the item.
-    fn note_file_change(&mut self, item: &Value) {
-        if item["type"] != "fileChange" {
-            return;
+    fn note_file_change(&mut self, item: &ThreadItem) {
+        if let ThreadItem::FileChange { id, changes, .. } = item {
+            let paths = changes.iter().map(|c| c.path.clone()).collect();
+            self.file_changes.insert(id.clone(), paths);
         }
-        let (Some(id), Some(changes)) = (item["id"].as_str(), item["changes"].as_array()) else {
-            return;
-        };
-        let paths = changes
-            .iter()
-            .filter_map(|c| c["path"].as_str().map(str::to_string))
-            .collect();
-        self.file_changes.insert(id.to_string(), paths);
     }
 
     pub(in crate::runner) fn read_mail(&mut self) {
@@ -361,7 +402,12 @@ impl Talk<'_> {
             letter,
             prompt: prompt.clone(),
         });
-        self.write(&codex::steer(id, &thread, &turn, &prompt));
+        let steer = TurnSteer {
+            thread_id: &thread,
+            expected_turn_id: &turn,
+            input: [UserInput::Text { text: &prompt }],
+        };
+        self.write(&request_line(id, &steer));
     }
 
     /// The turn is over before it could take the steers that waited for it.
@@ -390,12 +436,7 @@ impl Talk<'_> {
             ));
         };
         let open = self.questions.remove(i);
-        self.write(&codex::approval_answer(
-            &open.rpc_id,
-            &open.method,
-            &open.params,
-            decision,
-        ));
+        self.write(&codex::answer_line_for(&open.rpc_id, &open.asked, decision));
         let approval = Approval {
             request_id: id,
             kind: open.request.kind,
@@ -467,7 +508,11 @@ impl Talk<'_> {
             && !self.turn_over
         {
             let id = self.request(Purpose::Interrupt);
-            self.write(&codex::interrupt(id, &thread, &turn));
+            let interrupt = TurnInterrupt {
+                thread_id: &thread,
+                turn_id: &turn,
+            };
+            self.write(&request_line(id, &interrupt));
         } else {
             self.stdin = None;
         }
@@ -478,8 +523,8 @@ impl Talk<'_> {
     /// between them (about 20 ms a task).
     pub(in crate::runner) fn begin(&mut self) {
         let id = self.request(Purpose::Initialize);
-        self.write(&codex::initialize(id));
-        self.write(&codex::initialized());
+        self.write(&request_line(id, &Initialize::default()));
+        self.write(&initialized_line());
         self.open_thread();
     }
 
@@ -491,7 +536,7 @@ impl Talk<'_> {
         let settings = ThreadSettings {
             cwd: &run_dir,
             sandbox: CodexSandbox::for_task(self.meta.sandbox, launch.readonly_fallback),
-            approval: launch.approval_policy,
+            approval_policy: launch.approval_policy,
             model: launch.options.model.as_deref(),
             config: launch.thread_config.as_ref(),
             developer_instructions: launch
@@ -499,7 +544,16 @@ impl Talk<'_> {
                 .as_ref()
                 .and_then(|r| r.instructions.as_deref()),
         };
-        let line = codex::open_thread(id, self.session.as_deref(), settings);
+        let line = match self.session.as_deref() {
+            Some(thread_id) => request_line(
+                id,
+                &ThreadResume {
+                    thread_id,
+                    settings,
+                },
+            ),
+            None => request_line(id, &ThreadStart(settings)),
+        };
         self.write(&line);
         if self.reopened {
             return;
@@ -510,7 +564,7 @@ impl Talk<'_> {
             "type": "thread.settings",
             "cwd": settings.cwd,
             "sandbox": settings.sandbox.as_str(),
-            "approval_policy": settings.approval.as_str(),
+            "approval_policy": settings.approval_policy.as_str(),
             "resume": self.session,
             "profile": launch.options.profile,
         });
@@ -643,8 +697,7 @@ mod tests {
         let (sent, record) = talk("never", false, |t| {
             t.asked(
                 json!(0),
-                "item/commandExecution/requestApproval".into(),
-                approval("rm x"),
+                ServerRequest::read("item/commandExecution/requestApproval", approval("rm x")),
             );
             assert!(t.questions.is_empty());
         });
@@ -664,13 +717,11 @@ mod tests {
             params["kind"] = json!("quantumCommand");
             t.asked(
                 json!(3),
-                "item/commandExecution/requestApproval".into(),
-                params,
+                ServerRequest::read("item/commandExecution/requestApproval", params),
             );
             t.asked(
                 json!(4),
-                "item/tool/requestUserInput".into(),
-                json!({"questions": []}),
+                ServerRequest::read("item/tool/requestUserInput", json!({"questions": []})),
             );
             assert!(t.questions.is_empty());
         });
@@ -687,8 +738,7 @@ mod tests {
             params["kind"] = json!("writeStdin");
             t.asked(
                 json!(5),
-                "item/commandExecution/requestApproval".into(),
-                params,
+                ServerRequest::read("item/commandExecution/requestApproval", params),
             );
         });
         let meta: TaskMeta = serde_json::from_str(&record).unwrap();
@@ -706,8 +756,7 @@ mod tests {
         let (sent, _) = talk("on-request", true, |t| {
             t.asked(
                 json!(7),
-                "item/commandExecution/requestApproval".into(),
-                approval("x"),
+                ServerRequest::read("item/commandExecution/requestApproval", approval("x")),
             );
             assert!(t.questions.is_empty());
             assert_eq!(t.unrecorded.len(), 1);
@@ -723,13 +772,11 @@ mod tests {
         let (sent, record) = talk("on-request", false, |t| {
             t.asked(
                 json!(1),
-                "item/commandExecution/requestApproval".into(),
-                approval("a"),
+                ServerRequest::read("item/commandExecution/requestApproval", approval("a")),
             );
             t.asked(
                 json!(2),
-                "item/commandExecution/requestApproval".into(),
-                approval("b"),
+                ServerRequest::read("item/commandExecution/requestApproval", approval("b")),
             );
             assert!(!t.decide(9, Decision::Accept, Answerer::Cli).ok);
             assert!(t.decide(2, Decision::Accept, Answerer::Cli).ok);
