@@ -155,11 +155,26 @@ mod layering {
         );
     }
 
-    /// Functions outside tests stay short enough to read whole: over 80 lines, one asks to be
+    /// Whether a line (without its indentation) opens a function with a body.
+    fn opens_fn(body: &str) -> bool {
+        let mut rest = body;
+        if let Some(after) = rest.strip_prefix("pub") {
+            rest = match after.strip_prefix('(') {
+                Some(scope) => scope.split_once(") ").map_or("", |(_, r)| r),
+                None => after.trim_start(),
+            };
+        }
+        for word in ["const ", "async ", "unsafe "] {
+            rest = rest.strip_prefix(word).unwrap_or(rest);
+        }
+        rest.starts_with("fn ") && !body.ends_with(';')
+    }
+
+    /// Functions outside tests stay short enough to read whole: over 60 lines, one asks to be
     /// split where its pieces have names. (rustfmt lays a function's closing brace at its own
-    /// indentation, which is what is looked for.)
+    /// indentation, which is what is looked for.) A file's test module is its last item.
     #[test]
-    fn no_function_is_over_80_lines() {
+    fn no_function_is_over_60_lines() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = Vec::new();
         rust_files(&src, &mut files);
@@ -170,25 +185,16 @@ mod layering {
             let mut i = 0;
             while i < lines.len() {
                 let line = lines[i];
-                if line.trim_start().starts_with("#[cfg(test)]") {
+                let next = lines.get(i + 1).map_or("", |l| l.trim());
+                if line.trim_start().starts_with("#[cfg(test)]")
+                    && next.starts_with("mod ")
+                    && next.ends_with('{')
+                {
                     break;
                 }
                 let body = line.trim_start();
                 let indent = &line[..line.len() - body.len()];
-                let is_fn = [
-                    "fn ",
-                    "pub fn ",
-                    "pub(crate) fn ",
-                    "pub(super) fn ",
-                    "async fn ",
-                    "pub async fn ",
-                    "pub(crate) async fn ",
-                    "pub(super) async fn ",
-                ]
-                .iter()
-                .any(|p| body.starts_with(p))
-                    && !body.ends_with(';');
-                if !is_fn {
+                if !opens_fn(body) {
                     i += 1;
                     continue;
                 }
@@ -196,7 +202,7 @@ mod layering {
                 let end = (i + 1..lines.len())
                     .find(|&k| lines[k] == close)
                     .unwrap_or(i);
-                if end - i + 1 > 80 {
+                if end - i + 1 > 60 {
                     long.push(format!(
                         "{}:{} ({} lines)",
                         file.display(),
@@ -207,6 +213,6 @@ mod layering {
                 i = end + 1;
             }
         }
-        assert!(long.is_empty(), "functions over 80 lines: {long:#?}");
+        assert!(long.is_empty(), "functions over 60 lines: {long:#?}");
     }
 }

@@ -118,7 +118,12 @@ pub fn wait(args: &WaitArgs, engine: &Engine) -> ExitCode {
             );
         }
     }
-    if !asking.is_empty() {
+    exit_of(&batch, !asking.is_empty())
+}
+
+/// How `wait` exits: a task asks; all completed; time ran out; or one ended otherwise.
+fn exit_of(batch: &TaskBatch, asks: bool) -> ExitCode {
+    if asks {
         return ExitCode::from(ASKS);
     }
     let completed = |e: &BatchEntry| match e {

@@ -191,6 +191,53 @@ fn seconds(value: Option<OsString>, default: Duration) -> Duration {
         .map_or(default, Duration::from_secs)
 }
 
+/// The variables, each kind of value read one way; an empty variable is an unset one.
+struct Vars<'a, F>(&'a F);
+
+impl<F: Fn(&str) -> Option<OsString>> Vars<'_, F> {
+    fn get(&self, name: &str) -> Option<OsString> {
+        (self.0)(name).filter(|v| !v.is_empty())
+    }
+
+    /// The first of `names` that is set, with its name (messages name the one used).
+    fn setting(&self, names: &[&'static str]) -> Option<Setting> {
+        names.iter().find_map(|&var| {
+            self.get(var).map(|v| Setting {
+                var,
+                value: v.to_string_lossy().into_owned(),
+            })
+        })
+    }
+
+    /// A path, made absolute now against this process's directory: a supervisor in a tmux
+    /// pane runs elsewhere, and must find the same store.
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        self.get(name).map(|v| {
+            let p = PathBuf::from(v);
+            std::path::absolute(&p).unwrap_or(p)
+        })
+    }
+
+    fn number<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.get(name)
+            .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<T>().ok()))
+    }
+
+    fn millis(&self, name: &str) -> Option<Duration> {
+        self.number::<u64>(name).map(Duration::from_millis)
+    }
+
+    /// On when `1`, `true`, `yes` or `on`.
+    fn flag(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| {
+            matches!(
+                v.to_string_lossy().trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+    }
+}
+
 impl Config {
     /// The configuration of this process.
     pub fn from_env() -> Config {
@@ -202,80 +249,53 @@ impl Config {
     /// The configuration described by `lookup` (a variable's value, or `None`). The supervisor
     /// of a full-access task reads it from the environment the server handed over.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Config {
-        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let setting = |names: &[&'static str]| {
-            names.iter().find_map(|&var| {
-                get(var).map(|v| Setting {
-                    var,
-                    value: v.to_string_lossy().into_owned(),
-                })
-            })
-        };
-        // Relative paths are resolved now, against this process's directory: a supervisor in a
-        // tmux pane runs elsewhere, and must find the same store.
-        let path = |v: OsString| {
-            let p = PathBuf::from(v);
-            std::path::absolute(&p).unwrap_or(p)
-        };
-        let number = |name: &str| {
-            get(name).and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u32>().ok()))
-        };
-        let millis = |name: &str| {
-            get(name)
-                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
-                .map(Duration::from_millis)
-        };
-        let store_home = get(HOME_VAR)
-            .map(path)
-            .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
+        let vars = Vars(&lookup);
+        let task_poll = vars
+            .number::<u64>(TASK_POLL_MS_VAR)
+            .map_or(DEFAULT_TASK_POLL, |ms| {
+                Duration::from_millis(ms.clamp(*TASK_POLL_RANGE.start(), *TASK_POLL_RANGE.end()))
+            });
         let mut config = Config {
-            store_home,
-            codex_bin: setting(CODEX_BIN_VARS),
-            model: setting(MODEL_VARS),
-            profile: setting(PROFILE_VARS),
-            reasoning_effort: setting(REASONING_EFFORT_VARS),
-            worktree_root: get(WORKTREE_ROOT_VAR).map(path),
-            exit_grace: millis(EXIT_GRACE_VAR).unwrap_or(DEFAULT_EXIT_GRACE),
-            task_inline: millis(TASK_INLINE_MS_VAR).unwrap_or(DEFAULT_TASK_INLINE),
-            task_poll: millis(TASK_POLL_MS_VAR).map_or(DEFAULT_TASK_POLL, |d| {
-                let ms =
-                    (d.as_millis() as u64).clamp(*TASK_POLL_RANGE.start(), *TASK_POLL_RANGE.end());
-                Duration::from_millis(ms)
-            }),
-            task_timeout: setting(&[TASK_TIMEOUT_VAR]),
-            max_result_chars: get(MAX_RESULT_CHARS_VAR)
-                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<usize>().ok()))
-                .map_or(DEFAULT_MAX_RESULT_CHARS, |n| n.max(MIN_MAX_RESULT_CHARS)),
-            max_parallel: number(MAX_PARALLEL_VAR).map_or(8, |n| n.max(1) as usize),
-            notify: setting(&[NOTIFY_VAR]),
-            model_unreachable: get(UNREACHABLE_VAR)
-                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
-                .filter(|s| *s > 0)
-                .map_or(DEFAULT_UNREACHABLE, Duration::from_secs),
-            notify_timeout: get(NOTIFY_TIMEOUT_VAR)
-                .and_then(|v| v.to_str().and_then(|s| s.trim().parse::<u64>().ok()))
-                .filter(|s| *s > 0)
-                .map_or(DEFAULT_NOTIFY_TIMEOUT, Duration::from_secs),
-            readonly_fallback: get(READONLY_FALLBACK_VAR).is_some_and(|v| {
-                matches!(
-                    v.to_string_lossy().trim().to_ascii_lowercase().as_str(),
-                    "1" | "true" | "yes" | "on"
-                )
-            }),
-            engine: engine_of(get(ENGINE_VAR)),
-            approval_timeout: seconds(get(APPROVAL_TIMEOUT_VAR), DEFAULT_APPROVAL_TIMEOUT),
-            depth: number(DEPTH_VAR).unwrap_or(0),
-            max_depth: number(MAX_DEPTH_VAR).unwrap_or(1),
-            log_file: get(LOG_FILE_VAR).map(path),
-            log_filter: get("RUST_LOG").map(|v| v.to_string_lossy().into_owned()),
+            store_home: vars
+                .path(HOME_VAR)
+                .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp"))),
+            codex_bin: vars.setting(CODEX_BIN_VARS),
+            model: vars.setting(MODEL_VARS),
+            profile: vars.setting(PROFILE_VARS),
+            reasoning_effort: vars.setting(REASONING_EFFORT_VARS),
+            worktree_root: vars.path(WORKTREE_ROOT_VAR),
+            exit_grace: vars.millis(EXIT_GRACE_VAR).unwrap_or(DEFAULT_EXIT_GRACE),
+            task_inline: vars
+                .millis(TASK_INLINE_MS_VAR)
+                .unwrap_or(DEFAULT_TASK_INLINE),
+            task_poll,
+            task_timeout: vars.setting(&[TASK_TIMEOUT_VAR]),
+            max_result_chars: vars
+                .number(MAX_RESULT_CHARS_VAR)
+                .map_or(DEFAULT_MAX_RESULT_CHARS, |n: usize| {
+                    n.max(MIN_MAX_RESULT_CHARS)
+                }),
+            max_parallel: vars.number(MAX_PARALLEL_VAR).map_or(8, |n: usize| n.max(1)),
+            notify: vars.setting(&[NOTIFY_VAR]),
+            model_unreachable: seconds(vars.get(UNREACHABLE_VAR), DEFAULT_UNREACHABLE),
+            notify_timeout: seconds(vars.get(NOTIFY_TIMEOUT_VAR), DEFAULT_NOTIFY_TIMEOUT),
+            readonly_fallback: vars.flag(READONLY_FALLBACK_VAR),
+            engine: engine_of(vars.get(ENGINE_VAR)),
+            approval_timeout: seconds(vars.get(APPROVAL_TIMEOUT_VAR), DEFAULT_APPROVAL_TIMEOUT),
+            depth: vars.number(DEPTH_VAR).unwrap_or(0),
+            max_depth: vars.number(MAX_DEPTH_VAR).unwrap_or(1),
+            log_file: vars.path(LOG_FILE_VAR),
+            log_filter: vars
+                .get("RUST_LOG")
+                .map(|v| v.to_string_lossy().into_owned()),
             search_path: lookup("PATH").unwrap_or_default(),
-            no_color: get("NO_COLOR").is_some(),
-            codex_home: get("CODEX_HOME")
-                .map(path)
+            no_color: vars.get("NO_COLOR").is_some(),
+            codex_home: vars
+                .path("CODEX_HOME")
                 .or_else(|| dirs::home_dir().map(|h| h.join(".codex"))),
             api_key_var: ["OPENAI_API_KEY", "CODEX_API_KEY"]
                 .into_iter()
-                .find(|v| get(v).is_some()),
+                .find(|v| vars.get(v).is_some()),
             problems: Vec::new(),
         };
         config.problems = problems::problems(&lookup, &config);

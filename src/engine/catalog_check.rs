@@ -76,30 +76,7 @@ impl Engine {
             return Ok(());
         };
         let model = options.model.clone().or(settings.model);
-        let words = |list: &[&str]| list.iter().map(|e| e.to_string()).collect::<Vec<_>>();
-        let (offered, whose) = match (&catalog, &model) {
-            (None, _) => (
-                words(&BUILTIN_EFFORTS),
-                format!(
-                    "Codex (its catalog could not be read; the built-in list: {})",
-                    builtin_efforts()
-                ),
-            ),
-            (Some(c), Some(m)) => match c.find(m) {
-                Some(known) => (known.efforts.clone(), format!("model `{m}`")),
-                None => (
-                    words(&UNCATALOGUED_EFFORTS),
-                    format!("a model outside Codex's catalog (`{m}`)"),
-                ),
-            },
-            (Some(c), None) => match c.default_model() {
-                Some(d) => (
-                    d.efforts.clone(),
-                    format!("Codex's default model `{}`", d.model),
-                ),
-                None => (words(&BUILTIN_EFFORTS), "Codex".to_string()),
-            },
-        };
+        let (offered, whose) = efforts_offered(catalog.as_ref(), model.as_deref());
         if offered.iter().any(|o| o == effort.as_str()) {
             return Ok(());
         }
@@ -111,6 +88,35 @@ impl Engine {
                 offered.join(", ")
             ),
         ))
+    }
+}
+
+/// The efforts `model` (or Codex's default) takes, and whose they are in words: from the
+/// catalog when it could be read and knows the model, else the lists codex-mcp knows.
+fn efforts_offered(catalog: Option<&Catalog>, model: Option<&str>) -> (Vec<String>, String) {
+    let words = |list: &[&str]| list.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    match (catalog, model) {
+        (None, _) => (
+            words(&BUILTIN_EFFORTS),
+            format!(
+                "Codex (its catalog could not be read; the built-in list: {})",
+                builtin_efforts()
+            ),
+        ),
+        (Some(c), Some(m)) => match c.find(m) {
+            Some(known) => (known.efforts.clone(), format!("model `{m}`")),
+            None => (
+                words(&UNCATALOGUED_EFFORTS),
+                format!("a model outside Codex's catalog (`{m}`)"),
+            ),
+        },
+        (Some(c), None) => match c.default_model() {
+            Some(d) => (
+                d.efforts.clone(),
+                format!("Codex's default model `{}`", d.model),
+            ),
+            None => (words(&BUILTIN_EFFORTS), "Codex".to_string()),
+        },
     }
 }
 

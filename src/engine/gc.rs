@@ -49,10 +49,42 @@ pub(super) fn gc(engine: &Engine, rules: GcRules) -> Result<Vec<GcItem>, EngineE
     }
     let old =
         |m: &TaskMeta| m.status().is_final() && m.end().ended_at_ms.is_some_and(|e| e <= cutoff);
-    let mut items = Vec::new();
     // Worktrees first: a task's folder goes only when its worktree does.
+    let (mut items, kept_worktrees) = worktrees(engine, &tasks, &old, rules);
+    for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
+        let kept = m
+            .placement()
+            .worktree
+            .as_ref()
+            .is_some_and(|w| kept_worktrees.contains(&w.dir));
+        let mut item = GcItem {
+            kind: "task",
+            target: m.task_id.clone(),
+            remove: !kept,
+            reason: if kept {
+                "its worktree is kept".into()
+            } else {
+                format!("ended {}", m.end().ended_at.clone().unwrap_or_default())
+            },
+        };
+        if item.remove && !rules.dry_run {
+            remove_task(m, files, &mut item);
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// What gc decides (and does) about each task worktree; with the worktrees it keeps.
+fn worktrees(
+    engine: &Engine,
+    tasks: &[(TaskMeta, TaskFiles)],
+    old: &dyn Fn(&TaskMeta) -> bool,
+    rules: GcRules,
+) -> (Vec<GcItem>, Vec<PathBuf>) {
+    let mut items = Vec::new();
     let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
-    for (m, _) in &tasks {
+    for (m, _) in tasks {
         if let Some(wt) = &m.placement().worktree {
             by_worktree.entry(wt.dir.clone()).or_default().push(m);
         }
@@ -92,28 +124,7 @@ pub(super) fn gc(engine: &Engine, rules: GcRules) -> Result<Vec<GcItem>, EngineE
         }
         items.push(item);
     }
-    for (m, files) in tasks.iter().filter(|(m, _)| old(m)) {
-        let kept = m
-            .placement()
-            .worktree
-            .as_ref()
-            .is_some_and(|w| kept_worktrees.contains(&w.dir));
-        let mut item = GcItem {
-            kind: "task",
-            target: m.task_id.clone(),
-            remove: !kept,
-            reason: if kept {
-                "its worktree is kept".into()
-            } else {
-                format!("ended {}", m.end().ended_at.clone().unwrap_or_default())
-            },
-        };
-        if item.remove && !rules.dry_run {
-            remove_task(m, files, &mut item);
-        }
-        items.push(item);
-    }
-    Ok(items)
+    (items, kept_worktrees)
 }
 
 impl Engine {

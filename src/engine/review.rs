@@ -154,10 +154,25 @@ fn project_target(cwd: Option<&str>, target: ReviewTargetArg) -> Result<Resolved
     };
     let cwd = parse_cwd(cwd)?;
     let root = repository_of(&cwd).map_err(|why| EngineError::invalid("cwd", why))?;
-    let name = folder_word(&root);
-    let (target, desc) = match target {
+    let (target, desc) = project_review(&root, target)?;
+    Ok(Resolved {
+        cwd: cwd.clone(),
+        run_dir: cwd,
+        target,
+        of_task: None,
+        desc,
+    })
+}
+
+/// What is reviewed in the repository at `root`, and the words the task's name takes from it.
+fn project_review(
+    root: &Path,
+    target: ReviewTargetArg,
+) -> Result<(ReviewTarget, String), EngineError> {
+    let name = folder_word(root);
+    Ok(match target {
         ReviewTargetArg::Uncommitted => {
-            let changed = has_changes(&root).map_err(|why| EngineError::invalid("cwd", why))?;
+            let changed = has_changes(root).map_err(|why| EngineError::invalid("cwd", why))?;
             if !changed {
                 return Err(EngineError::invalid(
                     "target",
@@ -174,7 +189,7 @@ fn project_target(cwd: Option<&str>, target: ReviewTargetArg) -> Result<Resolved
             )
         }
         ReviewTargetArg::Base(branch) => {
-            if branch.starts_with('-') || !is_branch(&root, &branch) {
+            if branch.starts_with('-') || !is_branch(root, &branch) {
                 return Err(EngineError::invalid(
                     "target",
                     format!("`{branch}` is not a branch of {}", root.display()),
@@ -186,7 +201,7 @@ fn project_target(cwd: Option<&str>, target: ReviewTargetArg) -> Result<Resolved
         ReviewTargetArg::Commit(rev) => {
             let (sha, title) = match rev.starts_with('-') {
                 true => Err(format!("`{rev}` names no commit")),
-                false => commit_of(&root, &rev),
+                false => commit_of(root, &rev),
             }
             .map_err(|why| EngineError::invalid("target", why))?;
             let desc = format!("{name}_commit_{}", &sha[..12.min(sha.len())]);
@@ -198,13 +213,6 @@ fn project_target(cwd: Option<&str>, target: ReviewTargetArg) -> Result<Resolved
                 "a task's work is reviewed from the task, not the project".into(),
             ));
         }
-    };
-    Ok(Resolved {
-        cwd: cwd.clone(),
-        run_dir: cwd,
-        target,
-        of_task: None,
-        desc,
     })
 }
 

@@ -116,20 +116,53 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
+        self.check_options(spec, &history.options, &codex, &options)?;
+        let chosen = self.choose_driver(spec, &codex, &options)?;
+        let launch = Launch::for_task(spec.sandbox, &spec.topic.full);
+        launch.ready(&self.config, |tag| self.is_running(tag))?;
+        Ok(Preflight {
+            exe,
+            codex,
+            options,
+            timeout_seconds,
+            usage_before: history.usage_total,
+            launch,
+            chosen,
+        })
+    }
+
+    /// The model and reasoning effort against Codex's catalog; an error names where each came
+    /// from (the parameter, or the variable that set it).
+    fn check_options(
+        &self,
+        spec: &TaskSpec,
+        earlier: &CodexOptions,
+        codex: &Path,
+        options: &CodexOptions,
+    ) -> Result<(), EngineError> {
         let given = |param: bool, setting: Option<&crate::config::Setting>| match (param, setting) {
             (false, Some(s)) => Given::Setting(s.var),
             _ => Given::Parameter,
         };
         let model_from = given(
-            spec.options.model.is_some() || history.options.model.is_some(),
+            spec.options.model.is_some() || earlier.model.is_some(),
             self.config.model.as_ref(),
         );
         let effort_from = given(
-            spec.options.reasoning_effort.is_some() || history.options.reasoning_effort.is_some(),
+            spec.options.reasoning_effort.is_some() || earlier.reasoning_effort.is_some(),
             self.config.reasoning_effort.as_ref(),
         );
-        self.check_model_and_effort(&codex, &options, model_from, effort_from)?;
-        let chosen = Driver::choose(&self.config, &self.store, &codex, &options);
+        self.check_model_and_effort(codex, options, model_from, effort_from)
+    }
+
+    /// The driver the task runs on, decided here once; a task that asks needs one that can.
+    fn choose_driver(
+        &self,
+        spec: &TaskSpec,
+        codex: &Path,
+        options: &CodexOptions,
+    ) -> Result<Chosen, EngineError> {
+        let chosen = Driver::choose(&self.config, &self.store, codex, options);
         if !spec.approval_policy.is_never() && !chosen.driver.asks_approvals() {
             let why = chosen
                 .note
@@ -143,17 +176,7 @@ impl Engine {
                 ),
             ));
         }
-        let launch = Launch::for_task(spec.sandbox, &spec.topic.full);
-        launch.ready(&self.config, |tag| self.is_running(tag))?;
-        Ok(Preflight {
-            exe,
-            codex,
-            options,
-            timeout_seconds,
-            usage_before: history.usage_total,
-            launch,
-            chosen,
-        })
+        Ok(chosen)
     }
 
     /// Under the store lock, so racing servers start a topic once: refuses a running topic,

@@ -16,7 +16,26 @@ impl TaskView {
     /// [`TaskView::fit`], which keeps it within the result's size budget.
     pub fn build(files: &TaskFiles, meta: &TaskMeta) -> TaskView {
         let now = now_ms();
-        let mut view = TaskView {
+        let mut view = TaskView::recorded(meta, now);
+        let total = match (meta.outcome(), meta.status().is_final()) {
+            (Some(o), true) => view.add_outcome(files, meta, o),
+            _ => view.add_progress(files, meta, now),
+        };
+        view.set_usage(meta, total);
+        if meta.status().is_final() {
+            view.add_git_summary(meta);
+        }
+        view
+    }
+
+    /// What the record says of the task itself, before its outcome or progress is read.
+    fn recorded(meta: &TaskMeta, now: u64) -> TaskView {
+        let launch = meta.launch();
+        let reviewed = launch.review.as_ref().map(|r| {
+            let folder = meta.placement().run_dir.display();
+            format!("{} in {folder}", r.describe())
+        });
+        TaskView {
             success: meta.status() == TaskStatus::Completed,
             status: meta.status(),
             queue_position: None,
@@ -33,15 +52,14 @@ impl TaskView {
             usage: Usage::default(),
             session_usage: Usage::default(),
             usage_is_cumulative: false,
-            model: meta.launch().options.model.clone(),
-            reasoning_effort: meta
-                .launch()
+            model: launch.options.model.clone(),
+            reasoning_effort: launch
                 .options
                 .reasoning_effort
                 .as_ref()
                 .map(|e| e.to_string()),
-            profile: meta.launch().options.profile.clone(),
-            timeout_seconds: meta.launch().timeout_seconds,
+            profile: launch.options.profile.clone(),
+            timeout_seconds: launch.timeout_seconds,
             log_file: meta.log_file.display().to_string(),
             started_at: meta.started_at.clone(),
             ended_at: meta.end().ended_at.clone(),
@@ -61,36 +79,26 @@ impl TaskView {
             review: None,
             isolation: IsolationView::of(meta),
             answer: None,
-            reviewed: meta
-                .launch()
-                .review
-                .as_ref()
-                .map(|r| format!("{} in {}", r.describe(), meta.placement().run_dir.display())),
-        };
-        let total = match (meta.outcome(), meta.status().is_final()) {
-            (Some(o), true) => {
-                view.session_id = o.session_id.clone().or(view.session_id);
-                view.answer = Some(Answer::of(files, o));
-                view.exit_code = o.exit_code;
-                view.error = o.error.clone();
-                view.failure = o.failure.clone().map(|f| without_error(f, &o.error));
-                // An attempt that failed the same way as the task says so, not the words again.
-                for a in &mut view.attempts {
-                    if o.error.as_deref() == Some(a.error.as_str()) {
-                        a.error = "as `error`".into();
-                    }
-                }
-                view.ended_by = o.ended_by;
-                view.review = review_of(meta, o, view.answer.as_ref());
-                o.usage
-            }
-            _ => view.add_progress(files, meta, now),
-        };
-        view.set_usage(meta, total);
-        if meta.status().is_final() {
-            view.add_git_summary(meta);
+            reviewed,
         }
-        view
+    }
+
+    /// A finished task's outcome: its answer, how it ended and why; returns its usage.
+    fn add_outcome(&mut self, files: &TaskFiles, meta: &TaskMeta, o: &Outcome) -> Usage {
+        self.session_id = o.session_id.clone().or(self.session_id.take());
+        self.answer = Some(Answer::of(files, o));
+        self.exit_code = o.exit_code;
+        self.error = o.error.clone();
+        self.failure = o.failure.clone().map(|f| without_error(f, &o.error));
+        // An attempt that failed the same way as the task says so, not the words again.
+        for a in &mut self.attempts {
+            if o.error.as_deref() == Some(a.error.as_str()) {
+                a.error = "as `error`".into();
+            }
+        }
+        self.ended_by = o.ended_by;
+        self.review = review_of(meta, o, self.answer.as_ref());
+        o.usage
     }
 
     fn set_usage(&mut self, meta: &TaskMeta, recorded: Usage) {

@@ -99,16 +99,22 @@ fn check(prop: &Value, value: &Value) -> Result<(), String> {
         check_array(prop, items)?;
     }
     if let Some(n) = value.as_f64() {
-        let (min, max) = (prop["minimum"].as_f64(), prop["maximum"].as_f64());
-        if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-            let range = match (min, max) {
-                (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
-                (Some(lo), None) => format!("{lo} or more"),
-                (None, Some(hi)) => format!("at most {hi}"),
-                (None, None) => String::new(),
-            };
-            return Err(format!("{value} is out of range; accepted: {range}"));
-        }
+        check_range(prop, n)?;
+    }
+    Ok(())
+}
+
+/// A number is within its schema's minimum and maximum.
+fn check_range(prop: &Value, n: f64) -> Result<(), String> {
+    let (min, max) = (prop["minimum"].as_f64(), prop["maximum"].as_f64());
+    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+        let range = match (min, max) {
+            (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+            (Some(lo), None) => format!("{lo} or more"),
+            (None, Some(hi)) => format!("at most {hi}"),
+            (None, None) => String::new(),
+        };
+        return Err(format!("{n} is out of range; accepted: {range}"));
     }
     Ok(())
 }

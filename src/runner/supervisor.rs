@@ -373,9 +373,33 @@ fn finish(
         late_approvals,
         findings,
     } = end;
-    // The record holds the start of the answer; a long one is kept whole beside it, so a
-    // caller can page through it. On a full disk the space set aside at the task's start goes
-    // to the answer first: the record's own final write waits for space if it must.
+    warnings.extend(keep_answer_whole(files, tracked));
+    let ended = record_final(files, |m| {
+        let ended = m.finish(status, outcome.clone());
+        if ended {
+            m.answered_late(late_approvals.clone());
+            m.warn(warnings.iter().cloned());
+            if let Some(f) = &findings {
+                f.clone().apply(m);
+            }
+        }
+        ended
+    })?;
+    let canceller_notifies = files.cancel_request().is_some_and(|c| c.canceller_notifies);
+    if let Some(meta) =
+        ended.filter(|m| !(canceller_notifies && m.status() == TaskStatus::Cancelled))
+    {
+        super::end::notify::task_ended(config, &meta);
+    }
+    Ok(())
+}
+
+/// The record holds the start of the answer; a long one is kept whole beside it, so a caller
+/// can page through it. On a full disk the space set aside at the task's start goes to the
+/// answer first: the record's own final write waits for space if it must. Says what was not
+/// kept, and a log that stopped short.
+fn keep_answer_whole(files: &TaskFiles, tracked: &Tracked) -> Vec<String> {
+    let mut warnings = Vec::new();
     let mut answer_cut = false;
     if tracked.answer.chars().count() > MESSAGE_KEEP_CHARS {
         let write = || write_atomic(&files.answer(), tracked.answer.as_bytes());
@@ -404,24 +428,7 @@ fn finish(
             files.log().display()
         ));
     }
-    let ended = record_final(files, |m| {
-        let ended = m.finish(status, outcome.clone());
-        if ended {
-            m.answered_late(late_approvals.clone());
-            m.warn(warnings.iter().cloned());
-            if let Some(f) = &findings {
-                f.clone().apply(m);
-            }
-        }
-        ended
-    })?;
-    let canceller_notifies = files.cancel_request().is_some_and(|c| c.canceller_notifies);
-    if let Some(meta) =
-        ended.filter(|m| !(canceller_notifies && m.status() == TaskStatus::Cancelled))
-    {
-        super::end::notify::task_ended(config, &meta);
-    }
-    Ok(())
+    warnings
 }
 
 /// A run's end as the supervisor records it, in one write.

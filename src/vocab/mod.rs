@@ -317,47 +317,99 @@ impl EndedBy {
     schemars::JsonSchema,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::EnumMessage,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum FailureKind {
     /// Codex is not logged in, or its key was refused (HTTP 401, 403).
+    #[strum(
+        message = "Log in with `codex login` (or give the server OPENAI_API_KEY), then run the task again."
+    )]
     Authentication,
     /// Too many requests for now (HTTP 429).
+    #[strum(
+        message = "Wait a minute and retry (with `session_id` to continue), or use another model."
+    )]
     RateLimit,
     /// The account's usage limit (or the session's budget) is reached.
+    #[strum(
+        message = "The account's usage limit is reached: wait until it resets (Codex says when), or use another account or API key."
+    )]
     UsageLimit,
     /// The conversation no longer fits the model's context window.
+    #[strum(
+        message = "The conversation no longer fits the model's context: start a new session (no `session_id`) with a shorter prompt that points to files."
+    )]
     ContextWindow,
     /// The model's API failed on its side (HTTP 500, 502, 503, 504).
+    #[strum(
+        message = "The model's API failed on its side: retry in a moment (with `session_id` to continue)."
+    )]
     ServerError,
     /// The model named does not exist.
+    #[strum(
+        message = "Pick another model with `model`: this one does not exist (check its spelling)."
+    )]
     ModelNotFound,
     /// The model exists but is not offered to this account (or this service tier).
+    #[strum(message = "Pick another model with `model`: this one is not offered to this account.")]
     ModelUnavailable,
     /// The session to continue (`session_id`) is not known to Codex.
+    #[strum(
+        message = "Codex does not know that session: start a new one by calling again without `session_id`."
+    )]
     SessionNotFound,
     /// Codex could not reach its model.
+    #[strum(
+        message = "Codex could not reach its model: check the network and the proxy (HTTPS_PROXY) of the machine running codex-mcp, and that Codex is logged in (`codex login`) or has an API key (OPENAI_API_KEY), then retry."
+    )]
     Network,
     /// The model's API refused the request as malformed (HTTP 400, 404, 413).
+    #[strum(
+        message = "The model's API refused the request: check `model`, `reasoning_effort`, `profile`, the model provider's settings in Codex's config.toml, and the prompt's size."
+    )]
     BadRequest,
     /// The request was refused under the model's usage policy, or by the workspace's hook.
+    #[strum(
+        message = "The request was refused under the model's usage policy: rephrase the task or do this part another way; the same prompt will be refused again."
+    )]
     Policy,
     /// Codex stopped after too many of its requests were declined.
+    #[strum(
+        message = "Codex stopped after too many of its requests were declined: answer its questions, or give it the access the task needs."
+    )]
     ApprovalsDeclined,
     /// Codex's own setup is wrong: CODEX_HOME, its config.toml, a profile.
+    #[strum(
+        message = "Codex's own setup is wrong: read `error`, fix Codex's config.toml (or the profile) in CODEX_HOME, and run `codex-mcp doctor`."
+    )]
     Configuration,
     /// Codex's sandbox could not start for this run.
+    #[strum(
+        message = "Codex's sandbox could not start here (common in containers): run `codex-mcp doctor`, or set CODEXMCP_READONLY_FALLBACK=1."
+    )]
     Sandbox,
     /// The task's time limit passed.
+    #[strum(
+        message = "Raise `timeout_seconds` or split the task; continue it with its `session_id`."
+    )]
     Timeout,
     /// Codex was killed, or exited without finishing its turn.
+    #[strum(
+        message = "Codex stopped unexpectedly: retry (with `session_id` to continue; `retries` does it by itself); if it repeats, run `codex-mcp doctor` and read the log."
+    )]
     ProcessCrash,
     /// The task's supervisor was stopped before the run ended.
+    #[strum(
+        message = "The task's supervisor was stopped (a restart, a kill): run it again, with `session_id` to continue."
+    )]
     Interrupted,
     /// The disk holding the task store is full.
+    #[strum(message = "Free disk space where the task store is (CODEXMCP_HOME), then retry.")]
     DiskFull,
     /// None of the above; `failure.detail` and the log say more.
+    #[strum(message = "Read `detail` and the log; run `codex-mcp doctor` to check the setup.")]
     Unknown,
 }
 
@@ -365,5 +417,11 @@ impl FailureKind {
     /// Its name, as the tools write it.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// What to do about it (each kind's `message` above; a finding may say it more
+    /// precisely).
+    pub fn hint(self) -> &'static str {
+        strum::EnumMessage::get_message(&self).unwrap_or_default()
     }
 }

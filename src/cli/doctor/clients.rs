@@ -143,40 +143,9 @@ fn conflicting_scopes(found: &[Registered]) -> Vec<Check> {
         .collect()
 }
 
-/// Whether the client can start what the entry names.
-fn can_start(r: &Registered, config: &Config) -> Check {
+/// An entry that names its command without a path: whether PATH has it.
+fn found_on_path(r: &Registered, config: &Config, at: &str) -> Check {
     let check = r.client.as_str();
-    let at = format!("{} in {}", r.name, r.place);
-    if r.via_npx {
-        return Check::new(
-            check,
-            Verdict::Note,
-            format!(
-                "{at} starts codex-mcp through npx, whose start-up can miss the client's handshake"
-            ),
-        )
-        .fix(r.reinstall.clone());
-    }
-    let command = Path::new(&r.command);
-    if command.is_absolute() {
-        return if is_executable(command) {
-            Check::new(
-                check,
-                Verdict::Ok,
-                format!("registered: {at} → {}", r.command),
-            )
-        } else {
-            Check::new(
-                check,
-                Verdict::Fail,
-                format!(
-                    "{at} runs {}, which is not there: the client cannot start it",
-                    r.command
-                ),
-            )
-            .fix(r.reinstall.clone())
-        };
-    }
     // A project's shared entry runs `codex-mcp` from each person's PATH on purpose: everyone
     // who works on the project installs it (`install --scope project` writes it so).
     match (config.find_on_path(&r.command), r.shared) {
@@ -216,4 +185,41 @@ fn can_start(r: &Registered, config: &Config) -> Check {
         )
         .fix(r.reinstall.clone()),
     }
+}
+
+/// Whether the client can start what the entry names.
+fn can_start(r: &Registered, config: &Config) -> Check {
+    let check = r.client.as_str();
+    let at = format!("{} in {}", r.name, r.place);
+    if r.via_npx {
+        return Check::new(
+            check,
+            Verdict::Note,
+            format!(
+                "{at} starts codex-mcp through npx, whose start-up can miss the client's handshake"
+            ),
+        )
+        .fix(r.reinstall.clone());
+    }
+    let command = Path::new(&r.command);
+    if command.is_absolute() {
+        return if is_executable(command) {
+            Check::new(
+                check,
+                Verdict::Ok,
+                format!("registered: {at} → {}", r.command),
+            )
+        } else {
+            Check::new(
+                check,
+                Verdict::Fail,
+                format!(
+                    "{at} runs {}, which is not there: the client cannot start it",
+                    r.command
+                ),
+            )
+            .fix(r.reinstall.clone())
+        };
+    }
+    found_on_path(r, config, &at)
 }

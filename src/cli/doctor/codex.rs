@@ -63,9 +63,29 @@ pub(super) fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<Pa
             return None;
         }
     };
-    let (ok, said) = probe(&codex, &["--version"], None);
+    let check = version_check(&codex);
+    let works = check.status != Verdict::Fail;
+    // Which program a task really starts, when it is not the one named.
+    let check = match crate::codex::native_behind(&codex) {
+        Some(native) if works => {
+            let detail = format!(
+                "{}; tasks start the binary npm's launcher runs, {}, directly (no Node start)",
+                check.detail,
+                native.binary.display()
+            );
+            Check { detail, ..check }
+        }
+        _ => check,
+    };
+    checks.push(check);
+    works.then_some(codex)
+}
+
+/// Whether `codex` starts, and whether its version is one this build was tested with.
+fn version_check(codex: &Path) -> Check {
+    let (ok, said) = probe(codex, &["--version"], None);
     let line = said.lines().last().unwrap_or_default().to_string();
-    let check = if !ok {
+    if !ok {
         Check::new(
             "codex",
             Verdict::Fail,
@@ -103,22 +123,7 @@ pub(super) fn check_codex(config: &Config, checks: &mut Vec<Check>) -> Option<Pa
                 TESTED_CODEX[1]
             ),
         )
-    };
-    let works = check.status != Verdict::Fail;
-    // Which program a task really starts, when it is not the one named.
-    let check = match crate::codex::native_behind(&codex) {
-        Some(native) if works => {
-            let detail = format!(
-                "{}; tasks start the binary npm's launcher runs, {}, directly (no Node start)",
-                check.detail,
-                native.binary.display()
-            );
-            Check { detail, ..check }
-        }
-        _ => check,
-    };
-    checks.push(check);
-    works.then_some(codex)
+    }
 }
 
 /// Whether the version `line` names is within the tested ones.

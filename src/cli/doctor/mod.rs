@@ -5,11 +5,13 @@
 //! file by what they look at: Codex itself (`codex.rs`), this machine and its settings
 //! (`local.rs`), the MCP clients' registrations (`clients.rs`).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
 
+use crate::cli::smoke::SmokeReport;
 use crate::config::Config;
 
 mod clients;
@@ -70,6 +72,35 @@ impl Check {
 
 /// Runs the checks (and the smoke test), prints them, and says whether all is well.
 pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
+    let (checks, codex) = all_checks(config);
+    let broken = checks.iter().any(|c| c.status == Verdict::Fail);
+    if !args.json {
+        for c in &checks {
+            print_check(c);
+        }
+    }
+    let smoke = smoke(args, config, codex.is_some());
+    let smoke_ok = smoke.as_ref().is_none_or(|s| s.passed);
+    if args.json {
+        // One document: the checks, and the smoke test's steps when it ran.
+        match &smoke {
+            None => crate::cli::print_json(&checks),
+            Some(smoke) => crate::cli::print_json(&serde_json::json!({
+                "checks": checks,
+                "smoke": smoke,
+            })),
+        }
+    }
+    if broken || !smoke_ok {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Every check of this machine, in the order they print; with the Codex that starts, if one
+/// does.
+fn all_checks(config: &Config) -> (Vec<Check>, Option<PathBuf>) {
     let mut checks = Vec::new();
     let codex = codex::check_codex(config, &mut checks);
     checks.extend(codex::check_codex_home());
@@ -107,41 +138,24 @@ pub fn doctor(args: &DoctorArgs, config: &Config) -> ExitCode {
         checks.push(codex::check_sandbox(config, codex));
     }
     checks.extend(clients::check_clients(config));
-    let broken = checks.iter().any(|c| c.status == Verdict::Fail);
-    if !args.json {
-        for c in &checks {
-            print_check(c);
-        }
-    }
-    // The smoke test needs no login (its model is built in), only a Codex that starts.
-    let smoke = match (args.smoke, &codex) {
+    (checks, codex)
+}
+
+/// The smoke test, when asked for. It needs no login (its model is built in), only a Codex
+/// that starts.
+fn smoke(args: &DoctorArgs, config: &Config, codex_starts: bool) -> Option<SmokeReport> {
+    match (args.smoke, codex_starts) {
         (false, _) => None,
-        (true, Some(_)) => Some(crate::cli::smoke::smoke(config, !args.json)),
-        (true, None) => {
+        (true, true) => Some(crate::cli::smoke::smoke(config, !args.json)),
+        (true, false) => {
             if !args.json {
                 println!("\nthe smoke test needs a Codex CLI that starts (see above)");
             }
-            Some(crate::cli::smoke::SmokeReport {
+            Some(SmokeReport {
                 passed: false,
                 steps: Vec::new(),
             })
         }
-    };
-    let smoke_ok = smoke.as_ref().is_none_or(|s| s.passed);
-    if args.json {
-        // One document: the checks, and the smoke test's steps when it ran.
-        match &smoke {
-            None => crate::cli::print_json(&checks),
-            Some(smoke) => crate::cli::print_json(&serde_json::json!({
-                "checks": checks,
-                "smoke": smoke,
-            })),
-        }
-    }
-    if broken || !smoke_ok {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
     }
 }
 

@@ -63,7 +63,19 @@ pub(super) fn install(
     if !said.contains("already exists") {
         return Err(format!("`claude mcp add` failed: {said}"));
     }
-    if already_there(&claude, scope, reg) {
+    replace(&claude, scope, reg, force, &add)
+}
+
+/// An entry of that name is there: nothing to do when it is this one, else replaced when
+/// `force` says so.
+fn replace(
+    claude: &Path,
+    scope: Scope,
+    reg: &Registration,
+    force: bool,
+    add: &[String],
+) -> Result<String, String> {
+    if already_there(claude, scope, reg) {
         return Ok(format!(
             "{} is already registered with Claude Code ({} scope) as {}; nothing changed",
             reg.name,
@@ -80,11 +92,11 @@ pub(super) fn install(
             again = super::again_with_force()
         ));
     }
-    let (removed, said) = run(&claude, &remove_args(scope, &reg.name));
+    let (removed, said) = run(claude, &remove_args(scope, &reg.name));
     if !removed {
         return Err(format!("`claude mcp remove` failed: {said}"));
     }
-    match run(&claude, &add) {
+    match run(claude, add) {
         (true, _) => Ok(with_warning(
             format!("replaced the earlier entry\n{}", registered(scope, reg)),
             reg,

@@ -242,6 +242,14 @@ fn covers(ours: At<'_>, theirs: At<'_>, way: Way, path: &str, faults: &mut Vec<S
         }
         return;
     }
+    fields(ours, theirs, way, path, faults);
+    if let (Some(o), Some(t)) = (ours.items(), theirs.items()) {
+        covers(o, t, way, &format!("{path}[]"), faults);
+    }
+}
+
+/// Our object against Codex's object, or against each form of Codex's union.
+fn fields(ours: At<'_>, theirs: At<'_>, way: Way, path: &str, faults: &mut Vec<String>) {
     let their_variants = theirs.variants();
     // Fields beside a union (Codex's flattened enums) are the object's own.
     if their_variants.is_empty() || theirs.schema.get("properties").is_some() {
@@ -262,9 +270,6 @@ fn covers(ours: At<'_>, theirs: At<'_>, way: Way, path: &str, faults: &mut Vec<S
             Way::Sent if each.iter().any(Vec::is_empty) => {}
             Way::Sent => faults.extend(each.into_iter().flatten()),
         }
-    }
-    if let (Some(o), Some(t)) = (ours.items(), theirs.items()) {
-        covers(o, t, way, &format!("{path}[]"), faults);
     }
 }
 
@@ -408,6 +413,31 @@ fn written_lines() -> Vec<(&'static str, String)> {
         input: [UserInput::Text { text: "go" }],
     };
     lines.push(("ClientRequest", request_line(3, &turn)));
+    lines.extend(review_lines());
+    let steer = TurnSteer {
+        thread_id: "th",
+        expected_turn_id: "u",
+        input: [UserInput::Text { text: "also" }],
+    };
+    lines.push(("ClientRequest", request_line(5, &steer)));
+    let interrupt = TurnInterrupt {
+        thread_id: "th",
+        turn_id: "u",
+    };
+    lines.push(("ClientRequest", request_line(6, &interrupt)));
+    lines.push(("ClientRequest", request_line(7, &Initialize::default())));
+    let list = ModelList {
+        include_hidden: true,
+        cursor: Some("c".into()),
+    };
+    lines.push(("ClientRequest", request_line(8, &list)));
+    lines.push(("ClientNotification", initialized_line()));
+    lines
+}
+
+/// A review of every kind of target.
+fn review_lines() -> Vec<(&'static str, String)> {
+    let mut lines = Vec::new();
     let targets = [
         ReviewTarget::UncommittedChanges,
         ReviewTarget::BaseBranch {
@@ -428,24 +458,6 @@ fn written_lines() -> Vec<(&'static str, String)> {
         };
         lines.push(("ClientRequest", request_line(4, &review)));
     }
-    let steer = TurnSteer {
-        thread_id: "th",
-        expected_turn_id: "u",
-        input: [UserInput::Text { text: "also" }],
-    };
-    lines.push(("ClientRequest", request_line(5, &steer)));
-    let interrupt = TurnInterrupt {
-        thread_id: "th",
-        turn_id: "u",
-    };
-    lines.push(("ClientRequest", request_line(6, &interrupt)));
-    lines.push(("ClientRequest", request_line(7, &Initialize::default())));
-    let list = ModelList {
-        include_hidden: true,
-        cursor: Some("c".into()),
-    };
-    lines.push(("ClientRequest", request_line(8, &list)));
-    lines.push(("ClientNotification", initialized_line()));
     lines
 }
 

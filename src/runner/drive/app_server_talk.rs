@@ -194,16 +194,7 @@ impl Talk<'_> {
                     self.reopen_when_initialized = true;
                 }
             }
-            (Purpose::OpenThread, Ok(result)) => {
-                let opened = serde_json::from_value::<<ThreadStart as ClientRequest>::Response>;
-                let thread = opened(result).ok().map(|o| o.thread.id);
-                if self.session.is_some() {
-                    // A resumed thread is not announced: say it as exec does.
-                    self.log(&codex::thread_started(thread.as_deref()));
-                }
-                self.thread = thread;
-                self.start_turn();
-            }
+            (Purpose::OpenThread, Ok(result)) => self.thread_opened(result),
             (Purpose::StartTurn, Ok(result)) => {
                 let started = serde_json::from_value::<<TurnStart as ClientRequest>::Response>;
                 if let Ok(started) = started(result) {
@@ -213,22 +204,8 @@ impl Talk<'_> {
                     self.steer(letter, prompt);
                 }
             }
-            (Purpose::Steer { letter, prompt }, Ok(_)) => {
-                let steer = Steer {
-                    prompt: prompt.clone(),
-                    at: rfc3339(now_ms()),
-                };
-                let _ = self.files.update_meta(|m| m.steered(steer));
-                self.log(&json!({"type": "steer.delivered", "prompt": prompt}));
-                self.files.reply(&letter, &Reply::ok());
-            }
-            // The turn ended between the look and the steer: said as such, so the caller
-            // can send it as a follow-up.
-            (Purpose::Steer { letter, .. }, Err(_)) if self.turn_over => {
-                self.files.reply(&letter, &Reply::turn_over());
-            }
-            (Purpose::Steer { letter, .. }, Err(e)) => {
-                self.files.reply(&letter, &Reply::refused(e));
+            (Purpose::Steer { letter, prompt }, result) => {
+                self.steer_answered(letter, prompt, result.map(drop));
             }
             (Purpose::Interrupt, _) => {}
             // The run cannot go on: say so as exec would, and end it.
@@ -241,6 +218,37 @@ impl Talk<'_> {
                 self.turn_over = true;
                 self.refuse_early_steers();
             }
+        }
+    }
+
+    /// The thread is open: its turn starts.
+    fn thread_opened(&mut self, result: Value) {
+        let opened = serde_json::from_value::<<ThreadStart as ClientRequest>::Response>;
+        let thread = opened(result).ok().map(|o| o.thread.id);
+        if self.session.is_some() {
+            // A resumed thread is not announced: say it as exec does.
+            self.log(&codex::thread_started(thread.as_deref()));
+        }
+        self.thread = thread;
+        self.start_turn();
+    }
+
+    /// A steer delivered is kept on the record; one refused says why to whoever sent it.
+    fn steer_answered(&mut self, letter: String, prompt: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                let steer = Steer {
+                    prompt: prompt.clone(),
+                    at: rfc3339(now_ms()),
+                };
+                let _ = self.files.update_meta(|m| m.steered(steer));
+                self.log(&json!({"type": "steer.delivered", "prompt": prompt}));
+                self.files.reply(&letter, &Reply::ok());
+            }
+            // The turn ended between the look and the steer: said as such, so the caller
+            // can send it as a follow-up.
+            Err(_) if self.turn_over => self.files.reply(&letter, &Reply::turn_over()),
+            Err(e) => self.files.reply(&letter, &Reply::refused(e)),
         }
     }
 

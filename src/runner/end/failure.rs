@@ -66,7 +66,7 @@ pub fn classify(run: &FailedRun<'_>) -> Failure {
     Failure {
         kind: found.kind,
         retryable: is_retryable(found.kind),
-        hint: found.hint.unwrap_or_else(|| hint(found.kind)).to_string(),
+        hint: found.hint.unwrap_or_else(|| found.kind.hint()).to_string(),
         detail: detail.join("\n"),
     }
 }
@@ -117,69 +117,6 @@ fn by_process(run: &FailedRun<'_>) -> Option<Found> {
 fn by_start(run: &FailedRun<'_>) -> Option<Found> {
     matches!(run.process, ProcessEnd::ExitedBeforeTurn(_))
         .then(|| Found::of(FailureKind::ProcessCrash))
-}
-
-/// What to do, for each kind; a row may say it more precisely.
-fn hint(kind: FailureKind) -> &'static str {
-    match kind {
-        FailureKind::Authentication => {
-            "Log in with `codex login` (or give the server OPENAI_API_KEY), then run the task again."
-        }
-        FailureKind::RateLimit => {
-            "Wait a minute and retry (with `session_id` to continue), or use another model."
-        }
-        FailureKind::UsageLimit => {
-            "The account's usage limit is reached: wait until it resets (Codex says when), or use another account or API key."
-        }
-        FailureKind::ContextWindow => {
-            "The conversation no longer fits the model's context: start a new session (no `session_id`) with a shorter prompt that points to files."
-        }
-        FailureKind::ServerError => {
-            "The model's API failed on its side: retry in a moment (with `session_id` to continue)."
-        }
-        FailureKind::ModelNotFound => {
-            "Pick another model with `model`: this one does not exist (check its spelling)."
-        }
-        FailureKind::ModelUnavailable => {
-            "Pick another model with `model`: this one is not offered to this account."
-        }
-        FailureKind::SessionNotFound => {
-            "Codex does not know that session: start a new one by calling again without `session_id`."
-        }
-        FailureKind::Network => {
-            "Codex could not reach its model: check the network and the proxy (HTTPS_PROXY) of the machine running codex-mcp, and that Codex is logged in (`codex login`) or has an API key (OPENAI_API_KEY), then retry."
-        }
-        FailureKind::BadRequest => {
-            "The model's API refused the request: check `model`, `reasoning_effort`, `profile`, the model provider's settings in Codex's config.toml, and the prompt's size."
-        }
-        FailureKind::Policy => {
-            "The request was refused under the model's usage policy: rephrase the task or do this part another way; the same prompt will be refused again."
-        }
-        FailureKind::ApprovalsDeclined => {
-            "Codex stopped after too many of its requests were declined: answer its questions, or give it the access the task needs."
-        }
-        FailureKind::Configuration => {
-            "Codex's own setup is wrong: read `error`, fix Codex's config.toml (or the profile) in CODEX_HOME, and run `codex-mcp doctor`."
-        }
-        FailureKind::Sandbox => {
-            "Codex's sandbox could not start here (common in containers): run `codex-mcp doctor`, or set CODEXMCP_READONLY_FALLBACK=1."
-        }
-        FailureKind::Timeout => {
-            "Raise `timeout_seconds` or split the task; continue it with its `session_id`."
-        }
-        FailureKind::ProcessCrash => {
-            "Codex stopped unexpectedly: retry (with `session_id` to continue; `retries` does it by itself); if it repeats, run `codex-mcp doctor` and read the log."
-        }
-        FailureKind::Interrupted => {
-            "The task's supervisor was stopped (a restart, a kill): run it again, with `session_id` to continue."
-        }
-        FailureKind::DiskFull => {
-            "Free disk space where the task store is (CODEXMCP_HOME), then retry."
-        }
-        FailureKind::Unknown => {
-            "Read `detail` and the log; run `codex-mcp doctor` to check the setup."
-        }
-    }
 }
 
 #[cfg(test)]

@@ -45,65 +45,99 @@ pub fn by_typed(info: &str, message: &str) -> Option<Found> {
         Some((name, code)) => (name, code.parse::<u16>().ok()),
         None => (info, None),
     };
-    use FailureKind::*;
-    Some(match name {
-        "contextWindowExceeded" => Found::of(ContextWindow),
-        "usageLimitExceeded" => Found::of(UsageLimit),
-        "sessionBudgetExceeded" => Found::with(
-            UsageLimit,
-            "The session's budget is spent: start a new session (no `session_id`), or raise the budget in Codex's settings.",
-        ),
-        "rateLimitExceeded" => Found::of(RateLimit),
-        "flexUnavailable" => Found::with(
-            ModelUnavailable,
-            "The flex service tier is not available for this request now: retry later, or run it on the default tier (Codex's `service_tier` setting).",
-        ),
-        "serverOverloaded" | "internalServerError" => Found::of(ServerError),
-        "policyCapacityUnavailable" => Found::with(
-            ServerError,
-            "The model's safety checks had no capacity for this request: retry in a moment (with `session_id` to continue).",
-        ),
-        "modelNotFound" => Found::of(ModelNotFound),
-        "cyberPolicy" | "bioPolicy" | "misalignmentPolicyViolation" => Found::of(Policy),
-        "inferenceHookDenied" => Found::with(
-            Policy,
-            "Your workspace's inference hook denied this request: ask whoever manages the workspace, or change the task.",
-        ),
-        "tooManyDenials" => Found::of(ApprovalsDeclined),
-        "unauthorized" => Found::of(Authentication),
+    if let Some(&(_, kind, hint)) = TYPED_ROWS.iter().find(|row| row.0 == name) {
+        return Some(Found { kind, hint });
+    }
+    match name {
         // A 400 about a model is about that model.
         "badRequest" => {
-            let model = by_words(WORD_ROWS, message)
-                .filter(|f| matches!(f.kind, ModelNotFound | ModelUnavailable));
-            return by_status(None, message)
+            let model = by_words(WORD_ROWS, message).filter(|f| {
+                matches!(
+                    f.kind,
+                    FailureKind::ModelNotFound | FailureKind::ModelUnavailable
+                )
+            });
+            by_status(None, message)
                 .or(model)
-                .or(Some(Found::of(BadRequest)));
+                .or(Some(Found::of(FailureKind::BadRequest)))
         }
-        "activeTurnNotSteerable" => Found::with(
-            BadRequest,
-            "Codex's turn could not take more input (a review or a compaction runs): wait for the task to end, then follow it up.",
-        ),
-        "threadRollbackFailed" => Found::with(
-            Unknown,
-            "Codex could not roll its thread back: start a new session (no `session_id`).",
-        ),
-        "sandboxError" => Found::of(Sandbox),
-        "httpConnectionFailed"
-        | "responseStreamConnectionFailed"
-        | "responseStreamDisconnected"
-        | "responseTooManyFailedAttempts"
-            if status.is_none() =>
-        {
-            Found::of(Network)
+        // A connection failure with a status is read by its status; without one, it is the
+        // network.
+        n if CONNECTION_FAILURES.contains(&n) => {
+            status.is_none().then(|| Found::of(FailureKind::Network))
         }
-        "httpConnectionFailed"
-        | "responseStreamConnectionFailed"
-        | "responseStreamDisconnected"
-        | "responseTooManyFailedAttempts"
-        | "other" => return None,
-        _ => Found::of(Unknown),
-    })
+        "other" => None,
+        _ => Some(Found::of(FailureKind::Unknown)),
+    }
 }
+
+/// The `codexErrorInfo` names that say their kind by themselves, with advice where the kind's
+/// own is not enough.
+const TYPED_ROWS: &[(&str, FailureKind, Option<&str>)] = {
+    use FailureKind::*;
+    &[
+        ("contextWindowExceeded", ContextWindow, None),
+        ("usageLimitExceeded", UsageLimit, None),
+        (
+            "sessionBudgetExceeded",
+            UsageLimit,
+            Some(
+                "The session's budget is spent: start a new session (no `session_id`), or raise the budget in Codex's settings.",
+            ),
+        ),
+        ("rateLimitExceeded", RateLimit, None),
+        (
+            "flexUnavailable",
+            ModelUnavailable,
+            Some(
+                "The flex service tier is not available for this request now: retry later, or run it on the default tier (Codex's `service_tier` setting).",
+            ),
+        ),
+        ("serverOverloaded", ServerError, None),
+        ("internalServerError", ServerError, None),
+        (
+            "policyCapacityUnavailable",
+            ServerError,
+            Some(
+                "The model's safety checks had no capacity for this request: retry in a moment (with `session_id` to continue).",
+            ),
+        ),
+        ("modelNotFound", ModelNotFound, None),
+        ("cyberPolicy", Policy, None),
+        ("bioPolicy", Policy, None),
+        ("misalignmentPolicyViolation", Policy, None),
+        (
+            "inferenceHookDenied",
+            Policy,
+            Some(
+                "Your workspace's inference hook denied this request: ask whoever manages the workspace, or change the task.",
+            ),
+        ),
+        ("tooManyDenials", ApprovalsDeclined, None),
+        ("unauthorized", Authentication, None),
+        (
+            "activeTurnNotSteerable",
+            BadRequest,
+            Some(
+                "Codex's turn could not take more input (a review or a compaction runs): wait for the task to end, then follow it up.",
+            ),
+        ),
+        (
+            "threadRollbackFailed",
+            Unknown,
+            Some("Codex could not roll its thread back: start a new session (no `session_id`)."),
+        ),
+        ("sandboxError", Sandbox, None),
+    ]
+};
+
+/// The `codexErrorInfo` names of a connection that failed.
+const CONNECTION_FAILURES: &[&str] = &[
+    "httpConnectionFailed",
+    "responseStreamConnectionFailed",
+    "responseStreamDisconnected",
+    "responseTooManyFailedAttempts",
+];
 
 /// The kind an HTTP status names: from `codexErrorInfo` (`name:404`), else from Codex's message
 /// (`unexpected status 404 Not Found`, `last status: 429 Too Many Requests`).

@@ -186,3 +186,10 @@ fn retryable_kinds_and_an_unknown_session() {
     );
     assert!(!f("You’ve hit your usage limit.", "").retryable);
 }
+
+#[test]
+fn every_kind_says_what_to_do() {
+    for kind in <FailureKind as strum::VariantArray>::VARIANTS {
+        assert!(kind.hint().len() > 20, "{kind:?} has no advice");
+    }
+}

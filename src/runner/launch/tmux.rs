@@ -143,19 +143,21 @@ impl Tmux {
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
         }
-        let mut warnings = Vec::new();
-        if matches!(
+        Ok(self.exit_unattached_warning().into_iter().collect())
+    }
+
+    /// What codex-mcp changed in a server that had `exit-unattached` on, and how to undo it.
+    fn exit_unattached_warning(&self) -> Option<String> {
+        matches!(
             self.show(&["-sv", EXIT_UNATTACHED_WAS]).as_deref(),
             Some("1" | "on")
-        ) {
-            warnings.push(
-                "your tmux server had `exit-unattached` on, which would end every task session \
-                 when no client is attached; codex-mcp turned it off (`tmux set-option -s \
-                 exit-unattached on` restores it)"
-                    .into(),
-            );
-        }
-        Ok(warnings)
+        )
+        .then(|| {
+            "your tmux server had `exit-unattached` on, which would end every task session \
+             when no client is attached; codex-mcp turned it off (`tmux set-option -s \
+             exit-unattached on` restores it)"
+                .into()
+        })
     }
 
     /// The task id a session of codex-mcp was tagged with; `None` for anyone else's session.
