@@ -1,7 +1,7 @@
 //! A blocking `codex` call as a client sees it: progress notifications while it runs, and the
 //! task stopped when the client cancels the call.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rmcp::RoleClient;
 use rmcp::model::{CallToolRequest, CallToolRequestParams, ClientRequest};
@@ -112,11 +112,12 @@ async fn a_client_timing_out_leaves_the_task_running_and_its_result_in_status() 
         .cancel(Some("McpError: MCP error -32001: Request timed out".into()))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let running = call_body(
+    // The server has heard the client give up once the task says so; it runs on.
+    let running = wait_until(
         &client,
-        "codex_status",
-        json!({"task_id": "codex-review-timed_out_client-v1"}),
+        "codex-review-timed_out_client-v1",
+        Duration::from_secs(10),
+        |v| v["warnings"].to_string().contains("stopped waiting"),
     )
     .await;
     assert_eq!(running["status"], "running", "{running}");
@@ -146,7 +147,20 @@ async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
         "review-abandoned-v1",
     )));
     let handle = start_call(&client, params).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Walked away from once its command runs.
+    let t0 = Instant::now();
+    while !fx
+        .cli(&["show", "--json", "codex-review-abandoned-v1"])
+        .await
+        .1
+        .contains("running_command")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the task never ran its command"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // The client closes its connection without cancelling the call (a window closed).
     drop(handle);
     client.cancel().await.unwrap();

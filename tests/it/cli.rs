@@ -493,15 +493,14 @@ async fn the_notify_program_receives_the_ended_task_as_json() {
     )
     .await;
     assert_eq!(v["status"], "completed");
-    let t0 = Instant::now();
-    while !got.exists() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "the notify program never ran"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Notified by the supervisor as it ends: once it is gone, nothing more can come.
+    let supervisor = read_meta(&fx, "codex-review-notify-v1")["supervisor_pid"]
+        .as_i64()
+        .unwrap();
+    eventually("the notify program's line", Duration::from_secs(10), || {
+        std::fs::read_to_string(&got).is_ok_and(|l| l.ends_with('\n')) && process_ended(supervisor)
+    })
+    .await;
     let lines = std::fs::read_to_string(&got).unwrap();
     let n = json(lines.lines().next().unwrap());
     assert_eq!(n["task_id"], "codex-review-notify-v1");
@@ -560,6 +559,7 @@ async fn events_from_two_servers_interleave_and_none_is_lost() {
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true);
     let mut follower = follower.spawn().unwrap();
+    let seen = Gathered::from(follower.stdout.take().unwrap());
     let v = call_body(
         &a,
         "codex",
@@ -567,14 +567,16 @@ async fn events_from_two_servers_interleave_and_none_is_lost() {
     )
     .await;
     assert_eq!(v["status"], "completed");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    eventually(
+        "events -f printing the new task's end",
+        Duration::from_secs(10),
+        || {
+            seen.text()
+                .contains("codex-review-ev_late-v1  running → completed")
+        },
+    )
+    .await;
     follower.start_kill().unwrap();
-    let out = follower.wait_with_output().await.unwrap();
-    let seen = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        seen.contains("codex-review-ev_late-v1  running → completed"),
-        "{seen}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

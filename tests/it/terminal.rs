@@ -189,7 +189,12 @@ async fn full_access_runs_end_with_where_the_work_is_and_finished_tasks_offer_no
             "@shell sleep 2\n@answer y",
         ])
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Attached to once Codex runs in its session.
+    let progress = fx.task_dir(id.trim()).join("progress.json");
+    eventually("the task's command", Duration::from_secs(30), || {
+        std::fs::read_to_string(&progress).is_ok_and(|p| p.contains("running_command"))
+    })
+    .await;
     let (code, _, err) = fx.cli(&["attach", id.trim()]).await;
     assert!(
         err.contains("no terminal")
@@ -369,10 +374,20 @@ async fn a_closed_terminal_or_a_term_leaves_the_run_going() {
         }
         let pid = nix::unistd::Pid::from_raw(run.id().unwrap() as i32);
         nix::sys::signal::kill(pid, signal).unwrap();
-        let _ = tokio::time::timeout(Duration::from_secs(10), run.wait()).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::timeout(Duration::from_secs(10), run.wait())
+            .await
+            .expect("the run did not end on the signal")
+            .unwrap();
+        // The run is gone; the task it started is not: its supervisor and Codex's command
+        // still run.
         let (_, out, _) = fx.cli(&["show", "--json", &id]).await;
         assert_eq!(parses(&out)["status"], "running", "{signal}: {out}");
+        let supervisor = read_meta(&fx, &id)["supervisor_pid"].as_i64().unwrap();
+        assert!(!process_ended(supervisor), "{signal}: the supervisor ended");
+        assert!(
+            !pids_matching("sleep 3381").is_empty(),
+            "{signal}: the command ended"
+        );
         let (code, _, _) = fx.cli(&["cancel", &id]).await;
         assert_eq!(code, 0);
     }

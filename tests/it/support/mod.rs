@@ -521,6 +521,52 @@ pub async fn wait_until<H: ClientHandler>(
     }
 }
 
+/// Waits until `ready` holds, looking every 50 ms; fails saying what did not happen.
+pub async fn eventually(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// What a child writes on one of its streams, gathered as it comes, for a test to wait on.
+#[derive(Clone, Default)]
+pub struct Gathered(Arc<Mutex<String>>);
+
+impl Gathered {
+    pub fn from(mut stream: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> Gathered {
+        use tokio::io::AsyncReadExt;
+        let gathered = Gathered::default();
+        let sink = gathered.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                sink.0.lock().unwrap().push_str(&text);
+            }
+        });
+        gathered
+    }
+
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// True when process `pid` has ended (gone, or a zombie nobody reaped yet).
+pub fn process_ended(pid: i64) -> bool {
+    let out = std::process::Command::new("ps")
+        .args(["-o", "stat=", "-p", &pid.to_string()])
+        .output()
+        .unwrap();
+    let stat = String::from_utf8_lossy(&out.stdout);
+    stat.trim().is_empty() || stat.trim_start().starts_with('Z')
+}
+
 /// Pids of live processes whose command line contains `needle` (Linux /proc, else `ps`).
 pub fn pids_matching(needle: &str) -> Vec<i32> {
     let out = std::process::Command::new("ps")
