@@ -9,15 +9,18 @@
 //!
 //! A layer may use any layer below it (the command line starts a supervisor from `runner`
 //! directly), never one above it nor one beside it; every layer may use the leaves, which use
-//! no layer, and no leaf but `vocab`, the plain words all of them share. A test (`layering` below) reads these two lines and holds every `crate::` path in
-//! `src/` to them.
+//! no layer, and no leaf but `vocab`, the plain words all of them share. A test (`layering`
+//! below) reads these two lines and holds every `crate::` path in `src/` to them.
 //!
 //! - `cli`: the command line: the MCP server by default, commands for people, and the
 //!   `supervise` mode that runs one task.
-//! - `mcp`: the four tools: their typed arguments and results, the schemas generated from
-//!   them, the rmcp handler, and progress notifications.
-//! - `engine`: the task lifecycle: request validation, start, wait, status, the list, cancel,
-//!   and recovery of tasks whose supervisor died.
+//! - `mcp`: the seven tools (`codex`, `codex_dispatch`, `codex_status`, `codex_reply`,
+//!   `codex_cancel`, `codex_review`, `codex_land`): their arguments checked and read, the
+//!   schemas generated from the contract's types, the rmcp handler, progress notifications and
+//!   MCP tasks.
+//! - `engine`: the task lifecycle behind one API (`engine/api.rs`): request validation, start,
+//!   wait, status, the list, reply, cancel, review, land, gc, and recovery of tasks whose
+//!   supervisor died.
 //! - `runner`: the second program this binary is — the supervisor (`codex-mcp supervise`) that
 //!   owns one task's Codex runs and outlives the server — and what others do to it: its launch
 //!   (detached, or in a tmux session) and stop, the drivers that run Codex, how a run's outcome
@@ -25,8 +28,9 @@
 //! - `workspace`: what a task touches in the user's repository: the `.codex-tasks/<topic>` log
 //!   link and git's `info/exclude`, the isolated git worktree of a full-access task, and the
 //!   summary of what that task changed on its branch.
-//! - `codex`: the Codex CLI itself: finding it, its argv, and its `--json` events, decoded once
-//!   per line and folded into bounded progress.
+//! - `codex`: the Codex CLI itself: finding it, its argv, its `--json` events (decoded once per
+//!   line and folded into bounded progress), its model catalog, and the app-server protocol
+//!   (`codex/protocol/`, one type per message, held to the schema Codex generates).
 //! - `store`: the on-disk task folders, task ids, atomic writes and locks.
 //!
 //! The leaves: `config` (the settings, read once from the environment), `text` (shortening

@@ -125,15 +125,10 @@ impl CodexOptions {
     }
 }
 
-/// Arguments after the program name for one `codex exec` run.
-///
-/// A resume cannot take `-s`/`-C`, so it gets the sandbox through `-c sandbox_mode=...` and
-/// the directory through the process's working directory (the supervisor sets it to `run_dir`
-/// in both cases).
 /// `codex app-server`'s arguments (after the program) for a task with `opts`. The folder, the
 /// sandbox, the approval policy and the model are the thread's, given when it starts
-/// ([`super::open_thread`]), and so are a profile's settings (`codex app-server` takes no
-/// `-p`); the reasoning effort is a setting of the server.
+/// ([`super::protocol::ThreadSettings`]), and so are a profile's settings (`codex app-server`
+/// takes no `-p`); the reasoning effort is a setting of the server.
 pub fn app_server_argv(opts: &CodexOptions) -> Vec<String> {
     let mut a: Vec<String> = vec!["app-server".into()];
     if let Some(e) = &opts.reasoning_effort {
@@ -142,6 +137,11 @@ pub fn app_server_argv(opts: &CodexOptions) -> Vec<String> {
     a
 }
 
+/// Arguments after the program name for one `codex exec` run.
+///
+/// A resume cannot take `-s`/`-C`, so it gets the sandbox through `-c sandbox_mode=...` and
+/// the directory through the process's working directory (the supervisor sets it to `run_dir`
+/// in both cases).
 pub fn exec_argv(
     sandbox: CodexSandbox,
     run_dir: &Path,

@@ -1,5 +1,6 @@
-//! Everything specific to the Codex CLI: finding it, its argv, and its `--json` event stream
-//! (decoded once per line, then folded into bounded progress).
+//! Everything specific to the Codex CLI: finding it, its argv, its `--json` event stream
+//! (decoded once per line, then folded into bounded progress), its model catalog, and the
+//! app-server protocol (`protocol/`) with what codex-mcp makes of it (`app_server.rs`).
 
 mod app_server;
 mod argv;

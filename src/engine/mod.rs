@@ -1,5 +1,6 @@
-//! The task lifecycle: validate a request, start a supervised codex run, follow it, cancel it,
-//! list tasks, and finalize runs whose supervisor vanished.
+//! The task lifecycle, behind one API (`api.rs`): validate a request, start a supervised Codex
+//! run, follow it, reply to it, cancel it, list tasks, review and land work, collect what
+//! ended long ago, and finalize runs whose supervisor vanished.
 
 mod answer;
 mod api;

@@ -1,4 +1,4 @@
-//! The MCP face of the engine: five tools over stdio, their typed contract (arguments and
+//! The MCP face of the engine: seven tools over stdio, their typed contract (arguments and
 //! results as types, schemas generated from them), progress notifications, and the MCP tasks
 //! extension (a `codex` call the client follows as a task).
 

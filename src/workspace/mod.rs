@@ -1,4 +1,4 @@
-//! What the engine does in the user's repository: the `.codex-tasks/<topic>` log link (and its
+//! What a task does in the user's repository (for the engine and the supervisor): the `.codex-tasks/<topic>` log link (and its
 //! line in git's `info/exclude`), the isolated git worktree of a full-access task, and the
 //! summary of what a task changed on its branch.
 

@@ -1,4 +1,4 @@
-//! Running Codex: the drivers (`driver.rs` picks one, `drive.rs` is what one is), the Codex
+//! Running Codex: the drivers (`driver.rs` picks one, `seam.rs` is what one is), the Codex
 //! process they share, copying its events into the log and progress, and one clock for a run.
 
 pub(super) mod app_server_driver;
