@@ -9,6 +9,7 @@ mod engine_check;
 mod events;
 mod follow;
 mod gc;
+mod hosts;
 mod install;
 mod land;
 mod logs;
@@ -81,6 +82,8 @@ enum Command {
     Gc(gc::GcArgs),
     /// Check what tasks need (codex, login, git, tmux, the store, Codex's sandbox)
     Doctor(doctor::DoctorArgs),
+    /// The hosts of hosts.toml: how each is reached, its places, and whether it answers
+    Hosts(hosts::HostsArgs),
     /// The log of every task's status changes
     Events(events::EventsArgs),
     /// Register this binary with Claude Code or Cursor
@@ -237,6 +240,7 @@ fn person(command: Command, config: Config) -> ExitCode {
         Command::Cancel(args) => tasks::cancel(&args, &engine),
         Command::Wait(args) => tasks::wait(&args, &engine),
         Command::Gc(args) => gc::gc(&args, &engine),
+        Command::Hosts(args) => hosts::hosts(&args, &engine),
         Command::Events(args) => events::events(&args, &engine),
         Command::Serve
         | Command::Supervise { .. }

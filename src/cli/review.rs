@@ -49,6 +49,9 @@ pub struct ReviewCmdArgs {
     /// The longest the review may run, in seconds
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// Review on this host of hosts.toml (`--cwd` is a path there), or `any`
+    #[arg(long, value_name = "NAME", conflicts_with = "task")]
+    host: Option<String>,
     /// Print the result as JSON (the object codex_review returns)
     #[arg(long)]
     json: bool,
@@ -78,6 +81,7 @@ impl ReviewCmdArgs {
             topic: self.topic.clone(),
             model: self.model.clone(),
             reasoning_effort: self.effort.clone(),
+            host: self.host.clone(),
             timeout_seconds: self.timeout,
         })
     }

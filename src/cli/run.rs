@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// the question is asked here ([y/N/s]); otherwise answer with `codex-mcp approve`/`deny`
     #[arg(long, value_name = "POLICY")]
     approval_policy: Option<ApprovalPolicy>,
+    /// Run Codex on this host of hosts.toml (`--cwd` is a path there), or `any`: the host
+    /// with the most free places (see `codex-mcp hosts`)
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
     /// Start the task, print its id and return at once
     #[arg(long)]
     detach: bool,
@@ -101,17 +105,28 @@ impl RunArgs {
             profile: self.profile.clone(),
             retries: self.retries,
             approval_policy: self.approval_policy,
+            host: self.host.clone(),
         };
         let mut spec = TaskSpec::try_from(request)?;
-        let Some(base) = base else {
-            return Ok((spec, Vec::new()));
+        let notes = match base {
+            Some(base) => self.keep_from_session(&mut spec, base),
+            None => Vec::new(),
         };
+        Ok((spec, notes))
+    }
+
+    /// What was not given here comes from the session's newest task; says where what was
+    /// given differs from the session.
+    fn keep_from_session(&self, spec: &mut TaskSpec, base: TaskSpec) -> Vec<String> {
         let mut notes = Vec::new();
         if self.cwd.is_none() {
             spec.cwd = base.cwd;
         }
         if self.topic.is_none() {
             spec.topic = base.topic;
+        }
+        if self.host.is_none() {
+            spec.host = base.host;
         }
         match self.sandbox {
             None => spec.sandbox = base.sandbox,
@@ -133,7 +148,7 @@ impl RunArgs {
         if self.approval_policy.is_none() {
             spec.approval_policy = base.approval_policy;
         }
-        Ok((spec, notes))
+        notes
     }
 }
 

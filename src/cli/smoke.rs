@@ -245,6 +245,7 @@ async fn run_one(
         profile: None,
         retries: None,
         approval_policy: None,
+        host: None,
     };
     let spec = TaskSpec::try_from(request).map_err(|e| e.to_string())?;
     let mut view = engine

@@ -52,6 +52,16 @@ impl Style {
         self.paint("1", text)
     }
 
+    /// What is well.
+    pub fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    /// What is wrong.
+    pub fn red(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
     fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\u{1b}[{code}m{text}\u{1b}[0m")

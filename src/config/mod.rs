@@ -6,6 +6,7 @@
 //! used, so a bad setting fails the task that needs it with a message naming the variable,
 //! instead of stopping the server from starting.
 
+pub(crate) mod hosts;
 mod problems;
 
 pub(crate) use problems::is_setting;
@@ -68,6 +69,8 @@ pub(crate) const REASONING_EFFORT_VARS: &[&str] = &[
 ];
 
 const DEFAULT_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// A host lost mid-turn is tried again for a minute before the task fails.
+const DEFAULT_HOST_RECONNECT: Duration = Duration::from_secs(60);
 /// A question nobody answers in a quarter of an hour is declined: never accepted by default.
 const DEFAULT_APPROVAL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -156,6 +159,10 @@ pub(crate) struct Config {
     pub codex_home: Option<PathBuf>,
     /// The first of Codex's API key variables that is set, for the doctor.
     pub api_key_var: Option<&'static str>,
+    /// The hosts file (`CODEXMCP_HOSTS_FILE`, or `hosts.toml` in the store's folder).
+    pub hosts_file: Option<PathBuf>,
+    /// How long a host task tries to win back a host it lost before it fails.
+    pub host_reconnect: Duration,
     /// Settings that could not be used as given, each with what applies instead.
     pub problems: Vec<String>,
 }
@@ -255,10 +262,16 @@ impl Config {
             .map_or(DEFAULT_TASK_POLL, |ms| {
                 Duration::from_millis(ms.clamp(*TASK_POLL_RANGE.start(), *TASK_POLL_RANGE.end()))
             });
+        let store_home = vars
+            .path(HOME_VAR)
+            .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp")));
+        let hosts_file = vars
+            .path(hosts::HOSTS_FILE_VAR)
+            .or_else(|| store_home.as_ref().map(|h| h.join("hosts.toml")));
         let mut config = Config {
-            store_home: vars
-                .path(HOME_VAR)
-                .or_else(|| dirs::home_dir().map(|h| h.join(".codexmcp"))),
+            store_home,
+            hosts_file,
+            host_reconnect: seconds(vars.get(hosts::HOST_RECONNECT_VAR), DEFAULT_HOST_RECONNECT),
             codex_bin: vars.setting(CODEX_BIN_VARS),
             model: vars.setting(MODEL_VARS),
             profile: vars.setting(PROFILE_VARS),

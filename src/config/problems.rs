@@ -27,6 +27,8 @@ const KNOWN: &[&str] = &[
     TASK_POLL_MS_VAR,
     ENGINE_VAR,
     APPROVAL_TIMEOUT_VAR,
+    super::hosts::HOSTS_FILE_VAR,
+    super::hosts::HOST_RECONNECT_VAR,
 ];
 
 /// What is wrong with the settings `lookup` gives, each with what applies instead.

@@ -238,6 +238,12 @@ impl Engine {
         super::settings_check::settings_problems(self)
     }
 
+    /// The hosts of the hosts file, with how busy each is and, when `check`, what a check of
+    /// each found (hosts.rs). Blocking: each check talks to its host.
+    pub fn blocking_hosts(&self, check: bool) -> Result<super::hosts::HostsReport, EngineError> {
+        super::hosts::hosts_report(self, check)
+    }
+
     // --- Housekeeping (recover.rs, gc.rs) ---------------------------------------------------
 
     /// Finalizes every task left `running` by supervisors that are gone. Blocking; a server

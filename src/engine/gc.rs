@@ -85,7 +85,13 @@ fn worktrees(
     let mut items = Vec::new();
     let mut by_worktree: BTreeMap<PathBuf, Vec<&TaskMeta>> = BTreeMap::new();
     for (m, _) in tasks {
-        if let Some(wt) = &m.placement().worktree {
+        // A worktree on a host is the host's: gc here does not reach it.
+        if let Some(wt) = m
+            .placement()
+            .worktree
+            .as_ref()
+            .filter(|w| w.bring_home.is_none())
+        {
             by_worktree.entry(wt.dir.clone()).or_default().push(m);
         }
     }

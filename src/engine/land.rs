@@ -72,6 +72,14 @@ fn landable(meta: &TaskMeta) -> Result<&WorktreeRecord, EngineError> {
             Sandbox::ReadOnly.as_str()
         ));
     };
+    if let Some(home) = &wt.bring_home {
+        return refuse(format!(
+            "task `{id}`'s work is on its host, on branch `{}` in `{}`: {home}, then merge it \
+             as any branch (codex_land lands the work of tasks on this machine)",
+            wt.branch,
+            wt.dir.display()
+        ));
+    }
     if !meta.status().is_final() {
         return refuse(format!(
             "task `{id}` is still {}: wait for it to end (codex_status with `wait_seconds`), \

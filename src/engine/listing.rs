@@ -19,6 +19,7 @@ impl TaskListEntry {
             topic: t.topic.clone(),
             sandbox: t.sandbox,
             cwd: t.cwd.display().to_string(),
+            host: crate::runner::Launch::host(&t.launched).map(str::to_string),
             started_at: t.started_at.clone(),
             elapsed_seconds: t.elapsed_seconds(now),
             input_request: None,

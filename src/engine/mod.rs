@@ -12,6 +12,7 @@ mod contract;
 mod error;
 mod gc;
 mod history;
+mod hosts;
 mod land;
 mod lineage;
 mod listing;
@@ -34,6 +35,7 @@ pub(crate) use contract::{
 };
 pub(crate) use error::EngineError;
 pub(crate) use gc::GcRules;
+pub(crate) use hosts::HostsReport;
 pub(crate) use listing::ListFilter;
 pub(crate) use reply::{Delivery, ReplyWith};
 pub(crate) use spec::{TaskSpec, parse_prompt, parse_task_id};

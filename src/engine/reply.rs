@@ -227,6 +227,8 @@ impl Engine {
             run_dir: (meta.sandbox == crate::store::Sandbox::ReadOnly
                 && meta.placement().run_dir != meta.placement().cwd)
                 .then(|| meta.placement().run_dir.clone()),
+            // A follow-up runs where its session is: on the same host.
+            host: crate::runner::Launch::of(meta).host().map(str::to_string),
         })
     }
 }

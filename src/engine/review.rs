@@ -68,9 +68,17 @@ pub(super) fn review_spec(engine: &Engine, args: ReviewArgs) -> Result<TaskSpec,
         (Some(t), None) => t.clone(),
         (None, None) => ReviewTargetArg::Uncommitted,
     };
-    let resolved = match target {
-        ReviewTargetArg::Task(id) => engine.task_target(&id)?,
-        other => project_target(args.cwd.as_deref(), other)?,
+    let host = args.host.map(super::spec::parse_host).transpose()?;
+    let resolved = match (target, &host) {
+        (ReviewTargetArg::Task(id), None) => engine.task_target(&id)?,
+        (ReviewTargetArg::Task(_), Some(_)) => {
+            return Err(EngineError::invalid(
+                "host",
+                "a task's work is reviewed where the task ran: leave `host` out",
+            ));
+        }
+        (other, None) => project_target(args.cwd.as_deref(), other)?,
+        (other, Some(_)) => host_target(args.cwd.as_deref(), other)?,
     };
     let instructions = args.instructions.map(parse_instructions).transpose()?;
     let topic = match &args.topic {
@@ -98,6 +106,58 @@ pub(super) fn review_spec(engine: &Engine, args: ReviewArgs) -> Result<TaskSpec,
         approval_policy: ApprovalPolicy::Never,
         review: Some(launch),
         run_dir: Some(resolved.run_dir),
+        host,
+    })
+}
+
+/// A review of a project on a host: this machine cannot look at it, so the target goes to
+/// Codex as given, and Codex there says what does not hold.
+fn host_target(cwd: Option<&str>, target: ReviewTargetArg) -> Result<Resolved, EngineError> {
+    let Some(cwd) = cwd else {
+        return Err(EngineError::invalid(
+            "cwd",
+            "it is required: the absolute path of the project to review on the host",
+        ));
+    };
+    let cwd = super::spec::parse_host_cwd(cwd)?;
+    let name = folder_word(&cwd);
+    let refuse_flag = |name: &str| {
+        if name.starts_with('-') {
+            Err(EngineError::invalid(
+                "target",
+                format!("`{name}` names no branch or commit"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let (target, desc) = match target {
+        ReviewTargetArg::Uncommitted => (
+            ReviewTarget::UncommittedChanges,
+            format!("{name}_uncommitted"),
+        ),
+        ReviewTargetArg::Base(branch) => {
+            refuse_flag(&branch)?;
+            let desc = format!("{name}_vs_{}", word(&branch));
+            (ReviewTarget::BaseBranch { branch }, desc)
+        }
+        ReviewTargetArg::Commit(sha) => {
+            refuse_flag(&sha)?;
+            let desc = format!("{name}_commit_{}", word(&sha));
+            (ReviewTarget::Commit { sha, title: None }, desc)
+        }
+        ReviewTargetArg::Task(_) => {
+            return Err(EngineError::Internal(
+                "a task's work is reviewed from the task, not the host".into(),
+            ));
+        }
+    };
+    Ok(Resolved {
+        cwd: cwd.clone(),
+        run_dir: cwd,
+        target,
+        of_task: None,
+        desc,
     })
 }
 
@@ -113,6 +173,21 @@ fn reviewable_worktree(meta: &TaskMeta) -> Result<&crate::store::WorktreeRecord,
             ),
         ));
     };
+    if wt.bring_home.is_some() {
+        let host = crate::runner::Launch::of(meta)
+            .host()
+            .unwrap_or_default()
+            .to_string();
+        return Err(EngineError::invalid(
+            "target",
+            format!(
+                "task `{id}`'s work is on host `{host}`: review it there with `cwd` \
+                 \"{}\", `host` \"{host}\" and `target` {{\"base\": \"{}\"}}",
+                wt.dir.display(),
+                wt.base_branch
+            ),
+        ));
+    }
     if !meta.status().is_final() {
         return Err(EngineError::invalid(
             "target",

@@ -25,7 +25,7 @@ impl Engine {
         let _ = Launch::of(&meta).close(&self.config);
         // The supervisor takes these before it records the end; a task it did not end
         // (cancelled, or its supervisor died) gets them here.
-        let findings = end_findings(files, &meta);
+        let findings = end_findings(files, &meta, &self.config);
         let audit = meta.launch().readonly_fallback.then(|| audit(files, &meta));
         let updated = files.update_meta(|m| m.settle(findings.clone(), audit.clone()))?;
         Ok(updated.map_or(meta, |(m, ())| m))

@@ -10,6 +10,7 @@ use super::contract::{
     MAX_RETRIES, MAX_TIMEOUT_SECONDS, PROMPT_MAX_BYTES, TOPIC_MAX, TOPIC_PATTERN, TaskRequest,
 };
 use crate::codex::{CodexOptions, NAME_MAX, is_model_name, is_profile_name};
+use crate::config::hosts::{ANY_HOST, HOST_NAME_MAX, is_host_name};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TaskId};
 use crate::vocab::{ApprovalPolicy, Effort, ReviewLaunch};
 
@@ -76,15 +77,21 @@ pub struct TaskSpec {
     pub review: Option<ReviewLaunch>,
     /// Where Codex runs when not in `cwd`: a task's worktree, for a review of its work.
     pub run_dir: Option<PathBuf>,
+    /// The host of the hosts file Codex runs on (`any`: the freest); `None`: this machine.
+    pub host: Option<String>,
 }
 
 impl TryFrom<TaskRequest> for TaskSpec {
     type Error = EngineError;
 
     fn try_from(r: TaskRequest) -> Result<Self, EngineError> {
+        let host = r.host.map(parse_host).transpose()?;
         Ok(TaskSpec {
             prompt: parse_prompt(r.prompt)?,
-            cwd: parse_cwd(&r.cwd)?,
+            cwd: match host {
+                Some(_) => parse_host_cwd(&r.cwd)?,
+                None => parse_cwd(&r.cwd)?,
+            },
             topic: parse_topic(&r.topic)?,
             sandbox: r.sandbox,
             session_id: r.session_id.as_deref().map(parse_session_id).transpose()?,
@@ -112,8 +119,39 @@ impl TryFrom<TaskRequest> for TaskSpec {
             approval_policy: r.approval_policy.unwrap_or_default(),
             review: None,
             run_dir: None,
+            host,
         })
     }
+}
+
+/// A host's name as the hosts file may hold it, or `any`; whether the file has it is checked
+/// at the start.
+pub(super) fn parse_host(h: String) -> Result<String, EngineError> {
+    if h == ANY_HOST || is_host_name(&h) {
+        return Ok(h);
+    }
+    Err(EngineError::invalid(
+        "host",
+        format!(
+            "`{h}` is not a host's name: letters, digits, `_ . -` (at most {HOST_NAME_MAX}), as \
+             in the server's hosts.toml, or `any`"
+        ),
+    ))
+}
+
+/// A folder on a host: an absolute path there (this machine cannot look at it; the host's
+/// Codex says if it is not there).
+pub(super) fn parse_host_cwd(c: &str) -> Result<PathBuf, EngineError> {
+    let path = Path::new(c);
+    if c.is_empty() || !path.is_absolute() || c.contains('\0') {
+        return Err(EngineError::invalid(
+            "cwd",
+            format!(
+                "`{c}` is not an absolute path; pass the absolute path of the project on the host"
+            ),
+        ));
+    }
+    Ok(path.components().collect())
 }
 
 /// An effort's name: a lowercase word (the catalog says at the start which the model takes).

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use super::catalog_check::Given;
 use super::contract::MAX_TIMEOUT_SECONDS;
+use super::hosts::no_link_on_host;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
+use crate::config::hosts::ANY_HOST;
 use crate::config::is_executable;
 use crate::runner::{Chosen, Driver, Launch, LaunchError, LaunchStarted, live_waiters, task_ended};
 use crate::store::{
@@ -51,13 +53,28 @@ struct Preflight {
 }
 
 /// Where and how codex will run, decided under the store lock.
-struct Placed {
-    run_dir: PathBuf,
-    sandbox: CodexSandbox,
-    worktree: Option<WorktreeRecord>,
+pub(super) struct Placed {
+    pub run_dir: PathBuf,
+    pub sandbox: CodexSandbox,
+    pub worktree: Option<WorktreeRecord>,
     /// The worktree as prepared, to undo what it made if the start fails after all.
-    prepared: Option<Worktree>,
-    warnings: Vec<String>,
+    pub prepared: Option<Worktree>,
+    pub warnings: Vec<String>,
+    /// Where its supervisor runs (and, for a host's task, which host).
+    pub launch: Launch,
+}
+
+/// Where a task on a host runs: its folder there (this machine cannot look at it), in
+/// Codex's sandbox there.
+fn on_host(spec: &TaskSpec) -> Placed {
+    Placed {
+        run_dir: spec.run_dir.clone().unwrap_or_else(|| spec.cwd.clone()),
+        sandbox: CodexSandbox::for_task(spec.sandbox, false),
+        worktree: None,
+        prepared: None,
+        warnings: Vec::new(),
+        launch: Launch::default(),
+    }
 }
 
 impl Engine {
@@ -66,7 +83,10 @@ impl Engine {
     pub(super) fn start(&self, spec: TaskSpec) -> Result<Started, EngineError> {
         let pre = self.preflight(&spec)?;
         let (task_id, meta, files) = self.reserve(&spec, &pre)?;
-        let linked = link_task(&spec.cwd, &spec.topic.full, &files.dir);
+        let linked = match Launch::of(&meta).host() {
+            Some(host) => no_link_on_host(host),
+            None => link_task(&spec.cwd, &spec.topic.full, &files.dir),
+        };
         let meta = files
             .update_meta(|m| {
                 m.linked(linked.link);
@@ -99,7 +119,12 @@ impl Engine {
             });
         }
         let exe = self.supervisor_exe()?;
-        let codex = locate_codex(&self.config)?;
+        let host = self.host_of(spec)?;
+        // A host's Codex is its own: this machine needs none for it.
+        let codex = match &spec.host {
+            Some(_) => PathBuf::from("codex"),
+            None => locate_codex(&self.config)?,
+        };
         let defaults = CodexOptions::from_config(&self.config)?;
         let history = spec
             .session_id
@@ -116,9 +141,18 @@ impl Engine {
                 .map(|t| t.parse_in(1..=MAX_TIMEOUT_SECONDS))
                 .transpose()?,
         };
-        self.check_options(spec, &history.options, &codex, &options)?;
-        let chosen = self.choose_driver(spec, &codex, &options)?;
-        let launch = Launch::for_task(spec.sandbox, &spec.topic.full);
+        let chosen = match &spec.host {
+            Some(_) => self.host_driver(spec)?,
+            None => {
+                self.check_options(spec, &history.options, &codex, &options)?;
+                self.choose_driver(spec, &codex, &options)?
+            }
+        };
+        let launch = Launch::for_task(
+            spec.sandbox,
+            &spec.topic.full,
+            host.as_ref().map(|h| h.name.as_str()),
+        );
         launch.ready(&self.config, |tag| self.is_running(tag))?;
         Ok(Preflight {
             exe,
@@ -188,9 +222,18 @@ impl Engine {
     ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let _guard = self.store.lock()?;
         self.refuse_if_topic_running(spec)?;
-        let placement = match spec.sandbox {
-            Sandbox::FullAccess => self.place_in_worktree(spec)?,
-            Sandbox::ReadOnly => Placed {
+        // `any` is decided here, under the lock, so tasks started at once spread out.
+        let launch = match spec.host.as_deref() {
+            Some(ANY_HOST) => {
+                let host = self.place_on_host(ANY_HOST)?;
+                Launch::for_task(spec.sandbox, &spec.topic.full, Some(&host.name))
+            }
+            _ => pre.launch.clone(),
+        };
+        let mut placement = match (spec.sandbox, launch.host()) {
+            (_, Some(_)) => on_host(spec),
+            (Sandbox::FullAccess, None) => self.place_in_worktree(spec)?,
+            (Sandbox::ReadOnly, None) => Placed {
                 run_dir: spec.run_dir.clone().unwrap_or_else(|| spec.cwd.clone()),
                 sandbox: CodexSandbox::for_task(spec.sandbox, self.config.readonly_fallback),
                 worktree: None,
@@ -199,8 +242,11 @@ impl Engine {
                     true => vec![FALLBACK_WARNING.into()],
                     false => Vec::new(),
                 },
+                // (Set by the caller: where it runs is decided with the host.)
+                launch: Launch::default(),
             },
         };
+        placement.launch = launch;
         let prepared = placement.prepared.clone();
         // A task refused from here on leaves nothing: not its worktree, not its folder.
         self.record(spec, pre, placement).inspect_err(|_| {
@@ -219,10 +265,12 @@ impl Engine {
     ) -> Result<(TaskId, TaskMeta, TaskFiles), EngineError> {
         let (task_id, files) = self.allocate(&spec.topic.full)?;
         let now = now_ms();
+        let host = placement.launch.host().map(str::to_string);
         let mut meta = self.new_record(spec, pre, placement, &task_id, &files, now);
         // Queued behind others, or when every place is taken; its supervisor waits for one.
-        let limit = self.config.max_parallel;
-        if live_waiters(&self.store, &self.config) > 0 || self.store.free_slots(limit) == 0 {
+        let limit = self.places(host.as_deref());
+        let pool = self.store.pool(host.as_deref());
+        if live_waiters(&self.store, &pool, &self.config) > 0 || pool.free_slots(limit) == 0 {
             meta.queue();
         }
         let prompt = if meta.launch().readonly_fallback {
@@ -233,7 +281,7 @@ impl Engine {
         let written = write_atomic(&files.prompt(), prompt.as_bytes())
             .and_then(|()| files.make_reserve())
             .and_then(|()| files.create_meta(&meta))
-            .and_then(|()| self.store.enqueue(&task_id, now).map(|_| ()));
+            .and_then(|()| pool.enqueue(&task_id, now).map(|_| ()));
         if let Err(e) = written {
             // An empty folder would burn the id for good.
             let _ = std::fs::remove_dir_all(&files.dir);
@@ -247,11 +295,39 @@ impl Engine {
         &self,
         spec: &TaskSpec,
         pre: &Preflight,
-        placement: Placed,
+        mut placement: Placed,
         task_id: &TaskId,
         files: &TaskFiles,
         now: u64,
     ) -> TaskMeta {
+        let warnings = std::mem::take(&mut placement.warnings);
+        let (placed, launch) = self.placed_and_launched(spec, pre, placement);
+        let mut meta = TaskMeta::born(
+            task_id.to_string(),
+            spec.topic.full.clone(),
+            spec.sandbox,
+            now,
+            files.log(),
+            placed,
+            launch,
+        );
+        meta.resume_session_id = spec.session_id.clone();
+        meta.usage_before = pre.usage_before;
+        // A setting that could not be used as given is said with every task it touches.
+        meta.warn(warnings);
+        meta.warn(self.config.problems.iter().cloned());
+        meta.warn(pre.chosen.note.clone());
+        meta
+    }
+
+    /// Where the task runs, and how: its placement and its launch, as the record keeps them.
+    fn placed_and_launched(
+        &self,
+        spec: &TaskSpec,
+        pre: &Preflight,
+        placement: Placed,
+    ) -> (Placement, LaunchRecord) {
+        let on_host = placement.launch.host().is_some();
         let driver = pre.chosen.driver;
         let argv = driver.first_argv(
             &pre.codex,
@@ -272,13 +348,15 @@ impl Engine {
             options: pre.options.clone(),
             timeout_seconds: pre.timeout_seconds,
             retries: spec.retries,
-            readonly_fallback: spec.sandbox == Sandbox::ReadOnly && self.config.readonly_fallback,
+            readonly_fallback: spec.sandbox == Sandbox::ReadOnly
+                && self.config.readonly_fallback
+                && !on_host,
             lineage: Some(Lineage {
                 depth: self.config.depth + 1,
                 max_depth: self.config.max_depth,
                 max_parallel: self.config.max_parallel,
             }),
-            launched: pre.launch.clone(),
+            launched: placement.launch,
             engine: driver.engine(),
             approval_policy: spec.approval_policy,
             thread_config: pre.chosen.thread_config.clone(),
@@ -286,22 +364,7 @@ impl Engine {
             supervisor_pid: None,
             codex_pid: None,
         };
-        let mut meta = TaskMeta::born(
-            task_id.to_string(),
-            spec.topic.full.clone(),
-            spec.sandbox,
-            now,
-            files.log(),
-            placed,
-            launch,
-        );
-        meta.resume_session_id = spec.session_id.clone();
-        meta.usage_before = pre.usage_before;
-        // A setting that could not be used as given is said with every task it touches.
-        meta.warn(placement.warnings);
-        meta.warn(self.config.problems.iter().cloned());
-        meta.warn(pre.chosen.note.clone());
-        meta
+        (placed, launch)
     }
 
     /// Starts the supervisor; a failure is recorded in the task before it is reported.
@@ -312,7 +375,8 @@ impl Engine {
         meta: TaskMeta,
         files: &TaskFiles,
     ) -> Result<Started, EngineError> {
-        let launched: Result<_, LaunchError> = pre.launch.start(&self.config, &pre.exe, files);
+        let launched: Result<_, LaunchError> =
+            Launch::of(&meta).start(&self.config, &pre.exe, files);
         match launched {
             Ok(LaunchStarted { child, warnings }) => {
                 let meta = if warnings.is_empty() {
@@ -391,9 +455,11 @@ impl Engine {
                 dir: wt.dir.clone(),
                 branch: wt.branch.clone(),
                 base_branch: wt.base_branch.clone(),
+                bring_home: None,
             }),
             warnings: wt.warnings.clone(),
             prepared: Some(wt),
+            launch: Launch::default(),
         })
     }
 

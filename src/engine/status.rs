@@ -67,7 +67,8 @@ pub(super) fn status(engine: &Engine, task_id: &TaskId) -> Result<TaskView, Engi
     };
     let mut view = TaskView::build(&files, &meta);
     if meta.status() == TaskStatus::Queued {
-        view.queue_position = engine.store.queue_position(task_id);
+        let pool = engine.store.pool(Launch::of(&meta).host());
+        view.queue_position = pool.queue_position(task_id);
     }
     if !meta.status().is_final()
         && let Some(warning) = engine.store.disk_full_warning()

@@ -43,6 +43,7 @@ impl TaskView {
             topic: meta.topic.clone(),
             sandbox: meta.sandbox,
             cwd: meta.placement().cwd.display().to_string(),
+            host: launch.launched.host().map(str::to_string),
             session_id: meta.resume_session_id.clone(),
             result: None,
             result_total_chars: None,
@@ -150,7 +151,22 @@ impl TaskView {
         }
         if let Some(iso) = self.isolation.as_mut() {
             iso.checkout_changes = meta.end().checkout_changes.clone();
-            iso.next_steps = next_steps(iso, &meta.task_id);
+            iso.next_steps = match meta
+                .placement()
+                .worktree
+                .as_ref()
+                .and_then(|w| w.bring_home.as_ref())
+            {
+                // On a host: the work is there, and comes here by git.
+                Some(home) => Some(format!(
+                    "the work is on branch `{}` in `{}` on host `{}`: {home}, then review and \
+                     merge it as any branch",
+                    iso.agent_branch,
+                    iso.worktree_dir,
+                    self.host.as_deref().unwrap_or_default()
+                )),
+                None => next_steps(iso, &meta.task_id),
+            };
         }
     }
 }
@@ -201,7 +217,7 @@ impl IsolationView {
         // Recorded with every full-access task; named by the same rule if not.
         let watch = Launch::of(meta)
             .watch()
-            .or_else(|| Launch::for_task(meta.sandbox, &meta.topic).watch());
+            .or_else(|| Launch::for_task(meta.sandbox, &meta.topic, None).watch());
         // What the launch made goes when the task ends: a finished task has none to offer.
         let watch = watch.filter(|_| !meta.status().is_final());
         Some(IsolationView {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::launch::liveness::orphaned;
 use crate::config::Config;
-use crate::store::{QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus};
+use crate::store::{
+    Pool, QueueEntry, Slot, Store, StoreError, TaskFiles, TaskId, TaskMeta, TaskStatus,
+};
 
 const POLL: Duration = Duration::from_millis(100);
 
@@ -20,7 +22,8 @@ impl Drop for InQueue {
 }
 
 /// Waits until this task may run, and returns its place, held until it is dropped; `None`
-/// when `stopped` said to stop first. The record says `queued` while it waits.
+/// when `stopped` said to stop first. The record says `queued` while it waits. A task on a
+/// host waits for one of that host's places.
 pub(super) fn wait_for_slot(
     files: &TaskFiles,
     meta: &TaskMeta,
@@ -32,20 +35,21 @@ pub(super) fn wait_for_slot(
     else {
         return Ok(None);
     };
-    let mine = InQueue(store.enqueue(&id, meta.started_at_ms)?);
+    let pool = store.pool(super::Launch::of(meta).host());
+    let mine = InQueue(pool.enqueue(&id, meta.started_at_ms)?);
     let mut shown = meta.status();
     loop {
         if stopped() {
             return Ok(None);
         }
-        let ahead = store
+        let ahead = pool
             .queue()
             .into_iter()
             .take_while(|e| e.task_id != mine.0.task_id)
             .filter(|e| still_waiting(&store, e, config))
             .count();
-        if ahead < store.free_slots(limit)
-            && let Some(slot) = store.take_slot(limit)?
+        if ahead < pool.free_slots(limit)
+            && let Some(slot) = pool.take_slot(limit)?
         {
             drop(mine);
             set_status(files, TaskStatus::Running)?;
@@ -59,11 +63,10 @@ pub(super) fn wait_for_slot(
     }
 }
 
-/// How many tasks really wait in the store's queue: entries left by a supervisor that died or
+/// How many tasks really wait in the pool's queue: entries left by a supervisor that died or
 /// a task that ended are removed on the way, so they make no new task wait.
-pub fn live_waiters(store: &Store, config: &Config) -> usize {
-    store
-        .queue()
+pub fn live_waiters(store: &Store, pool: &Pool, config: &Config) -> usize {
+    pool.queue()
         .iter()
         .filter(|e| still_waiting(store, e, config))
         .count()

@@ -77,6 +77,14 @@ fn supervise(files: &TaskFiles, view: LiveView) -> Result<(), StoreError> {
         Some(l) => (l.depth, l.max_parallel),
         None => (config.depth + 1, config.max_parallel),
     };
+    // A host's places are its own (hosts.toml's `max_parallel`), as the file says now.
+    let max_parallel = match super::Launch::of(&meta).host() {
+        Some(host) => crate::config::hosts::Hosts::load(&config)
+            .ok()
+            .and_then(|hosts| hosts.get(host).map(|h| h.max_parallel))
+            .unwrap_or(crate::config::hosts::DEFAULT_HOST_PARALLEL),
+        None => max_parallel,
+    };
     let Some(_slot) = wait_for_slot(files, &meta, max_parallel, &config, stopped)? else {
         return finish_cancelled(files, &config);
     };
@@ -142,11 +150,13 @@ fn run_attempts(
             // Taken before the end is recorded, so the end record is whole when it appears:
             // every later read of the task (a client polls each task once a second) costs
             // the same.
-            findings: meta
-                .placement()
-                .worktree
-                .as_ref()
-                .map(|_| super::end::findings::end_findings(files, meta)),
+            // (The record as it is now: a host's task got its worktree during the run.)
+            findings: files
+                .read_meta()
+                .ok()
+                .flatten()
+                .filter(|m| m.placement().worktree.is_some())
+                .map(|m| super::end::findings::end_findings(files, &m, config)),
         };
         return finish(files, &run.tracked, end, config);
     }

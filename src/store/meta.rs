@@ -204,7 +204,9 @@ pub struct LaunchRecord {
 }
 
 /// A launch as written now, or an earlier release's `tmux_session` (a name, or null).
-fn launch_or_session<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Launch, D::Error> {
+pub(super) fn launch_or_session<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Launch, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Written {
@@ -320,6 +322,9 @@ pub struct WorktreeRecord {
     pub dir: PathBuf,
     pub branch: String,
     pub base_branch: String,
+    /// A worktree on a host: how to bring its branch to this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bring_home: Option<String>,
 }
 
 impl TaskMeta {
@@ -396,6 +401,12 @@ impl TaskMeta {
     /// The task's work landed in a branch of the person's.
     pub fn landed(&mut self, landed: Landed) {
         self.end.landed = Some(landed);
+    }
+
+    /// A task on a host got its worktree there (made by its supervisor, before its thread).
+    pub fn worktree_made(&mut self, run_dir: PathBuf, worktree: WorktreeRecord) {
+        self.placement.run_dir = run_dir;
+        self.placement.worktree = Some(worktree);
     }
 
     /// The `.codex-tasks` link was made.

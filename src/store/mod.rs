@@ -28,5 +28,5 @@ pub(crate) use meta::{
     Landed, LaunchRecord, Lineage, Outcome, Placement, ReadonlyAudit, Sandbox, TaskMeta,
     TaskStatus, Verdict, WorktreeRecord, own_usage, session_total,
 };
-pub(crate) use queue::{QueueEntry, Slot};
+pub(crate) use queue::{Pool, QueueEntry, Slot};
 pub(crate) use summary::TaskSummary;

@@ -1,5 +1,6 @@
-//! The capacity limit, shared by every process using the store: `slots/<k>.lock` for k below
-//! the limit, each held (flock) by the supervisor of a task whose codex runs, and
+//! The capacity limits, shared by every process using the store. A pool is this machine's
+//! (in the store's folder) or one host's (`hosts/<name>/`): `slots/<k>.lock` for k below its
+//! limit, each held (flock) by the supervisor of a task whose codex runs, and
 //! `queue/<arrival>-<task_id>`, an empty file per task waiting for a slot. Locks are released
 //! by the kernel when a supervisor dies, so a slot is never lost; entries are named by arrival
 //! time, so waiting tasks start in the order they came.
@@ -23,13 +24,31 @@ pub struct QueueEntry {
     pub task_id: TaskId,
 }
 
+/// The places of this machine, or of one host, and the tasks waiting for them.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    dir: PathBuf,
+}
+
 impl Store {
+    /// The pool of `host` (a host of the hosts file), or this machine's.
+    pub fn pool(&self, host: Option<&str>) -> Pool {
+        Pool {
+            dir: match host {
+                Some(h) => self.home().join("hosts").join(h),
+                None => self.home().to_path_buf(),
+            },
+        }
+    }
+}
+
+impl Pool {
     fn slots_dir(&self) -> PathBuf {
-        self.home().join("slots")
+        self.dir.join("slots")
     }
 
     fn queue_dir(&self) -> PathBuf {
-        self.home().join("queue")
+        self.dir.join("queue")
     }
 
     /// Puts `task_id` in the queue, in the place of its arrival time.
@@ -120,6 +139,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path());
         store.ensure().unwrap();
+        let store = store.pool(None);
         let id = |s: &str| TaskId::parse(s).unwrap();
         store.enqueue(&id("codex-b-x-v1"), 2_000).unwrap();
         store.enqueue(&id("codex-a-x-v1"), 1_000).unwrap();
@@ -135,5 +155,21 @@ mod tests {
         drop(second);
         store.queue()[0].leave();
         assert_eq!(store.queue_position(&id("codex-b-x-v1")), Some(1));
+    }
+
+    #[test]
+    fn each_host_has_places_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        store.ensure().unwrap();
+        let here = store.pool(None).take_slot(1).unwrap().unwrap();
+        let there = store.pool(Some("devbox")).take_slot(1).unwrap();
+        assert!(
+            there.is_some(),
+            "a full machine leaves a host's places free"
+        );
+        assert!(store.pool(Some("devbox")).take_slot(1).unwrap().is_none());
+        assert_eq!(store.pool(Some("lab")).free_slots(2), 2);
+        drop(here);
     }
 }

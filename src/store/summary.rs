@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::conversation::InputRequest;
 use super::meta::{WorktreeRecord, elapsed_seconds, own_usage, session_total};
-use crate::vocab::{CodexEngine, CodexOptions, Sandbox, TaskStatus, Usage};
+use crate::vocab::{CodexEngine, CodexOptions, Launch, Sandbox, TaskStatus, Usage};
 
 /// The few fields of `meta.json` that listings and scans need. Reading into it skips the
 /// large ones (the answer can be 40,000 characters) without allocating them.
@@ -30,6 +30,13 @@ pub struct TaskSummary {
     pub outcome: Option<OutcomeSummary>,
     #[serde(default)]
     pub engine: CodexEngine,
+    /// Where its supervisor was launched (and, for a host's task, which host).
+    #[serde(
+        default,
+        alias = "tmux_session",
+        deserialize_with = "super::meta::launch_or_session"
+    )]
+    pub launched: Launch,
     /// The oldest question the task waits on (records older than several questions).
     #[serde(default)]
     input_request: Option<InputRequest>,

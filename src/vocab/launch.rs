@@ -1,5 +1,6 @@
 //! Where a task's supervisor was launched, as the task's record keeps it: one tagged value
-//! (`{"kind": "detached"}`, `{"kind": "tmux", "session": "codex-<topic>"}`). What each kind
+//! (`{"kind": "detached"}`, `{"kind": "tmux", "session": "codex-<topic>"}`, `{"kind":
+//! "remote", "host": "devbox"}`). What each kind
 //! does — start, check, stop, close, attach — is the runner's (`runner/launch/`), a file per
 //! kind; nothing else asks which kind it is.
 
@@ -13,6 +14,9 @@ pub enum Launch {
     Detached(Detached),
     /// As the only process of a tmux session a person can attach to (full-access tasks).
     Tmux(TmuxSession),
+    /// On this machine, detached, talking to the app-server of a host of the hosts file, where
+    /// Codex runs (`{"kind": "remote", "host": "devbox"}`).
+    Remote(RemoteHost),
 }
 
 /// A detached launch: nothing to name.
@@ -23,6 +27,12 @@ pub struct Detached {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TmuxSession {
     pub session: String,
+}
+
+/// A task whose Codex runs on the host `host`; its supervisor stays on this machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteHost {
+    pub host: String,
 }
 
 impl Default for Launch {

@@ -15,7 +15,7 @@ pub(crate) use catalog::{
 };
 
 pub(crate) use land::LandHow;
-pub(crate) use launch::{Detached, Launch, TmuxSession};
+pub(crate) use launch::{Detached, Launch, RemoteHost, TmuxSession};
 pub(crate) use review::{
     Finding, LineRange, Review, ReviewLaunch, ReviewTarget, ReviewVerdict, short as short_sha,
 };
@@ -232,7 +232,7 @@ pub enum TaskStatus {
     /// Waiting for one of the CODEXMCP_MAX_PARALLEL places to run.
     Queued,
     Running,
-    /// Running, and Codex waits for a person's answer to a question (`input_request`).
+    /// Running; Codex waits for an answer to a question (`input_requests`).
     InputRequired,
     Completed,
     Failed,
@@ -405,6 +405,16 @@ pub enum FailureKind {
         message = "The task's supervisor was stopped (a restart, a kill): run it again, with `session_id` to continue."
     )]
     Interrupted,
+    /// Its host could not be reached, or was lost and not won back.
+    #[strum(
+        message = "The host could not be reached: check it is up and its app-server runs (`codex-mcp hosts`), then retry; a follow-up with `session_id` resumes the thread kept there."
+    )]
+    HostUnreachable,
+    /// Its host refused (a wrong token, no Codex there).
+    #[strum(
+        message = "The host refused: fix its entry in hosts.toml (token, command) or install and start Codex's app-server there (`codex app-server daemon bootstrap`), then run `codex-mcp doctor`."
+    )]
+    HostRefused,
     /// The disk holding the task store is full.
     #[strum(message = "Free disk space where the task store is (CODEXMCP_HOME), then retry.")]
     DiskFull,

@@ -16,7 +16,7 @@ pub(crate) use branch::{
     worktree_extras,
 };
 pub(crate) use land::{LandPlan, land};
-pub(crate) use link::{LINK_DIR, link_task};
+pub(crate) use link::{LINK_DIR, Linked, link_task};
 pub(crate) use review_git::{commit_of, fork_point, has_changes, is_branch, repository_of};
 pub(crate) use snapshot::Snapshot;
 pub(crate) use summary::summarize;

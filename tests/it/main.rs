@@ -26,6 +26,7 @@ mod faults;
 mod follow;
 mod full_access;
 mod gc;
+mod hosts;
 mod inputs;
 mod install;
 mod land;

@@ -16,6 +16,7 @@ use crate::config::Config;
 
 mod clients;
 mod codex;
+mod hosts;
 mod local;
 
 /// `codex-mcp doctor`.
@@ -46,7 +47,7 @@ pub(super) enum Verdict {
 /// One line of the report.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct Check {
-    check: &'static str,
+    check: std::borrow::Cow<'static, str>,
     status: Verdict,
     detail: String,
     /// What to do, when something is to be done.
@@ -55,9 +56,13 @@ pub(super) struct Check {
 }
 
 impl Check {
-    pub(super) fn new(check: &'static str, status: Verdict, detail: impl Into<String>) -> Check {
+    pub(super) fn new(
+        check: impl Into<std::borrow::Cow<'static, str>>,
+        status: Verdict,
+        detail: impl Into<String>,
+    ) -> Check {
         Check {
-            check,
+            check: check.into(),
             status,
             detail: detail.into(),
             fix: String::new(),
@@ -138,6 +143,7 @@ fn all_checks(config: &Config) -> (Vec<Check>, Option<PathBuf>) {
         checks.push(codex::check_sandbox(config, codex));
     }
     checks.extend(clients::check_clients(config));
+    checks.extend(hosts::check_hosts(config));
     (checks, codex)
 }
 

@@ -68,7 +68,7 @@ macro_rules! client_requests {
 }
 
 client_requests! {
-    Initialize = "initialize" -> Value, as "InitializeResponse";
+    Initialize = "initialize" -> super::server::Initialized, as "InitializeResponse";
     ThreadStart<'a> = "thread/start" -> ThreadOpened, as "ThreadStartResponse";
     ThreadResume<'a> = "thread/resume" -> ThreadOpened, as "ThreadResumeResponse";
     TurnStart<'a> = "turn/start" -> TurnStarted, as "TurnStartResponse";
@@ -76,6 +76,8 @@ client_requests! {
     TurnSteer<'a> = "turn/steer" -> Value, as "TurnSteerResponse";
     TurnInterrupt<'a> = "turn/interrupt" -> Value, as "TurnInterruptResponse";
     ModelList = "model/list" -> super::server::ModelPage, as "ModelListResponse";
+    AccountRead = "account/read" -> super::server::AccountState, as "GetAccountResponse";
+    CommandExec<'a> = "command/exec" -> super::server::CommandOutput, as "CommandExecResponse";
 }
 
 /// The handshake: who is speaking.
@@ -191,6 +193,32 @@ pub struct ModelList {
     pub include_hidden: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+}
+
+/// Whether Codex there is logged in.
+#[derive(Debug, Default, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AccountRead {}
+
+/// A command run by app-server on its machine, outside any thread (a host's git, a check of
+/// its sandbox): its argv, its folder, and the sandbox it runs in.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CommandExec<'a> {
+    pub command: &'a [&'a str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<&'a str>,
+    pub sandbox_policy: SandboxPolicy,
+}
+
+/// The sandbox of a command app-server runs.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum SandboxPolicy {
+    ReadOnly,
+    DangerFullAccess,
 }
 
 /// The answer to a command or file-change approval, in app-server's words.

@@ -11,12 +11,15 @@ mod schema_check;
 mod server;
 
 pub use client::{
-    ApprovalAnswer, ClientRequest, ElicitationAction, ElicitationAnswer, GrantScope, Initialize,
-    ModelList, PermissionsAnswer, ReviewAnswer, ReviewStart, ThreadResume, ThreadSettings,
-    ThreadStart, ToolCallAnswer, TurnInterrupt, TurnStart, TurnSteer, UserInput, UserInputAnswer,
-    initialized_line, request_line,
+    AccountRead, ApprovalAnswer, ClientRequest, CommandExec, ElicitationAction, ElicitationAnswer,
+    GrantScope, Initialize, ModelList, PermissionsAnswer, ReviewAnswer, ReviewStart, SandboxPolicy,
+    ThreadResume, ThreadSettings, ThreadStart, ToolCallAnswer, TurnInterrupt, TurnStart, TurnSteer,
+    UserInput, UserInputAnswer, initialized_line, request_line,
 };
-pub use server::{Model, ServerNotification, ServerRequest, ThreadItem, TurnError, TurnStatus};
+pub use server::{
+    CommandOutput, Initialized, ItemNotification, Model, ServerNotification, ServerRequest,
+    ThreadItem, ThreadOpened, TurnCompleted, TurnError, TurnStatus,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

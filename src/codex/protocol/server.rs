@@ -161,6 +161,9 @@ pub struct ThreadOpened {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ThreadRef {
     pub id: String,
+    /// A resumed thread's turns (empty for a new one): how a turn went while nobody listened.
+    #[serde(default)]
+    pub turns: Vec<Turn>,
 }
 
 /// A turn, by its id: the answer to `turn/start` and `review/start`, and `turn/started`.
@@ -237,6 +240,23 @@ pub enum ThreadItem {
     Other,
 }
 
+impl ThreadItem {
+    /// Its id; `None` for an item codex-mcp does not read.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            ThreadItem::AgentMessage { id, .. }
+            | ThreadItem::Reasoning { id, .. }
+            | ThreadItem::CommandExecution { id, .. }
+            | ThreadItem::FileChange { id, .. }
+            | ThreadItem::McpToolCall { id, .. }
+            | ThreadItem::WebSearch { id, .. }
+            | ThreadItem::EnteredReviewMode { id, .. }
+            | ThreadItem::ExitedReviewMode { id, .. } => Some(id),
+            ThreadItem::Other => None,
+        }
+    }
+}
+
 /// One file of a patch.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -307,9 +327,14 @@ pub struct TurnCompleted {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Turn {
+    #[serde(default)]
+    pub id: String,
     pub status: TurnStatus,
     #[serde(default)]
     pub error: Option<TurnError>,
+    /// Its items: sent with a resumed thread's turns (empty in `turn/completed`).
+    #[serde(default)]
+    pub items: Vec<ThreadItem>,
 }
 
 /// How a turn ended; a status this version does not know is `Unknown` (taken for a failure).
@@ -424,6 +449,42 @@ pub struct UserInputParams {}
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ToolCallParams {
     pub tool: String,
+}
+
+/// The answer to the handshake: who is speaking (`<name>/<version> (<os>…)`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Initialized {
+    pub user_agent: String,
+}
+
+impl Initialized {
+    /// The Codex version in the user agent (`codex-mcp/0.169.0 (Debian …)` → `0.169.0`).
+    pub fn version(&self) -> Option<&str> {
+        let (_, rest) = self.user_agent.split_once('/')?;
+        rest.split_whitespace().next()
+    }
+}
+
+/// Whether Codex is logged in: its account, or that it needs none.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountState {
+    #[serde(default)]
+    pub account: Option<Value>,
+    pub requires_openai_auth: bool,
+}
+
+/// How a command app-server ran ended, and what it printed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CommandOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// One page of Codex's model catalog.

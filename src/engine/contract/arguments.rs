@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::codex::{MODEL_PATTERN, NAME_MAX, PROFILE_PATTERN};
+use crate::config::hosts::{HOST_NAME_MAX, HOST_NAME_PATTERN};
 use crate::store::{Sandbox, TASK_ID_MAX_LEN, TASK_ID_PATTERN};
 use crate::vocab::EFFORT_MAX;
 use crate::vocab::{ApprovalPolicy, Decision, LandHow};
@@ -56,15 +57,13 @@ pub struct TaskRequest {
     #[serde(default)]
     #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
     pub timeout_seconds: Option<u64>,
-    /// Optional. The model for this task (`codex -m`), e.g. a small one for a quick review:
-    /// one of Codex's model catalog (a provider of your own: any name). A follow-up keeps its
-    /// session's model unless it names another.
+    /// Optional. The model (`codex -m`), one of Codex's catalog (a provider of your own: any
+    /// name). A follow-up keeps its session's unless it names another.
     #[serde(default)]
     #[schemars(pattern(MODEL_PATTERN), length(max = NAME_MAX))]
     pub model: Option<String>,
-    /// Optional. How hard the model reasons, as the model offers: `low`, `medium`, `high`,
-    /// `xhigh` on all, `max`, `ultra` on most (Codex's catalog decides; no `minimal`). Kept by a
-    /// follow-up unless it names another.
+    /// Optional. How hard the model reasons: `low`, `medium`, `high`, `xhigh`, and on most
+    /// models `max`, `ultra` (Codex's catalog decides). Kept by a follow-up.
     #[serde(default)]
     #[schemars(pattern(EFFORT_PATTERN), length(max = EFFORT_MAX))]
     pub reasoning_effort: Option<String>,
@@ -84,6 +83,10 @@ pub struct TaskRequest {
     /// minutes, declined. An accepted request runs outside Codex's sandbox.
     #[serde(default)]
     pub approval_policy: Option<ApprovalPolicy>,
+    /// Optional. A host of the server's hosts.toml to run on (`cwd` is a path there), or `any`.
+    #[serde(default)]
+    #[schemars(pattern(HOST_NAME_PATTERN), length(max = HOST_NAME_MAX))]
+    pub host: Option<String>,
 }
 
 /// How many tasks the list shows when `limit` is not given.
@@ -215,6 +218,10 @@ pub struct ReviewArgs {
     #[serde(default)]
     #[schemars(range(min = 1, max = MAX_TIMEOUT_SECONDS))]
     pub timeout_seconds: Option<u64>,
+    /// Optional. A host to review on, as for codex.
+    #[serde(default)]
+    #[schemars(pattern(HOST_NAME_PATTERN), length(max = HOST_NAME_MAX))]
+    pub host: Option<String>,
 }
 
 /// What `codex_review` reviews.

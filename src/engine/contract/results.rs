@@ -26,8 +26,11 @@ pub struct TaskView {
     pub task_id: String,
     pub topic: String,
     pub sandbox: Sandbox,
-    /// The directory the task was started for (resolved).
+    /// The directory the task was started for (resolved; on `host`, a path there).
     pub cwd: String,
+    /// The host Codex runs on (absent: this machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// The Codex session; pass it back as `session_id` to continue this conversation.
     pub session_id: Option<String>,
     /// The whole answer's length in characters, when `result` holds only part of it.

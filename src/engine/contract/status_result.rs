@@ -84,6 +84,9 @@ pub struct TaskListEntry {
     pub topic: String,
     pub sandbox: Sandbox,
     pub cwd: String,
+    /// The host Codex runs on (absent: this machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// RFC 3339 UTC.
     pub started_at: String,
     /// Wall time from start to end (to now while running).

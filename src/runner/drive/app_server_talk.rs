@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 
 use super::run::RunEnv;
 use crate::codex::protocol::{
-    ClientRequest, Incoming, Initialize, ReviewStart, ServerNotification, ServerRequest,
-    ThreadItem, ThreadResume, ThreadSettings, ThreadStart, TurnInterrupt, TurnStart, TurnSteer,
-    UserInput, initialized_line, request_line,
+    ClientRequest, Incoming, Initialize, ItemNotification, ReviewStart, ServerNotification,
+    ServerRequest, ThreadItem, ThreadOpened, ThreadResume, ThreadSettings, ThreadStart,
+    TurnCompleted, TurnInterrupt, TurnStart, TurnStatus, TurnSteer, UserInput, initialized_line,
+    request_line,
 };
 use crate::codex::{self, Asked, CodexSandbox, Question, Translator};
 use crate::store::{
@@ -32,6 +33,8 @@ pub(in crate::runner) enum Purpose {
         prompt: String,
     },
     Interrupt,
+    /// The thread asked for again on a new session with a host, after the last was lost.
+    Resume,
 }
 
 /// A question Codex asked and waits on.
@@ -64,6 +67,12 @@ pub(in crate::runner) struct Talk<'a> {
     pub(in crate::runner) unrecorded: Vec<Approval>,
     /// The paths of each patch of the turn, by item id.
     pub(in crate::runner) file_changes: HashMap<String, Vec<String>>,
+    /// The turn's commands that started and have not ended, by item id.
+    pub(in crate::runner) running_commands: std::collections::HashSet<String>,
+    /// When the turn was heard over.
+    pub(in crate::runner) turn_over_at: Option<Instant>,
+    /// The items heard completed, by id (a resumed turn's are not told twice).
+    pub(in crate::runner) completed_items: std::collections::HashSet<String>,
     /// Steers that came before the turn started: sent when it has.
     pub(in crate::runner) early_steers: Vec<(String, String)>,
     /// The highest question number given so far in the task (numbers go on across runs and
@@ -112,6 +121,9 @@ impl<'a> Talk<'a> {
             questions: Vec::new(),
             unrecorded: Vec::new(),
             file_changes: HashMap::new(),
+            completed_items: Default::default(),
+            running_commands: Default::default(),
+            turn_over_at: None,
             early_steers: Vec::new(),
             asked,
             warned_unreadable: false,
@@ -142,8 +154,18 @@ impl Talk<'_> {
     /// end), and logs it as exec would.
     fn noticed(&mut self, n: &ServerNotification) {
         match n {
-            ServerNotification::ItemStarted(i) | ServerNotification::ItemCompleted(i) => {
+            ServerNotification::ItemStarted(i) => {
                 self.note_file_change(&i.item);
+                if let ThreadItem::CommandExecution { id, .. } = &i.item {
+                    self.running_commands.insert(id.clone());
+                }
+            }
+            ServerNotification::ItemCompleted(i) => {
+                self.note_file_change(&i.item);
+                if let Some(id) = i.item.id() {
+                    self.running_commands.remove(id);
+                    self.completed_items.insert(id.to_string());
+                }
             }
             ServerNotification::TurnStarted(t) => self.turn = Some(t.turn.id.clone()),
             ServerNotification::Unreadable { method, why } => self.warn_unreadable(method, why),
@@ -208,11 +230,17 @@ impl Talk<'_> {
                 self.steer_answered(letter, prompt, result.map(drop));
             }
             (Purpose::Interrupt, _) => {}
+            (Purpose::Resume, Ok(result)) => self.thread_resumed(result),
             // The run cannot go on: say so as exec would, and end it.
             // Said once: a refused handshake also refuses the thread sent behind it.
-            (Purpose::Initialize | Purpose::OpenThread | Purpose::StartTurn, Err(_))
-                if self.turn_over => {}
-            (Purpose::Initialize | Purpose::OpenThread | Purpose::StartTurn, Err(e)) => {
+            (
+                Purpose::Initialize | Purpose::OpenThread | Purpose::StartTurn | Purpose::Resume,
+                Err(_),
+            ) if self.turn_over => {}
+            (
+                Purpose::Initialize | Purpose::OpenThread | Purpose::StartTurn | Purpose::Resume,
+                Err(e),
+            ) => {
                 self.log(&json!({"type": "error", "message": e}));
                 self.log(&json!({"type": "turn.failed", "error": {"message": e}}));
                 self.turn_over = true;
@@ -540,18 +568,7 @@ impl Talk<'_> {
     fn open_thread(&mut self) {
         let id = self.request(Purpose::OpenThread);
         let run_dir = self.meta.placement().run_dir.to_string_lossy().into_owned();
-        let launch = self.meta.launch();
-        let settings = ThreadSettings {
-            cwd: &run_dir,
-            sandbox: CodexSandbox::for_task(self.meta.sandbox, launch.readonly_fallback),
-            approval_policy: launch.approval_policy,
-            model: launch.options.model.as_deref(),
-            config: launch.thread_config.as_ref(),
-            developer_instructions: launch
-                .review
-                .as_ref()
-                .and_then(|r| r.instructions.as_deref()),
-        };
+        let settings = self.thread_settings(&run_dir);
         let line = match self.session.as_deref() {
             Some(thread_id) => request_line(
                 id,
@@ -562,10 +579,6 @@ impl Talk<'_> {
             ),
             None => request_line(id, &ThreadStart(settings)),
         };
-        self.write(&line);
-        if self.reopened {
-            return;
-        }
         // How the thread runs, for whoever reads the log: app-server takes it here, not on a
         // command line.
         let told = json!({
@@ -574,9 +587,99 @@ impl Talk<'_> {
             "sandbox": settings.sandbox.as_str(),
             "approval_policy": settings.approval_policy.as_str(),
             "resume": self.session,
-            "profile": launch.options.profile,
+            "profile": self.meta.launch().options.profile,
+            "host": self.meta.launch().launched.host(),
         });
-        self.log(&told);
+        self.write(&line);
+        if !self.reopened {
+            self.log(&told);
+        }
+    }
+
+    /// How the task's thread runs, in `run_dir`.
+    fn thread_settings<'s>(&'s self, run_dir: &'s str) -> ThreadSettings<'s> {
+        let launch = self.meta.launch();
+        ThreadSettings {
+            cwd: run_dir,
+            sandbox: CodexSandbox::for_task(self.meta.sandbox, launch.readonly_fallback),
+            approval_policy: launch.approval_policy,
+            model: launch.options.model.as_deref(),
+            config: launch.thread_config.as_ref(),
+            developer_instructions: launch
+                .review
+                .as_ref()
+                .and_then(|r| r.instructions.as_deref()),
+        }
+    }
+
+    /// A new session with the host, after the last was lost: the handshake again, then the
+    /// task's thread (which the host's app-server kept) — or, if it had none yet, the start
+    /// of it. What was asked on the lost session cannot be answered on this one.
+    pub(in crate::runner) fn relinked(&mut self, stdin: Box<dyn Write + Send>) {
+        self.stdin = Some(stdin);
+        self.pending
+            .retain(|_, p| !matches!(p, Purpose::Steer { .. }));
+        self.withdraw_questions();
+        self.log(&json!({"type": "host.reconnected"}));
+        let id = self.request(Purpose::Initialize);
+        self.write(&request_line(id, &Initialize::default()));
+        self.write(&initialized_line());
+        let Some(thread_id) = self.thread.clone() else {
+            self.open_thread();
+            return;
+        };
+        let id = self.request(Purpose::Resume);
+        let run_dir = self.meta.placement().run_dir.to_string_lossy().into_owned();
+        let resume = ThreadResume {
+            thread_id: &thread_id,
+            settings: self.thread_settings(&run_dir),
+        };
+        let line = request_line(id, &resume);
+        self.write(&line);
+    }
+
+    /// The thread is back: a turn that ended while nobody listened is told now, as it went;
+    /// one still running goes on telling; one never started starts.
+    fn thread_resumed(&mut self, result: Value) {
+        let Ok(opened) = serde_json::from_value::<ThreadOpened>(result) else {
+            return;
+        };
+        let Some(turn_id) = self.turn.clone() else {
+            self.start_turn();
+            return;
+        };
+        let Some(turn) = opened.thread.turns.into_iter().find(|t| t.id == turn_id) else {
+            return;
+        };
+        if turn.status == TurnStatus::InProgress {
+            return;
+        }
+        // Only what was not heard before the link was lost.
+        for item in &turn.items {
+            if item
+                .id()
+                .is_some_and(|id| self.completed_items.contains(id))
+            {
+                continue;
+            }
+            let n = ServerNotification::ItemCompleted(ItemNotification { item: item.clone() });
+            self.noticed(&n);
+        }
+        self.noticed(&ServerNotification::TurnCompleted(TurnCompleted { turn }));
+    }
+
+    /// The host could not be reached (or was lost and not won back): the turn fails, with the
+    /// kind the link gave (a fact the outcome reads before any words).
+    pub(in crate::runner) fn host_failed(&mut self, message: &str, info: &str) {
+        if self.turn_over {
+            return;
+        }
+        self.log(&json!({"type": "error", "message": message}));
+        self.log(&json!({"type": "turn.failed",
+            "error": {"message": message, "codex_error_info": info}}));
+        self.turn_over = true;
+        self.refuse_early_steers();
+        self.withdraw_questions();
     }
 
     pub(in crate::runner) fn request(&mut self, purpose: Purpose) -> u64 {

@@ -70,6 +70,24 @@ impl Driver {
         self.drive().program()
     }
 
+    /// The driver of a task on a host: a host is reached through its app-server, whatever
+    /// `CODEXMCP_ENGINE` says for this machine.
+    pub(crate) fn on_host(config: &Config) -> Chosen {
+        let driver = Driver {
+            engine: CodexEngine::AppServer,
+        };
+        let note = (Driver::configured(config) != driver).then(|| {
+            "a host's Codex is driven through its app-server (CODEXMCP_ENGINE applies to this \
+             machine)"
+                .to_string()
+        });
+        Chosen {
+            driver,
+            note,
+            thread_config: None,
+        }
+    }
+
     /// The driver `CODEXMCP_ENGINE` names, as configured (before [`Driver::choose`] holds it
     /// to the task and its Codex).
     pub(crate) fn configured(config: &Config) -> Driver {

@@ -4,14 +4,52 @@
 //! the whole process tree, SIGTERM and SIGKILL after [`KILL_AFTER`]. A driver says only what
 //! asking means for it ([`Halt`]).
 
+use std::os::unix::process::ExitStatusExt;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
 use super::codex_process::KILL_AFTER;
 use super::run::Limits;
-use crate::runner::end::outcome::RunEnd;
+use crate::runner::end::outcome::{ExitInfo, RunEnd};
 use crate::runner::tree::process::terminate_tree;
 use crate::store::now_ms;
+
+/// What a run's Codex is to the clock: something that ends, and can be made to. A process
+/// here is stopped with its whole tree; a host's app-server by closing the session with it
+/// (nothing of a host's is ever signalled from here).
+pub(in crate::runner) trait Peer {
+    /// How it ended, once it has.
+    fn ended(&mut self) -> Option<ExitInfo>;
+    /// TERM to it and all it started, KILL to what is left after the grace (or: the session
+    /// closed).
+    fn terminate(&mut self);
+    /// Whatever is left of it, killed.
+    fn kill(&mut self);
+    /// It ended without this side ending it (a host's session cut); a process never is.
+    fn lost(&self) -> bool {
+        false
+    }
+}
+
+impl Peer for Child {
+    fn ended(&mut self) -> Option<ExitInfo> {
+        match self.try_wait() {
+            Ok(Some(status)) => Some(ExitInfo {
+                code: status.code(),
+                signal: status.signal(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn terminate(&mut self) {
+        let _ = terminate_tree(&[self.id() as i32], None, KILL_AFTER);
+    }
+
+    fn kill(&mut self) {
+        let _ = Child::kill(self);
+    }
+}
 
 /// What stopping means for one driver, besides stopping the process tree.
 pub(in crate::runner) trait Halt {
@@ -60,7 +98,7 @@ impl RunClock {
     /// stops the run as they, a stop request or a Codex lingering after its turn call for.
     pub(in crate::runner) fn tick(
         &mut self,
-        child: &mut Child,
+        peer: &mut dyn Peer,
         halt: &mut impl Halt,
         look: Look,
         end: &mut RunEnd,
@@ -87,11 +125,11 @@ impl RunClock {
         if (lingering || asked_enough) && self.term_sent_at.is_none() {
             end.stopped_after_turn = lingering && !look.stop_requested;
             // TERM to Codex and every descendant, KILL to what is left after the grace.
-            let _ = terminate_tree(&[child.id() as i32], None, KILL_AFTER);
+            peer.terminate();
             self.term_sent_at = Some(Instant::now());
         }
         if self.term_sent_at.is_some_and(|t| t.elapsed() >= KILL_AFTER) {
-            let _ = child.kill();
+            peer.kill();
         }
     }
 

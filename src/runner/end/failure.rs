@@ -80,6 +80,7 @@ fn is_retryable(kind: FailureKind) -> bool {
             | FailureKind::Network
             | FailureKind::ProcessCrash
             | FailureKind::Interrupted
+            | FailureKind::HostUnreachable
     )
 }
 

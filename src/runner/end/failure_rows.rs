@@ -128,8 +128,16 @@ const TYPED_ROWS: &[(&str, FailureKind, Option<&str>)] = {
             Some("Codex could not roll its thread back: start a new session (no `session_id`)."),
         ),
         ("sandboxError", Sandbox, None),
+        // codex-mcp's own, written by the link to a host (`runner/drive/host_link.rs`).
+        (HOST_UNREACHABLE, HostUnreachable, None),
+        (HOST_REFUSED, HostRefused, None),
     ]
 };
+
+/// The kinds the link to a host gives a run it could not make or keep, beside Codex's own
+/// `codexErrorInfo` names (facts, not words: read before any message).
+pub const HOST_UNREACHABLE: &str = "codexMcpHostUnreachable";
+pub const HOST_REFUSED: &str = "codexMcpHostRefused";
 
 /// The `codexErrorInfo` names of a connection that failed.
 const CONNECTION_FAILURES: &[&str] = &[

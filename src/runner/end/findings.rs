@@ -3,15 +3,31 @@
 //! has no jail: an absolute path in the prompt is enough to write there). The supervisor takes
 //! them before it records the end; a task it did not end gets them from its first reader.
 
+use crate::config::Config;
+use crate::config::hosts::Hosts;
+use crate::runner::Launch;
 use crate::store::{BranchSummary, EndFindings, TaskFiles, TaskMeta, read_json};
 use crate::workspace::{Snapshot, summarize};
 
-/// The findings `meta` does not hold yet (none for a read-only task).
-pub(crate) fn end_findings(files: &TaskFiles, meta: &TaskMeta) -> EndFindings {
+/// The findings `meta` does not hold yet (none for a read-only task). A host's task's branch
+/// is read on its host; its checkout there is not compared (it is not on this machine).
+pub(crate) fn end_findings(files: &TaskFiles, meta: &TaskMeta, config: &Config) -> EndFindings {
     let mut found = EndFindings::default();
     let Some(wt) = &meta.placement().worktree else {
         return found;
     };
+    if let Some(host) = Launch::of(meta).host() {
+        if meta.end().branch_summary.is_none() {
+            match on_host(host, files, wt, config) {
+                Ok(summary) => found.branch_summary = Some(summary),
+                Err(e) => found.warnings.push(format!(
+                    "the worktree `{}` on host `{host}` could not be read: {e}",
+                    wt.dir.display()
+                )),
+            }
+        }
+        return found;
+    }
     if meta.end().branch_summary.is_none() {
         match summarize(&wt.dir, &wt.base_branch) {
             Ok(g) => {
@@ -31,6 +47,20 @@ pub(crate) fn end_findings(files: &TaskFiles, meta: &TaskMeta) -> EndFindings {
         checkout_changes(files, &wt.repo_root, &mut found);
     }
     found
+}
+
+/// The branch of a task on `host`, read there.
+fn on_host(
+    host: &str,
+    files: &TaskFiles,
+    wt: &crate::store::WorktreeRecord,
+    config: &Config,
+) -> Result<BranchSummary, String> {
+    let hosts = Hosts::load(config).map_err(|e| e.to_string())?;
+    let host = hosts
+        .get(host)
+        .ok_or_else(|| format!("`{host}` is no longer in {}", hosts.file.display()))?;
+    crate::runner::drive::host_worktree::summary(host, files, wt)
 }
 
 /// Compares the person's checkout with its state when the task started.

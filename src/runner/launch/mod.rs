@@ -2,13 +2,15 @@
 //! launched: whether the launch can be made, making it, whether what it made is gone, stopping
 //! the task's processes, closing what it left, and attaching a person. The kind is kept on the
 //! task's record (`vocab::Launch`); each kind does its whole job in a file of its own
-//! (`detached.rs`, `tmux_session.rs`) and callers ask the launch, never which kind it is. A new
+//! (`detached.rs`, `tmux_session.rs`, `remote.rs`) and callers ask the launch, never which
+//! kind it is. A new
 //! kind is one variant of `vocab::Launch`, one file here, and one arm of [`Launch::kind`].
 
 mod detached;
 pub(super) mod live_view;
 pub(super) mod liveness;
 mod local;
+mod remote;
 mod spawn;
 mod tmux;
 mod tmux_session;
@@ -20,7 +22,7 @@ use tmux::TmuxError;
 
 use crate::config::Config;
 use crate::store::{Sandbox, StoreError, TaskFiles, TaskMeta};
-use crate::vocab::{Detached, Launch, TmuxSession};
+use crate::vocab::{Detached, Launch, RemoteHost, TmuxSession};
 
 /// Ends the servers launches started whose sockets are in `dir` (a temporary store's, once
 /// its tasks are done: `doctor --smoke`).
@@ -41,6 +43,9 @@ pub enum LaunchError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tmux(#[from] TmuxError),
+    /// A host that cannot be used: not in the hosts file, or its entry is wrong.
+    #[error("{0}")]
+    Host(String),
     #[error(
         "cancel could not stop every process of task `{task_id}`; still alive: {pids:?}. \
          Kill them by hand (kill -9) and call codex_cancel again"
@@ -82,18 +87,31 @@ trait Kind {
     fn watch(&self) -> Option<Watch>;
     /// Replaces this process with one attached to the task; returns why when it cannot.
     fn attach_here(&self, config: &Config) -> String;
+    /// The host of the hosts file Codex runs on; `None` for this machine.
+    fn host(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Launch {
-    /// The launch a new task gets: a read-only one runs detached; a full-access one in a
-    /// tmux session of its own, named after its topic, so a person can watch it.
-    pub fn for_task(sandbox: Sandbox, topic: &str) -> Launch {
-        match sandbox {
-            Sandbox::ReadOnly => Launch::Detached(Detached {}),
-            Sandbox::FullAccess => Launch::Tmux(TmuxSession {
+    /// The launch a new task gets: one on a host talks to it from here; a read-only one runs
+    /// detached; a full-access one in a tmux session of its own, named after its topic, so a
+    /// person can watch it.
+    pub fn for_task(sandbox: Sandbox, topic: &str, host: Option<&str>) -> Launch {
+        match (host, sandbox) {
+            (Some(host), _) => Launch::Remote(RemoteHost {
+                host: host.to_string(),
+            }),
+            (None, Sandbox::ReadOnly) => Launch::Detached(Detached {}),
+            (None, Sandbox::FullAccess) => Launch::Tmux(TmuxSession {
                 session: format!("codex-{topic}"),
             }),
         }
+    }
+
+    /// The host of the hosts file Codex runs on; `None` for this machine.
+    pub fn host(&self) -> Option<&str> {
+        self.kind().host()
     }
 
     /// The launch recorded on `meta`.
@@ -105,6 +123,7 @@ impl Launch {
         match self {
             Launch::Detached(d) => d,
             Launch::Tmux(t) => t,
+            Launch::Remote(r) => r,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod contract;
+pub mod hosts;
 pub mod interactive;
 pub use codex_mcp::scripted_model as model;
 

@@ -1,0 +1,477 @@
+//! Tasks on other hosts: each "host" is a real `codex app-server` started by the test on this
+//! machine's loopback with its own HOME and CODEX_HOME, reached over a WebSocket with a
+//! capability token or through `codex app-server proxy` on a unix socket (the command a host
+//! entry runs through ssh, docker exec or kubectl exec).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::hosts::{TestHost, write_hosts};
+use crate::support::*;
+
+const LONG: Duration = Duration::from_secs(90);
+
+fn on(host: &str, prompt: &str, cwd: &std::path::Path, topic: &str) -> Value {
+    let mut t = task(prompt, cwd, topic);
+    t["host"] = json!(host);
+    t
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_task_runs_on_a_websocket_host_and_on_a_proxied_one() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    let proxied = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&ws, 2), (&proxied, 2)]);
+    // The folder exists on the host; the test's hosts share this machine's disk.
+    let client = fx.client().await;
+    for (host, topic) in [
+        ("lab", "review-on_lab-v1"),
+        ("devbox", "review-on_devbox-v1"),
+    ] {
+        let v = call_body(
+            &client,
+            "codex",
+            on(host, "@shell pwd\n@answer done there", &fx.work, topic),
+        )
+        .await;
+        assert_eq!(v["status"], "completed", "{host}: {v}");
+        assert_eq!(v["result"], "done there");
+        assert_eq!(v["host"], host, "{v}");
+        assert!(
+            v["warnings"].to_string().contains("no .codex-tasks link"),
+            "{v}"
+        );
+        assert!(!fx.work.join(".codex-tasks").exists());
+        // Codex ran there: the host's own CODEX_HOME holds the session.
+        let home = if host == "lab" {
+            &ws.home
+        } else {
+            &proxied.home
+        };
+        assert!(
+            home.join(".codex/sessions").is_dir(),
+            "{host}: no session there"
+        );
+    }
+    let list = call_body(&client, "codex_status", json!({})).await;
+    let hosts: Vec<&str> = list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["host"].as_str())
+        .collect();
+    assert_eq!(hosts.len(), 2, "{list}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_host_is_refused_before_anything_starts_naming_the_hosts_there() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    write_hosts(&fx, &[(&ws, 1)]);
+    let client = fx.client().await;
+    let r = call(
+        &client,
+        "codex_dispatch",
+        on("nowhere", "@answer x", &fx.work, "review-nowhere-v1"),
+    )
+    .await;
+    assert_eq!(r.is_error, Some(true));
+    let text = format!("{r:?}");
+    assert!(text.contains("nowhere") && text.contains("lab"), "{text}");
+    assert!(!fx.store_home.join("tasks/codex-review-nowhere-v1").exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_token_is_host_refused_and_a_host_down_is_host_unreachable() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    write_hosts(&fx, &[(&ws, 1)]);
+    if let crate::support::hosts::Reach::Ws { token_file, .. } = &ws.reach {
+        std::fs::write(token_file, "not-the-token\n").unwrap();
+    }
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        on("lab", "@answer x", &fx.work, "review-bad_token-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failure"]["kind"], "host_refused", "{v}");
+    assert_eq!(v["failure"]["retryable"], false, "{v}");
+    assert!(v["error"].to_string().contains("401"), "{v}");
+
+    let mut down = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&down, 1)]);
+    down.kill();
+    let v = call_body(
+        &client,
+        "codex",
+        on("devbox", "@answer x", &fx.work, "review-down-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failure"]["kind"], "host_unreachable", "{v}");
+    assert_eq!(v["failure"]["retryable"], true, "{v}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_on_a_host_is_cancelled_and_stopped_by_its_time_limit() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    write_hosts(&fx, &[(&ws, 2)]);
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        on(
+            "lab",
+            "@shell sleep 3711\n@answer never",
+            &fx.work,
+            "review-cancel_there-v1",
+        ),
+    )
+    .await;
+    let v = call_body(&client, "codex_cancel", json!({"task_id": id})).await;
+    assert_eq!(v["status"], "cancelled", "{v}");
+    // The turn was interrupted there (the host's Codex ends its command itself, in its own
+    // time), and nothing of the task is left here.
+    let log = std::fs::read_to_string(fx.task_dir(&id).join("codex-exec.log")).unwrap();
+    assert!(log.contains("interrupted"), "{log}");
+    let supervisor = read_meta(&fx, &id)["supervisor_pid"].as_i64().unwrap();
+    eventually("the supervisor to end", LONG, || process_ended(supervisor)).await;
+    assert!(
+        read_meta(&fx, &id)["codex_pid"].is_null(),
+        "no pid of the host's is recorded"
+    );
+    let mut timed = on(
+        "lab",
+        "@shell sleep 3712\n@answer never",
+        &fx.work,
+        "review-slow_there-v1",
+    );
+    timed["timeout_seconds"] = json!(3);
+    let v = call_body(&client, "codex", timed).await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failure"]["kind"], "timeout", "{v}");
+    let log = std::fs::read_to_string(
+        fx.task_dir("codex-review-slow_there-v1")
+            .join("codex-exec.log"),
+    )
+    .unwrap();
+    assert!(log.contains("interrupted"), "{log}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_on_a_host_is_steered_and_its_question_answered_here() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    write_hosts(&fx, &[(&ws, 2)]);
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        on(
+            "lab",
+            "@shell sleep 3\n@answer not steered",
+            &fx.work,
+            "review-steer_there-v1",
+        ),
+    )
+    .await;
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer steered there"}),
+    )
+    .await;
+    assert_eq!(r["delivered"], "steer", "{r}");
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["result"], "steered there", "{done}");
+
+    let file = fx.work.join("asked.txt");
+    let mut asking = on(
+        "lab",
+        &format!("@escalate touch {}\n@answer done", file.display()),
+        &fx.work,
+        "review-ask_there-v1",
+    );
+    asking["approval_policy"] = json!("on-request");
+    let d = call_body(&client, "codex_dispatch", asking).await;
+    let id = d["task_id"].as_str().unwrap().to_string();
+    let asked = wait_until(&client, &id, LONG, |v| v["status"] == "input_required").await;
+    let q = &asked["input_requests"][0];
+    assert!(q["command"].to_string().contains("touch"), "{asked}");
+    let (code, out, err) = fx
+        .cli(&["approve", &id, "--request", &q["id"].to_string(), "--yes"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(file.exists(), "the accepted command ran on the host");
+    assert_eq!(done["approvals"][0]["by"], "cli", "{done}");
+    client.cancel().await.unwrap();
+}
+
+/// The host's command (here the proxy, as ssh would be) is cut mid-turn and comes back within
+/// the reconnect window: the task resumes its thread there and completes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_cut_and_restored_in_time_lets_the_task_complete() {
+    let fx = Fixture::new().await;
+    let host = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&host, 2)]);
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        on(
+            "devbox",
+            "@shell sleep 4\n@answer survived the cut",
+            &fx.work,
+            "review-cut-v1",
+        ),
+    )
+    .await;
+    // The proxy carrying the session dies; the host's app-server (and the turn) stay.
+    let proxies = pids_matching("app-server proxy --sock");
+    assert!(!proxies.is_empty());
+    for pid in proxies {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"], "survived the cut", "{done}");
+    let log = std::fs::read_to_string(fx.task_dir(&id).join("codex-exec.log")).unwrap();
+    assert!(log.contains("\"host.reconnected\""), "{log}");
+    client.cancel().await.unwrap();
+}
+
+/// The host's app-server dies mid-turn and stays down past the window: `host_unreachable`,
+/// retryable, the session kept; once it is back, a follow-up resumes the thread there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_lost_for_good_is_host_unreachable_and_a_follow_up_resumes_there() {
+    let mut fx = Fixture::new().await;
+    fx.extra_env
+        .push(("CODEXMCP_HOST_RECONNECT".into(), "2".into()));
+    let mut host = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&host, 2)]);
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        on(
+            "devbox",
+            "@shell sleep 3713\n@answer never",
+            &fx.work,
+            "review-lost-v1",
+        ),
+    )
+    .await;
+    host.kill();
+    let done = wait_final(&client, &id, LONG).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["failure"]["kind"], "host_unreachable", "{done}");
+    assert_eq!(done["failure"]["retryable"], true);
+    assert!(
+        done["error"]
+            .to_string()
+            .contains("CODEXMCP_HOST_RECONNECT"),
+        "{done}"
+    );
+    let session = done["session_id"]
+        .as_str()
+        .expect("the session is kept")
+        .to_string();
+    host.start().await;
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer resumed there"}),
+    )
+    .await;
+    let next = r["task_id"].as_str().unwrap().to_string();
+    let v = wait_final(&client, &next, LONG).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["host"], "devbox");
+    assert_eq!(v["session_id"], session.as_str(), "{v}");
+    client.cancel().await.unwrap();
+}
+
+/// Twenty tasks over three hosts with `host: "any"` and two places each: each host runs at
+/// most two at once, they spread evenly, and all complete.
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_tasks_on_any_host_spread_over_three_and_respect_each_hosts_places() {
+    let fx = Fixture::new().await;
+    let a = TestHost::ws(&fx, "alpha").await;
+    let b = TestHost::ws(&fx, "beta").await;
+    let c = TestHost::unix(&fx, "gamma").await;
+    write_hosts(&fx, &[(&a, 2), (&b, 2), (&c, 2)]);
+    let client = std::sync::Arc::new(fx.client().await);
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let d = call_body(
+            &client,
+            "codex_dispatch",
+            on(
+                "any",
+                "@shell sleep 1\n@answer placed",
+                &fx.work,
+                &format!("review-any_{i}-v1"),
+            ),
+        )
+        .await;
+        ids.push(d["task_id"].as_str().unwrap().to_string());
+    }
+    let mut most = std::collections::HashMap::<String, usize>::new();
+    let mut placed = std::collections::HashMap::<String, usize>::new();
+    let start = std::time::Instant::now();
+    loop {
+        let mut running = std::collections::HashMap::<String, usize>::new();
+        let mut ended = 0;
+        for id in &ids {
+            let m = read_meta(&fx, id);
+            let status = m["status"].as_str().unwrap_or_default().to_string();
+            let host = m["launched"]["host"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if status == "running" {
+                *running.entry(host.clone()).or_default() += 1;
+            }
+            if ["completed", "failed", "cancelled"].contains(&status.as_str()) {
+                ended += 1;
+            }
+        }
+        for (h, n) in running {
+            let e = most.entry(h).or_default();
+            *e = (*e).max(n);
+        }
+        if ended == ids.len() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(240), "not all ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for id in &ids {
+        let v = call_body(&client, "codex_status", json!({"task_id": id})).await;
+        assert_eq!(v["status"], "completed", "{v}");
+        *placed
+            .entry(v["host"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(placed.len(), 3, "{placed:?}");
+    assert!(placed.values().all(|n| (6..=7).contains(n)), "{placed:?}");
+    assert!(
+        most.values().all(|n| *n <= 2),
+        "more than two at once on a host: {most:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_lists_each_host_with_its_state_and_doctor_notes_one_that_is_down() {
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    let mut down = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&ws, 3), (&down, 1)]);
+    down.kill();
+    let (code, out, err) = fx.cli(&["hosts", "--json"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let lab = &v["hosts"][0];
+    assert_eq!(lab["name"], "lab");
+    assert_eq!(lab["max_parallel"], 3);
+    assert!(lab["check"]["initialize_ms"].is_number(), "{v}");
+    assert!(
+        lab["check"]["codex_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("0.1"),
+        "{v}"
+    );
+    assert_eq!(lab["check"]["sandbox_ok"], true, "{v}");
+    assert!(
+        !out.contains("token-of-lab"),
+        "the token is never shown: {out}"
+    );
+    let devbox = &v["hosts"][1];
+    assert!(devbox["check"]["error"].is_string(), "{v}");
+    let (_, text, _) = fx.cli(&["hosts"]).await;
+    assert!(
+        text.contains("lab") && text.contains("answers in"),
+        "{text}"
+    );
+    let (code, out, _) = fx.cli(&["doctor", "--json"]).await;
+    let checks: Value = serde_json::from_str(&out).unwrap();
+    let host = |name: &str| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == format!("host {name}"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no check of {name}: {checks}"))
+    };
+    assert_eq!(host("lab")["status"], "ok", "{checks}");
+    assert_eq!(
+        host("devbox")["status"],
+        "note",
+        "a host down is a note: {checks}"
+    );
+    // Whether doctor passes is this machine's business (its Codex login here); a host down
+    // never fails it.
+    let failing: Vec<&Value> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .collect();
+    assert!(
+        failing
+            .iter()
+            .all(|c| !c["check"].to_string().contains("host")),
+        "{failing:?}"
+    );
+    let _ = code;
+}
+
+/// A full-access task on a host works in a worktree made there beside the repository, on its
+/// `agent/…` branch; the result names the host, the worktree and the branch, and how to bring
+/// the work home; the person's checkout there is not touched, and `land` says how instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_access_task_on_a_host_works_in_a_worktree_made_there() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("a.txt", "a\n")]);
+    let host = TestHost::unix(&fx, "devbox").await;
+    write_hosts(&fx, &[(&host, 2)]);
+    let client = fx.client().await;
+    let mut t = full_task(
+        "@shell printf 'new\\n' > b.txt && git add b.txt && git -c user.name=t -c user.email=t@t commit -qm b\n@answer committed there",
+        &fx.work,
+        "implement-there-v1",
+    );
+    t["host"] = json!("devbox");
+    let v = call_body(&client, "codex", t).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["host"], "devbox");
+    let wt = fx.work.parent().unwrap().join("work-agent-implement-there");
+    assert_eq!(v["worktree_dir"], wt.display().to_string(), "{v}");
+    assert_eq!(v["agent_branch"], "agent/implement-there");
+    assert_eq!(v["commits_ahead"], 1, "{v}");
+    assert!(wt.join("b.txt").exists());
+    assert!(
+        !fx.work.join("b.txt").exists(),
+        "the person's checkout is untouched"
+    );
+    // Reached by a command that is no ssh: the branch is pushed from there.
+    let push = "git -C ";
+    assert!(v["next_steps"].to_string().contains(push), "{v}");
+    let landed = call(&client, "codex_land", json!({"task_id": v["task_id"]})).await;
+    assert_eq!(landed.is_error, Some(true));
+    assert!(format!("{landed:?}").contains(push), "{landed:?}");
+    client.cancel().await.unwrap();
+}
