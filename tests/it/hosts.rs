@@ -475,3 +475,99 @@ async fn a_full_access_task_on_a_host_works_in_a_worktree_made_there() {
     assert!(format!("{landed:?}").contains(push), "{landed:?}");
     client.cancel().await.unwrap();
 }
+
+/// A host reached through a real sshd on 127.0.0.1: `ssh … codex app-server proxy` carries the
+/// session; a read-only task and a full-access one run there, and the full-access result says
+/// how to fetch the branch over ssh.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_reached_over_ssh_runs_tasks_and_says_how_to_fetch_the_work() {
+    let fx = Fixture::new().await;
+    init_repo(&fx.work, &[("a.txt", "a\n")]);
+    let sshd = crate::support::hosts::TestSshd::start(&fx).await;
+    let host = TestHost::unix(&fx, "devbox").await;
+    std::fs::create_dir_all(&fx.store_home).unwrap();
+    std::fs::write(
+        fx.store_home.join("hosts.toml"),
+        crate::support::hosts::command_entry("devbox", &sshd.command_for(&host), 2),
+    )
+    .unwrap();
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        on("devbox", "@answer over ssh", &fx.work, "review-ssh-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "over ssh");
+    let mut t = full_task(
+        "@shell printf 'x\\n' > s.txt && git add s.txt && git -c user.name=t -c user.email=t@t commit -qm s\n@answer done",
+        &fx.work,
+        "implement-by_ssh-v1",
+    );
+    t["host"] = json!("devbox");
+    let v = call_body(&client, "codex", t).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["commits_ahead"], 1, "{v}");
+    let steps = v["next_steps"].as_str().unwrap();
+    let fetch = format!("git fetch ssh://127.0.0.1:{}", sshd.port);
+    assert!(steps.contains(&fetch), "{steps}");
+    let (code, out, _) = fx.cli(&["hosts", "--json"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("initialize_ms"), "{out}");
+    client.cancel().await.unwrap();
+}
+
+/// A Kubernetes pod (or a container) is a host whose command is `kubectl exec -i POD -- codex
+/// app-server proxy` (`docker exec -i C …`): with no cluster here, a stand-in `kubectl` that
+/// checks the shape and runs what follows `--` carries the session.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pod_is_a_host_reached_by_kubectl_exec() {
+    let mut fx = Fixture::new().await;
+    let host = TestHost::unix(&fx, "pod").await;
+    let bin = fx.tmp.path().join("standin-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let seen = fx.tmp.path().join("kubectl-args");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> {seen}\n[ \"$1 $2\" = \"exec -i\" ] || exit 64\n\
+         while [ \"$1\" != \"--\" ]; do shift; done\nshift\nexec \"$@\"\n",
+        seen = seen.display()
+    );
+    std::fs::write(bin.join("kubectl"), script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    fx.extra_env.push(("PATH".into(), path));
+    let crate::support::hosts::Reach::Unix { sock } = &host.reach else {
+        unreachable!()
+    };
+    let argv: Vec<String> = ["kubectl", "exec", "-i", "codex-0", "--"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            codex_bin().display().to_string(),
+            "app-server".into(),
+            "proxy".into(),
+            "--sock".into(),
+            sock.display().to_string(),
+        ])
+        .collect();
+    std::fs::create_dir_all(&fx.store_home).unwrap();
+    std::fs::write(
+        fx.store_home.join("hosts.toml"),
+        crate::support::hosts::command_entry("pod", &argv, 1),
+    )
+    .unwrap();
+    let client = fx.client().await;
+    let v = call_body(
+        &client,
+        "codex",
+        on("pod", "@answer from the pod", &fx.work, "review-pod-v1"),
+    )
+    .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["result"], "from the pod");
+    let args = std::fs::read_to_string(&seen).unwrap();
+    assert!(args.starts_with("exec -i codex-0 -- "), "{args}");
+    client.cancel().await.unwrap();
+}

@@ -224,3 +224,80 @@ async fn npms_launcher_is_skipped_for_its_binary_and_run_when_its_layout_is_not_
         }
     }
 }
+
+/// Rounds of the hosts benchmark (after one warm-up).
+const HOST_RUNS: usize = 7;
+
+/// A trivial task and a dispatch, here and on two hosts — one over a loopback WebSocket, one
+/// through a real sshd on 127.0.0.1 — side by side in one run (docs/benchmarks.md).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: run alone, as scripts/test.sh does"]
+async fn a_task_on_a_host_is_timed_beside_one_here() {
+    use crate::support::hosts::{TestHost, TestSshd, command_entry};
+    let fx = Fixture::new().await;
+    let ws = TestHost::ws(&fx, "lab").await;
+    let unix = TestHost::unix(&fx, "devbox").await;
+    let sshd = TestSshd::start(&fx).await;
+    std::fs::create_dir_all(&fx.store_home).unwrap();
+    std::fs::write(
+        fx.store_home.join("hosts.toml"),
+        format!(
+            "{}{}",
+            ws.entry(8),
+            command_entry("devbox", &sshd.command_for(&unix), 8)
+        ),
+    )
+    .unwrap();
+    let program = std::env::var_os("CODEXMCP_TEST_BENCH_BIN");
+    let cmd = |host: Option<&str>, detach: bool| {
+        let mut args = vec!["run", "--sandbox", "read-only"];
+        if let Some(h) = host {
+            args.extend(["--host", h, "--cwd"]);
+        }
+        let work = fx.work.display().to_string();
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        if host.is_some() {
+            all.push(work);
+        }
+        if detach {
+            all.push("--detach".into());
+        }
+        all.push(PROMPT.into());
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let built = fx.cli_command(&refs);
+        let mut c = std::process::Command::new(program.as_deref().unwrap_or(built.get_program()));
+        c.args(built.get_args()).env_clear().current_dir(&fx.work);
+        for (k, v) in built.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        tokio::process::Command::from(c)
+    };
+    let places: [Option<&str>; 3] = [None, Some("lab"), Some("devbox")];
+    let mut task: [Vec<Duration>; 3] = Default::default();
+    let mut dispatch: [Vec<Duration>; 3] = Default::default();
+    for round in 0..=HOST_RUNS {
+        for (i, place) in places.iter().enumerate() {
+            let took = timed(cmd(*place, false)).await;
+            let t0 = Instant::now();
+            let out = cmd(*place, true).output().await.unwrap();
+            let started = t0.elapsed();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            if round > 0 {
+                task[i].push(took);
+                dispatch[i].push(started);
+            }
+        }
+    }
+    let [here, lab, ssh] = task.map(median);
+    let [d_here, d_lab, d_ssh] = dispatch.map(median);
+    eprintln!(
+        "measured: median of {HOST_RUNS}: a trivial task here {here:?}, on a ws host {lab:?}, \
+         on an ssh host {ssh:?}; dispatch (run --detach) here {d_here:?}, ws host {d_lab:?}, \
+         ssh host {d_ssh:?}"
+    );
+    // A host adds a connection and a handshake, not seconds.
+    assert!(lab < here + Duration::from_secs(1), "{lab:?} vs {here:?}");
+    assert!(ssh < here + Duration::from_secs(2), "{ssh:?} vs {here:?}");
+}

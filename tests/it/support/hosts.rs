@@ -210,3 +210,141 @@ pub fn write_hosts(fx: &Fixture, hosts: &[(&TestHost, usize)]) {
     let text: String = hosts.iter().map(|(h, n)| h.entry(*n)).collect();
     std::fs::write(fx.store_home.join("hosts.toml"), text).unwrap();
 }
+
+/// A real sshd on 127.0.0.1 (never any other address), with a throwaway host key and a key
+/// of the test's own as the only one authorised; stopped when dropped.
+pub struct TestSshd {
+    pub port: u16,
+    key: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl Drop for TestSshd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl TestSshd {
+    pub async fn start(fx: &Fixture) -> TestSshd {
+        let dir = fx.tmp.path().canonicalize().unwrap().join("sshd");
+        std::fs::create_dir_all(&dir).unwrap();
+        let keygen = |path: &PathBuf| {
+            let ok = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(path)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        let host_key = dir.join("host_key");
+        let key = dir.join("client_key");
+        keygen(&host_key);
+        keygen(&key);
+        let authorized = dir.join("authorized_keys");
+        std::fs::copy(dir.join("client_key.pub"), &authorized).unwrap();
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let config = dir.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
+                 PidFile {}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                 PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n",
+                host_key.display(),
+                authorized.display(),
+                dir.join("sshd.pid").display()
+            ),
+        )
+        .unwrap();
+        // sshd run by root wants its privilege separation folder.
+        if nix::unistd::geteuid().is_root() {
+            let _ = std::fs::create_dir_all("/run/sshd");
+        }
+        let child = std::process::Command::new(sshd_bin())
+            .args(["-D", "-e", "-f"])
+            .arg(&config)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "sshd did not listen: {}",
+                std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        TestSshd {
+            port,
+            key,
+            child: Some(child),
+        }
+    }
+
+    /// `ssh … 127.0.0.1 env … codex app-server proxy --sock SOCK` for `host` (a unix-socket
+    /// host): the command a host entry runs, the remote side in the host's own HOME.
+    pub fn command_for(&self, host: &TestHost) -> Vec<String> {
+        let Reach::Unix { sock } = &host.reach else {
+            panic!("an ssh host reaches a unix socket")
+        };
+        let mut argv: Vec<String> = [
+            "ssh",
+            "-p",
+            &self.port.to_string(),
+            "-i",
+            &self.key.display().to_string(),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "127.0.0.1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        argv.extend([
+            "env".into(),
+            format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+            format!("HOME={}", host.home.display()),
+            format!("CODEX_HOME={}", host.home.join(".codex").display()),
+            codex_bin().display().to_string(),
+            "app-server".into(),
+            "proxy".into(),
+            "--sock".into(),
+            sock.display().to_string(),
+        ]);
+        argv
+    }
+}
+
+/// The sshd of this machine (`.ci/run` installs openssh-server when it is missing).
+fn sshd_bin() -> PathBuf {
+    ["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/opt/homebrew/sbin/sshd"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("sshd is not installed: .ci/run installs openssh-server")
+}
+
+/// A hosts.toml entry that runs `argv`.
+pub fn command_entry(name: &str, argv: &[String], max_parallel: usize) -> String {
+    let quoted: Vec<String> = argv.iter().map(|a| format!("{a:?}")).collect();
+    format!(
+        "[hosts.{name}]\ncommand = [{}]\nmax_parallel = {max_parallel}\n",
+        quoted.join(", ")
+    )
+}
