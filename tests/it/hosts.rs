@@ -536,7 +536,11 @@ async fn a_pod_is_a_host_reached_by_kubectl_exec() {
     std::fs::write(bin.join("kubectl"), script).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(bin.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     fx.extra_env.push(("PATH".into(), path));
     let crate::support::hosts::Reach::Unix { sock } = &host.reach else {
         unreachable!()
@@ -569,5 +573,53 @@ async fn a_pod_is_a_host_reached_by_kubectl_exec() {
     assert_eq!(v["result"], "from the pod");
     let args = std::fs::read_to_string(&seen).unwrap();
     assert!(args.starts_with("exec -i codex-0 -- "), "{args}");
+    client.cancel().await.unwrap();
+}
+
+/// The supervisor of a host's task dies (a crash, a kill): the task is finalized as any task
+/// here is — `interrupted`, retryable, its session kept — and a follow-up resumes the thread on
+/// the host.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_task_whose_supervisor_dies_ends_truthfully_and_resumes_there() {
+    let fx = Fixture::new().await;
+    let host = TestHost::ws(&fx, "lab").await;
+    write_hosts(&fx, &[(&host, 2)]);
+    let client = fx.client().await;
+    let id = dispatch_running(
+        &client,
+        on(
+            "lab",
+            "@shell sleep 3714\n@answer never",
+            &fx.work,
+            "review-orphan_there-v1",
+        ),
+    )
+    .await;
+    let supervisor = read_meta(&fx, &id)["supervisor_pid"].as_i64().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(supervisor as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    eventually("the supervisor to end", LONG, || process_ended(supervisor)).await;
+    let v = wait_final(&client, &id, LONG).await;
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failure"]["kind"], "interrupted", "{v}");
+    assert_eq!(v["failure"]["retryable"], true);
+    let session = v["session_id"]
+        .as_str()
+        .expect("the session is kept")
+        .to_string();
+    let r = call_body(
+        &client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer picked up"}),
+    )
+    .await;
+    let next = r["task_id"].as_str().unwrap().to_string();
+    let v = wait_final(&client, &next, LONG).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["host"], "lab");
+    assert_eq!(v["session_id"], session.as_str());
     client.cancel().await.unwrap();
 }

@@ -283,7 +283,11 @@ async fn a_task_on_a_host_is_timed_beside_one_here() {
             let t0 = Instant::now();
             let out = cmd(*place, true).output().await.unwrap();
             let started = t0.elapsed();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             if round > 0 {
                 task[i].push(took);
                 dispatch[i].push(started);

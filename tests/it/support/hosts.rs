@@ -333,11 +333,15 @@ impl TestSshd {
 
 /// The sshd of this machine (`.ci/run` installs openssh-server when it is missing).
 fn sshd_bin() -> PathBuf {
-    ["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/opt/homebrew/sbin/sshd"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("sshd is not installed: .ci/run installs openssh-server")
+    [
+        "/usr/sbin/sshd",
+        "/usr/local/sbin/sshd",
+        "/opt/homebrew/sbin/sshd",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("sshd is not installed: .ci/run installs openssh-server")
 }
 
 /// A hosts.toml entry that runs `argv`.
