@@ -271,8 +271,13 @@ fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
     let (branch, base, id) = (&iso.agent_branch, &iso.base_branch, &v.task_id);
     let ahead = iso.commits_ahead.unwrap_or(0);
     let loose = iso.uncommitted_changes.unwrap_or(0);
+    let on = v
+        .host
+        .as_ref()
+        .map(|h| format!(" (on host {h})"))
+        .unwrap_or_default();
     let mut out = format!(
-        "worktree  {}\nbranch    {branch} ({})\n",
+        "worktree  {}{on}\nbranch    {branch} ({})\n",
         iso.worktree_dir,
         super::words::work_counts(ahead, loose, base)
     );
@@ -284,6 +289,11 @@ fn work_summary(v: &crate::engine::TaskView) -> Option<String> {
         out.push_str(&format!("warning   {}\n", super::words::for_terminal(w)));
     }
     let next = match (ahead, loose) {
+        // On a host: the work comes here by git, as the task says.
+        _ if v.host.is_some() => iso
+            .next_steps
+            .clone()
+            .unwrap_or_else(|| format!("codex-mcp show {id}")),
         (0, 0) => format!("codex-mcp show {id}"),
         (0, _) => {
             format!("codex-mcp review --task {id} · codex-mcp land {id} · codex-mcp show {id}")

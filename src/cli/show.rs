@@ -109,7 +109,10 @@ fn table(tasks: &[TaskListEntry], style: Style) -> String {
             clock(t.elapsed_seconds),
             thousands(t.tokens),
             t.topic,
-            keep_end(&t.cwd, 60)
+            match &t.host {
+                Some(h) => format!("{h}:{}", keep_end(&t.cwd, 60)),
+                None => keep_end(&t.cwd, 60),
+            }
         ));
     }
     // What the waiting tasks ask, and how to answer.
@@ -236,7 +239,13 @@ fn about(v: &TaskView) -> Vec<Line> {
         .unwrap_or_default();
     let mut lines = vec![
         ("topic", format!("{} · {}", v.topic, how.join(" · "))),
-        ("cwd", v.cwd.clone()),
+        (
+            "cwd",
+            match &v.host {
+                Some(h) => format!("{} on host {h}", v.cwd),
+                None => v.cwd.clone(),
+            },
+        ),
         (
             "time",
             format!(
@@ -291,7 +300,9 @@ fn where_it_works(v: &TaskView) -> Vec<Line> {
             "branch",
             super::words::work_counts(ahead, dirty, &iso.base_branch),
         ));
-        if ahead + dirty > 0 {
+        if v.host.is_some() {
+            lines.extend(iso.next_steps.clone().map(|n| ("next", n)));
+        } else if ahead + dirty > 0 {
             let id = &v.task_id;
             lines.push((
                 "next",

@@ -63,6 +63,27 @@ async fn a_read_only_task_runs_on_a_websocket_host_and_on_a_proxied_one() {
         .filter_map(|t| t["host"].as_str())
         .collect();
     assert_eq!(hosts.len(), 2, "{list}");
+    // The terminal says where each ran, and runs one there too.
+    let (_, listed, _) = fx.cli(&["list"]).await;
+    assert!(
+        listed.contains("lab:") && listed.contains("devbox:"),
+        "{listed}"
+    );
+    let (_, shown, _) = fx.cli(&["show", "review-on_lab-v1"]).await;
+    assert!(shown.contains("on host lab"), "{shown}");
+    let work = fx.work.display().to_string();
+    let (code, out, err) = fx
+        .cli(&[
+            "run",
+            "--host",
+            "lab",
+            "--cwd",
+            &work,
+            "@answer from the terminal",
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "from the terminal");
     client.cancel().await.unwrap();
 }
 
