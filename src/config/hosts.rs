@@ -312,12 +312,14 @@ impl Host {
     }
 }
 
-/// The hosts by name, for tests that build a file.
+/// The hosts of a file holding `text`, for tests.
 #[cfg(test)]
 pub(crate) fn parse_for_test(text: &str) -> Result<Hosts, HostsError> {
-    let dir = std::env::temp_dir().join(format!("codexmcp-hosts-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let file = dir.join(format!("hosts-{}.toml", text.len()));
+    let dir = tempfile::tempdir().map_err(|e| HostsError::Unreadable {
+        file: std::env::temp_dir(),
+        why: e.to_string(),
+    })?;
+    let file = dir.path().join("hosts.toml");
     std::fs::write(&file, text).map_err(|e| HostsError::Unreadable {
         file: file.clone(),
         why: e.to_string(),
