@@ -35,8 +35,6 @@ use crate::store::{Sandbox, TaskFiles, TaskMeta, open_nofollow};
 const MAIL_EVERY: Duration = Duration::from_millis(100);
 /// How long a cancelled turn gets to end before the server's stdin is closed.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
-/// How long an ended turn's commands get to end before the conversation is closed anyway.
-const COMMANDS_GRACE: Duration = Duration::from_secs(5);
 /// How long app-server may take to start the turn (it answers in a fraction of a second).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -347,9 +345,6 @@ impl Talk<'_> {
                 erring_since,
             };
             clock.tick(server.peer.as_mut(), self, look, &mut end);
-            if self.turn_over {
-                self.close_when_commands_ended();
-            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -386,15 +381,6 @@ impl Talk<'_> {
         );
         self.host_failed(&message, HOST_UNREACHABLE);
         false
-    }
-
-    /// Closes the conversation once the turn is over and none of its commands still runs, or
-    /// [`COMMANDS_GRACE`] after the turn's end.
-    fn close_when_commands_ended(&mut self) {
-        let since = *self.turn_over_at.get_or_insert_with(Instant::now);
-        if self.running_commands.is_empty() || since.elapsed() >= COMMANDS_GRACE {
-            self.stdin = None;
-        }
     }
 
     /// A server that never starts the turn (a Codex without app-server) fails the run.
@@ -437,10 +423,9 @@ impl Halt for Talk<'_> {
         }
     }
 
-    /// On its input's end app-server exits, and stops what it started. A host's app-server
-    /// outlives the session, and stops an interrupted turn's commands only while someone
-    /// listens: the session is closed once they have ended (or after a grace).
+    /// On its input's end app-server exits, and stops what it started (a host's ends the
+    /// session).
     fn turn_is_over(&mut self) {
-        self.close_when_commands_ended();
+        self.stdin = None;
     }
 }

@@ -67,10 +67,6 @@ pub(in crate::runner) struct Talk<'a> {
     pub(in crate::runner) unrecorded: Vec<Approval>,
     /// The paths of each patch of the turn, by item id.
     pub(in crate::runner) file_changes: HashMap<String, Vec<String>>,
-    /// The turn's commands that started and have not ended, by item id.
-    pub(in crate::runner) running_commands: std::collections::HashSet<String>,
-    /// When the turn was heard over.
-    pub(in crate::runner) turn_over_at: Option<Instant>,
     /// The items heard completed, by id (a resumed turn's are not told twice).
     pub(in crate::runner) completed_items: std::collections::HashSet<String>,
     /// Steers that came before the turn started: sent when it has.
@@ -122,8 +118,6 @@ impl<'a> Talk<'a> {
             unrecorded: Vec::new(),
             file_changes: HashMap::new(),
             completed_items: Default::default(),
-            running_commands: Default::default(),
-            turn_over_at: None,
             early_steers: Vec::new(),
             asked,
             warned_unreadable: false,
@@ -154,16 +148,10 @@ impl Talk<'_> {
     /// end), and logs it as exec would.
     fn noticed(&mut self, n: &ServerNotification) {
         match n {
-            ServerNotification::ItemStarted(i) => {
-                self.note_file_change(&i.item);
-                if let ThreadItem::CommandExecution { id, .. } = &i.item {
-                    self.running_commands.insert(id.clone());
-                }
-            }
+            ServerNotification::ItemStarted(i) => self.note_file_change(&i.item),
             ServerNotification::ItemCompleted(i) => {
                 self.note_file_change(&i.item);
                 if let Some(id) = i.item.id() {
-                    self.running_commands.remove(id);
                     self.completed_items.insert(id.to_string());
                 }
             }
