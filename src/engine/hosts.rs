@@ -3,7 +3,7 @@
 
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
-use crate::config::hosts::{ANY_HOST, DEFAULT_HOST_PARALLEL, Host, Hosts};
+use crate::config::hosts::{ANY_HOST, Host, Hosts};
 use crate::runner::{Chosen, Driver, HostCheck, Launch, check_host};
 use crate::workspace::Linked;
 
@@ -95,17 +95,6 @@ impl Engine {
             ));
         }
         Ok(Driver::on_host(&self.config))
-    }
-
-    /// How many tasks run at once on `host` (its `max_parallel`), or here.
-    pub(super) fn places(&self, host: Option<&str>) -> usize {
-        match host {
-            None => self.config.max_parallel,
-            Some(name) => Hosts::load(&self.config)
-                .ok()
-                .and_then(|hosts| hosts.get(name).map(|h| h.max_parallel))
-                .unwrap_or(DEFAULT_HOST_PARALLEL),
-        }
     }
 
     /// Each host with how many of its tasks have not ended.

@@ -10,7 +10,7 @@ use super::hosts::no_link_on_host;
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
 use crate::codex::{CodexOptions, CodexSandbox, locate_codex};
-use crate::config::hosts::ANY_HOST;
+use crate::config::hosts::{ANY_HOST, Host};
 use crate::config::is_executable;
 use crate::runner::{Chosen, Driver, Launch, LaunchError, LaunchStarted, live_waiters, task_ended};
 use crate::store::{
@@ -48,8 +48,8 @@ struct Preflight {
     /// Which program drives Codex, why not the configured one when it is not, and a profile's
     /// settings for its thread.
     chosen: Chosen,
-    /// Where the supervisor will run, checked ready.
-    launch: Launch,
+    /// The host the task names (`None` for this machine, and for `any`, chosen at placing).
+    host: Option<Host>,
 }
 
 /// Where and how codex will run, decided under the store lock.
@@ -62,6 +62,9 @@ pub(super) struct Placed {
     pub warnings: Vec<String>,
     /// Where its supervisor runs (and, for a host's task, which host).
     pub launch: Launch,
+    /// How many tasks run at once where it runs: its host's `max_parallel`, or this
+    /// machine's.
+    pub places: usize,
 }
 
 /// Where a task on a host runs: its folder there (this machine cannot look at it), in
@@ -74,6 +77,7 @@ fn on_host(spec: &TaskSpec) -> Placed {
         prepared: None,
         warnings: Vec::new(),
         launch: Launch::default(),
+        places: 0,
     }
 }
 
@@ -148,19 +152,19 @@ impl Engine {
                 self.choose_driver(spec, &codex, &options)?
             }
         };
-        let launch = Launch::for_task(
+        Launch::for_task(
             spec.sandbox,
             &spec.topic.full,
             host.as_ref().map(|h| h.name.as_str()),
-        );
-        launch.ready(&self.config, |tag| self.is_running(tag))?;
+        )
+        .ready(&self.config, |tag| self.is_running(tag))?;
         Ok(Preflight {
             exe,
             codex,
             options,
             timeout_seconds,
             usage_before: history.usage_total,
-            launch,
+            host,
             chosen,
         })
     }
@@ -223,13 +227,15 @@ impl Engine {
         let _guard = self.store.lock()?;
         self.refuse_if_topic_running(spec)?;
         // `any` is decided here, under the lock, so tasks started at once spread out.
-        let launch = match spec.host.as_deref() {
-            Some(ANY_HOST) => {
-                let host = self.place_on_host(ANY_HOST)?;
-                Launch::for_task(spec.sandbox, &spec.topic.full, Some(&host.name))
-            }
-            _ => pre.launch.clone(),
+        let host = match spec.host.as_deref() {
+            Some(ANY_HOST) => Some(self.place_on_host(ANY_HOST)?),
+            _ => pre.host.clone(),
         };
+        let launch = Launch::for_task(
+            spec.sandbox,
+            &spec.topic.full,
+            host.as_ref().map(|h| h.name.as_str()),
+        );
         let mut placement = match (spec.sandbox, launch.host()) {
             (_, Some(_)) => on_host(spec),
             (Sandbox::FullAccess, None) => self.place_in_worktree(spec)?,
@@ -244,9 +250,11 @@ impl Engine {
                 },
                 // (Set by the caller: where it runs is decided with the host.)
                 launch: Launch::default(),
+                places: 0,
             },
         };
         placement.launch = launch;
+        placement.places = host.map_or(self.config.max_parallel, |h| h.max_parallel);
         let prepared = placement.prepared.clone();
         // A task refused from here on leaves nothing: not its worktree, not its folder.
         self.record(spec, pre, placement).inspect_err(|_| {
@@ -266,9 +274,9 @@ impl Engine {
         let (task_id, files) = self.allocate(&spec.topic.full)?;
         let now = now_ms();
         let host = placement.launch.host().map(str::to_string);
+        let limit = placement.places;
         let mut meta = self.new_record(spec, pre, placement, &task_id, &files, now);
         // Queued behind others, or when every place is taken; its supervisor waits for one.
-        let limit = self.places(host.as_deref());
         let pool = self.store.pool(host.as_deref());
         if live_waiters(&self.store, &pool, &self.config) > 0 || pool.free_slots(limit) == 0 {
             meta.queue();
@@ -460,6 +468,7 @@ impl Engine {
             warnings: wt.warnings.clone(),
             prepared: Some(wt),
             launch: Launch::default(),
+            places: 0,
         })
     }
 

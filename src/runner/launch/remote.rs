@@ -6,12 +6,11 @@
 
 use std::path::Path;
 
-use super::spawn::spawn_supervisor;
 use super::{Kind, LaunchError, Started, Watch, local};
 use crate::config::Config;
 use crate::config::hosts::Hosts;
 use crate::store::{TaskFiles, TaskMeta};
-use crate::vocab::RemoteHost;
+use crate::vocab::{Detached, RemoteHost};
 
 impl Kind for RemoteHost {
     /// The host is in the hosts file, and its entry can be used (its token can be read).
@@ -30,17 +29,19 @@ impl Kind for RemoteHost {
         Ok(())
     }
 
-    fn start(&self, _: &Config, exe: &Path, files: &TaskFiles) -> Result<Started, LaunchError> {
-        let child = spawn_supervisor(exe, &files.dir, &files.supervisor_log())?;
-        Ok(Started {
-            child: Some(child),
-            warnings: Vec::new(),
-        })
+    /// Its supervisor is launched here as a detached one is.
+    fn start(
+        &self,
+        config: &Config,
+        exe: &Path,
+        files: &TaskFiles,
+    ) -> Result<Started, LaunchError> {
+        Detached {}.start(config, exe, files)
     }
 
     /// Only its liveness lock tells, as for any supervisor here.
-    fn is_gone(&self, _: &Config) -> bool {
-        false
+    fn is_gone(&self, config: &Config) -> bool {
+        Detached {}.is_gone(config)
     }
 
     /// The supervisor's tree here (it and the host command); its TERM makes it interrupt the
