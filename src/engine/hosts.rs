@@ -4,7 +4,7 @@
 use super::spec::TaskSpec;
 use super::{Engine, EngineError};
 use crate::config::hosts::{ANY_HOST, Host, Hosts};
-use crate::runner::{Chosen, Driver, HostCheck, Launch, check_host};
+use crate::runner::{Chosen, Driver, HostCheck, Launch, check_hosts};
 use crate::workspace::Linked;
 
 /// One host as `codex-mcp hosts` and `any` see it.
@@ -146,27 +146,17 @@ pub struct HostState {
 pub(super) fn hosts_report(engine: &Engine, check: bool) -> Result<HostsReport, EngineError> {
     let hosts = engine.hosts()?;
     let loads = engine.host_loads(&hosts);
-    let scratch = engine.store.home().join("hosts");
-    let checks: Vec<Option<HostCheck>> = std::thread::scope(|scope| {
-        let running: Vec<_> = loads
-            .iter()
-            .map(|l| {
-                let host = &l.host;
-                let stderr = scratch.join(format!("{}-check.log", host.name));
-                scope.spawn(move || {
-                    check.then(|| {
-                        let _ = crate::store::ensure_private_dir(&scratch_of(&stderr));
-                        let _ = std::fs::remove_file(&stderr);
-                        check_host(host, &stderr)
-                    })
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
+    let checks: Vec<Option<HostCheck>> = match check {
+        true => {
+            let hosts: Vec<Host> = loads.iter().map(|l| l.host.clone()).collect();
+            let scratch = engine.store.home().join("hosts");
+            check_hosts(&hosts, &scratch)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+        false => vec![None; loads.len()],
+    };
     Ok(HostsReport {
         file: hosts.file.display().to_string(),
         hosts: loads
@@ -181,10 +171,4 @@ pub(super) fn hosts_report(engine: &Engine, check: bool) -> Result<HostsReport, 
             })
             .collect(),
     })
-}
-
-fn scratch_of(file: &std::path::Path) -> std::path::PathBuf {
-    file.parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default()
 }

@@ -22,7 +22,7 @@ mod tree;
 
 pub(crate) use crate::vocab::Launch;
 pub(crate) use drive::driver::{Chosen, Driver};
-pub(crate) use drive::host_session::{HostCheck, check_host};
+pub(crate) use drive::host_session::{HostCheck, check_hosts};
 pub(crate) use end::findings::end_findings;
 pub(crate) use end::notify::task_ended;
 pub(crate) use end::outcome::{Finalizer, conclude_from_files};

@@ -6,7 +6,7 @@
 use super::{Check, Verdict};
 use crate::config::Config;
 use crate::config::hosts::Hosts;
-use crate::runner::check_host;
+use crate::runner;
 
 /// One check per host (none without a hosts file).
 pub(super) fn check_hosts(config: &Config) -> Vec<Check> {
@@ -20,42 +20,32 @@ pub(super) fn check_hosts(config: &Config) -> Vec<Check> {
         }
     };
     let scratch = std::env::temp_dir().join(format!("codex-mcp-doctor-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&scratch);
-    let checks = std::thread::scope(|scope| {
-        let running: Vec<_> = hosts
-            .hosts
-            .iter()
-            .map(|host| {
-                let stderr = scratch.join(format!("{}.log", host.name));
-                scope.spawn(move || (host, check_host(host, &stderr)))
-            })
-            .collect();
-        running
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .map(|(host, c)| {
-                let name = format!("host {}", host.name);
-                match (&c.error, c.logged_in, c.sandbox_ok) {
-                    (Some(e), _, _) => Check::new(name, Verdict::Note, e.clone())
-                        .fix("start its app-server (`codex app-server daemon bootstrap` there), or fix its entry"),
-                    (None, login, sandbox) => {
-                        let mut said = vec![format!(
-                            "answers in {} ms",
-                            c.initialize_ms.unwrap_or_default()
-                        )];
-                        said.extend(c.codex_version.as_ref().map(|v| format!("Codex {v}")));
-                        said.extend(c.login.clone());
-                        said.extend(c.sandbox.clone());
-                        let verdict = match (login, sandbox) {
-                            (Some(false), _) | (_, Some(false)) => Verdict::Note,
-                            _ => Verdict::Ok,
-                        };
-                        Check::new(name, verdict, said.join(" · "))
-                    }
+    let checks = runner::check_hosts(&hosts.hosts, &scratch)
+        .into_iter()
+        .zip(&hosts.hosts)
+        .map(|(c, host)| {
+            let name = format!("host {}", host.name);
+            match (&c.error, c.logged_in, c.sandbox_ok) {
+                (Some(e), _, _) => Check::new(name, Verdict::Note, e.clone()).fix(
+                    "start its app-server (`codex app-server daemon bootstrap` there), or fix its entry",
+                ),
+                (None, login, sandbox) => {
+                    let mut said = vec![format!(
+                        "answers in {} ms",
+                        c.initialize_ms.unwrap_or_default()
+                    )];
+                    said.extend(c.codex_version.as_ref().map(|v| format!("Codex {v}")));
+                    said.extend(c.login.clone());
+                    said.extend(c.sandbox.clone());
+                    let verdict = match (login, sandbox) {
+                        (Some(false), _) | (_, Some(false)) => Verdict::Note,
+                        _ => Verdict::Ok,
+                    };
+                    Check::new(name, verdict, said.join(" · "))
                 }
-            })
-            .collect()
-    });
+            }
+        })
+        .collect();
     let _ = std::fs::remove_dir_all(&scratch);
     checks
 }

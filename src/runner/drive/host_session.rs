@@ -125,7 +125,7 @@ impl Drop for HostSession {
 
 /// What a check of a host found: reachable (and how fast), its Codex's version, whether it is
 /// logged in, and whether its sandbox runs a command.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub(crate) struct HostCheck {
     /// Milliseconds from the first byte to the handshake's answer.
     pub initialize_ms: Option<u64>,
@@ -145,17 +145,8 @@ pub(crate) struct HostCheck {
 }
 
 /// Checks `host`; the host command's stderr goes to `stderr`.
-pub(crate) fn check_host(host: &Host, stderr: &Path) -> HostCheck {
-    let mut check = HostCheck {
-        initialize_ms: None,
-        error: None,
-        refused: false,
-        codex_version: None,
-        login: None,
-        logged_in: None,
-        sandbox: None,
-        sandbox_ok: None,
-    };
+fn check_host(host: &Host, stderr: &Path) -> HostCheck {
+    let mut check = HostCheck::default();
     let mut session = match HostSession::open(host, stderr) {
         Ok(s) => s,
         Err(e) => {
@@ -185,4 +176,31 @@ pub(crate) fn check_host(host: &Host, stderr: &Path) -> HostCheck {
     check.sandbox_ok = Some(ok);
     check.sandbox = Some(said);
     check
+}
+
+/// Checks each of `hosts` side by side (a host that does not answer costs its own time, not
+/// the others'); each host command's stderr goes to `<name>-check.log` in `scratch`.
+pub(crate) fn check_hosts(hosts: &[Host], scratch: &Path) -> Vec<HostCheck> {
+    let _ = crate::store::ensure_private_dir(scratch);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = hosts
+            .iter()
+            .map(|host| {
+                let stderr = scratch.join(format!("{}-check.log", host.name));
+                scope.spawn(move || {
+                    let _ = std::fs::remove_file(&stderr);
+                    check_host(host, &stderr)
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| HostCheck {
+                    error: Some("the check stopped unexpectedly".into()),
+                    ..HostCheck::default()
+                })
+            })
+            .collect()
+    })
 }
