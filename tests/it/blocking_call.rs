@@ -1,7 +1,7 @@
 //! A blocking `codex` call as a client sees it: progress notifications while it runs, and the
 //! task stopped when the client cancels the call.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmcp::RoleClient;
 use rmcp::model::{CallToolRequest, CallToolRequestParams, ClientRequest};
@@ -148,19 +148,13 @@ async fn a_client_that_goes_away_mid_call_does_not_stop_the_task() {
     )));
     let handle = start_call(&client, params).await;
     // Walked away from once its command runs.
-    let t0 = Instant::now();
-    while !fx
-        .cli(&["show", "--json", "codex-review-abandoned-v1"])
-        .await
-        .1
-        .contains("running_command")
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "the task never ran its command"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let progress = fx
+        .task_dir("codex-review-abandoned-v1")
+        .join("progress.json");
+    eventually("the task's command", Duration::from_secs(30), || {
+        std::fs::read_to_string(&progress).is_ok_and(|p| p.contains("running_command"))
+    })
+    .await;
     // The client closes its connection without cancelling the call (a window closed).
     drop(handle);
     client.cancel().await.unwrap();

@@ -7,10 +7,25 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::hosts::{TestHost, write_hosts};
+use crate::support::hosts::{TestHost, write_hosts, write_hosts_text};
 use crate::support::*;
 
 const LONG: Duration = Duration::from_secs(90);
+
+/// A follow-up of the ended task `id` runs on `host` in the same session, and completes.
+async fn a_follow_up_resumes_there(client: &Client, id: &str, session: &str, host: &str) {
+    let r = call_body(
+        client,
+        "codex_reply",
+        json!({"task_id": id, "prompt": "@answer resumed there"}),
+    )
+    .await;
+    let next = r["task_id"].as_str().unwrap().to_string();
+    let v = wait_final(client, &next, LONG).await;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["host"], host);
+    assert_eq!(v["session_id"], session, "{v}");
+}
 
 fn on(host: &str, prompt: &str, cwd: &std::path::Path, topic: &str) -> Value {
     let mut t = task(prompt, cwd, topic);
@@ -309,17 +324,7 @@ async fn a_host_lost_for_good_is_host_unreachable_and_a_follow_up_resumes_there(
         .expect("the session is kept")
         .to_string();
     host.start().await;
-    let r = call_body(
-        &client,
-        "codex_reply",
-        json!({"task_id": id, "prompt": "@answer resumed there"}),
-    )
-    .await;
-    let next = r["task_id"].as_str().unwrap().to_string();
-    let v = wait_final(&client, &next, LONG).await;
-    assert_eq!(v["status"], "completed", "{v}");
-    assert_eq!(v["host"], "devbox");
-    assert_eq!(v["session_id"], session.as_str(), "{v}");
+    a_follow_up_resumes_there(&client, &id, &session, "devbox").await;
     client.cancel().await.unwrap();
 }
 
@@ -350,21 +355,18 @@ async fn twenty_tasks_on_any_host_spread_over_three_and_respect_each_hosts_place
     }
     let mut most = std::collections::HashMap::<String, usize>::new();
     let mut placed = std::collections::HashMap::<String, usize>::new();
-    let start = std::time::Instant::now();
-    loop {
+    // Each look counts the tasks running on each host, until all have ended.
+    let all_ended = || {
         let mut running = std::collections::HashMap::<String, usize>::new();
         let mut ended = 0;
         for id in &ids {
             let m = read_meta(&fx, id);
-            let status = m["status"].as_str().unwrap_or_default().to_string();
-            let host = m["launched"]["host"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let status = m["status"].as_str().unwrap_or_default();
+            let host = m["launched"]["host"].as_str().unwrap_or_default();
             if status == "running" {
-                *running.entry(host.clone()).or_default() += 1;
+                *running.entry(host.to_string()).or_default() += 1;
             }
-            if ["completed", "failed", "cancelled"].contains(&status.as_str()) {
+            if ["completed", "failed", "cancelled"].contains(&status) {
                 ended += 1;
             }
         }
@@ -372,12 +374,9 @@ async fn twenty_tasks_on_any_host_spread_over_three_and_respect_each_hosts_place
             let e = most.entry(h).or_default();
             *e = (*e).max(n);
         }
-        if ended == ids.len() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(240), "not all ended");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        ended == ids.len()
+    };
+    eventually("all twenty to end", Duration::from_secs(240), all_ended).await;
     for id in &ids {
         let v = call_body(&client, "codex_status", json!({"task_id": id})).await;
         assert_eq!(v["status"], "completed", "{v}");
@@ -506,12 +505,10 @@ async fn a_host_reached_over_ssh_runs_tasks_and_says_how_to_fetch_the_work() {
     init_repo(&fx.work, &[("a.txt", "a\n")]);
     let sshd = crate::support::hosts::TestSshd::start(&fx).await;
     let host = TestHost::unix(&fx, "devbox").await;
-    std::fs::create_dir_all(&fx.store_home).unwrap();
-    std::fs::write(
-        fx.store_home.join("hosts.toml"),
-        crate::support::hosts::command_entry("devbox", &sshd.command_for(&host), 2),
-    )
-    .unwrap();
+    write_hosts_text(
+        &fx,
+        &crate::support::hosts::command_entry("devbox", &sshd.command_for(&host), 2),
+    );
     let client = fx.client().await;
     let v = call_body(
         &client,
@@ -577,12 +574,7 @@ async fn a_pod_is_a_host_reached_by_kubectl_exec() {
             sock.display().to_string(),
         ])
         .collect();
-    std::fs::create_dir_all(&fx.store_home).unwrap();
-    std::fs::write(
-        fx.store_home.join("hosts.toml"),
-        crate::support::hosts::command_entry("pod", &argv, 1),
-    )
-    .unwrap();
+    write_hosts_text(&fx, &crate::support::hosts::command_entry("pod", &argv, 1));
     let client = fx.client().await;
     let v = call_body(
         &client,
@@ -631,16 +623,6 @@ async fn a_host_task_whose_supervisor_dies_ends_truthfully_and_resumes_there() {
         .as_str()
         .expect("the session is kept")
         .to_string();
-    let r = call_body(
-        &client,
-        "codex_reply",
-        json!({"task_id": id, "prompt": "@answer picked up"}),
-    )
-    .await;
-    let next = r["task_id"].as_str().unwrap().to_string();
-    let v = wait_final(&client, &next, LONG).await;
-    assert_eq!(v["status"], "completed", "{v}");
-    assert_eq!(v["host"], "lab");
-    assert_eq!(v["session_id"], session.as_str());
+    a_follow_up_resumes_there(&client, &id, &session, "lab").await;
     client.cancel().await.unwrap();
 }

@@ -238,16 +238,12 @@ async fn a_task_on_a_host_is_timed_beside_one_here() {
     let ws = TestHost::ws(&fx, "lab").await;
     let unix = TestHost::unix(&fx, "devbox").await;
     let sshd = TestSshd::start(&fx).await;
-    std::fs::create_dir_all(&fx.store_home).unwrap();
-    std::fs::write(
-        fx.store_home.join("hosts.toml"),
-        format!(
-            "{}{}",
-            ws.entry(8),
-            command_entry("devbox", &sshd.command_for(&unix), 8)
-        ),
-    )
-    .unwrap();
+    let entries = format!(
+        "{}{}",
+        ws.entry(8),
+        command_entry("devbox", &sshd.command_for(&unix), 8)
+    );
+    crate::support::hosts::write_hosts_text(&fx, &entries);
     let program = std::env::var_os("CODEXMCP_TEST_BENCH_BIN");
     let cmd = |host: Option<&str>, detach: bool| {
         let mut args = vec!["run", "--sandbox", "read-only"];

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::{Fixture, codex_bin};
+use super::{Fixture, codex_bin, eventually};
 
 /// How a test host is reached.
 pub enum Reach {
@@ -98,11 +98,14 @@ impl TestHost {
             Reach::Ws { url, .. } => *url = listening.expect("the app-server's address"),
             Reach::Unix { sock } => {
                 // (The socket path is a link to where the app-server made it.)
-                let start = Instant::now();
-                while std::fs::metadata(&*sock).is_err() {
-                    assert!(start.elapsed() < Duration::from_secs(30), "no socket");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                let sock = sock.clone();
+                let listening = || std::fs::metadata(&sock).is_ok();
+                eventually(
+                    "the app-server's socket",
+                    Duration::from_secs(30),
+                    listening,
+                )
+                .await;
             }
         }
         self.child = Some(child);
@@ -206,8 +209,13 @@ async fn listening_on(child: &mut tokio::process::Child, unix: bool) -> Option<S
 
 /// Writes the fixture's hosts.toml (in its store's folder) with these hosts.
 pub fn write_hosts(fx: &Fixture, hosts: &[(&TestHost, usize)]) {
-    std::fs::create_dir_all(&fx.store_home).unwrap();
     let text: String = hosts.iter().map(|(h, n)| h.entry(*n)).collect();
+    write_hosts_text(fx, &text);
+}
+
+/// Writes the fixture's hosts.toml as `text`.
+pub fn write_hosts_text(fx: &Fixture, text: &str) {
+    std::fs::create_dir_all(&fx.store_home).unwrap();
     std::fs::write(fx.store_home.join("hosts.toml"), text).unwrap();
 }
 
@@ -275,15 +283,8 @@ impl TestSshd {
             .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
             .spawn()
             .unwrap();
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "sshd did not listen: {}",
-                std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let listening = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        eventually("sshd listening", Duration::from_secs(20), listening).await;
         TestSshd {
             port,
             key,
