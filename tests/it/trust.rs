@@ -996,13 +996,29 @@ fn codex_runs(tasks: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(tasks) else {
         return 0;
     };
-    entries
+    // Every Codex this store's tasks recorded, then one look at the processes that live: a
+    // look task by task would count a Codex that ended between two reads beside the one that
+    // took its place.
+    let recorded: std::collections::HashSet<i32> = entries
         .flatten()
         .filter_map(|e| std::fs::read(e.path().join("meta.json")).ok())
         .filter_map(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .filter(|m| m["status"] == "running")
         .filter_map(|m| m["codex_pid"].as_i64())
-        .filter(|pid| pid_alive(*pid as i32))
+        .map(|pid| pid as i32)
+        .collect();
+    let out = std::process::Command::new("ps")
+        .args(["-A", "-o", "pid=,stat="])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let pid: i32 = f.next()?.parse().ok()?;
+            let stat = f.next()?;
+            (!stat.starts_with('Z')).then_some(pid)
+        })
+        .filter(|pid| recorded.contains(pid))
         .count()
 }
 
